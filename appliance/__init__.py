@@ -1,0 +1,151 @@
+"""Customer-satisfaction research appliance.
+
+``create_app(config)`` builds the Flask application; nothing happens at import time. The data
+directory must have been initialised (``appliance init``) and migrated.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app, flash, g, redirect, request, session, url_for
+from flask_babel import Babel, get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "templates"
+STATIC = ROOT / "static"
+
+
+class NotInitialised(RuntimeError):
+    """The data directory is missing, has no keys, or has migrations pending."""
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app. ``config`` holds setting overrides (see ``appliance.settings``).
+
+    Raises SettingsError for bad settings and NotInitialised when the data directory is not ready.
+    """
+    from appliance import db, keys, security, settings
+    from appliance.auth import guard, sessions
+    from appliance.web import State, close_db
+
+    values = settings.load(config)
+    data_dir = Path(values["data_dir"])
+    if not db.db_path(data_dir).exists():
+        raise NotInitialised(f"no database in {data_dir}; run `appliance init` first")
+    try:
+        app_keys = keys.load(data_dir)
+    except keys.KeyFileError as exc:
+        raise NotInitialised(str(exc)) from None
+    conn = db.connect(db.db_path(data_dir))
+    try:
+        pending = db.pending_migrations(conn)
+    finally:
+        conn.close()
+    if pending:
+        raise NotInitialised(f"migrations pending ({', '.join(pending)}); run `appliance init`")
+
+    if not TEMPLATES.is_dir():
+        raise NotInitialised(f"templates not found at {TEMPLATES}; install from the source tree")
+    app = Flask(__name__, template_folder=str(TEMPLATES), static_folder=str(STATIC))
+    secure = values["secure_cookies"]
+    app.config.update(
+        SECRET_KEY=app_keys.session,
+        SESSION_COOKIE_NAME="__Host-session" if secure else "session",
+        SESSION_COOKIE_SECURE=secure,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=values["session_absolute_hours"] * 3600,
+        REMEMBER_COOKIE_DURATION=0,
+        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+        BABEL_DEFAULT_LOCALE=values["default_language"],
+        BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
+        SEND_FILE_MAX_AGE_DEFAULT=3600,
+    )
+    app.extensions["appliance"] = State(values, app_keys)
+    logging.getLogger("appliance").setLevel(values["log_level"])
+    if values["trusted_proxies"]:
+        n = values["trusted_proxies"]
+        # Host is never taken from headers: links come from base_url.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=0, x_port=0)
+
+    CSRFProtect(app)
+    Babel(app, locale_selector=_locale)
+    sessions.init_login(app)
+    app.before_request(_explain_ended_session)  # before the guard, so the reason is shown
+    guard.install(app)
+    security.install(app)
+    app.teardown_appcontext(close_db)
+    _register_blueprints(app)
+    _register_template_helpers(app)
+    return app
+
+
+def _locale() -> str:
+    from appliance.web import setting
+
+    if current_user and current_user.is_authenticated and current_user.language:
+        return current_user.language
+    return setting("default_language")
+
+
+def _explain_ended_session():
+    """Before the guard: when the user loader ended a session, say why and clear the cookie."""
+    if request.endpoint == "static" or not session.get("_user_id"):
+        return None
+    if current_user.is_authenticated:
+        return None
+    from appliance.auth import guard
+    from appliance.auth.roles import PUBLIC
+
+    reason = g.pop("session_ended", "gone")
+    session.clear()
+    messages = {
+        "idle": _("You were signed out after a period of inactivity."),
+        "expired": _("Your session reached its maximum length. Please sign in again."),
+        "disabled": _("Your session has ended."),
+        "access_window": _("Your access period has ended; you have been signed out."),
+        "gone": _("Your session has ended. Please sign in again."),
+    }
+    flash(messages.get(reason, messages["gone"]), "info")
+    if guard.required_action(current_app, request.endpoint) == PUBLIC:
+        return None
+    return redirect(url_for("auth.login"))
+
+
+def _register_blueprints(app: Flask) -> None:
+    from appliance import home
+    from appliance.admin import audit_views, settings_views, users
+    from appliance.auth import account, views
+    from appliance.reports import views as report_views
+
+    for module in (home, views, account, users, settings_views, audit_views, report_views):
+        app.register_blueprint(module.bp)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from appliance.auth.roles import allows
+    from appliance.db import parse_iso
+    from appliance.web import setting, state
+
+    @app.template_filter("localtime")
+    def localtime(text: str | None) -> str:
+        if not text:
+            return ""
+        return parse_iso(text).astimezone(state().tz).strftime("%Y-%m-%d %H:%M")
+
+    @app.context_processor
+    def helpers():
+        def can(action: str) -> bool:
+            return current_user.is_authenticated and allows(current_user.role, action)
+
+        return {"can": can, "organisation_name": setting("organisation_name"),
+                "get_locale": get_locale}
+

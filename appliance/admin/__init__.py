@@ -1,0 +1,1 @@
+"""Admin area: accounts, organisation settings, audit log."""

@@ -1,0 +1,62 @@
+"""Admin pages for the audit log: filter, page back, verify the chain, export as CSV."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, render_template, request, stream_with_context
+
+from appliance import audit
+from appliance.admin.forms import AuditFilterForm
+from appliance.auth.guard import requires
+from appliance.db import connect, iso, utcnow
+from appliance.web import actor, get_db, state
+
+bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
+PAGE_SIZE = 100
+
+
+def _filter(form: AuditFilterForm) -> audit.Filter:
+    if not form.validate():
+        return audit.Filter()
+    return audit.Filter(
+        action=(form.action.data or "").strip(),
+        actor=(form.actor.data or "").strip(),
+        date_from=form.date_from.data.isoformat() if form.date_from.data else "",
+        date_until=form.date_until.data.isoformat() if form.date_until.data else "",
+    )
+
+
+@bp.route("/")
+@requires("audit.read")
+def show_log():
+    form = AuditFilterForm(request.args)
+    flt = _filter(form)
+    before = request.args.get("before", type=int)
+    conn = get_db()
+    rows = audit.search(conn, flt, limit=PAGE_SIZE + 1, before_id=before)
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    args = {k: v for k, v in request.args.items() if k != "before" and v}
+    return render_template(
+        "admin/audit.html", form=form, rows=rows, more=more, args=args,
+        next_before=rows[-1]["id"] if more else None, verification=audit.verify(conn),
+        actions=audit.actions(conn),
+    )
+
+
+@bp.route("/export.csv")
+@requires("audit.read")
+def export_log():
+    flt = _filter(AuditFilterForm(request.args))
+    actor().log(get_db(), "audit.exported", "audit_log", filter=flt.__dict__)
+    # A connection of its own: the streamed body outlives the request's connection.
+    conn = connect(state().db_path, readonly=True)
+
+    def generate():
+        try:
+            yield from audit.to_csv(audit.iter_all(conn, flt))
+        finally:
+            conn.close()
+
+    filename = f"audit-log-{iso(utcnow())[:10]}.csv"
+    return Response(stream_with_context(generate()), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -1,0 +1,75 @@
+"""Admin forms."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, PasswordField, SelectField, SelectMultipleField
+from wtforms import StringField, widgets
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
+
+from appliance.auth.forms import LANGUAGE_NAMES
+from appliance.settings import BY_NAME, LANGUAGES
+
+ROLE_CHOICES = [("staff", _l("Staff")), ("researcher", _l("External researcher")),
+                ("admin", _l("Admin"))]
+LANGUAGE_CHOICES = [("", _l("Organisation default"))] + [(c, LANGUAGE_NAMES[c]) for c in LANGUAGES]
+
+
+class CheckboxList(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class UserForm(FlaskForm):
+    display_name = StringField(_l("Full name"), validators=[Length(max=100)])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+    language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+    valid_from = DateField(_l("Access from (researchers)"), validators=[Optional()])
+    valid_until = DateField(_l("Access until, inclusive (researchers)"), validators=[Optional()])
+    surveys = CheckboxList(_l("Surveys this researcher may see"), coerce=int)
+
+
+class NewUserForm(UserForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)],
+                           render_kw={"autocomplete": "off"})
+    password = PasswordField(_l("Initial password (at least 12 characters)"),
+                             validators=[DataRequired(), Length(max=1024)],
+                             render_kw={"autocomplete": "new-password"})
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password (at least 12 characters)"),
+                             validators=[DataRequired(), Length(max=1024)],
+                             render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("Repeat the new password"),
+                            validators=[DataRequired(), EqualTo("password",
+                                                                _l("The passwords differ."))],
+                            render_kw={"autocomplete": "new-password"})
+
+
+class ActionForm(FlaskForm):
+    """A bare form for POST buttons (disable, enable, reset 2FA): carries the CSRF token."""
+
+
+_MIN_K = BY_NAME["min_group_size"]
+
+
+class SettingsForm(FlaskForm):
+    organisation_name = StringField(_l("Organisation name"), validators=[Length(max=120)])
+    default_language = SelectField(_l("Default language"),
+                                   choices=[(c, LANGUAGE_NAMES[c]) for c in LANGUAGES])
+    min_group_size = IntegerField(
+        _l("Minimum group size in reports (never below 3)"),
+        validators=[DataRequired(), NumberRange(min=_MIN_K.minimum, max=_MIN_K.maximum)],
+    )
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET filter changes nothing
+
+    action = StringField(_l("Action starts with"), validators=[Optional(), Length(max=64)])
+    actor = StringField(_l("Actor"), validators=[Optional(), Length(max=64)])
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_until = DateField(_l("Until"), validators=[Optional()])

@@ -1,0 +1,177 @@
+"""Admin pages for accounts: list, create, change, disable, reset password or 2FA, grants."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+
+from appliance.admin.forms import ActionForm, NewUserForm, ResetPasswordForm, UserForm
+from appliance.auth import accounts as account_ops
+from appliance.auth import store as accounts
+from appliance.auth.accounts import AccountError
+from appliance.auth.guard import requires
+from appliance.db import utcnow
+from appliance.web import actor, get_db, state
+
+bp = Blueprint("users", __name__, url_prefix="/admin/users")
+
+
+def _get_user_or_404(user_id: int) -> accounts.User:
+    user = accounts.get_user(get_db(), user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def _survey_choices(form: UserForm) -> None:
+    form.surveys.choices = [(s["id"], s["title"]) for s in accounts.list_surveys(get_db())]
+
+
+def _window(form: UserForm) -> dict:
+    return {
+        "valid_from": form.valid_from.data.isoformat() if form.valid_from.data else None,
+        "valid_until": form.valid_until.data.isoformat() if form.valid_until.data else None,
+    }
+
+
+def _flash_reasons(exc: AccountError) -> None:
+    for reason in exc.reasons:
+        flash(_(reason), "error")
+
+
+@bp.route("/")
+@requires("users.manage")
+def list_users():
+    conn = get_db()
+    users = accounts.list_users(conn)
+    now, tz = utcnow(), state().tz
+    return render_template(
+        "admin/users.html", users=users,
+        window_open={u.id: u.window_open(now, tz) for u in users},
+        sessions={u.id: accounts.count_user_sessions(conn, u.id) for u in users},
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires("users.manage")
+def create_user():
+    form = NewUserForm()
+    _survey_choices(form)
+    if not form.validate_on_submit():
+        return render_template("admin/user_new.html", form=form), 400 if form.errors else 200
+    conn = get_db()
+    try:
+        user_id = account_ops.create(
+            conn, actor(), username=form.username.data, role=form.role.data,
+            password=form.password.data, display_name=form.display_name.data or "",
+            language=form.language.data or None, **_window(form),
+        )
+    except AccountError as exc:
+        _flash_reasons(exc)
+        return render_template("admin/user_new.html", form=form), 400
+    if form.role.data == "researcher":
+        account_ops.set_grants(conn, actor(), accounts.get_user(conn, user_id),
+                               set(form.surveys.data or []))
+    flash(_("Account %(name)s created.", name=form.username.data.strip()), "success")
+    return redirect(url_for("users.edit_user", user_id=user_id))
+
+
+def _edit_page(user: accounts.User, form: UserForm | None = None, status: int = 200):
+    conn = get_db()
+    if form is None:
+        form = UserForm(display_name=user.display_name, role=user.role,
+                        language=user.language or "",
+                        valid_from=_date(user.valid_from), valid_until=_date(user.valid_until),
+                        surveys=sorted(accounts.granted_survey_ids(conn, user.id)))
+        _survey_choices(form)
+    return render_template(
+        "admin/user_edit.html", user=user, form=form, password_form=ResetPasswordForm(),
+        action_form=ActionForm(), sessions=accounts.count_user_sessions(conn, user.id),
+        window_open=user.window_open(utcnow(), state().tz),
+    ), status
+
+
+def _date(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+@bp.route("/<int:user_id>", methods=["GET", "POST"])
+@requires("users.manage")
+def edit_user(user_id: int):
+    user = _get_user_or_404(user_id)
+    form = UserForm()
+    _survey_choices(form)
+    if not form.is_submitted():
+        return _edit_page(user)
+    if not form.validate():
+        return _edit_page(user, form, 400)
+    conn = get_db()
+    try:
+        account_ops.update(conn, actor(), user, display_name=form.display_name.data or "",
+                           role=form.role.data, language=form.language.data or None,
+                           **_window(form))
+        user = _get_user_or_404(user_id)
+        grants = set(form.surveys.data or []) if user.role == "researcher" else set()
+        account_ops.set_grants(conn, actor(), user, grants)
+    except AccountError as exc:
+        _flash_reasons(exc)
+        return _edit_page(user, form, 400)
+    flash(_("Changes saved."), "success")
+    return redirect(url_for("users.edit_user", user_id=user_id))
+
+
+@bp.route("/<int:user_id>/password", methods=["POST"])
+@requires("users.manage")
+def reset_password(user_id: int):
+    user = _get_user_or_404(user_id)
+    form = ResetPasswordForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+        return _edit_page(user, status=400)
+    try:
+        ended = account_ops.set_password(get_db(), actor(), user, form.password.data)
+    except AccountError as exc:
+        _flash_reasons(exc)
+        return _edit_page(user, status=400)
+    flash(_("Password set; %(n)d session(s) of this account were signed out.", n=ended),
+          "success")
+    return redirect(url_for("users.edit_user", user_id=user_id))
+
+
+@bp.route("/<int:user_id>/disable", methods=["POST"])
+@requires("users.manage")
+def disable_user(user_id: int):
+    return _toggle(user_id, True)
+
+
+@bp.route("/<int:user_id>/enable", methods=["POST"])
+@requires("users.manage")
+def enable_user(user_id: int):
+    return _toggle(user_id, False)
+
+
+def _toggle(user_id: int, disabled: bool):
+    user = _get_user_or_404(user_id)
+    if ActionForm().validate_on_submit():
+        try:
+            account_ops.set_disabled(get_db(), actor(), user, disabled)
+            flash(_("Account disabled; its sessions have ended.") if disabled
+                  else _("Account enabled."), "success")
+        except AccountError as exc:
+            _flash_reasons(exc)
+    return redirect(url_for("users.edit_user", user_id=user_id))
+
+
+@bp.route("/<int:user_id>/reset-2fa", methods=["POST"])
+@requires("users.manage")
+def reset_two_factor(user_id: int):
+    user = _get_user_or_404(user_id)
+    if ActionForm().validate_on_submit():
+        account_ops.reset_two_factor(get_db(), actor(), user)
+        flash(_("Two-factor login reset; the user sets it up again at the next sign-in."),
+              "success")
+    return redirect(url_for("users.edit_user", user_id=user_id))

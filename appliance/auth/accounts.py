@@ -1,0 +1,182 @@
+"""Account operations shared by the web interface and the CLI.
+
+Each function validates, writes in one transaction together with its audit entry, and raises
+:class:`AccountError` with user-facing reasons (English msgids, translated by the caller) when the
+input is refused. Ending sessions on disable and password change happens here, in one place.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass
+from datetime import date
+
+from appliance import audit
+from appliance.auth import passwords
+from appliance.auth import store as accounts
+from appliance.auth.roles import ROLES
+from appliance.db import transaction
+
+USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$")
+
+
+class AccountError(ValueError):
+    def __init__(self, reasons: list[str]):
+        super().__init__("; ".join(reasons))
+        self.reasons = reasons
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who performs an action, for the audit log. ``id`` is None for the CLI and the system."""
+
+    id: int | None
+    name: str
+    address: str = ""
+
+    def log(self, conn: sqlite3.Connection, action: str, target: str = "", **details) -> None:
+        audit.record(
+            conn, action, actor_id=self.id, actor=self.name, target=target, details=details,
+            address=self.address,
+        )
+
+
+CLI = Actor(None, "cli")
+
+
+def _window_problems(role: str, valid_from: str | None, valid_until: str | None) -> list[str]:
+    if role != "researcher":
+        return []
+    try:
+        start = date.fromisoformat(valid_from or "")
+        end = date.fromisoformat(valid_until or "")
+    except ValueError:
+        return ["A researcher needs an access period: a start and an end date."]
+    if end < start:
+        return ["The access period ends before it starts."]
+    return []
+
+
+def create(
+    conn: sqlite3.Connection,
+    actor: Actor,
+    *,
+    username: str,
+    role: str,
+    password: str,
+    display_name: str = "",
+    language: str | None = None,
+    valid_from: str | None = None,
+    valid_until: str | None = None,
+) -> int:
+    """Create an account and log ``user.created``; raises AccountError with every reason."""
+    username = username.strip()
+    reasons = []
+    if not USERNAME_RE.match(username):
+        reasons.append(
+            "A username has 2-64 characters: letters, digits and . _ @ - (no spaces)."
+        )
+    if role not in ROLES:
+        reasons.append("Choose a role: admin, staff or researcher.")
+    reasons += passwords.problems(password, username)
+    reasons += _window_problems(role, valid_from, valid_until)
+    if role != "researcher":
+        valid_from = valid_until = None
+    if not reasons and accounts.user_by_name(conn, username):
+        reasons.append("This username is already taken.")
+    if reasons:
+        raise AccountError(reasons)
+    password_hash = passwords.hash_password(password)
+    with transaction(conn):
+        user_id = accounts.create_user(
+            conn, username=username, role=role, password_hash=password_hash,
+            display_name=display_name, language=language or None,
+            valid_from=valid_from, valid_until=valid_until,
+        )
+        actor.log(conn, "user.created", f"user:{user_id}", username=username, role=role,
+                  valid_from=valid_from, valid_until=valid_until)
+    return user_id
+
+
+def update(
+    conn: sqlite3.Connection, actor: Actor, user: accounts.User, **fields
+) -> dict[str, tuple]:
+    """Change profile fields; a role change ends the user's sessions. Returns what changed."""
+    role = fields.get("role", user.role)
+    if role not in ROLES:
+        raise AccountError(["Choose a role: admin, staff or researcher."])
+    if role != "researcher":
+        fields["valid_from"] = fields["valid_until"] = None
+    reasons = _window_problems(role, fields.get("valid_from", user.valid_from),
+                               fields.get("valid_until", user.valid_until))
+    if user.role == "admin" and role != "admin" and _last_admin(conn, user):
+        reasons.append("The last active admin cannot lose the admin role.")
+    if reasons:
+        raise AccountError(reasons)
+    changed = {k: (getattr(user, k), v) for k, v in fields.items() if getattr(user, k) != v}
+    if not changed:
+        return {}
+    with transaction(conn):
+        accounts.update_user(conn, user.id, **{k: new for k, (_, new) in changed.items()})
+        if "role" in changed:
+            accounts.end_user_sessions(conn, user.id)
+        actor.log(conn, "user.changed", f"user:{user.id}",
+                  changes={k: [old, new] for k, (old, new) in changed.items()})
+    return changed
+
+
+def _last_admin(conn: sqlite3.Connection, user: accounts.User) -> bool:
+    return user.role == "admin" and not user.disabled and accounts.active_admin_count(conn) <= 1
+
+
+def set_password(
+    conn: sqlite3.Connection,
+    actor: Actor,
+    user: accounts.User,
+    password: str,
+    *,
+    keep_session: str | None = None,
+) -> int:
+    """Set a new password and end the user's other sessions; returns how many ended."""
+    reasons = passwords.problems(password, user.username)
+    if reasons:
+        raise AccountError(reasons)
+    password_hash = passwords.hash_password(password)
+    with transaction(conn):
+        accounts.set_password_hash(conn, user.id, password_hash)
+        ended = accounts.end_user_sessions(conn, user.id, keep_raw=keep_session)
+        action = "password.changed" if actor.id == user.id else "password.reset"
+        actor.log(conn, action, f"user:{user.id}", sessions_ended=ended)
+    return ended
+
+
+def set_disabled(conn: sqlite3.Connection, actor: Actor, user: accounts.User, disabled: bool):
+    """Disable (ending every session at once) or re-enable an account."""
+    if disabled and actor.id == user.id:
+        raise AccountError(["You cannot disable your own account."])
+    if disabled and _last_admin(conn, user):
+        raise AccountError(["The last active admin cannot be disabled."])
+    with transaction(conn):
+        accounts.set_disabled(conn, user.id, disabled)
+        ended = accounts.end_user_sessions(conn, user.id) if disabled else 0
+        actor.log(conn, "user.disabled" if disabled else "user.enabled", f"user:{user.id}",
+                  sessions_ended=ended)
+
+
+def reset_two_factor(conn: sqlite3.Connection, actor: Actor, user: accounts.User) -> None:
+    """Remove the user's TOTP secret and recovery codes; they enrol again at the next login."""
+    with transaction(conn):
+        accounts.clear_totp(conn, user.id)
+        ended = accounts.end_user_sessions(conn, user.id)
+        actor.log(conn, "2fa.reset", f"user:{user.id}", sessions_ended=ended)
+
+
+def set_grants(conn: sqlite3.Connection, actor: Actor, user: accounts.User, survey_ids: set[int]):
+    before = accounts.granted_survey_ids(conn, user.id)
+    if before == survey_ids:
+        return
+    with transaction(conn):
+        accounts.set_grants(conn, user.id, survey_ids)
+        actor.log(conn, "user.grants_changed", f"user:{user.id}",
+                  added=sorted(survey_ids - before), removed=sorted(before - survey_ids))

@@ -1,0 +1,81 @@
+"""Deny by default: every view declares the action it needs; a view that declares none is refused.
+
+The check runs in ``before_request`` for every endpoint, so a route added later without
+``@requires`` answers 403 instead of being open. The route x role test walks ``app.url_map`` and
+fails on any endpoint missing from its table of expected outcomes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+from flask import Flask, abort, current_app, redirect, request, url_for
+from flask_login import current_user
+
+from appliance.auth.roles import ACTIONS, AUTHENTICATED, PUBLIC, allows
+
+F = TypeVar("F", bound=Callable)
+log = logging.getLogger(__name__)
+# Flask registers 'static' itself; it serves only vendored CSS/JS/images.
+_FRAMEWORK_PUBLIC = frozenset({"static"})
+
+
+def requires(action: str) -> Callable[[F], F]:
+    """Declare the action a view needs. Unknown actions fail at import, not at request time."""
+    if action not in ACTIONS and action not in (PUBLIC, AUTHENTICATED):
+        raise ValueError(f"unknown action {action!r}")
+
+    def mark(view: F) -> F:
+        view.required_action = action  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+public = requires(PUBLIC)
+
+
+def required_action(app: Flask, endpoint: str) -> str | None:
+    if endpoint in _FRAMEWORK_PUBLIC:
+        return PUBLIC
+    view = app.view_functions.get(endpoint)
+    return getattr(view, "required_action", None)
+
+
+def check_request():
+    """before_request hook: 403 for undeclared views and wrong roles, login redirect for guests."""
+    if request.endpoint is None:
+        return None  # no route matched: Flask answers 404/405 itself
+    action = required_action(current_app, request.endpoint)
+    if action is None:
+        log.error("refused: endpoint %s declares no action", request.endpoint)
+        abort(403)
+    if action == PUBLIC:
+        return None
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=safe_next(request.full_path)))
+    if not allows(current_user.role, action):
+        abort(403)
+    return None
+
+
+def install(app: Flask) -> None:
+    app.before_request(check_request)
+
+
+def safe_next(target: str | None) -> str | None:
+    """Return ``target`` when it is a local path on this site, else None (no open redirects)."""
+    if not target:
+        return None
+    target = target.strip()
+    if target.endswith("?"):
+        target = target[:-1]
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(c) < 32 for c in target):
+        return None
+    return target

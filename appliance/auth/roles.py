@@ -1,0 +1,44 @@
+"""The one table of role -> allowed actions. Every route names one action (see ``guard``)."""
+
+from __future__ import annotations
+
+PUBLIC = "public"  # no login needed: login, setup, health, static files
+AUTHENTICATED = "authenticated"  # any signed-in role: logout, home redirect
+
+ACTIONS: dict[str, str] = {
+    "account.self": "Change own password, language and two-factor login",
+    "users.manage": "Create, change and disable accounts; grant surveys to researchers",
+    "settings.manage": "Change the organisation's settings",
+    "audit.read": "Read and export the audit log",
+    "contacts.manage": "Import and manage contact lists (identity plane)",
+    "surveys.manage": "Build and open surveys",
+    "mailings.manage": "Send invitations and reminders",
+    "responses.read": "Read individual anonymous responses (response plane)",
+    "reports.read": "Read aggregated reports through the aggregate gate",
+}
+
+ROLES: dict[str, frozenset[str]] = {
+    "admin": frozenset({"account.self", "users.manage", "settings.manage", "audit.read"}),
+    "staff": frozenset(
+        {
+            "account.self",
+            "contacts.manage",
+            "surveys.manage",
+            "mailings.manage",
+            "responses.read",
+            "reports.read",
+        }
+    ),
+    "researcher": frozenset({"account.self", "reports.read"}),
+}
+
+TOTP_REQUIRED = frozenset({"admin", "researcher"})
+
+
+def allows(role: str, action: str) -> bool:
+    """True when ``role`` may perform ``action``. Unknown roles and actions are refused."""
+    if action == PUBLIC:
+        return True
+    if role not in ROLES:
+        return False
+    return action == AUTHENTICATED or action in ROLES[role]

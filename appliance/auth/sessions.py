@@ -1,0 +1,113 @@
+"""Server-side sessions behind Flask-Login.
+
+The cookie holds only a random session id (no personal data); the ``sessions`` table holds its
+hash, the stage (password checked / enrolling 2FA / fully signed in) and timestamps. Every request
+re-checks idle and absolute timeouts, the account's state and a researcher's access window, so a
+disabled account or a closed window ends the session at the very next request.
+"""
+
+from __future__ import annotations
+
+import time
+
+from flask import g, session
+from flask_login import LoginManager, UserMixin, login_user
+
+from appliance.auth import store as accounts
+from appliance.auth.accounts import Actor
+from appliance.db import utcnow
+from appliance.web import client_address, get_db, state
+
+PENDING_KEY = "pending"  # Flask session key of a half-finished login (password ok, 2FA to do)
+PENDING_SECONDS = 600
+TOUCH_EVERY_SECONDS = 30  # fewer writes: last_seen need not be exact to the second
+
+
+class WebUser(UserMixin):
+    """The signed-in account plus the raw id of the session it came in with."""
+
+    def __init__(self, user: accounts.User, sid: str):
+        self.user = user
+        self.sid = sid
+
+    def get_id(self) -> str:
+        return self.sid
+
+    def __getattr__(self, name):
+        return getattr(self.user, name)
+
+
+def _end(conn, sid: str, user: accounts.User | None, reason: str) -> None:
+    accounts.end_session(conn, sid)
+    g.session_ended = reason
+    if user is not None and reason == "access_window":
+        Actor(user.id, user.username, client_address()).log(
+            conn, "session.ended", f"user:{user.id}", reason=reason
+        )
+
+
+def load_user(sid: str) -> WebUser | None:
+    """Flask-Login user_loader: resolve a full session or return None (ending stale ones)."""
+    conn = get_db()
+    row = accounts.get_session(conn, sid)
+    if row is None or row["stage"] != "full":
+        g.session_ended = "gone"
+        return None
+    now = time.time()
+    settings = state().settings
+    user = accounts.get_user(conn, row["user_id"])
+    if now - row["last_seen"] > settings["session_idle_minutes"] * 60:
+        _end(conn, sid, user, "idle")
+    elif now - row["created_at"] > settings["session_absolute_hours"] * 3600:
+        _end(conn, sid, user, "expired")
+    elif user is None or user.disabled:
+        _end(conn, sid, user, "disabled")
+    elif not user.window_open(utcnow(), state().tz):
+        _end(conn, sid, user, "access_window")
+    else:
+        if now - row["last_seen"] > TOUCH_EVERY_SECONDS:
+            accounts.touch_session(conn, sid, now)
+        return WebUser(user, sid)
+    return None
+
+
+def init_login(app) -> None:
+    manager = LoginManager()
+    manager.session_protection = None  # server-side sessions; no IP/UA hash in the cookie
+    manager.user_loader(load_user)
+    manager.init_app(app)
+
+
+def begin(user: accounts.User, stage: str) -> None:
+    """Start a fresh session after the password step; a new id defeats session fixation."""
+    session.clear()
+    sid = accounts.create_session(get_db(), user.id, stage, time.time())
+    if stage == "full":
+        login_user(WebUser(user, sid))
+    else:
+        session[PENDING_KEY] = sid
+
+
+def pending() -> tuple[str, accounts.User, str] | None:
+    """The half-finished login of this browser: (sid, user, stage), or None when absent/stale."""
+    sid = session.get(PENDING_KEY)
+    if not sid:
+        return None
+    conn = get_db()
+    row = accounts.get_session(conn, sid)
+    if row is None or row["stage"] == "full" or time.time() - row["created_at"] > PENDING_SECONDS:
+        if row is not None:
+            accounts.end_session(conn, sid)
+        session.pop(PENDING_KEY, None)
+        return None
+    user = accounts.get_user(conn, row["user_id"])
+    if user is None or user.disabled:
+        return None
+    return sid, user, row["stage"]
+
+
+def complete(sid: str, user: accounts.User) -> None:
+    """Promote the pending session to a full sign-in."""
+    accounts.set_session_stage(get_db(), sid, "full")
+    session.pop(PENDING_KEY, None)
+    login_user(WebUser(user, sid))

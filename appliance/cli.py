@@ -1,0 +1,373 @@
+"""The ``appliance`` command.
+
+Every command finds the data directory from ``--data-dir``, else ``APPLIANCE_DATA_DIR``, else the
+config file (``--config`` / ``APPLIANCE_CONFIG``), else ``./data``.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from appliance import audit, db, keys, settings
+from appliance.auth import accounts as account_ops
+from appliance.auth import store as accounts
+from appliance.auth.accounts import CLI, AccountError
+from appliance.settings import SettingsError
+
+EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "config.example.toml"
+
+
+class Context:
+    def __init__(self, data_dir: str | None, config: str | None):
+        self.data_dir = data_dir
+        self.config = config
+
+    def settings(self, **overrides) -> dict:
+        try:
+            return settings.load({"data_dir": self.data_dir, "config_file": self.config,
+                                  **overrides})
+        except SettingsError as exc:
+            raise click.ClickException(f"configuration error: {exc}") from None
+
+    def connect(self, values: dict):
+        path = db.db_path(values["data_dir"])
+        if not path.exists():
+            raise click.ClickException(f"no database in {values['data_dir']}; run `appliance init`")
+        return db.connect(path)
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--data-dir", type=click.Path(file_okay=False), default=None,
+              help="Data directory (else APPLIANCE_DATA_DIR, the config file, ./data).")
+@click.option("--config", type=click.Path(dir_okay=False), default=None,
+              help="Config file (else APPLIANCE_CONFIG, else <data-dir>/config.toml).")
+@click.pass_context
+def main(ctx: click.Context, data_dir: str | None, config: str | None) -> None:
+    """Customer-satisfaction research appliance."""
+    ctx.obj = Context(data_dir, config)
+
+
+def initialise(values: dict) -> list[str]:
+    """Create the data directory (0700), key files (0600), database and config; migrate.
+
+    Idempotent: existing keys and config are kept. Returns what was done, for the console.
+    """
+    done = []
+    data_dir = Path(values["data_dir"])
+    if not data_dir.exists():
+        data_dir.mkdir(mode=0o700, parents=True)
+        done.append(f"created data directory {data_dir}")
+    os.chmod(data_dir, 0o700)
+    created = keys.create_missing(data_dir)
+    if created:
+        done.append(f"created key files: {', '.join(created)} (mode 0600)")
+    config_path = data_dir / "config.toml"
+    if not config_path.exists() and not values["config_file"] and EXAMPLE_CONFIG.exists():
+        text = EXAMPLE_CONFIG.read_text()
+        # The data directory's own config cannot move the data directory.
+        text = text.replace('# data_dir = "./data"', "# data_dir cannot be set here: use "
+                            "--data-dir or APPLIANCE_DATA_DIR")
+        config_path.write_text(text)
+        os.chmod(config_path, 0o600)
+        done.append(f"wrote {config_path} (every setting commented, with its default)")
+    conn = db.connect(db.db_path(data_dir))
+    try:
+        applied = db.migrate(conn)
+        if applied:
+            audit.record(conn, "schema.migrated", actor="cli", details={"applied": applied})
+            done.append(f"applied migrations: {', '.join(applied)}")
+    finally:
+        conn.close()
+    os.chmod(db.db_path(data_dir), 0o600)
+    return done
+
+
+def announce_setup_code(conn, values: dict) -> None:
+    """Print a one-time setup link and code when no active admin exists (no default account)."""
+    if accounts.active_admin_count(conn):
+        return
+    code = accounts.issue_setup_code(conn, time.time(), values["setup_code_minutes"])
+    audit.record(conn, "setup.code_issued", actor="cli")
+    click.echo(
+        "\n"
+        "  No admin account exists yet. To create the first admin, open\n"
+        f"    {values['base_url']}/setup\n"
+        "  and enter this one-time setup code:\n"
+        f"    {code}\n"
+        f"  It expires in {values['setup_code_minutes']} minutes; "
+        "`appliance setup-code` prints a new one.\n"
+    )
+
+
+def problems(values: dict) -> list[str]:
+    """Everything `check` refuses to serve with."""
+    found = keys.check_permissions(values["data_dir"])
+    path = db.db_path(values["data_dir"])
+    if not path.exists():
+        found.append(f"{path} is missing; run `appliance init`")
+        return found
+    conn = db.connect(path)
+    try:
+        pending = db.pending_migrations(conn)
+        if pending:
+            found.append(f"migrations not applied: {', '.join(pending)}")
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            found.append("database is not in WAL mode")
+    finally:
+        conn.close()
+    try:
+        keys.load(values["data_dir"])
+    except keys.KeyFileError as exc:
+        found.append(str(exc))
+    from appliance import TEMPLATES
+
+    if not TEMPLATES.is_dir():
+        found.append(f"templates missing at {TEMPLATES}")
+    return found
+
+
+@main.command()
+@pass_ctx
+def init(ctx: Context) -> None:
+    """Create or upgrade the data directory: keys, database, config, migrations."""
+    values = ctx.settings()
+    for line in initialise(values) or ["already initialised; nothing to do"]:
+        click.echo(line)
+    conn = ctx.connect(values)
+    try:
+        announce_setup_code(conn, values)
+    finally:
+        conn.close()
+
+
+@main.command()
+@pass_ctx
+def check(ctx: Context) -> None:
+    """Validate config, permissions of the data dir and key files, and migrations."""
+    values = ctx.settings()
+    click.echo(f"config: ok ({values['config_file'] or 'defaults and environment'})")
+    found = problems(values)
+    for problem in found:
+        click.echo(f"problem: {problem}", err=True)
+    if found:
+        raise SystemExit(1)
+    click.echo(f"data directory {values['data_dir']}: ok")
+
+
+@main.command()
+@click.option("--host", default=None, help="Listen address (else APPLIANCE_HOST, config).")
+@click.option("--port", type=int, default=None, help="Port (else APPLIANCE_PORT, config).")
+@click.option("--threads", type=int, default=None, help="Worker threads (else config).")
+@pass_ctx
+def serve(ctx: Context, host: str | None, port: int | None, threads: int | None) -> None:
+    """Apply pending migrations, check, and serve with waitress."""
+    import waitress
+
+    from appliance import create_app
+
+    values = ctx.settings(host=host, port=port, threads=threads)
+    if db.db_path(values["data_dir"]).exists():
+        conn = db.connect(db.db_path(values["data_dir"]))
+        try:
+            applied = db.migrate(conn)
+            if applied:
+                audit.record(conn, "schema.migrated", actor="cli", details={"applied": applied})
+                click.echo(f"applied migrations: {', '.join(applied)}")
+        finally:
+            conn.close()
+    found = problems(values)
+    if found:
+        for problem in found:
+            click.echo(f"problem: {problem}", err=True)
+        raise click.ClickException("refusing to serve; fix the problems above (`appliance check`)")
+    warning = settings.plain_http_warning(values)
+    if warning:
+        click.echo(warning, err=True)
+    app = create_app({"data_dir": values["data_dir"], "config_file": ctx.config, "host": host,
+                      "port": port, "threads": threads})
+    conn = ctx.connect(values)
+    try:
+        announce_setup_code(conn, values)
+    finally:
+        conn.close()
+    click.echo(f"serving on http://{values['host']}:{values['port']} "
+               f"(public address {values['base_url']}); Ctrl+C stops")
+    sys.stdout.flush()
+    waitress.serve(app, host=values["host"], port=values["port"], threads=values["threads"],
+                   ident="appliance", _quiet=True)
+
+
+@main.command("setup-code")
+@pass_ctx
+def setup_code(ctx: Context) -> None:
+    """Print a new one-time code for creating the first admin."""
+    values = ctx.settings()
+    conn = ctx.connect(values)
+    try:
+        if accounts.active_admin_count(conn):
+            raise click.ClickException("an admin exists already; setup is closed")
+        announce_setup_code(conn, values)
+    finally:
+        conn.close()
+
+
+@main.group()
+def user() -> None:
+    """Manage accounts."""
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("Password (at least 12 characters): ")
+    if getpass.getpass("Repeat password: ") != first:
+        raise click.ClickException("the passwords differ")
+    return first
+
+
+def _get(conn, username: str) -> accounts.User:
+    found = accounts.user_by_name(conn, username)
+    if found is None:
+        raise click.ClickException(f"no account named {username!r}")
+    return found
+
+
+def _fail(exc: AccountError):
+    raise click.ClickException("; ".join(exc.reasons))
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["admin", "staff", "researcher"]), required=True)
+@click.option("--name", "display_name", default="", help="Full name.")
+@click.option("--language", type=click.Choice(settings.LANGUAGES), default=None)
+@click.option("--valid-from", default=None, help="Researchers: first day of access (YYYY-MM-DD).")
+@click.option("--valid-until", default=None, help="Researchers: last day of access (YYYY-MM-DD).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@pass_ctx
+def user_add(ctx: Context, username, role, display_name, language, valid_from, valid_until,
+             password_stdin) -> None:
+    """Create an account (admins and researchers enrol two-factor login at first sign-in)."""
+    values = ctx.settings()
+    conn = ctx.connect(values)
+    try:
+        user_id = account_ops.create(
+            conn, CLI, username=username, role=role, password=_read_password(password_stdin),
+            display_name=display_name, language=language, valid_from=valid_from,
+            valid_until=valid_until,
+        )
+    except AccountError as exc:
+        _fail(exc)
+    finally:
+        conn.close()
+    click.echo(f"created {role} {username} (id {user_id})")
+
+
+@user.command("list")
+@pass_ctx
+def user_list(ctx: Context) -> None:
+    """List accounts."""
+    conn = ctx.connect(ctx.settings())
+    try:
+        rows = accounts.list_users(conn)
+    finally:
+        conn.close()
+    width = max([len(u.username) for u in rows] + [8])
+    click.echo(f"{'username':<{width}}  {'role':<10}  {'2fa':<3}  status")
+    for u in rows:
+        status = "disabled" if u.disabled else "active"
+        if u.role == "researcher":
+            status += f" {u.valid_from} .. {u.valid_until}"
+        click.echo(f"{u.username:<{width}}  {u.role:<10}  {'on' if u.totp_enabled else 'off':<3}"
+                   f"  {status}")
+
+
+@user.command("disable")
+@click.argument("username")
+@pass_ctx
+def user_disable(ctx: Context, username: str) -> None:
+    """Disable an account; its sessions end at once."""
+    conn = ctx.connect(ctx.settings())
+    try:
+        account_ops.set_disabled(conn, CLI, _get(conn, username), True)
+    except AccountError as exc:
+        _fail(exc)
+    finally:
+        conn.close()
+    click.echo(f"disabled {username}")
+
+
+@user.command("enable")
+@click.argument("username")
+@pass_ctx
+def user_enable(ctx: Context, username: str) -> None:
+    """Re-enable a disabled account."""
+    conn = ctx.connect(ctx.settings())
+    try:
+        account_ops.set_disabled(conn, CLI, _get(conn, username), False)
+    finally:
+        conn.close()
+    click.echo(f"enabled {username}")
+
+
+@user.command("reset-password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@pass_ctx
+def user_reset_password(ctx: Context, username: str, password_stdin: bool) -> None:
+    """Set a new password; every session of the account ends."""
+    conn = ctx.connect(ctx.settings())
+    try:
+        ended = account_ops.set_password(conn, CLI, _get(conn, username),
+                                         _read_password(password_stdin))
+    except AccountError as exc:
+        _fail(exc)
+    finally:
+        conn.close()
+    click.echo(f"password of {username} set; {ended} session(s) ended")
+
+
+@user.command("reset-2fa")
+@click.argument("username")
+@pass_ctx
+def user_reset_2fa(ctx: Context, username: str) -> None:
+    """Remove two-factor login of a user who lost phone and recovery codes."""
+    conn = ctx.connect(ctx.settings())
+    try:
+        account_ops.reset_two_factor(conn, CLI, _get(conn, username))
+    finally:
+        conn.close()
+    click.echo(f"two-factor login of {username} reset; they enrol again at next sign-in")
+
+
+@main.group("audit")
+def audit_group() -> None:
+    """Audit log tools."""
+
+
+@audit_group.command("verify")
+@pass_ctx
+def audit_verify(ctx: Context) -> None:
+    """Verify the hash chain; report the first broken link (exit 1)."""
+    conn = ctx.connect(ctx.settings())
+    try:
+        result = audit.verify(conn)
+    finally:
+        conn.close()
+    if result.ok:
+        click.echo(f"audit log intact: {result.checked} entries verified")
+        return
+    click.echo(f"audit log BROKEN at entry {result.broken_id}: {result.reason} "
+               f"({result.checked} entries before it verified)", err=True)
+    raise SystemExit(1)
+
+

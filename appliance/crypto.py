@@ -1,0 +1,101 @@
+"""Field encryption, keyed hashes and random tokens. The only module that touches key material.
+
+Field encryption is AES-256-GCM. The associated data binds each ciphertext to its table, column and
+row id, so a ciphertext copied to another row or column fails to decrypt instead of showing the
+wrong person's data. Layout: version byte, 8-byte key id, 12-byte random nonce, ciphertext+tag.
+The key id lets a later key rotation find which key sealed a value.
+
+Keyed hashes are HMAC-SHA256 under a separate key: equal inputs compare equal (de-duplication,
+suppression checks, throttle keys) without the plaintext being stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+KEY_BYTES = 32
+_VERSION = b"\x01"
+_NONCE_BYTES = 12
+_KEY_ID_BYTES = 8
+
+
+class DecryptionError(Exception):
+    """A ciphertext did not authenticate: tampered, moved to another row/column, or wrong key."""
+
+
+def new_key() -> bytes:
+    return os.urandom(KEY_BYTES)
+
+
+def key_id(key: bytes) -> bytes:
+    return hashlib.sha256(b"appliance-key-id" + key).digest()[:_KEY_ID_BYTES]
+
+
+def _aad(table: str, column: str, row_id: int | str) -> bytes:
+    # Unit separators keep ("a", "bc") and ("ab", "c") apart.
+    return f"{table}\x1f{column}\x1f{row_id}".encode()
+
+
+class FieldCipher:
+    """Encrypts single field values bound to (table, column, row id)."""
+
+    def __init__(self, key: bytes):
+        if len(key) != KEY_BYTES:
+            raise ValueError("field key must be 32 bytes")
+        self._aead = AESGCM(key)
+        self._key_id = key_id(key)
+
+    def encrypt(self, plaintext: str, table: str, column: str, row_id: int | str) -> bytes:
+        nonce = os.urandom(_NONCE_BYTES)
+        sealed = self._aead.encrypt(nonce, plaintext.encode(), _aad(table, column, row_id))
+        return _VERSION + self._key_id + nonce + sealed
+
+    def decrypt(self, blob: bytes, table: str, column: str, row_id: int | str) -> str:
+        """Return the plaintext or raise DecryptionError; never returns data that did not verify."""
+        where = f"{table}.{column} row {row_id}"
+        header = len(_VERSION) + _KEY_ID_BYTES + _NONCE_BYTES
+        if not isinstance(blob, bytes | bytearray) or len(blob) < header + 16:
+            raise DecryptionError(f"{where}: not a field ciphertext")
+        if blob[:1] != _VERSION:
+            raise DecryptionError(f"{where}: unknown ciphertext version")
+        if blob[1 : 1 + _KEY_ID_BYTES] != self._key_id:
+            raise DecryptionError(f"{where}: sealed under another key")
+        nonce = blob[1 + _KEY_ID_BYTES : header]
+        try:
+            plain = self._aead.decrypt(nonce, bytes(blob[header:]), _aad(table, column, row_id))
+        except InvalidTag:
+            raise DecryptionError(f"{where}: does not authenticate (tampered or moved)") from None
+        return plain.decode()
+
+
+class KeyedHasher:
+    """HMAC-SHA256 with its own key; ``domain`` separates uses so hashes never collide across them."""
+
+    def __init__(self, key: bytes):
+        if len(key) != KEY_BYTES:
+            raise ValueError("hash key must be 32 bytes")
+        self._key = key
+
+    def digest(self, domain: str, value: str) -> bytes:
+        return hmac.new(self._key, f"{domain}\x1f{value}".encode(), hashlib.sha256).digest()
+
+    def verify(self, domain: str, value: str, expected: bytes) -> bool:
+        return hmac.compare_digest(self.digest(domain, value), expected)
+
+
+def token(nbytes: int = 32) -> str:
+    """A URL-safe random token; at least 16 bytes (128 bits)."""
+    if nbytes < 16:
+        raise ValueError("tokens carry at least 128 bits")
+    return secrets.token_urlsafe(nbytes)
+
+
+def sha256(value: str) -> bytes:
+    """Unkeyed digest for high-entropy secrets (session ids, setup codes) stored as lookups."""
+    return hashlib.sha256(value.encode()).digest()

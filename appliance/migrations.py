@@ -1,0 +1,127 @@
+"""Named schema migrations, applied in order by ``appliance init`` and on every start.
+
+Never edit a migration that has shipped; add a new one. Each runs inside one transaction, so each
+function executes statements one at a time (``executescript`` would commit half-way).
+
+Tables are grouped by plane (see ``appliance.planes``): accounts and audit are the system plane;
+``surveys`` anchors the response plane; the identity plane arrives with the contacts issue.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+
+def _run(conn: sqlite3.Connection, *statements: str) -> None:
+    for statement in statements:
+        conn.execute(statement)
+
+
+def m0001_accounts(conn: sqlite3.Connection) -> None:
+    _run(
+        conn,
+        """CREATE TABLE users (
+            id INTEGER PRIMARY KEY,
+            username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            display_name TEXT NOT NULL DEFAULT '',
+            role TEXT NOT NULL CHECK (role IN ('admin', 'staff', 'researcher')),
+            password_hash TEXT NOT NULL,
+            password_changed_at TEXT NOT NULL,
+            language TEXT CHECK (language IS NULL OR language IN ('nl', 'en')),
+            valid_from TEXT,
+            valid_until TEXT,
+            totp_secret BLOB,
+            totp_enabled INTEGER NOT NULL DEFAULT 0,
+            totp_last_step INTEGER NOT NULL DEFAULT 0,
+            disabled_at TEXT,
+            created_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE recovery_codes (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            code_hash BLOB NOT NULL,
+            used_at TEXT
+        )""",
+        "CREATE INDEX recovery_codes_user ON recovery_codes(user_id)",
+        # Server-side sessions: the cookie holds a random id; only its SHA-256 is stored, so a
+        # copy of the database does not yield live sessions.
+        """CREATE TABLE sessions (
+            id_hash BLOB PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            stage TEXT NOT NULL CHECK (stage IN ('password', 'enrol', 'full')),
+            created_at REAL NOT NULL,
+            last_seen REAL NOT NULL,
+            totp_failures INTEGER NOT NULL DEFAULT 0
+        )""",
+        "CREATE INDEX sessions_user ON sessions(user_id)",
+        # Throttle keys are keyed hashes of 'account:<name>' / 'address:<ip>', not plain values.
+        """CREATE TABLE login_failures (
+            id INTEGER PRIMARY KEY,
+            key BLOB NOT NULL,
+            at REAL NOT NULL
+        )""",
+        "CREATE INDEX login_failures_key ON login_failures(key, at)",
+        """CREATE TABLE setup_codes (
+            code_hash BLOB PRIMARY KEY,
+            expires_at REAL NOT NULL,
+            used_at TEXT
+        )""",
+        """CREATE TABLE setting_overrides (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            changed_at TEXT NOT NULL,
+            changed_by INTEGER REFERENCES users(id)
+        )""",
+    )
+
+
+def m0002_audit_log(conn: sqlite3.Connection) -> None:
+    _run(
+        conn,
+        """CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor_id INTEGER,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            target TEXT NOT NULL DEFAULT '',
+            details TEXT NOT NULL DEFAULT '{}',
+            address TEXT NOT NULL DEFAULT '',
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL
+        )""",
+        "CREATE INDEX audit_log_action ON audit_log(action)",
+        "CREATE INDEX audit_log_actor ON audit_log(actor_id)",
+        # Append-only inside the application; the hash chain catches edits made around it.
+        """CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+           BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END""",
+        """CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+           BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END""",
+    )
+
+
+def m0003_surveys_and_grants(conn: sqlite3.Connection) -> None:
+    _run(
+        conn,
+        # Response plane anchor; the surveys issue adds the questionnaire itself.
+        """CREATE TABLE surveys (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'draft'
+                CHECK (status IN ('draft', 'open', 'closed')),
+            created_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE researcher_grants (
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            survey_id INTEGER NOT NULL REFERENCES surveys(id) ON DELETE CASCADE,
+            PRIMARY KEY (user_id, survey_id)
+        )""",
+    )
+
+
+MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
+    ("0001_accounts", m0001_accounts),
+    ("0002_audit_log", m0002_audit_log),
+    ("0003_surveys_and_grants", m0003_surveys_and_grants),
+]

@@ -1,0 +1,41 @@
+"""The three planes of data, named in one place.
+
+- Identity plane: who the contacts are (contacts, lists, invitations, suppression list). Encrypted
+  at rest, staff and admin only, purged on schedule. Code: ``appliance.contacts``.
+- Response plane: what respondents answered, without any contact id. Staff read it; the researcher
+  never does. Code: ``appliance.responses``.
+- Aggregate plane: the one gate through which the researcher sees anything, enforcing the minimum
+  group size. Code: ``appliance.reports.gate``.
+
+The system tables (accounts, sessions, audit log) belong to none of them. ``GATE_DENIED`` lists what
+the gate's read-only connection may never read: the SQLite authorizer in ``reports.gate`` refuses
+any statement touching these tables, so even a mistaken query in a report cannot leak rows of them.
+"""
+
+from __future__ import annotations
+
+IDENTITY_TABLES = frozenset(
+    {
+        "contacts",
+        "contact_lists",
+        "contact_imports",
+        "invitations",
+        "suppressions",
+        "contact_requests",
+        "outbox",
+    }
+)
+RESPONSE_ROW_TABLES = frozenset({"responses", "answers", "open_answers", "name_answers"})
+SYSTEM_TABLES = frozenset(
+    {
+        "users",
+        "recovery_codes",
+        "sessions",
+        "login_failures",
+        "setup_codes",
+        "setting_overrides",
+        "audit_log",
+    }
+)
+GATE_DENIED = IDENTITY_TABLES | SYSTEM_TABLES
+

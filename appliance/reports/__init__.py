@@ -1,0 +1,1 @@
+"""Aggregate plane: reports, reached by the researcher only through ``reports.gate``."""

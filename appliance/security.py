@@ -1,0 +1,71 @@
+"""Response headers for every response, and error pages."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+
+CSP = "; ".join(
+    [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",  # data: only for the locally generated TOTP QR code
+        "font-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+    ]
+)
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+}
+
+
+def add_headers(response):
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.is_secure:
+        response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    if request.endpoint != "static":
+        # Pages carry personal or account data: never keep them in a shared or browser cache.
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _error(status: int, title: str, message: str):
+    return render_template("error.html", title=title, message=message), status
+
+
+def install(app: Flask) -> None:
+    app.after_request(add_headers)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_exc):
+        return _error(400, _("Form expired"),
+                      _("The form was open too long or came from another site. Go back, reload "
+                        "the page and try again; nothing was changed."))
+
+    @app.errorhandler(403)
+    def forbidden(_exc):
+        return _error(403, _("Not allowed"), _("Your role does not give access to this page."))
+
+    @app.errorhandler(404)
+    def not_found(_exc):
+        return _error(404, _("Not found"), _("This page does not exist."))
+
+    @app.errorhandler(405)
+    def not_allowed(_exc):
+        return _error(405, _("Not allowed"), _("This address does not accept that request."))
+
+    @app.errorhandler(413)
+    def too_large(_exc):
+        return _error(413, _("Too large"), _("The upload is larger than this page accepts."))

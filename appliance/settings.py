@@ -1,0 +1,278 @@
+"""The one declared list of settings, and how they are loaded.
+
+Precedence, lowest first: the defaults below, the TOML config file, ``APPLIANCE_<NAME>`` environment
+variables, then explicit overrides (CLI options, or the mapping given to ``create_app``). An unknown
+key or a bad value raises :class:`SettingsError` naming the key; nothing starts with a bad config.
+
+The config file is ``--config``, else ``APPLIANCE_CONFIG``, else ``<data_dir>/config.toml`` when it
+exists. The data directory is ``--data-dir``, else ``APPLIANCE_DATA_DIR``, else ``data_dir`` from an
+explicitly named config file, else ``./data``.
+
+Settings marked ``editable`` may also be changed by an admin in the interface; the stored value then
+wins over the file (see ``appliance.admin.store``).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+ENV_PREFIX = "APPLIANCE_"
+LANGUAGES = ("nl", "en")
+
+
+class SettingsError(ValueError):
+    """A setting is unknown or has a bad value; the message names the key."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+    kind: type = str
+    minimum: int | None = None
+    maximum: int | None = None
+    choices: tuple[str, ...] | None = None
+    check: Callable[[Any], str | None] | None = None
+    editable: bool = False
+
+
+def _check_base_url(value: str) -> str | None:
+    if value == "":
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return "must be an absolute http:// or https:// URL, e.g. https://survey.example.nl"
+    if parts.query or parts.fragment:
+        return "must not contain a query or fragment"
+    return None
+
+
+def _check_timezone(value: str) -> str | None:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return "is not a known IANA time zone, e.g. Europe/Amsterdam"
+    return None
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("data_dir", "./data", "Directory holding the database, key files and mail spool."),
+    Setting("host", "127.0.0.1", "Address `appliance serve` listens on."),
+    Setting("port", 8080, "Port `appliance serve` listens on.", int, 1, 65535),
+    Setting("threads", 8, "Worker threads of the waitress server.", int, 1, 256),
+    Setting(
+        "base_url",
+        "",
+        "Public address used in every link the appliance builds (mail, setup link). "
+        "Empty: http://<host>:<port>. Never taken from the request's Host header.",
+        check=_check_base_url,
+    ),
+    Setting(
+        "trusted_proxies",
+        0,
+        "Number of reverse proxies in front of the appliance whose X-Forwarded-* headers are "
+        "trusted (0 when clients connect directly).",
+        int,
+        0,
+        5,
+    ),
+    Setting(
+        "secure_cookies",
+        True,
+        "Send cookies only over https. Turn off only for plain-http use on this machine; "
+        "the server warns at start-up.",
+        bool,
+    ),
+    Setting("session_idle_minutes", 30, "Sign out after this many idle minutes.", int, 1, 1440),
+    Setting("session_absolute_hours", 12, "Sign out this many hours after login.", int, 1, 168),
+    Setting(
+        "login_max_failures_account",
+        5,
+        "Failed logins per account within the window before that account is throttled.",
+        int,
+        1,
+        100,
+    ),
+    Setting(
+        "login_max_failures_address",
+        20,
+        "Failed logins per client address within the window before that address is throttled.",
+        int,
+        1,
+        1000,
+    ),
+    Setting("login_window_minutes", 15, "Length of the login throttle window.", int, 1, 1440),
+    Setting(
+        "setup_code_minutes",
+        60,
+        "Lifetime of the one-time setup code printed when no admin exists.",
+        int,
+        5,
+        1440,
+    ),
+    Setting("timezone", "Europe/Amsterdam", "Time zone for dates shown and access windows.",
+            check=_check_timezone),
+    Setting("log_level", "INFO", "Application log level.",
+            choices=("DEBUG", "INFO", "WARNING", "ERROR")),
+    Setting(
+        "organisation_name",
+        "",
+        "Name of the organisation running the appliance, shown in the interface.",
+        editable=True,
+    ),
+    Setting(
+        "default_language",
+        "nl",
+        "Interface language for users who have not chosen one, and for public pages.",
+        choices=LANGUAGES,
+        editable=True,
+    ),
+    Setting(
+        "min_group_size",
+        5,
+        "Minimum number of responses behind any figure the researcher sees (never below 3).",
+        int,
+        3,
+        1000,
+        editable=True,
+    ),
+)
+
+BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
+
+
+def coerce(setting: Setting, value: Any, source: str) -> Any:
+    """Return ``value`` converted to the setting's type, or raise SettingsError naming the key."""
+    where = f"setting '{setting.name}' (from {source})"
+    if setting.kind is bool:
+        if isinstance(value, bool):
+            result: Any = value
+        elif isinstance(value, str) and value.strip().lower() in ("1", "true", "yes", "on"):
+            result = True
+        elif isinstance(value, str) and value.strip().lower() in ("0", "false", "no", "off"):
+            result = False
+        else:
+            raise SettingsError(f"{where}: expected true or false, got {value!r}")
+    elif setting.kind is int:
+        if isinstance(value, bool):
+            raise SettingsError(f"{where}: expected a whole number, got {value!r}")
+        try:
+            result = int(value)
+        except (TypeError, ValueError):
+            raise SettingsError(f"{where}: expected a whole number, got {value!r}") from None
+        if setting.minimum is not None and result < setting.minimum:
+            raise SettingsError(f"{where}: must be at least {setting.minimum}, got {result}")
+        if setting.maximum is not None and result > setting.maximum:
+            raise SettingsError(f"{where}: must be at most {setting.maximum}, got {result}")
+    else:
+        if not isinstance(value, str):
+            raise SettingsError(f"{where}: expected text, got {value!r}")
+        result = value.strip()
+    if setting.choices and result not in setting.choices:
+        raise SettingsError(f"{where}: must be one of {', '.join(setting.choices)}, got {result!r}")
+    if setting.check:
+        problem = setting.check(result)
+        if problem:
+            raise SettingsError(f"{where} {problem}")
+    return result
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Parse a config file; a syntax error becomes a SettingsError naming the file."""
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"config file {path}: {exc}") from None
+    except OSError as exc:
+        raise SettingsError(f"config file {path}: cannot be read ({exc.strerror})") from None
+
+
+def _apply(values: dict[str, Any], raw: Mapping[str, Any], source: str) -> None:
+    for key, value in raw.items():
+        setting = BY_NAME.get(key)
+        if setting is None:
+            raise SettingsError(f"unknown setting '{key}' (from {source})")
+        values[key] = coerce(setting, value, source)
+
+
+def load(
+    overrides: Mapping[str, Any] | None = None,
+    config_file: str | os.PathLike | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """Resolve every setting; returns a plain dict with all names of SETTINGS.
+
+    ``overrides`` are explicit values (CLI options, tests); ``None`` values in it are ignored.
+    A ``config_file`` key in it names the config file, like the ``config_file`` argument.
+    Raises SettingsError for an unknown key or a bad value, naming the key and where it came from.
+    """
+    environ = os.environ if environ is None else environ
+    overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
+    config_file = overrides.pop("config_file", None) or config_file
+    values = {s.name: s.default for s in SETTINGS}
+
+    env_values = {}
+    for name, value in environ.items():
+        if not name.startswith(ENV_PREFIX) or name == ENV_PREFIX + "CONFIG":
+            continue
+        key = name[len(ENV_PREFIX) :].lower()
+        if key not in BY_NAME:
+            raise SettingsError(f"unknown setting '{key}' (from environment variable {name})")
+        env_values[key] = value
+
+    explicit_file = config_file or environ.get(ENV_PREFIX + "CONFIG")
+    if explicit_file:
+        path = Path(explicit_file)
+        if not path.is_file():
+            raise SettingsError(f"config file {path} does not exist")
+        _apply(values, read_toml(path), str(path))
+        values["config_file"] = str(path)
+    data_dir = overrides.get("data_dir") or env_values.get("data_dir") or values["data_dir"]
+    if not explicit_file:
+        path = Path(data_dir) / "config.toml"
+        if path.is_file():
+            raw = read_toml(path)
+            if "data_dir" in raw:
+                raise SettingsError(
+                    f"setting 'data_dir' (from {path}): cannot be set inside the data directory's "
+                    "own config file; use --data-dir or APPLIANCE_DATA_DIR"
+                )
+            _apply(values, raw, str(path))
+            values["config_file"] = str(path)
+    values.setdefault("config_file", "")
+
+    for key, value in env_values.items():
+        values[key] = coerce(BY_NAME[key], value, f"environment variable {ENV_PREFIX}{key.upper()}")
+    _apply(values, overrides, "explicit option")
+
+    values["data_dir"] = str(Path(values["data_dir"]).expanduser().resolve())
+    if not values["base_url"]:
+        host = values["host"]
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
+        values["base_url"] = f"http://{shown}:{values['port']}"
+    values["base_url"] = values["base_url"].rstrip("/")
+    if values["base_url"].startswith("https://") and not values["secure_cookies"]:
+        raise SettingsError(
+            "setting 'secure_cookies': cannot be false when base_url is https "
+            f"({values['base_url']})"
+        )
+    return values
+
+
+def plain_http_warning(values: Mapping[str, Any]) -> str | None:
+    """The start-up warning for insecure cookies, or None when cookies are Secure."""
+    if values["secure_cookies"]:
+        return None
+    return (
+        "WARNING: secure_cookies is off; session cookies travel over plain http. "
+        "Use this only on this machine; put the appliance behind https for real use."
+    )

@@ -1,0 +1,72 @@
+"""Request-scoped helpers shared by the views: the database connection, app state, the actor."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app, g, request
+from flask_login import current_user
+
+from appliance import db
+from appliance.admin import store as settings_store
+from appliance.auth.accounts import Actor
+from appliance.keys import Keys
+from appliance.settings import BY_NAME
+
+
+@dataclass(frozen=True)
+class State:
+    """What create_app resolved once: settings, keys and derived helpers."""
+
+    settings: dict[str, Any]
+    keys: Keys
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.settings["timezone"])
+
+    @property
+    def db_path(self):
+        return db.db_path(self.settings["data_dir"])
+
+
+def state() -> State:
+    return current_app.extensions["appliance"]
+
+
+def get_db() -> sqlite3.Connection:
+    """The request's connection, opened on first use and closed at teardown."""
+    if "db" not in g:
+        g.db = db.connect(state().db_path)
+    return g.db
+
+
+def close_db(_exc=None) -> None:
+    conn = g.pop("db", None)
+    if conn is not None:
+        conn.close()
+
+
+def setting(name: str) -> Any:
+    """Effective value: an admin's stored override for editable settings, else the config."""
+    if BY_NAME[name].editable:
+        overrides = g.get("setting_overrides")
+        if overrides is None:
+            overrides = g.setting_overrides = settings_store.overrides(get_db())
+        if name in overrides:
+            return overrides[name]
+    return state().settings[name]
+
+
+def client_address() -> str:
+    # remote_addr is already the real client when ProxyFix trusts the configured proxies.
+    return request.remote_addr or ""
+
+
+def actor() -> Actor:
+    if current_user.is_authenticated:
+        return Actor(current_user.id, current_user.username, client_address())
+    return Actor(None, "anonymous", client_address())
