@@ -146,6 +146,8 @@ def _register_template_helpers(app: Flask) -> None:
         def can(action: str) -> bool:
             return current_user.is_authenticated and allows(current_user.role, action)
 
-        return {"can": can, "organisation_name": setting("organisation_name"),
-                "get_locale": get_locale}
-
+        return {
+            "can": can,
+            "organisation_name": setting("organisation_name"),
+            "get_locale": get_locale,
+        }

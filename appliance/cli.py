@@ -30,8 +30,9 @@ class Context:
 
     def settings(self, **overrides) -> dict:
         try:
-            return settings.load({"data_dir": self.data_dir, "config_file": self.config,
-                                  **overrides})
+            return settings.load(
+                {"data_dir": self.data_dir, "config_file": self.config, **overrides}
+            )
         except SettingsError as exc:
             raise click.ClickException(f"configuration error: {exc}") from None
 
@@ -46,10 +47,18 @@ pass_ctx = click.make_pass_decorator(Context)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--data-dir", type=click.Path(file_okay=False), default=None,
-              help="Data directory (else APPLIANCE_DATA_DIR, the config file, ./data).")
-@click.option("--config", type=click.Path(dir_okay=False), default=None,
-              help="Config file (else APPLIANCE_CONFIG, else <data-dir>/config.toml).")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Data directory (else APPLIANCE_DATA_DIR, the config file, ./data).",
+)
+@click.option(
+    "--config",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Config file (else APPLIANCE_CONFIG, else <data-dir>/config.toml).",
+)
 @click.pass_context
 def main(ctx: click.Context, data_dir: str | None, config: str | None) -> None:
     """Customer-satisfaction research appliance."""
@@ -74,8 +83,10 @@ def initialise(values: dict) -> list[str]:
     if not config_path.exists() and not values["config_file"] and EXAMPLE_CONFIG.exists():
         text = EXAMPLE_CONFIG.read_text()
         # The data directory's own config cannot move the data directory.
-        text = text.replace('# data_dir = "./data"', "# data_dir cannot be set here: use "
-                            "--data-dir or APPLIANCE_DATA_DIR")
+        text = text.replace(
+            '# data_dir = "./data"',
+            "# data_dir cannot be set here: use --data-dir or APPLIANCE_DATA_DIR",
+        )
         config_path.write_text(text)
         os.chmod(config_path, 0o600)
         done.append(f"wrote {config_path} (every setting commented, with its default)")
@@ -192,18 +203,33 @@ def serve(ctx: Context, host: str | None, port: int | None, threads: int | None)
     warning = settings.plain_http_warning(values)
     if warning:
         click.echo(warning, err=True)
-    app = create_app({"data_dir": values["data_dir"], "config_file": ctx.config, "host": host,
-                      "port": port, "threads": threads})
+    app = create_app(
+        {
+            "data_dir": values["data_dir"],
+            "config_file": ctx.config,
+            "host": host,
+            "port": port,
+            "threads": threads,
+        }
+    )
     conn = ctx.connect(values)
     try:
         announce_setup_code(conn, values)
     finally:
         conn.close()
-    click.echo(f"serving on http://{values['host']}:{values['port']} "
-               f"(public address {values['base_url']}); Ctrl+C stops")
+    click.echo(
+        f"serving on http://{values['host']}:{values['port']} "
+        f"(public address {values['base_url']}); Ctrl+C stops"
+    )
     sys.stdout.flush()
-    waitress.serve(app, host=values["host"], port=values["port"], threads=values["threads"],
-                   ident="appliance", _quiet=True)
+    waitress.serve(
+        app,
+        host=values["host"],
+        port=values["port"],
+        threads=values["threads"],
+        ident="appliance",
+        _quiet=True,
+    )
 
 
 @main.command("setup-code")
@@ -254,15 +280,22 @@ def _fail(exc: AccountError):
 @click.option("--valid-until", default=None, help="Researchers: last day of access (YYYY-MM-DD).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @pass_ctx
-def user_add(ctx: Context, username, role, display_name, language, valid_from, valid_until,
-             password_stdin) -> None:
+def user_add(
+    ctx: Context, username, role, display_name, language, valid_from, valid_until, password_stdin
+) -> None:
     """Create an account (admins and researchers enrol two-factor login at first sign-in)."""
     values = ctx.settings()
     conn = ctx.connect(values)
     try:
         user_id = account_ops.create(
-            conn, CLI, username=username, role=role, password=_read_password(password_stdin),
-            display_name=display_name, language=language, valid_from=valid_from,
+            conn,
+            CLI,
+            username=username,
+            role=role,
+            password=_read_password(password_stdin),
+            display_name=display_name,
+            language=language,
+            valid_from=valid_from,
             valid_until=valid_until,
         )
     except AccountError as exc:
@@ -287,8 +320,9 @@ def user_list(ctx: Context) -> None:
         status = "disabled" if u.disabled else "active"
         if u.role == "researcher":
             status += f" {u.valid_from} .. {u.valid_until}"
-        click.echo(f"{u.username:<{width}}  {u.role:<10}  {'on' if u.totp_enabled else 'off':<3}"
-                   f"  {status}")
+        click.echo(
+            f"{u.username:<{width}}  {u.role:<10}  {'on' if u.totp_enabled else 'off':<3}  {status}"
+        )
 
 
 @user.command("disable")
@@ -327,8 +361,9 @@ def user_reset_password(ctx: Context, username: str, password_stdin: bool) -> No
     """Set a new password; every session of the account ends."""
     conn = ctx.connect(ctx.settings())
     try:
-        ended = account_ops.set_password(conn, CLI, _get(conn, username),
-                                         _read_password(password_stdin))
+        ended = account_ops.set_password(
+            conn, CLI, _get(conn, username), _read_password(password_stdin)
+        )
     except AccountError as exc:
         _fail(exc)
     finally:
@@ -366,8 +401,9 @@ def audit_verify(ctx: Context) -> None:
     if result.ok:
         click.echo(f"audit log intact: {result.checked} entries verified")
         return
-    click.echo(f"audit log BROKEN at entry {result.broken_id}: {result.reason} "
-               f"({result.checked} entries before it verified)", err=True)
+    click.echo(
+        f"audit log BROKEN at entry {result.broken_id}: {result.reason} "
+        f"({result.checked} entries before it verified)",
+        err=True,
+    )
     raise SystemExit(1)
-
-

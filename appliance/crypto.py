@@ -75,7 +75,7 @@ class FieldCipher:
 
 
 class KeyedHasher:
-    """HMAC-SHA256 with its own key; ``domain`` separates uses so hashes never collide across them."""
+    """HMAC-SHA256 with its own key; ``domain`` keeps the hashes of different uses apart."""
 
     def __init__(self, key: bytes):
         if len(key) != KEY_BYTES:

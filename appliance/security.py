@@ -50,9 +50,14 @@ def install(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(_exc):
-        return _error(400, _("Form expired"),
-                      _("The form was open too long or came from another site. Go back, reload "
-                        "the page and try again; nothing was changed."))
+        return _error(
+            400,
+            _("Form expired"),
+            _(
+                "The form was open too long or came from another site. Go back, reload "
+                "the page and try again; nothing was changed."
+            ),
+        )
 
     @app.errorhandler(403)
     def forbidden(_exc):

@@ -118,10 +118,15 @@ SETTINGS: tuple[Setting, ...] = (
         5,
         1440,
     ),
-    Setting("timezone", "Europe/Amsterdam", "Time zone for dates shown and access windows.",
-            check=_check_timezone),
-    Setting("log_level", "INFO", "Application log level.",
-            choices=("DEBUG", "INFO", "WARNING", "ERROR")),
+    Setting(
+        "timezone",
+        "Europe/Amsterdam",
+        "Time zone for dates shown and access windows.",
+        check=_check_timezone,
+    ),
+    Setting(
+        "log_level", "INFO", "Application log level.", choices=("DEBUG", "INFO", "WARNING", "ERROR")
+    ),
     Setting(
         "organisation_name",
         "",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request, stream_with_context
+from flask import Blueprint, Response, render_template, request
 
 from appliance import audit
 from appliance.admin.forms import AuditFilterForm
@@ -37,8 +37,13 @@ def show_log():
     rows = rows[:PAGE_SIZE]
     args = {k: v for k, v in request.args.items() if k != "before" and v}
     return render_template(
-        "admin/audit.html", form=form, rows=rows, more=more, args=args,
-        next_before=rows[-1]["id"] if more else None, verification=audit.verify(conn),
+        "admin/audit.html",
+        form=form,
+        rows=rows,
+        more=more,
+        args=args,
+        next_before=rows[-1]["id"] if more else None,
+        verification=audit.verify(conn),
         actions=audit.actions(conn),
     )
 
@@ -58,5 +63,8 @@ def export_log():
             conn.close()
 
     filename = f"audit-log-{iso(utcnow())[:10]}.csv"
-    return Response(stream_with_context(generate()), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        generate(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -4,16 +4,28 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, PasswordField, SelectField, SelectMultipleField
-from wtforms import StringField, widgets
+from wtforms import (
+    DateField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    widgets,
+)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
 
 from appliance.auth.forms import LANGUAGE_NAMES
 from appliance.settings import BY_NAME, LANGUAGES
 
-ROLE_CHOICES = [("staff", _l("Staff")), ("researcher", _l("External researcher")),
-                ("admin", _l("Admin"))]
-LANGUAGE_CHOICES = [("", _l("Organisation default"))] + [(c, LANGUAGE_NAMES[c]) for c in LANGUAGES]
+ROLE_CHOICES = [
+    SelectChoice("staff", _l("Staff")),
+    SelectChoice("researcher", _l("External researcher")),
+    SelectChoice("admin", _l("Admin")),
+]
+LANGUAGE_OPTIONS = [SelectChoice(c, LANGUAGE_NAMES[c]) for c in LANGUAGES]
+LANGUAGE_CHOICES = [SelectChoice("", _l("Organisation default")), *LANGUAGE_OPTIONS]
 
 
 class CheckboxList(SelectMultipleField):
@@ -31,21 +43,29 @@ class UserForm(FlaskForm):
 
 
 class NewUserForm(UserForm):
-    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)],
-                           render_kw={"autocomplete": "off"})
-    password = PasswordField(_l("Initial password (at least 12 characters)"),
-                             validators=[DataRequired(), Length(max=1024)],
-                             render_kw={"autocomplete": "new-password"})
+    username = StringField(
+        _l("Username"),
+        validators=[DataRequired(), Length(max=64)],
+        render_kw={"autocomplete": "off"},
+    )
+    password = PasswordField(
+        _l("Initial password (at least 12 characters)"),
+        validators=[DataRequired(), Length(max=1024)],
+        render_kw={"autocomplete": "new-password"},
+    )
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField(_l("New password (at least 12 characters)"),
-                             validators=[DataRequired(), Length(max=1024)],
-                             render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField(_l("Repeat the new password"),
-                            validators=[DataRequired(), EqualTo("password",
-                                                                _l("The passwords differ."))],
-                            render_kw={"autocomplete": "new-password"})
+    password = PasswordField(
+        _l("New password (at least 12 characters)"),
+        validators=[DataRequired(), Length(max=1024)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("password", _l("The passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
+    )
 
 
 class ActionForm(FlaskForm):
@@ -57,8 +77,7 @@ _MIN_K = BY_NAME["min_group_size"]
 
 class SettingsForm(FlaskForm):
     organisation_name = StringField(_l("Organisation name"), validators=[Length(max=120)])
-    default_language = SelectField(_l("Default language"),
-                                   choices=[(c, LANGUAGE_NAMES[c]) for c in LANGUAGES])
+    default_language = SelectField(_l("Default language"), choices=LANGUAGE_OPTIONS)
     min_group_size = IntegerField(
         _l("Minimum group size in reports (never below 3)"),
         validators=[DataRequired(), NumberRange(min=_MIN_K.minimum, max=_MIN_K.maximum)],

@@ -40,7 +40,11 @@ def edit_settings():
         with transaction(conn):
             for name, (_old, new) in changes.items():
                 store.set_override(conn, name, new, actor().id)
-            actor().log(conn, "settings.changed", "settings",
-                        changes={k: [old, new] for k, (old, new) in changes.items()})
+            actor().log(
+                conn,
+                "settings.changed",
+                "settings",
+                changes={k: [old, new] for k, (old, new) in changes.items()},
+            )
         flash(_("Settings saved."), "success")
     return redirect(url_for("settings.edit_settings"))

@@ -10,8 +10,10 @@ from appliance.db import iso, utcnow
 
 
 def overrides(conn: sqlite3.Connection) -> dict[str, Any]:
-    return {r["name"]: json.loads(r["value"]) for r in conn.execute(
-        "SELECT name, value FROM setting_overrides")}
+    return {
+        r["name"]: json.loads(r["value"])
+        for r in conn.execute("SELECT name, value FROM setting_overrides")
+    }
 
 
 def set_override(conn: sqlite3.Connection, name: str, value: Any, user_id: int | None) -> None:

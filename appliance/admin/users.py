@@ -6,6 +6,7 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from wtforms.fields.choices import SelectChoice
 
 from appliance.admin.forms import ActionForm, NewUserForm, ResetPasswordForm, UserForm
 from appliance.auth import accounts as account_ops
@@ -26,7 +27,9 @@ def _get_user_or_404(user_id: int) -> accounts.User:
 
 
 def _survey_choices(form: UserForm) -> None:
-    form.surveys.choices = [(s["id"], s["title"]) for s in accounts.list_surveys(get_db())]
+    form.surveys.choices = [
+        SelectChoice(s["id"], s["title"]) for s in accounts.list_surveys(get_db())
+    ]
 
 
 def _window(form: UserForm) -> dict:
@@ -48,7 +51,8 @@ def list_users():
     users = accounts.list_users(conn)
     now, tz = utcnow(), state().tz
     return render_template(
-        "admin/users.html", users=users,
+        "admin/users.html",
+        users=users,
         window_open={u.id: u.window_open(now, tz) for u in users},
         sessions={u.id: accounts.count_user_sessions(conn, u.id) for u in users},
     )
@@ -64,16 +68,22 @@ def create_user():
     conn = get_db()
     try:
         user_id = account_ops.create(
-            conn, actor(), username=form.username.data, role=form.role.data,
-            password=form.password.data, display_name=form.display_name.data or "",
-            language=form.language.data or None, **_window(form),
+            conn,
+            actor(),
+            username=form.username.data,
+            role=form.role.data,
+            password=form.password.data,
+            display_name=form.display_name.data or "",
+            language=form.language.data or None,
+            **_window(form),
         )
     except AccountError as exc:
         _flash_reasons(exc)
         return render_template("admin/user_new.html", form=form), 400
     if form.role.data == "researcher":
-        account_ops.set_grants(conn, actor(), accounts.get_user(conn, user_id),
-                               set(form.surveys.data or []))
+        account_ops.set_grants(
+            conn, actor(), accounts.get_user(conn, user_id), set(form.surveys.data or [])
+        )
     flash(_("Account %(name)s created.", name=form.username.data.strip()), "success")
     return redirect(url_for("users.edit_user", user_id=user_id))
 
@@ -81,14 +91,22 @@ def create_user():
 def _edit_page(user: accounts.User, form: UserForm | None = None, status: int = 200):
     conn = get_db()
     if form is None:
-        form = UserForm(display_name=user.display_name, role=user.role,
-                        language=user.language or "",
-                        valid_from=_date(user.valid_from), valid_until=_date(user.valid_until),
-                        surveys=sorted(accounts.granted_survey_ids(conn, user.id)))
+        form = UserForm(
+            display_name=user.display_name,
+            role=user.role,
+            language=user.language or "",
+            valid_from=_date(user.valid_from),
+            valid_until=_date(user.valid_until),
+            surveys=sorted(accounts.granted_survey_ids(conn, user.id)),
+        )
         _survey_choices(form)
     return render_template(
-        "admin/user_edit.html", user=user, form=form, password_form=ResetPasswordForm(),
-        action_form=ActionForm(), sessions=accounts.count_user_sessions(conn, user.id),
+        "admin/user_edit.html",
+        user=user,
+        form=form,
+        password_form=ResetPasswordForm(),
+        action_form=ActionForm(),
+        sessions=accounts.count_user_sessions(conn, user.id),
         window_open=user.window_open(utcnow(), state().tz),
     ), status
 
@@ -109,9 +127,15 @@ def edit_user(user_id: int):
         return _edit_page(user, form, 400)
     conn = get_db()
     try:
-        account_ops.update(conn, actor(), user, display_name=form.display_name.data or "",
-                           role=form.role.data, language=form.language.data or None,
-                           **_window(form))
+        account_ops.update(
+            conn,
+            actor(),
+            user,
+            display_name=form.display_name.data or "",
+            role=form.role.data,
+            language=form.language.data or None,
+            **_window(form),
+        )
         user = _get_user_or_404(user_id)
         grants = set(form.surveys.data or []) if user.role == "researcher" else set()
         account_ops.set_grants(conn, actor(), user, grants)
@@ -137,8 +161,7 @@ def reset_password(user_id: int):
     except AccountError as exc:
         _flash_reasons(exc)
         return _edit_page(user, status=400)
-    flash(_("Password set; %(n)d session(s) of this account were signed out.", n=ended),
-          "success")
+    flash(_("Password set; %(n)d session(s) of this account were signed out.", n=ended), "success")
     return redirect(url_for("users.edit_user", user_id=user_id))
 
 
@@ -159,8 +182,12 @@ def _toggle(user_id: int, disabled: bool):
     if ActionForm().validate_on_submit():
         try:
             account_ops.set_disabled(get_db(), actor(), user, disabled)
-            flash(_("Account disabled; its sessions have ended.") if disabled
-                  else _("Account enabled."), "success")
+            flash(
+                _("Account disabled; its sessions have ended.")
+                if disabled
+                else _("Account enabled."),
+                "success",
+            )
         except AccountError as exc:
             _flash_reasons(exc)
     return redirect(url_for("users.edit_user", user_id=user_id))
@@ -172,6 +199,7 @@ def reset_two_factor(user_id: int):
     user = _get_user_or_404(user_id)
     if ActionForm().validate_on_submit():
         account_ops.reset_two_factor(get_db(), actor(), user)
-        flash(_("Two-factor login reset; the user sets it up again at the next sign-in."),
-              "success")
+        flash(
+            _("Two-factor login reset; the user sets it up again at the next sign-in."), "success"
+        )
     return redirect(url_for("users.edit_user", user_id=user_id))

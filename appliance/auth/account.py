@@ -23,8 +23,9 @@ bp = Blueprint("account", __name__, url_prefix="/account")
 def _page(**forms):
     conn = get_db()
     forms.setdefault("password_form", ChangePasswordForm(prefix="pw"))
-    forms.setdefault("language_form", LanguageForm(prefix="lang",
-                                                   language=current_user.language or None))
+    forms.setdefault(
+        "language_form", LanguageForm(prefix="lang", language=current_user.language or None)
+    )
     forms.setdefault("confirm_form", ConfirmPasswordForm(prefix="2fa"))
     return render_template(
         "account/index.html",
@@ -51,8 +52,13 @@ def change_password():
         flash(_("The current password is not correct."), "error")
         return _page(password_form=form), 400
     try:
-        ended = account_ops.set_password(get_db(), actor(), current_user.user,
-                                         form.new_password.data, keep_session=current_user.sid)
+        ended = account_ops.set_password(
+            get_db(),
+            actor(),
+            current_user.user,
+            form.new_password.data,
+            keep_session=current_user.sid,
+        )
     except AccountError as exc:
         for reason in exc.reasons:
             flash(_(reason), "error")
@@ -76,14 +82,16 @@ def enable_two_factor():
     codes = confirm_enrolment(current_user.user, EnrolForm(), "account/enrol.html")
     if not isinstance(codes, list):
         return codes
-    return render_template("auth/recovery_codes.html", codes=codes,
-                           next_url=url_for("account.show"))
+    return render_template(
+        "auth/recovery_codes.html", codes=codes, next_url=url_for("account.show")
+    )
 
 
 def _confirmed() -> bool:
     form = ConfirmPasswordForm(prefix="2fa")
-    if form.validate_on_submit() and passwords.verify(current_user.password_hash,
-                                                      form.current_password.data):
+    if form.validate_on_submit() and passwords.verify(
+        current_user.password_hash, form.current_password.data
+    ):
         return True
     flash(_("The current password is not correct."), "error")
     return False
@@ -114,5 +122,6 @@ def new_recovery_codes():
     with transaction(conn):
         accounts.replace_recovery_codes(conn, state().keys.hasher(), current_user.id, codes)
         actor().log(conn, "2fa.recovery_codes_renewed", f"user:{current_user.id}")
-    return render_template("auth/recovery_codes.html", codes=codes,
-                           next_url=url_for("account.show"))
+    return render_template(
+        "auth/recovery_codes.html", codes=codes, next_url=url_for("account.show")
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -17,7 +18,12 @@ from appliance.auth import passwords
 from appliance.auth import store as accounts
 from appliance.auth.roles import ROLES
 from appliance.db import transaction
+from appliance.i18n import N_
 
+CLAIM_REFUSED = N_(
+    "The setup code is wrong or has expired. "
+    "Run `appliance setup-code` on the server for a new one."
+)
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$")
 
 
@@ -37,7 +43,12 @@ class Actor:
 
     def log(self, conn: sqlite3.Connection, action: str, target: str = "", **details) -> None:
         audit.record(
-            conn, action, actor_id=self.id, actor=self.name, target=target, details=details,
+            conn,
+            action,
+            actor_id=self.id,
+            actor=self.name,
+            target=target,
+            details=details,
             address=self.address,
         )
 
@@ -52,9 +63,9 @@ def _window_problems(role: str, valid_from: str | None, valid_until: str | None)
         start = date.fromisoformat(valid_from or "")
         end = date.fromisoformat(valid_until or "")
     except ValueError:
-        return ["A researcher needs an access period: a start and an end date."]
+        return [N_("A researcher needs an access period: a start and an end date.")]
     if end < start:
-        return ["The access period ends before it starts."]
+        return [N_("The access period ends before it starts.")]
     return []
 
 
@@ -69,33 +80,52 @@ def create(
     language: str | None = None,
     valid_from: str | None = None,
     valid_until: str | None = None,
+    claim: Callable[[sqlite3.Connection], bool] | None = None,
 ) -> int:
-    """Create an account and log ``user.created``; raises AccountError with every reason."""
+    """Create an account and log ``user.created``; raises AccountError with every reason.
+
+    ``claim``, when given, runs inside the same transaction before the insert (the first-admin
+    setup consumes its one-time code there); when it returns False nothing is written.
+    """
     username = username.strip()
     reasons = []
     if not USERNAME_RE.match(username):
         reasons.append(
-            "A username has 2-64 characters: letters, digits and . _ @ - (no spaces)."
+            N_("A username has 2-64 characters: letters, digits and . _ @ - (no spaces).")
         )
     if role not in ROLES:
-        reasons.append("Choose a role: admin, staff or researcher.")
+        reasons.append(N_("Choose a role: admin, staff or researcher."))
     reasons += passwords.problems(password, username)
     reasons += _window_problems(role, valid_from, valid_until)
     if role != "researcher":
         valid_from = valid_until = None
     if not reasons and accounts.user_by_name(conn, username):
-        reasons.append("This username is already taken.")
+        reasons.append(N_("This username is already taken."))
     if reasons:
         raise AccountError(reasons)
     password_hash = passwords.hash_password(password)
     with transaction(conn):
+        if claim is not None and not claim(conn):
+            raise AccountError([CLAIM_REFUSED])
         user_id = accounts.create_user(
-            conn, username=username, role=role, password_hash=password_hash,
-            display_name=display_name, language=language or None,
-            valid_from=valid_from, valid_until=valid_until,
+            conn,
+            username=username,
+            role=role,
+            password_hash=password_hash,
+            display_name=display_name,
+            language=language or None,
+            valid_from=valid_from,
+            valid_until=valid_until,
         )
-        actor.log(conn, "user.created", f"user:{user_id}", username=username, role=role,
-                  valid_from=valid_from, valid_until=valid_until)
+        actor.log(
+            conn,
+            "user.created",
+            f"user:{user_id}",
+            username=username,
+            role=role,
+            valid_from=valid_from,
+            valid_until=valid_until,
+        )
     return user_id
 
 
@@ -105,13 +135,14 @@ def update(
     """Change profile fields; a role change ends the user's sessions. Returns what changed."""
     role = fields.get("role", user.role)
     if role not in ROLES:
-        raise AccountError(["Choose a role: admin, staff or researcher."])
+        raise AccountError([N_("Choose a role: admin, staff or researcher.")])
     if role != "researcher":
         fields["valid_from"] = fields["valid_until"] = None
-    reasons = _window_problems(role, fields.get("valid_from", user.valid_from),
-                               fields.get("valid_until", user.valid_until))
+    reasons = _window_problems(
+        role, fields.get("valid_from", user.valid_from), fields.get("valid_until", user.valid_until)
+    )
     if user.role == "admin" and role != "admin" and _last_admin(conn, user):
-        reasons.append("The last active admin cannot lose the admin role.")
+        reasons.append(N_("The last active admin cannot lose the admin role."))
     if reasons:
         raise AccountError(reasons)
     changed = {k: (getattr(user, k), v) for k, v in fields.items() if getattr(user, k) != v}
@@ -121,8 +152,12 @@ def update(
         accounts.update_user(conn, user.id, **{k: new for k, (_, new) in changed.items()})
         if "role" in changed:
             accounts.end_user_sessions(conn, user.id)
-        actor.log(conn, "user.changed", f"user:{user.id}",
-                  changes={k: [old, new] for k, (old, new) in changed.items()})
+        actor.log(
+            conn,
+            "user.changed",
+            f"user:{user.id}",
+            changes={k: [old, new] for k, (old, new) in changed.items()},
+        )
     return changed
 
 
@@ -154,14 +189,18 @@ def set_password(
 def set_disabled(conn: sqlite3.Connection, actor: Actor, user: accounts.User, disabled: bool):
     """Disable (ending every session at once) or re-enable an account."""
     if disabled and actor.id == user.id:
-        raise AccountError(["You cannot disable your own account."])
+        raise AccountError([N_("You cannot disable your own account.")])
     if disabled and _last_admin(conn, user):
-        raise AccountError(["The last active admin cannot be disabled."])
+        raise AccountError([N_("The last active admin cannot be disabled.")])
     with transaction(conn):
         accounts.set_disabled(conn, user.id, disabled)
         ended = accounts.end_user_sessions(conn, user.id) if disabled else 0
-        actor.log(conn, "user.disabled" if disabled else "user.enabled", f"user:{user.id}",
-                  sessions_ended=ended)
+        actor.log(
+            conn,
+            "user.disabled" if disabled else "user.enabled",
+            f"user:{user.id}",
+            sessions_ended=ended,
+        )
 
 
 def reset_two_factor(conn: sqlite3.Connection, actor: Actor, user: accounts.User) -> None:
@@ -178,5 +217,10 @@ def set_grants(conn: sqlite3.Connection, actor: Actor, user: accounts.User, surv
         return
     with transaction(conn):
         accounts.set_grants(conn, user.id, survey_ids)
-        actor.log(conn, "user.grants_changed", f"user:{user.id}",
-                  added=sorted(survey_ids - before), removed=sorted(before - survey_ids))
+        actor.log(
+            conn,
+            "user.grants_changed",
+            f"user:{user.id}",
+            added=sorted(survey_ids - before),
+            removed=sorted(before - survey_ids),
+        )

@@ -13,6 +13,8 @@ from importlib import resources
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from appliance.i18n import N_
+
 MIN_LENGTH = 12
 MAX_LENGTH = 1024  # argon2 takes any length; this only stops absurd request bodies
 _hasher = PasswordHasher()  # argon2id with the library's RFC 9106 defaults
@@ -31,16 +33,16 @@ def problems(password: str, username: str = "") -> list[str]:
     """Return the reasons (English msgids) this password is refused; empty means acceptable."""
     found = []
     if len(password) < MIN_LENGTH:
-        found.append("Use at least 12 characters.")
+        found.append(N_("Use at least 12 characters."))
     if len(password) > MAX_LENGTH:
-        found.append("Use at most 1024 characters.")
+        found.append(N_("Use at most 1024 characters."))
     lowered = password.lower()
     core = re.sub(r"^[\W\d_]+|[\W\d_]+$", "", lowered)
     listed = common_passwords()
     if lowered in listed or (core and core in listed) or len(set(lowered)) <= 2:
-        found.append("This password is too common; choose a less predictable one.")
+        found.append(N_("This password is too common; choose a less predictable one."))
     if username and username.lower() in lowered:
-        found.append("The password must not contain the username.")
+        found.append(N_("The password must not contain the username."))
     return found
 
 

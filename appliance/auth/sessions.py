@@ -83,7 +83,7 @@ def begin(user: accounts.User, stage: str) -> None:
     session.clear()
     sid = accounts.create_session(get_db(), user.id, stage, time.time())
     if stage == "full":
-        login_user(WebUser(user, sid))
+        _login(user, sid)
     else:
         session[PENDING_KEY] = sid
 
@@ -110,4 +110,11 @@ def complete(sid: str, user: accounts.User) -> None:
     """Promote the pending session to a full sign-in."""
     accounts.set_session_stage(get_db(), sid, "full")
     session.pop(PENDING_KEY, None)
+    _login(user, sid)
+
+
+def _login(user: accounts.User, sid: str) -> None:
     login_user(WebUser(user, sid))
+    # Flask-Login always stores a hash of IP address and user agent ("_id"); with server-side
+    # sessions it serves no purpose, and the cookie is meant to hold nothing about the person.
+    session.pop("_id", None)

@@ -63,7 +63,8 @@ def _user(row: sqlite3.Row | None) -> User | None:
 
 
 def get_user(conn: sqlite3.Connection, user_id: int) -> User | None:
-    return _user(conn.execute(f"SELECT {USER_COLUMNS} FROM users WHERE id = ?", (user_id,)).fetchone())  # noqa: S608
+    sql = f"SELECT {USER_COLUMNS} FROM users WHERE id = ?"  # noqa: S608 - fixed column list
+    return _user(conn.execute(sql, (user_id,)).fetchone())
 
 
 def user_by_name(conn: sqlite3.Connection, username: str) -> User | None:
@@ -101,8 +102,17 @@ def create_user(
     cur = conn.execute(
         "INSERT INTO users (username, display_name, role, password_hash, password_changed_at,"
         " language, valid_from, valid_until, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (username.strip(), display_name.strip(), role, password_hash, now, language,
-         valid_from, valid_until, now),
+        (
+            username.strip(),
+            display_name.strip(),
+            role,
+            password_hash,
+            now,
+            language,
+            valid_from,
+            valid_until,
+            now,
+        ),
     )
     return cur.lastrowid
 
@@ -243,9 +253,7 @@ def end_session(conn: sqlite3.Connection, raw: str) -> None:
 def end_user_sessions(conn: sqlite3.Connection, user_id: int, keep_raw: str | None = None) -> int:
     """End every session of the user except ``keep_raw``; return how many ended."""
     keep = crypto.sha256(keep_raw) if keep_raw else b""
-    cur = conn.execute(
-        "DELETE FROM sessions WHERE user_id = ? AND id_hash != ?", (user_id, keep)
-    )
+    cur = conn.execute("DELETE FROM sessions WHERE user_id = ? AND id_hash != ?", (user_id, keep))
     return cur.rowcount
 
 
@@ -305,10 +313,13 @@ def normalise_setup_code(text: str) -> str:
 
 
 def setup_code_valid(conn: sqlite3.Connection, code: str, now: float) -> bool:
-    return conn.execute(
-        "SELECT 1 FROM setup_codes WHERE code_hash = ? AND used_at IS NULL AND expires_at > ?",
-        (crypto.sha256(normalise_setup_code(code)), now),
-    ).fetchone() is not None
+    return (
+        conn.execute(
+            "SELECT 1 FROM setup_codes WHERE code_hash = ? AND used_at IS NULL AND expires_at > ?",
+            (crypto.sha256(normalise_setup_code(code)), now),
+        ).fetchone()
+        is not None
+    )
 
 
 def consume_setup_code(conn: sqlite3.Connection, code: str, now: float) -> bool:

@@ -29,14 +29,19 @@ def _keys(hasher: KeyedHasher, username: str, address: str) -> tuple[bytes, byte
 
 
 def blocked_for(
-    conn: sqlite3.Connection, hasher: KeyedHasher, limits: Limits, username: str, address: str,
+    conn: sqlite3.Connection,
+    hasher: KeyedHasher,
+    limits: Limits,
+    username: str,
+    address: str,
     now: float,
 ) -> int:
     """Minutes until the next attempt is allowed; 0 when not throttled."""
     since = now - limits.window_seconds
     wait = 0.0
-    for key, limit in zip(_keys(hasher, username, address),
-                          (limits.per_account, limits.per_address), strict=True):
+    for key, limit in zip(
+        _keys(hasher, username, address), (limits.per_account, limits.per_address), strict=True
+    ):
         count, oldest = accounts.failures_since(conn, key, since)
         if count >= limit and oldest is not None:
             wait = max(wait, oldest + limits.window_seconds - now)

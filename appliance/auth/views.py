@@ -25,8 +25,11 @@ NEXT_KEY = "next"
 
 def _limits() -> throttle.Limits:
     s = state().settings
-    return throttle.Limits(s["login_max_failures_account"], s["login_max_failures_address"],
-                           s["login_window_minutes"] * 60)
+    return throttle.Limits(
+        s["login_max_failures_account"],
+        s["login_max_failures_address"],
+        s["login_window_minutes"] * 60,
+    )
 
 
 def _after_login():
@@ -34,8 +37,11 @@ def _after_login():
 
 
 def _log(user: accounts.User | None, action: str, **details) -> None:
-    actor = Actor(user.id, user.username, client_address()) if user else Actor(
-        None, "anonymous", client_address())
+    actor = (
+        Actor(user.id, user.username, client_address())
+        if user
+        else Actor(None, "anonymous", client_address())
+    )
     actor.log(get_db(), action, f"user:{user.id}" if user else "", **details)
 
 
@@ -57,24 +63,38 @@ def login():
     if wait:
         known = accounts.user_by_name(conn, username)
         _log(known, "login.throttled", minutes=wait)
-        flash(_("Too many failed sign-in attempts. Try again in %(minutes)d minutes.",
-                minutes=wait), "error")
+        flash(
+            _("Too many failed sign-in attempts. Try again in %(minutes)d minutes.", minutes=wait),
+            "error",
+        )
         return render_template("auth/login.html", form=form, setup_open=False), 429
     user = accounts.user_by_name(conn, username)
     ok = passwords.verify(user.password_hash if user else None, form.password.data)
     if not ok or user is None or user.disabled:
         throttle.fail(conn, hasher, username, address, now)
-        reason = "unknown_account" if user is None else (
-            "disabled" if user.disabled else "bad_password")
+        reason = (
+            "unknown_account" if user is None else ("disabled" if user.disabled else "bad_password")
+        )
         _log(user, "login.failed", reason=reason)
         flash(_("Username or password is incorrect."), "error")
         return render_template("auth/login.html", form=form, setup_open=False), 401
     throttle.succeed(conn, hasher, username, address)
     if not user.window_open(utcnow(), state().tz):
-        _log(user, "login.refused", reason="access_window", valid_from=user.valid_from,
-             valid_until=user.valid_until)
-        flash(_("Your access period is not open: it runs from %(start)s until %(end)s.",
-                start=user.valid_from or "-", end=user.valid_until or "-"), "error")
+        _log(
+            user,
+            "login.refused",
+            reason="access_window",
+            valid_from=user.valid_from,
+            valid_until=user.valid_until,
+        )
+        flash(
+            _(
+                "Your access period is not open: it runs from %(start)s until %(end)s.",
+                start=user.valid_from or "-",
+                end=user.valid_until or "-",
+            ),
+            "error",
+        )
         return render_template("auth/login.html", form=form, setup_open=False), 403
     if passwords.needs_rehash(user.password_hash):
         accounts.set_password_hash(conn, user.id, passwords.hash_password(form.password.data))
@@ -114,8 +134,14 @@ def login_code():
         _log(user, "login.success", method=method)
         if method == "recovery_code":
             left = accounts.unused_recovery_codes(conn, user.id)
-            flash(_("You signed in with a recovery code; %(left)d remain. Make new ones on your "
-                    "account page when they run low.", left=left), "warning")
+            flash(
+                _(
+                    "You signed in with a recovery code; %(left)d remain. Make new ones on your "
+                    "account page when they run low.",
+                    left=left,
+                ),
+                "warning",
+            )
         return _after_login()
     failures = accounts.add_session_totp_failure(conn, sid)
     _log(user, "login.failed", reason="bad_second_factor")
@@ -158,8 +184,11 @@ def enrol():
         return codes
     sessions.complete(sid, user)
     _log(user, "login.success", method="totp_enrolment")
-    return render_template("auth/recovery_codes.html", codes=codes,
-                           next_url=safe_next(session.pop(NEXT_KEY, None)) or url_for("home.index"))
+    return render_template(
+        "auth/recovery_codes.html",
+        codes=codes,
+        next_url=safe_next(session.pop(NEXT_KEY, None)) or url_for("home.index"),
+    )
 
 
 def confirm_enrolment(user: accounts.User, form: EnrolForm, template: str):
@@ -168,8 +197,12 @@ def confirm_enrolment(user: accounts.User, form: EnrolForm, template: str):
     Returns the new recovery codes on success, else the response to send.
     """
     conn, cipher = get_db(), state().keys.cipher()
+    if user.totp_enabled:
+        # Never replace a working second factor here: that would let a link switch it off.
+        flash(_("Two-factor login is already on."), "info")
+        return redirect(url_for("account.show"))
     secret = accounts.totp_secret(conn, cipher, user.id)
-    if secret is None or user.totp_enabled:
+    if secret is None:
         secret = totp.new_secret()
         accounts.set_pending_totp(conn, cipher, user.id, secret)
     if form.validate_on_submit():
@@ -180,7 +213,8 @@ def confirm_enrolment(user: accounts.User, form: EnrolForm, template: str):
                 accounts.enable_totp(conn, user.id)
                 accounts.replace_recovery_codes(conn, state().keys.hasher(), user.id, codes)
                 Actor(user.id, user.username, client_address()).log(
-                    conn, "2fa.enabled", f"user:{user.id}")
+                    conn, "2fa.enabled", f"user:{user.id}"
+                )
             return codes
         flash(_("That code is not valid. Check the time on your phone and try again."), "error")
     issuer = setting("organisation_name") or "Survey appliance"
@@ -215,8 +249,13 @@ def setup():
         return render_template("auth/setup.html", form=form)
     conn, hasher, now, address = get_db(), state().keys.hasher(), time.time(), client_address()
     if throttle.blocked_for(conn, hasher, _limits(), "(setup)", address, now):
-        flash(_("Too many wrong setup codes. Wait a while, or print a new code with "
-                "`appliance setup-code`."), "error")
+        flash(
+            _(
+                "Too many wrong setup codes. Wait a while, or print a new code with "
+                "`appliance setup-code`."
+            ),
+            "error",
+        )
         return render_template("auth/setup.html", form=form), 429
     problems = passwords.problems(form.new_password.data, form.username.data)
     if problems:
@@ -226,17 +265,21 @@ def setup():
     if not accounts.setup_code_valid(conn, form.code.data, now):
         throttle.fail(conn, hasher, "(setup)", address, now)
         Actor(None, "anonymous", address).log(conn, "setup.failed")
-        flash(_("The setup code is wrong or has expired. Run `appliance setup-code` on the server "
-                "for a new one."), "error")
+        flash(_(account_ops.CLAIM_REFUSED), "error")
         return render_template("auth/setup.html", form=form), 400
     try:
-        account_ops.create(conn, Actor(None, "setup", address), username=form.username.data,
-                           role="admin", password=form.new_password.data,
-                           display_name=form.display_name.data or "")
+        account_ops.create(
+            conn,
+            Actor(None, "setup", address),
+            username=form.username.data,
+            role="admin",
+            password=form.new_password.data,
+            display_name=form.display_name.data or "",
+            claim=lambda c: accounts.consume_setup_code(c, form.code.data, now),
+        )
     except AccountError as exc:
         for reason in exc.reasons:
             flash(_(reason), "error")
         return render_template("auth/setup.html", form=form), 400
-    accounts.consume_setup_code(conn, form.code.data, now)
     flash(_("The admin account is ready. Sign in to set up two-factor login."), "success")
     return redirect(url_for("auth.login"))

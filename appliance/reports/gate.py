@@ -43,8 +43,12 @@ def gated(n: int, k: int) -> int | Suppressed:
 def _authorizer(action: int, arg1, arg2, dbname, source) -> int:
     if action == sqlite3.SQLITE_READ and arg1 in GATE_DENIED:
         return sqlite3.SQLITE_DENY
-    if action in (sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION,
-                  sqlite3.SQLITE_PRAGMA):
+    if action in (
+        sqlite3.SQLITE_SELECT,
+        sqlite3.SQLITE_READ,
+        sqlite3.SQLITE_FUNCTION,
+        sqlite3.SQLITE_PRAGMA,
+    ):
         return sqlite3.SQLITE_OK
     return sqlite3.SQLITE_DENY  # no writes, no ATTACH, no schema changes
 
@@ -79,5 +83,8 @@ class Gate:
 
     def surveys(self) -> list[SurveySummary]:
         rows = self._conn.execute("SELECT id, title, status FROM surveys ORDER BY id DESC")
-        return [SurveySummary(r["id"], r["title"], r["status"]) for r in rows
-                if self.survey_ids is None or r["id"] in self.survey_ids]
+        return [
+            SurveySummary(r["id"], r["title"], r["status"])
+            for r in rows
+            if self.survey_ids is None or r["id"] in self.survey_ids
+        ]

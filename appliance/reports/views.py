@@ -27,6 +27,7 @@ def index():
     with open_gate() as gate:
         surveys = gate.surveys()
     if current_user.role == "researcher":
-        actor().log(get_db(), "report.viewed", "reports", view="index",
-                    surveys=[s.id for s in surveys])
+        actor().log(
+            get_db(), "report.viewed", "reports", view="index", surveys=[s.id for s in surveys]
+        )
     return render_template("reports/index.html", surveys=surveys, k=setting("min_group_size"))

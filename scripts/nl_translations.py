@@ -1,0 +1,244 @@
+"""Seed and refresh the Dutch catalogue: extract messages, then fill msgstr from NL below.
+
+Run after changing interface text:  .venv/bin/python scripts/nl_translations.py
+Keys ending in "…" match any msgid that starts with the text before it (long paragraphs).
+A test fails when a message has no Dutch translation or the compiled catalogue is stale.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po, write_po
+
+ROOT = Path(__file__).resolve().parent.parent
+CATALOG = ROOT / "appliance" / "translations"
+
+NL = {
+    "You were signed out after a period of inactivity.": "U bent afgemeld na een periode zonder activiteit.",
+    "Your session reached its maximum length. Please sign in again.": "Uw sessie heeft de maximale duur bereikt. Meld u opnieuw aan.",
+    "Your session has ended.": "Uw sessie is beëindigd.",
+    "Your access period has ended; you have been signed out.": "Uw toegangsperiode is voorbij; u bent afgemeld.",
+    "Your session has ended. Please sign in again.": "Uw sessie is beëindigd. Meld u opnieuw aan.",
+    "Form expired": "Formulier verlopen",
+    "The form was open too long…": "Het formulier stond te lang open of kwam van een andere site. Ga terug, laad de pagina opnieuw en probeer het nog eens; er is niets gewijzigd.",
+    "Not allowed": "Niet toegestaan",
+    "Your role does not give access to this page.": "Uw rol geeft geen toegang tot deze pagina.",
+    "Not found": "Niet gevonden",
+    "This page does not exist.": "Deze pagina bestaat niet.",
+    "This address does not accept that request.": "Dit adres accepteert dit verzoek niet.",
+    "Too large": "Te groot",
+    "The upload is larger than this page accepts.": "Het bestand is groter dan deze pagina accepteert.",
+    "Staff": "Medewerker",
+    "External researcher": "Externe onderzoeker",
+    "Admin": "Beheerder",
+    "Organisation default": "Standaard van de organisatie",
+    "Full name": "Volledige naam",
+    "Role": "Rol",
+    "Language": "Taal",
+    "Access from (researchers)": "Toegang vanaf (onderzoekers)",
+    "Access until, inclusive (researchers)": "Toegang tot en met (onderzoekers)",
+    "Surveys this researcher may see": "Enquêtes die deze onderzoeker mag zien",
+    "Username": "Gebruikersnaam",
+    "Initial password (at least 12 characters)": "Eerste wachtwoord (minstens 12 tekens)",
+    "New password (at least 12 characters)": "Nieuw wachtwoord (minstens 12 tekens)",
+    "Repeat the new password": "Herhaal het nieuwe wachtwoord",
+    "The passwords differ.": "De wachtwoorden zijn niet gelijk.",
+    "Organisation name": "Naam van de organisatie",
+    "Default language": "Standaardtaal",
+    "Minimum group size in reports (never below 3)": "Minimale groepsgrootte in rapportages (nooit onder 3)",
+    "Action starts with": "Actie begint met",
+    "Actor": "Gebruiker",
+    "From": "Van",
+    "Until": "Tot en met",
+    "Settings saved.": "Instellingen opgeslagen.",
+    "Account %(name)s created.": "Account %(name)s aangemaakt.",
+    "Changes saved.": "Wijzigingen opgeslagen.",
+    "Password set; %(n)d session(s) of this account were signed out.": "Wachtwoord ingesteld; %(n)d sessie(s) van dit account zijn afgemeld.",
+    "Account disabled; its sessions have ended.": "Account uitgeschakeld; de sessies zijn beëindigd.",
+    "Account enabled.": "Account ingeschakeld.",
+    "Two-factor login reset; the user sets it up again at the next sign-in.": "Tweestapsverificatie gewist; de gebruiker stelt die opnieuw in bij de volgende aanmelding.",
+    "The current password is not correct.": "Het huidige wachtwoord klopt niet.",
+    "Password changed. %(n)d other session(s) were signed out.": "Wachtwoord gewijzigd. %(n)d andere sessie(s) zijn afgemeld.",
+    "Two-factor login is required for your role.": "Tweestapsverificatie is verplicht voor uw rol.",
+    "Two-factor login is off.": "Tweestapsverificatie staat uit.",
+    "A researcher needs an access period: a start and an end date.": "Een onderzoeker heeft een toegangsperiode nodig: een begin- en einddatum.",
+    "The access period ends before it starts.": "De toegangsperiode eindigt voordat hij begint.",
+    "A username has 2-64 characters: letters, digits and . _ @ - (no spaces).": "Een gebruikersnaam heeft 2-64 tekens: letters, cijfers en . _ @ - (geen spaties).",
+    "Choose a role: admin, staff or researcher.": "Kies een rol: beheerder, medewerker of onderzoeker.",
+    "This username is already taken.": "Deze gebruikersnaam is al in gebruik.",
+    "The last active admin cannot lose the admin role.": "De laatste actieve beheerder kan de beheerdersrol niet verliezen.",
+    "You cannot disable your own account.": "U kunt uw eigen account niet uitschakelen.",
+    "The last active admin cannot be disabled.": "De laatste actieve beheerder kan niet worden uitgeschakeld.",
+    "The setup code is wrong or has expired…": "De installatiecode is onjuist of verlopen. Voer `appliance setup-code` uit op de server voor een nieuwe.",
+    "Password": "Wachtwoord",
+    "Code from your authenticator app, or a recovery code": "Code uit uw authenticator-app, of een herstelcode",
+    "6-digit code shown by the app": "Code van 6 cijfers uit de app",
+    "Setup code (printed on the server console)": "Installatiecode (getoond op de console van de server)",
+    "Username for the first admin": "Gebruikersnaam van de eerste beheerder",
+    "Current password": "Huidig wachtwoord",
+    "Interface language": "Taal van de interface",
+    "Use at least 12 characters.": "Gebruik minstens 12 tekens.",
+    "Use at most 1024 characters.": "Gebruik hoogstens 1024 tekens.",
+    "This password is too common; choose a less predictable one.": "Dit wachtwoord komt te vaak voor; kies een minder voorspelbaar wachtwoord.",
+    "The password must not contain the username.": "Het wachtwoord mag de gebruikersnaam niet bevatten.",
+    "Too many failed sign-in attempts. Try again in %(minutes)d minutes.": "Te veel mislukte aanmeldpogingen. Probeer het over %(minutes)d minuten opnieuw.",
+    "Username or password is incorrect.": "Gebruikersnaam of wachtwoord is onjuist.",
+    "Your access period is not open: it runs from %(start)s until %(end)s.": "Uw toegangsperiode is niet open: die loopt van %(start)s tot en met %(end)s.",
+    "Please sign in again.": "Meld u opnieuw aan.",
+    "You signed in with a recovery code…": "U bent aangemeld met een herstelcode; er zijn er nog %(left)d. Maak nieuwe aan op uw accountpagina als ze opraken.",
+    "Too many wrong codes. Sign in again.": "Te veel onjuiste codes. Meld u opnieuw aan.",
+    "That code is not valid (or was already used).": "Die code is niet geldig (of al gebruikt).",
+    "Two-factor login is already on.": "Tweestapsverificatie staat al aan.",
+    "That code is not valid. Check the time on your phone and try again.": "Die code is niet geldig. Controleer de tijd op uw telefoon en probeer het opnieuw.",
+    "You are signed out.": "U bent afgemeld.",
+    "Too many wrong setup codes…": "Te veel onjuiste installatiecodes. Wacht even, of maak een nieuwe code met `appliance setup-code`.",
+    "The admin account is ready. Sign in to set up two-factor login.": "Het beheerdersaccount is klaar. Meld u aan om tweestapsverificatie in te stellen.",
+    "Survey appliance": "Enquête-appliance",
+    "Skip to content": "Naar de inhoud",
+    "Main": "Hoofdmenu",
+    "Reports": "Rapportages",
+    "Users": "Gebruikers",
+    "Settings": "Instellingen",
+    "Audit log": "Auditlog",
+    "My account": "Mijn account",
+    "Sign out": "Afmelden",
+    "Go to the start page": "Naar de startpagina",
+    "Set up two-factor login": "Tweestapsverificatie instellen",
+    "Changing it signs you out everywhere else (%(n)d active session(s) now).": "Wijzigen meldt u overal elders af (nu %(n)d actieve sessie(s)).",
+    "Change password": "Wachtwoord wijzigen",
+    "Save": "Opslaan",
+    "Two-factor login": "Tweestapsverificatie",
+    "On. %(n)d unused recovery code(s) left.": "Aan. Nog %(n)d ongebruikte herstelcode(s).",
+    "Make new recovery codes": "Nieuwe herstelcodes maken",
+    "Turn two-factor login off": "Tweestapsverificatie uitzetten",
+    "Off. A code from your phone…": "Uit. Een code van uw telefoon bij elke aanmelding beschermt uw account als uw wachtwoord uitlekt.",
+    "Turn two-factor login on": "Tweestapsverificatie aanzetten",
+    "Only for the researcher role…": "Alleen voor de rol onderzoeker: de toegangsperiode van het onderzoek en de enquêtes waarvan de onderzoeker de geaggregeerde resultaten mag zien. Buiten de periode wordt aanmelden geweigerd en eindigen open sessies.",
+    "No surveys exist yet; grant them here once they do.": "Er zijn nog geen enquêtes; ken ze hier toe zodra ze er zijn.",
+    "Export as CSV": "Exporteren als CSV",
+    "Chain intact: %(n)d entries verified.": "Keten intact: %(n)d regels gecontroleerd.",
+    "Chain broken at entry %(id)d…": "Keten verbroken bij regel %(id)d: %(reason)s. Iemand heeft het log buiten de applicatie om gewijzigd.",
+    "Filter": "Filteren",
+    "When": "Wanneer",
+    "Who": "Wie",
+    "Action": "Actie",
+    "On": "Op",
+    "Details": "Details",
+    "Address": "Adres",
+    "No entries match.": "Geen regels gevonden.",
+    "Older entries": "Oudere regels",
+    "Organisation": "Organisatie",
+    "Figures based on fewer responses are hidden from the external researcher.": "Cijfers op basis van minder reacties zijn verborgen voor de externe onderzoeker.",
+    "Server configuration": "Serverconfiguratie",
+    "Set in the config file or environment; change them there and restart.": "Ingesteld in het configuratiebestand of de omgeving; wijzig ze daar en herstart.",
+    "Setting": "Instelling",
+    "Value": "Waarde",
+    "Meaning": "Betekenis",
+    "disabled": "uitgeschakeld",
+    "Created %(at)s · two-factor %(tf)s · %(n)d active session(s)": "Aangemaakt %(at)s · tweestapsverificatie %(tf)s · %(n)d actieve sessie(s)",
+    "on": "aan",
+    "off": "uit",
+    "outside the access period": "buiten de toegangsperiode",
+    "Save changes": "Wijzigingen opslaan",
+    "Set a new password": "Nieuw wachtwoord instellen",
+    "Signs the user out everywhere.": "Meldt de gebruiker overal af.",
+    "Set password": "Wachtwoord instellen",
+    "Access": "Toegang",
+    "Reset two-factor login": "Tweestapsverificatie wissen",
+    "Enable account": "Account inschakelen",
+    "Disable account": "Account uitschakelen",
+    "New user": "Nieuwe gebruiker",
+    "Pass it on in person or by phone; the user changes it under My account.": "Geef het persoonlijk of telefonisch door; de gebruiker wijzigt het onder Mijn account.",
+    "Create user": "Gebruiker aanmaken",
+    "All accounts": "Alle accounts",
+    "Name": "Naam",
+    "Two-factor": "Tweestaps",
+    "Status": "Status",
+    "Sessions": "Sessies",
+    "active": "actief",
+    "Open an authenticator app…": "Open een authenticator-app op uw telefoon (bijvoorbeeld FreeOTP, Aegis, Google Authenticator of Microsoft Authenticator).",
+    "Scan this QR code, or type the key by hand:": "Scan deze QR-code, of typ de sleutel over:",
+    "QR code for your authenticator app": "QR-code voor uw authenticator-app",
+    "Enter the 6-digit code the app shows to confirm.": "Vul ter bevestiging de code van 6 cijfers in die de app toont.",
+    "Confirm": "Bevestigen",
+    "Enter the 6-digit code from your authenticator app…": "Vul de code van 6 cijfers uit uw authenticator-app in. Telefoon kwijt? Vul dan een van uw herstelcodes in.",
+    "Continue": "Doorgaan",
+    "Your role requires a second step at every sign-in.": "Uw rol vraagt bij elke aanmelding om een tweede stap.",
+    "Sign in": "Aanmelden",
+    "No admin account exists yet.": "Er is nog geen beheerdersaccount.",
+    "Create the first admin": "Eerste beheerder aanmaken",
+    "Recovery codes": "Herstelcodes",
+    "Your recovery codes": "Uw herstelcodes",
+    "Each code works once…": "Elke code werkt één keer, in plaats van een code uit uw app. Bewaar ze nu op een veilige plek: ze worden niet opnieuw getoond.",
+    "I have stored them, continue": "Ik heb ze bewaard, doorgaan",
+    "The server printed a one-time setup code…": "De server toonde bij het starten een eenmalige installatiecode op de console. Vul die hier in, met de gegevens van het eerste beheerdersaccount.",
+    "Use a long passphrase; common passwords are refused.": "Gebruik een lange wachtzin; veelgebruikte wachtwoorden worden geweigerd.",
+    "Create admin": "Beheerder aanmaken",
+    "Aggregated results only…": "Alleen geaggregeerde resultaten. Elk cijfer op basis van minder dan %(k)d reacties is verborgen.",
+    "No surveys are available to you yet.": "Er zijn nog geen enquêtes voor u beschikbaar.",
+}
+
+
+def translation(msgid: str) -> str | None:
+    if msgid in NL:
+        return NL[msgid]
+    for key, value in NL.items():
+        if key.endswith("…") and msgid.startswith(key[:-1]):
+            return value
+    return None
+
+
+def main() -> int:
+    pot = CATALOG / "messages.pot"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            str(ROOT / "babel.cfg"),
+            "-k",
+            "_l",
+            "-k",
+            "N_",
+            "--no-location",
+            "--omit-header",
+            "-o",
+            str(pot),
+            str(ROOT),
+        ],
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+    )
+    with pot.open("rb") as fh:
+        catalog = read_po(fh, locale="nl")
+    missing = []
+    for message in catalog:
+        if not message.id:
+            continue
+        text = translation(message.id)
+        if text is None:
+            missing.append(message.id)
+        message.string = text or ""
+    out = CATALOG / "nl" / "LC_MESSAGES"
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / "messages.po").open("wb") as fh:
+        write_po(fh, catalog, omit_header=True, no_location=True, width=100)
+    # Compile from the file just written, exactly as the freshness test does.
+    with (out / "messages.po").open("rb") as fh:
+        written = read_po(fh)
+    with (out / "messages.mo").open("wb") as fh:
+        write_mo(fh, written)
+    for msgid in missing:
+        print(f"missing Dutch: {msgid!r}")
+    return 1 if missing else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,64 @@
+"""The user's own account page: password, language, two-factor on/off, recovery codes."""
+
+from __future__ import annotations
+
+from appliance.auth import store as accounts
+from tests.conftest import PASSWORD, audit_actions, totp_now
+
+
+def test_it_refuses_a_wrong_current_password(as_role, cast, conn):
+    r = as_role("staff").post(
+        "/account/password",
+        {
+            "pw-current_password": "not-my-password-at-all",
+            "pw-new_password": "X" * 20,
+            "pw-confirm": "X" * 20,
+        },
+        prefix="pw",
+    )
+    assert r.status_code == 400 and b"current password is not correct" in r.data
+    assert "password.changed" not in audit_actions(conn)
+
+
+def test_it_switches_the_interface_language(as_role, cast, conn):
+    staff = as_role("staff")
+    staff.post("/account/language", {"lang-language": "nl"}, prefix="lang")
+    assert accounts.get_user(conn, cast["staff"].id).language == "nl"
+    assert "Mijn account" in staff.get("/account/").get_data(as_text=True)
+
+
+def test_staff_can_turn_two_factor_on_and_off(app, as_role, cast, conn):
+    staff = as_role("staff")
+    assert b"data:image/svg+xml" in staff.get("/account/2fa").data
+    secret = accounts.totp_secret(conn, app.extensions["appliance"].keys.cipher(), cast["staff"].id)
+    r = staff.post("/account/2fa", {"code": totp_now(secret)})
+    assert r.status_code == 200 and r.data.count(b"<li><code>") == 10
+    assert accounts.get_user(conn, cast["staff"].id).totp_enabled
+    staff.post("/account/2fa/disable", {"2fa-current_password": PASSWORD}, prefix="2fa")
+    assert not accounts.get_user(conn, cast["staff"].id).totp_enabled
+    assert audit_actions(conn)[-2:] == ["2fa.enabled", "2fa.disabled"]
+
+
+def test_opening_the_enrol_page_never_replaces_a_working_second_factor(app, as_role, cast, conn):
+    admin = as_role("admin")
+    r = admin.get("/account/2fa")
+    assert r.status_code == 302
+    user = accounts.get_user(conn, cast["admin"].id)
+    secret = accounts.totp_secret(conn, app.extensions["appliance"].keys.cipher(), user.id)
+    assert user.totp_enabled and secret == cast["admin"].totp_secret
+
+
+def test_admins_cannot_turn_two_factor_off(as_role, cast, conn):
+    r = as_role("admin").post(
+        "/account/2fa/disable", {"2fa-current_password": PASSWORD}, prefix="2fa"
+    )
+    assert r.status_code == 302
+    assert accounts.get_user(conn, cast["admin"].id).totp_enabled
+
+
+def test_it_renews_recovery_codes_after_the_password(as_role, cast, conn):
+    admin = as_role("admin")
+    r = admin.post("/account/recovery-codes", {"2fa-current_password": PASSWORD}, prefix="2fa")
+    assert r.status_code == 200 and r.data.count(b"<li><code>") == 10
+    assert accounts.unused_recovery_codes(conn, cast["admin"].id) == 10
+    assert audit_actions(conn)[-1] == "2fa.recovery_codes_renewed"

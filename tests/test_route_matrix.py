@@ -1,0 +1,150 @@
+"""Deny by default, checked route by route: every endpoint x method x role has an expected outcome.
+
+A new route that is not in EXPECTED fails this test, so nobody can add a page without deciding who
+may open it. A route without ``@requires`` is refused by the guard (see the last test).
+"""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from appliance.auth.guard import requires
+from appliance.security import HEADERS
+from tests.conftest import Browser
+
+OK, LOGIN, DENY, GONE = "ok", "login", "deny", "gone"
+ROLES = ("anon", "admin", "staff", "researcher", "expired")
+
+
+def only(*allowed: str, anon: str = LOGIN) -> dict[str, str]:
+    """Signed-in roles in ``allowed`` pass, the others get 403; guests go to the login page."""
+    table = {role: (OK if role in allowed else DENY) for role in ("admin", "staff", "researcher")}
+    return {"anon": anon, "expired": LOGIN, **table}
+
+
+PUBLIC_PAGE = dict.fromkeys(ROLES, OK)
+ADMIN = only("admin")
+STAFF_AND_RESEARCHER = only("staff", "researcher")
+ANY_SIGNED_IN = only("admin", "staff", "researcher")
+
+EXPECTED: dict[tuple[str, str], dict[str, str]] = {
+    ("static", "GET"): PUBLIC_PAGE,
+    ("home.health", "GET"): PUBLIC_PAGE,
+    ("home.index", "GET"): ANY_SIGNED_IN,
+    ("auth.login", "GET"): PUBLIC_PAGE,
+    ("auth.login", "POST"): PUBLIC_PAGE,
+    # Without a half-finished login these send the browser back to the login page.
+    ("auth.login_code", "GET"): dict.fromkeys(ROLES, LOGIN),
+    ("auth.login_code", "POST"): dict.fromkeys(ROLES, LOGIN),
+    ("auth.enrol", "GET"): dict.fromkeys(ROLES, LOGIN),
+    ("auth.enrol", "POST"): dict.fromkeys(ROLES, LOGIN),
+    ("auth.setup", "GET"): dict.fromkeys(ROLES, GONE),  # an admin exists: setup is closed
+    ("auth.setup", "POST"): dict.fromkeys(ROLES, GONE),
+    ("auth.logout", "POST"): {
+        **ANY_SIGNED_IN,
+        "admin": LOGIN,
+        "staff": LOGIN,
+        "researcher": LOGIN,
+    },  # signing out lands on the login page
+    ("account.show", "GET"): ANY_SIGNED_IN,
+    ("account.change_password", "POST"): ANY_SIGNED_IN,
+    ("account.change_language", "POST"): ANY_SIGNED_IN,
+    ("account.enable_two_factor", "GET"): ANY_SIGNED_IN,
+    ("account.enable_two_factor", "POST"): ANY_SIGNED_IN,
+    ("account.disable_two_factor", "POST"): ANY_SIGNED_IN,
+    ("account.new_recovery_codes", "POST"): ANY_SIGNED_IN,
+    ("users.list_users", "GET"): ADMIN,
+    ("users.create_user", "GET"): ADMIN,
+    ("users.create_user", "POST"): ADMIN,
+    ("users.edit_user", "GET"): ADMIN,
+    ("users.edit_user", "POST"): ADMIN,
+    ("users.reset_password", "POST"): ADMIN,
+    ("users.disable_user", "POST"): ADMIN,
+    ("users.enable_user", "POST"): ADMIN,
+    ("users.reset_two_factor", "POST"): ADMIN,
+    ("settings.edit_settings", "GET"): ADMIN,
+    ("settings.edit_settings", "POST"): ADMIN,
+    ("audit.show_log", "GET"): ADMIN,
+    ("audit.export_log", "GET"): ADMIN,
+    ("reports.index", "GET"): STAFF_AND_RESEARCHER,
+}
+
+
+def outcome(response) -> str:
+    if response.status_code == 403:
+        return DENY
+    if response.status_code == 404:
+        return GONE
+    if response.status_code == 302 and response.headers["Location"].startswith("/login"):
+        return LOGIN
+    assert response.status_code < 500, response.data[:500]
+    return OK
+
+
+def routes(app: Flask):
+    for rule in app.url_map.iter_rules():
+        args = {name: 1 for name in rule.arguments}
+        if rule.endpoint == "static":
+            args = {"filename": "app.css"}
+        if rule.endpoint.startswith("users.") and "user_id" in args:
+            args["user_id"] = None  # filled in per test with a real account
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, method, args
+
+
+def browser_for(app, cast, role) -> Browser:
+    b = Browser(app)
+    if role != "anon":
+        b.sign_in(cast[role])
+    return b
+
+
+def test_every_route_has_an_expected_outcome_for_every_role(app, cast):
+    seen = set()
+    failures = []
+    for rule, method, args in routes(app):
+        key = (rule.endpoint, method)
+        seen.add(key)
+        assert key in EXPECTED, f"{key} has no row in EXPECTED: decide who may use it"
+        if "user_id" in args:
+            args = {**args, "user_id": cast["staff2"].id}
+        with app.test_request_context():
+            from flask import url_for
+
+            url = url_for(rule.endpoint, **args)
+        for role in ROLES:
+            b = browser_for(app, cast, role)
+            response = b.get(url) if method == "GET" else b.post(url)
+            got = outcome(response)
+            if got != EXPECTED[key][role]:
+                failures.append(
+                    f"{method} {url} as {role}: expected {EXPECTED[key][role]}, "
+                    f"got {got} ({response.status_code})"
+                )
+            for header in HEADERS:
+                assert header in response.headers, f"{header} missing on {method} {url}"
+            response.close()
+    assert not failures, "\n".join(failures)
+    assert set(EXPECTED) == seen, f"stale rows in EXPECTED: {set(EXPECTED) - seen}"
+
+
+def test_a_route_that_declares_nothing_is_refused(app, cast):
+    @app.route("/forgotten")
+    def forgotten():
+        return "secret"
+
+    @app.route("/declared")
+    @requires("users.manage")
+    def declared():
+        return "fine"
+
+    for role in ("admin", "staff"):
+        assert browser_for(app, cast, role).get("/forgotten").status_code == 403
+    assert browser_for(app, cast, "admin").get("/declared").status_code == 200
+    assert browser_for(app, cast, "staff").get("/declared").status_code == 403
+
+
+def test_an_unknown_action_is_a_programming_error():
+    with pytest.raises(ValueError, match="unknown action"):
+        requires("everything.please")
