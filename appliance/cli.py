@@ -228,6 +228,9 @@ def serve(ctx: Context, host: str | None, port: int | None, threads: int | None)
         port=values["port"],
         threads=values["threads"],
         ident="appliance",
+        # Waitress strips X-Forwarded-* by default; keep them only when a proxy is trusted, and
+        # let ProxyFix (create_app) take exactly `trusted_proxies` hops from them.
+        clear_untrusted_proxy_headers=not values["trusted_proxies"],
         _quiet=True,
     )
 

@@ -6,12 +6,14 @@ import os
 import stat
 import subprocess
 import sys
+import urllib.request
 
 from click.testing import CliRunner
 
 from appliance import db
 from appliance.auth import store as accounts
 from appliance.cli import main
+from tests.serving import running_server
 
 PW = "Cli-wachtwoord-lang-2026\n"
 
@@ -158,3 +160,19 @@ def test_audit_verify_reports_the_first_broken_link(tmp_path):
     conn.close()
     r = run("--data-dir", data, "audit", "verify")
     assert r.exit_code == 1 and f"BROKEN at entry {target}" in r.output
+
+
+def test_serve_takes_the_client_and_scheme_from_a_trusted_proxy_only(tmp_path):
+    def probe(base_url):
+        request = urllib.request.Request(
+            base_url + "/login",
+            headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"},
+        )
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open(request, timeout=10) as response:
+            return response.headers.get("Strict-Transport-Security")
+
+    with running_server(tmp_path / "direct") as server:
+        assert probe(server.base_url) is None
+    with running_server(tmp_path / "proxied", trusted_proxies="1") as server:
+        assert probe(server.base_url).startswith("max-age=")
