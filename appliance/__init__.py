@@ -131,6 +131,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
+    from appliance.admin.forms import ROLE_LABELS
     from appliance.auth.roles import allows
     from appliance.db import parse_iso
     from appliance.web import setting, state
@@ -147,6 +148,7 @@ def _register_template_helpers(app: Flask) -> None:
             return current_user.is_authenticated and allows(current_user.role, action)
 
         return {
+            "role_labels": ROLE_LABELS,
             "can": can,
             "organisation_name": setting("organisation_name"),
             "get_locale": get_locale,

@@ -24,6 +24,7 @@ ROLE_CHOICES = [
     SelectChoice("researcher", _l("External researcher")),
     SelectChoice("admin", _l("Admin")),
 ]
+ROLE_LABELS = {choice.value: choice.label for choice in ROLE_CHOICES}
 LANGUAGE_OPTIONS = [SelectChoice(c, LANGUAGE_NAMES[c]) for c in LANGUAGES]
 LANGUAGE_CHOICES = [SelectChoice("", _l("Organisation default")), *LANGUAGE_OPTIONS]
 

@@ -81,7 +81,14 @@ def init_login(app) -> None:
 def begin(user: accounts.User, stage: str) -> None:
     """Start a fresh session after the password step; a new id defeats session fixation."""
     session.clear()
-    sid = accounts.create_session(get_db(), user.id, stage, time.time())
+    conn, now, settings = get_db(), time.time(), state().settings
+    # Sign-ins are rare enough to carry the clean-up of sessions that can no longer be used.
+    accounts.purge_sessions(
+        conn,
+        idle_before=now - settings["session_idle_minutes"] * 60,
+        created_before=now - settings["session_absolute_hours"] * 3600,
+    )
+    sid = accounts.create_session(conn, user.id, stage, now)
     if stage == "full":
         _login(user, sid)
     else:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from appliance.auth import store as accounts
 from appliance.crypto import KeyedHasher
 
+PRUNE_AFTER_SECONDS = 86400  # longer than any window the settings allow
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -49,6 +51,7 @@ def blocked_for(
 
 
 def fail(conn: sqlite3.Connection, hasher: KeyedHasher, username: str, address: str, now: float):
+    accounts.prune_failures(conn, now - PRUNE_AFTER_SECONDS)
     for key in _keys(hasher, username, address):
         accounts.record_failure(conn, key, now)
 

@@ -88,3 +88,14 @@ def test_the_cookie_holds_no_address_or_browser_hash(browser):
     browser.login_password("sam")
     with browser.client.session_transaction() as sess:
         assert set(sess) <= {"_user_id", "_fresh", "csrf_token"}
+
+
+def test_dead_sessions_and_old_failures_are_cleaned_up_at_sign_in(app, as_role, cast, conn):
+    as_role("staff2")
+    conn.execute("UPDATE sessions SET last_seen = ?", (time.time() - 86400,))
+    conn.execute("INSERT INTO login_failures (key, at) VALUES (x'00', ?)", (time.time() - 90000,))
+    b = Browser(app)
+    b.login_password("sam", "wrong-password-0000")
+    b.login_password("sam")
+    assert conn.execute("SELECT count(*) FROM sessions").fetchone()[0] == 1
+    assert conn.execute("SELECT count(*) FROM login_failures WHERE key = x'00'").fetchone()[0] == 0

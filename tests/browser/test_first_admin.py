@@ -156,7 +156,7 @@ def _first_admin_flow(server: Server, browser_context: BrowserContext) -> None:
     expect(rows).to_have_count(2)
     sam_row = rows.filter(has=page.get_by_role("link", name=STAFF, exact=True))
     expect(sam_row).to_have_count(1)
-    expect(sam_row.locator("td").nth(2)).to_have_text("staff")
+    expect(sam_row.locator("td").nth(2)).to_have_text("Staff")
 
     # 5. Sign out from the header.
     page.get_by_role("button", name="Sign out").click()
@@ -173,7 +173,7 @@ def _first_admin_flow(server: Server, browser_context: BrowserContext) -> None:
     page.get_by_label("Code from your authenticator app, or a recovery code").fill(totp.now())
     page.get_by_role("button", name="Continue").click()
     _expect_users_page(page, base)
-    expect(page.locator("header .who")).to_have_text(f"{ADMIN_NAME} · admin")
+    expect(page.locator("header .who")).to_have_text(f"{ADMIN_NAME} · Admin")
     expect(page.get_by_role("link", name=STAFF, exact=True)).to_be_visible()
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), full_page=True)
