@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import getpass
 import os
+import sqlite3
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -36,11 +39,21 @@ class Context:
         except SettingsError as exc:
             raise click.ClickException(f"configuration error: {exc}") from None
 
-    def connect(self, values: dict):
+    @contextmanager
+    def database(self, values: dict | None = None) -> Iterator[sqlite3.Connection]:
+        """A connection to the initialised database, closed afterwards. Account refusals
+        (AccountError) become a clean CLI error carrying every reason."""
+        values = values or self.settings()
         path = db.db_path(values["data_dir"])
         if not path.exists():
             raise click.ClickException(f"no database in {values['data_dir']}; run `appliance init`")
-        return db.connect(path)
+        conn = db.connect(path)
+        try:
+            yield conn
+        except AccountError as exc:
+            raise click.ClickException("; ".join(exc.reasons)) from None
+        finally:
+            conn.close()
 
 
 pass_ctx = click.make_pass_decorator(Context)
@@ -153,11 +166,8 @@ def init(ctx: Context) -> None:
     values = ctx.settings()
     for line in initialise(values) or ["already initialised; nothing to do"]:
         click.echo(line)
-    conn = ctx.connect(values)
-    try:
+    with ctx.database(values) as conn:
         announce_setup_code(conn, values)
-    finally:
-        conn.close()
 
 
 @main.command()
@@ -212,11 +222,8 @@ def serve(ctx: Context, host: str | None, port: int | None, threads: int | None)
             "threads": threads,
         }
     )
-    conn = ctx.connect(values)
-    try:
+    with ctx.database(values) as conn:
         announce_setup_code(conn, values)
-    finally:
-        conn.close()
     click.echo(
         f"serving on http://{values['host']}:{values['port']} "
         f"(public address {values['base_url']}); Ctrl+C stops"
@@ -240,13 +247,10 @@ def serve(ctx: Context, host: str | None, port: int | None, threads: int | None)
 def setup_code(ctx: Context) -> None:
     """Print a new one-time code for creating the first admin."""
     values = ctx.settings()
-    conn = ctx.connect(values)
-    try:
+    with ctx.database(values) as conn:
         if accounts.active_admin_count(conn):
             raise click.ClickException("an admin exists already; setup is closed")
         announce_setup_code(conn, values)
-    finally:
-        conn.close()
 
 
 @main.group()
@@ -270,10 +274,6 @@ def _get(conn, username: str) -> accounts.User:
     return found
 
 
-def _fail(exc: AccountError):
-    raise click.ClickException("; ".join(exc.reasons))
-
-
 @user.command("add")
 @click.argument("username")
 @click.option("--role", type=click.Choice(["admin", "staff", "researcher"]), required=True)
@@ -288,8 +288,7 @@ def user_add(
 ) -> None:
     """Create an account (admins and researchers enrol two-factor login at first sign-in)."""
     values = ctx.settings()
-    conn = ctx.connect(values)
-    try:
+    with ctx.database(values) as conn:
         user_id = account_ops.create(
             conn,
             CLI,
@@ -301,10 +300,6 @@ def user_add(
             valid_from=valid_from,
             valid_until=valid_until,
         )
-    except AccountError as exc:
-        _fail(exc)
-    finally:
-        conn.close()
     click.echo(f"created {role} {username} (id {user_id})")
 
 
@@ -312,11 +307,8 @@ def user_add(
 @pass_ctx
 def user_list(ctx: Context) -> None:
     """List accounts."""
-    conn = ctx.connect(ctx.settings())
-    try:
+    with ctx.database() as conn:
         rows = accounts.list_users(conn)
-    finally:
-        conn.close()
     width = max([len(u.username) for u in rows] + [8])
     click.echo(f"{'username':<{width}}  {'role':<10}  {'2fa':<3}  status")
     for u in rows:
@@ -333,13 +325,8 @@ def user_list(ctx: Context) -> None:
 @pass_ctx
 def user_disable(ctx: Context, username: str) -> None:
     """Disable an account; its sessions end at once."""
-    conn = ctx.connect(ctx.settings())
-    try:
+    with ctx.database() as conn:
         account_ops.set_disabled(conn, CLI, _get(conn, username), True)
-    except AccountError as exc:
-        _fail(exc)
-    finally:
-        conn.close()
     click.echo(f"disabled {username}")
 
 
@@ -348,11 +335,8 @@ def user_disable(ctx: Context, username: str) -> None:
 @pass_ctx
 def user_enable(ctx: Context, username: str) -> None:
     """Re-enable a disabled account."""
-    conn = ctx.connect(ctx.settings())
-    try:
+    with ctx.database() as conn:
         account_ops.set_disabled(conn, CLI, _get(conn, username), False)
-    finally:
-        conn.close()
     click.echo(f"enabled {username}")
 
 
@@ -362,15 +346,10 @@ def user_enable(ctx: Context, username: str) -> None:
 @pass_ctx
 def user_reset_password(ctx: Context, username: str, password_stdin: bool) -> None:
     """Set a new password; every session of the account ends."""
-    conn = ctx.connect(ctx.settings())
-    try:
+    with ctx.database() as conn:
         ended = account_ops.set_password(
             conn, CLI, _get(conn, username), _read_password(password_stdin)
         )
-    except AccountError as exc:
-        _fail(exc)
-    finally:
-        conn.close()
     click.echo(f"password of {username} set; {ended} session(s) ended")
 
 
@@ -379,11 +358,8 @@ def user_reset_password(ctx: Context, username: str, password_stdin: bool) -> No
 @pass_ctx
 def user_reset_2fa(ctx: Context, username: str) -> None:
     """Remove two-factor login of a user who lost phone and recovery codes."""
-    conn = ctx.connect(ctx.settings())
-    try:
+    with ctx.database() as conn:
         account_ops.reset_two_factor(conn, CLI, _get(conn, username))
-    finally:
-        conn.close()
     click.echo(f"two-factor login of {username} reset; they enrol again at next sign-in")
 
 
@@ -396,11 +372,8 @@ def audit_group() -> None:
 @pass_ctx
 def audit_verify(ctx: Context) -> None:
     """Verify the hash chain; report the first broken link (exit 1)."""
-    conn = ctx.connect(ctx.settings())
-    try:
+    with ctx.database() as conn:
         result = audit.verify(conn)
-    finally:
-        conn.close()
     if result.ok:
         click.echo(f"audit log intact: {result.checked} entries verified")
         return

@@ -1,6 +1,7 @@
 """Seed and refresh the Dutch catalogue: extract messages, then fill msgstr from NL below.
 
 Run after changing interface text:  .venv/bin/python scripts/nl_translations.py
+Check only (what the test suite does):  .venv/bin/python scripts/nl_translations.py --check
 Keys ending in "…" match any msgid that starts with the text before it (long paragraphs).
 A test fails when a message has no Dutch translation or the compiled catalogue is stale.
 """
@@ -9,13 +10,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
-from babel.messages.mofile import write_mo
+from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOG = ROOT / "appliance" / "translations"
+PO = CATALOG / "nl" / "LC_MESSAGES" / "messages.po"
 
 NL = {
     "You were signed out after a period of inactivity.": "U bent afgemeld na een periode zonder activiteit.",
@@ -192,8 +195,8 @@ def translation(msgid: str) -> str | None:
     return None
 
 
-def main() -> int:
-    pot = CATALOG / "messages.pot"
+def extract(pot: Path) -> None:
+    """Extract every interface message (templates, _(), lazy _l(), N_ markers) into ``pot``."""
     subprocess.run(
         [
             sys.executable,
@@ -216,6 +219,28 @@ def main() -> int:
         cwd=ROOT,
         capture_output=True,
     )
+
+
+def check() -> list[str]:
+    """Problems with the committed catalogue: untranslated messages, or a stale .mo file."""
+    with tempfile.TemporaryDirectory() as tmp:
+        pot = Path(tmp) / "messages.pot"
+        extract(pot)
+        with pot.open("rb") as fh:
+            extracted = {m.id for m in read_po(fh) if m.id}
+    with PO.open("rb") as fh:
+        source = {m.id: m.string for m in read_po(fh) if m.id}
+    with PO.with_suffix(".mo").open("rb") as fh:
+        compiled = {m.id: m.string for m in read_mo(fh) if m.id}
+    problems = [f"untranslated: {m!r}" for m in sorted(extracted) if not source.get(m)]
+    if compiled != source:
+        problems.append("messages.mo is stale")
+    return problems
+
+
+def write() -> list[str]:
+    pot = CATALOG / "messages.pot"
+    extract(pot)
     with pot.open("rb") as fh:
         catalog = read_po(fh, locale="nl")
     missing = []
@@ -226,18 +251,22 @@ def main() -> int:
         if text is None:
             missing.append(message.id)
         message.string = text or ""
-    out = CATALOG / "nl" / "LC_MESSAGES"
-    out.mkdir(parents=True, exist_ok=True)
-    with (out / "messages.po").open("wb") as fh:
+    PO.parent.mkdir(parents=True, exist_ok=True)
+    with PO.open("wb") as fh:
         write_po(fh, catalog, omit_header=True, no_location=True, width=100)
-    # Compile from the file just written, exactly as the freshness test does.
-    with (out / "messages.po").open("rb") as fh:
+    # Compile from the file just written, exactly as check() reads it.
+    with PO.open("rb") as fh:
         written = read_po(fh)
-    with (out / "messages.mo").open("wb") as fh:
+    with PO.with_suffix(".mo").open("wb") as fh:
         write_mo(fh, written)
-    for msgid in missing:
-        print(f"missing Dutch: {msgid!r}")
-    return 1 if missing else 0
+    return [f"missing Dutch: {msgid!r}" for msgid in missing]
+
+
+def main() -> int:
+    problems = check() if "--check" in sys.argv[1:] else write()
+    for problem in problems:
+        print(problem)
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":
