@@ -14,9 +14,9 @@ from wtforms import (
     widgets,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from appliance.auth.forms import LANGUAGE_NAMES
+from appliance.auth.forms import LANGUAGE_NAMES, NewPasswordMixin
 from appliance.settings import BY_NAME, LANGUAGES
 
 ROLE_CHOICES = [
@@ -56,17 +56,8 @@ class NewUserForm(UserForm):
     )
 
 
-class ResetPasswordForm(FlaskForm):
-    password = PasswordField(
-        _l("New password (at least 12 characters)"),
-        validators=[DataRequired(), Length(max=1024)],
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        _l("Repeat the new password"),
-        validators=[DataRequired(), EqualTo("password", _l("The passwords differ."))],
-        render_kw={"autocomplete": "new-password"},
-    )
+class ResetPasswordForm(NewPasswordMixin, FlaskForm):
+    """An admin sets a new password for someone else (same fields as changing one's own)."""
 
 
 class ActionForm(FlaskForm):

@@ -157,7 +157,7 @@ def reset_password(user_id: int):
                 flash(error, "error")
         return _edit_page(user, status=400)
     try:
-        ended = account_ops.set_password(get_db(), actor(), user, form.password.data)
+        ended = account_ops.set_password(get_db(), actor(), user, form.new_password.data)
     except AccountError as exc:
         _flash_reasons(exc)
         return _edit_page(user, status=400)

@@ -116,7 +116,7 @@ def test_it_resets_a_password_and_two_factor(app, as_role, cast, conn):
     researcher = as_role("researcher")
     r = admin.post(
         f"/admin/users/{cast['researcher'].id}/password",
-        {"password": "Herstel-wachtwoord-2026", "confirm": "Herstel-wachtwoord-2026"},
+        {"new_password": "Herstel-wachtwoord-2026", "confirm": "Herstel-wachtwoord-2026"},
     )
     assert r.status_code == 302
     assert researcher.get("/reports/").status_code == 302
