@@ -62,14 +62,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SECURE=secure,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        PERMANENT_SESSION_LIFETIME=values["session_absolute_hours"] * 3600,
-        REMEMBER_COOKIE_DURATION=0,
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
         BABEL_DEFAULT_LOCALE=values["default_language"],
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
         SEND_FILE_MAX_AGE_DEFAULT=3600,
     )
     app.extensions["appliance"] = State(values, app_keys)
+    # Werkzeug's slash redirects build an absolute Location from the Host header; links must
+    # come from base_url only, so both paths simply match instead of redirecting.
+    app.url_map.strict_slashes = False
+    app.url_map.merge_slashes = False
     logging.getLogger("appliance").setLevel(values["log_level"])
     if values["trusted_proxies"]:
         n = values["trusted_proxies"]

@@ -96,10 +96,13 @@ def verify(conn: sqlite3.Connection) -> Verification:
 
 @dataclass(frozen=True)
 class Filter:
+    """``since`` and ``until`` are UTC timestamps (``until`` exclusive); the view turns the
+    local days a user picks into these bounds."""
+
     action: str = ""
     actor: str = ""
-    date_from: str = ""
-    date_until: str = ""
+    since: str = ""
+    until: str = ""
 
     def where(self) -> tuple[str, list[Any]]:
         clauses, params = [], []
@@ -109,12 +112,12 @@ class Filter:
         if self.actor:
             clauses.append("actor = ? COLLATE NOCASE")
             params.append(self.actor)
-        if self.date_from:
+        if self.since:
             clauses.append("at >= ?")
-            params.append(self.date_from + "T00:00:00Z")
-        if self.date_until:
-            clauses.append("at <= ?")
-            params.append(self.date_until + "T23:59:59Z")
+            params.append(self.since)
+        if self.until:
+            clauses.append("at < ?")
+            params.append(self.until)
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 

@@ -144,7 +144,7 @@ def problems(values: dict) -> list[str]:
         pending = db.pending_migrations(conn)
         if pending:
             found.append(f"migrations not applied: {', '.join(pending)}")
-        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        if db.journal_mode(conn) != "wal":
             found.append("database is not in WAL mode")
     finally:
         conn.close()

@@ -85,9 +85,6 @@ class KeyedHasher:
     def digest(self, domain: str, value: str) -> bytes:
         return hmac.new(self._key, f"{domain}\x1f{value}".encode(), hashlib.sha256).digest()
 
-    def verify(self, domain: str, value: str, expected: bytes) -> bool:
-        return hmac.compare_digest(self.digest(domain, value), expected)
-
 
 def token(nbytes: int = 32) -> str:
     """A URL-safe random token; at least 16 bytes (128 bits)."""

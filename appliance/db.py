@@ -41,6 +41,15 @@ def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
     return conn
 
 
+def ping(conn: sqlite3.Connection) -> None:
+    """Raise when the database does not answer."""
+    conn.execute("SELECT 1").fetchone()
+
+
+def journal_mode(conn: sqlite3.Connection) -> str:
+    return conn.execute("PRAGMA journal_mode").fetchone()[0]
+
+
 @contextmanager
 def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """Run the block in one write transaction (BEGIN IMMEDIATE); roll back on any exception."""

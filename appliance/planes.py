@@ -25,7 +25,6 @@ IDENTITY_TABLES = frozenset(
         "outbox",
     }
 )
-RESPONSE_ROW_TABLES = frozenset({"responses", "answers", "open_answers", "name_answers"})
 SYSTEM_TABLES = frozenset(
     {
         "users",

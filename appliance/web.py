@@ -16,6 +16,9 @@ from appliance.auth.accounts import Actor
 from appliance.keys import Keys
 from appliance.settings import BY_NAME
 
+# URL converter for row ids: larger numbers are a 404, not an overflow in SQLite.
+ID = "int(max=9223372036854775807)"
+
 
 @dataclass(frozen=True)
 class State:

@@ -55,7 +55,6 @@ def test_keyed_hashes_are_stable_per_key_and_domain():
     assert h.digest("email", "a@example.nl") != KeyedHasher(new_key()).digest(
         "email", "a@example.nl"
     )
-    assert h.verify("email", "a@example.nl", h.digest("email", "a@example.nl"))
 
 
 def test_tokens_carry_at_least_128_bits():

@@ -88,3 +88,11 @@ def test_it_escapes_user_supplied_text(as_role, cast, conn):
     page = as_role("admin").get("/admin/users/").data
     assert b"<script>alert(1)</script>" not in page
     assert b"&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_a_missing_trailing_slash_never_redirects_to_the_host_header(as_role):
+    staff = as_role("staff")
+    assert staff.get("/account").status_code == 200  # matched, not redirected
+    for path in ("/account", "//account//", "/admin/users"):
+        r = staff.get(path, headers={"Host": "evil.example"})
+        assert "evil.example" not in r.headers.get("Location", ""), path

@@ -6,15 +6,17 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from appliance.admin.forms import ActionForm, NewUserForm, ResetPasswordForm, UserForm
 from appliance.auth import accounts as account_ops
+from appliance.auth import sessions
 from appliance.auth import store as accounts
 from appliance.auth.accounts import AccountError
 from appliance.auth.guard import requires
 from appliance.db import utcnow
-from appliance.web import actor, get_db, state
+from appliance.web import ID, actor, get_db, state
 
 bp = Blueprint("users", __name__, url_prefix="/admin/users")
 
@@ -54,7 +56,7 @@ def list_users():
         "admin/users.html",
         users=users,
         window_open={u.id: u.window_open(now, tz) for u in users},
-        sessions={u.id: accounts.count_user_sessions(conn, u.id) for u in users},
+        sessions={u.id: sessions.live_count(u.id) for u in users},
     )
 
 
@@ -75,16 +77,14 @@ def create_user():
             password=form.password.data,
             display_name=form.display_name.data or "",
             language=form.language.data or None,
+            survey_ids=set(form.surveys.data or []),
             **_window(form),
         )
     except AccountError as exc:
         _flash_reasons(exc)
         return render_template("admin/user_new.html", form=form), 400
-    if form.role.data == "researcher":
-        account_ops.set_grants(
-            conn, actor(), accounts.get_user(conn, user_id), set(form.surveys.data or [])
-        )
-    flash(_("Account %(name)s created.", name=form.username.data.strip()), "success")
+    # No username in the message: flashed text travels in the session cookie.
+    flash(_("Account created."), "success")
     return redirect(url_for("users.edit_user", user_id=user_id))
 
 
@@ -92,6 +92,7 @@ def _edit_page(user: accounts.User, form: UserForm | None = None, status: int = 
     conn = get_db()
     if form is None:
         form = UserForm(
+            formdata=None,  # never the data of another form posted to this page
             display_name=user.display_name,
             role=user.role,
             language=user.language or "",
@@ -106,7 +107,7 @@ def _edit_page(user: accounts.User, form: UserForm | None = None, status: int = 
         form=form,
         password_form=ResetPasswordForm(),
         action_form=ActionForm(),
-        sessions=accounts.count_user_sessions(conn, user.id),
+        sessions=sessions.live_count(user.id),
         window_open=user.window_open(utcnow(), state().tz),
     ), status
 
@@ -115,7 +116,7 @@ def _date(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
 
 
-@bp.route("/<int:user_id>", methods=["GET", "POST"])
+@bp.route(f"/<{ID}:user_id>", methods=["GET", "POST"])
 @requires("users.manage")
 def edit_user(user_id: int):
     user = _get_user_or_404(user_id)
@@ -134,11 +135,9 @@ def edit_user(user_id: int):
             display_name=form.display_name.data or "",
             role=form.role.data,
             language=form.language.data or None,
+            survey_ids=set(form.surveys.data or []),
             **_window(form),
         )
-        user = _get_user_or_404(user_id)
-        grants = set(form.surveys.data or []) if user.role == "researcher" else set()
-        account_ops.set_grants(conn, actor(), user, grants)
     except AccountError as exc:
         _flash_reasons(exc)
         return _edit_page(user, form, 400)
@@ -146,7 +145,7 @@ def edit_user(user_id: int):
     return redirect(url_for("users.edit_user", user_id=user_id))
 
 
-@bp.route("/<int:user_id>/password", methods=["POST"])
+@bp.route(f"/<{ID}:user_id>/password", methods=["POST"])
 @requires("users.manage")
 def reset_password(user_id: int):
     user = _get_user_or_404(user_id)
@@ -157,7 +156,13 @@ def reset_password(user_id: int):
                 flash(error, "error")
         return _edit_page(user, status=400)
     try:
-        ended = account_ops.set_password(get_db(), actor(), user, form.new_password.data)
+        ended = account_ops.set_password(
+            get_db(),
+            actor(),
+            user,
+            form.new_password.data,
+            keep_session=current_user.sid if user.id == current_user.id else None,
+        )
     except AccountError as exc:
         _flash_reasons(exc)
         return _edit_page(user, status=400)
@@ -165,13 +170,13 @@ def reset_password(user_id: int):
     return redirect(url_for("users.edit_user", user_id=user_id))
 
 
-@bp.route("/<int:user_id>/disable", methods=["POST"])
+@bp.route(f"/<{ID}:user_id>/disable", methods=["POST"])
 @requires("users.manage")
 def disable_user(user_id: int):
     return _toggle(user_id, True)
 
 
-@bp.route("/<int:user_id>/enable", methods=["POST"])
+@bp.route(f"/<{ID}:user_id>/enable", methods=["POST"])
 @requires("users.manage")
 def enable_user(user_id: int):
     return _toggle(user_id, False)
@@ -193,7 +198,7 @@ def _toggle(user_id: int, disabled: bool):
     return redirect(url_for("users.edit_user", user_id=user_id))
 
 
-@bp.route("/<int:user_id>/reset-2fa", methods=["POST"])
+@bp.route(f"/<{ID}:user_id>/reset-2fa", methods=["POST"])
 @requires("users.manage")
 def reset_two_factor(user_id: int):
     user = _get_user_or_404(user_id)

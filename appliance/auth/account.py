@@ -1,27 +1,40 @@
-"""The signed-in user's own account: password, language, two-factor login, recovery codes."""
+"""The signed-in user's own account: password, language, two-factor login, recovery codes.
+
+Every change that needs the current password goes through :func:`_password_confirmed`: a wrong
+password is audited and counts against the account's login throttle; once the account is
+throttled the session ends, so a stolen session cannot be used to guess the password.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, logout_user
 
 from appliance.auth import accounts as account_ops
-from appliance.auth import passwords, totp
+from appliance.auth import passwords, sessions, totp
 from appliance.auth import store as accounts
 from appliance.auth.accounts import AccountError
-from appliance.auth.forms import ChangePasswordForm, ConfirmPasswordForm, EnrolForm, LanguageForm
+from appliance.auth.forms import (
+    AccountEnrolForm,
+    ChangePasswordForm,
+    ConfirmPasswordForm,
+    LanguageForm,
+)
 from appliance.auth.guard import requires
 from appliance.auth.roles import TOTP_REQUIRED
-from appliance.auth.views import confirm_enrolment
+from appliance.auth.views import confirm_enrolment, throttle
 from appliance.db import transaction
-from appliance.web import actor, get_db, state
+from appliance.web import actor, client_address, get_db, state
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 
-def _page(**forms):
-    conn = get_db()
+class SignedOut(Exception):
+    """The session was ended because of too many wrong current passwords."""
+
+
+def _page(status: int = 200, **forms):
     forms.setdefault("password_form", ChangePasswordForm(prefix="pw"))
     forms.setdefault(
         "language_form", LanguageForm(prefix="lang", language=current_user.language or None)
@@ -29,11 +42,33 @@ def _page(**forms):
     forms.setdefault("confirm_form", ConfirmPasswordForm(prefix="2fa"))
     return render_template(
         "account/index.html",
-        recovery_left=accounts.unused_recovery_codes(conn, current_user.id),
+        recovery_left=accounts.unused_recovery_codes(get_db(), current_user.id),
         totp_required=current_user.role in TOTP_REQUIRED,
-        sessions=accounts.count_user_sessions(conn, current_user.id),
+        sessions=sessions.live_count(current_user.id),
         **forms,
-    )
+    ), status
+
+
+def _password_confirmed(password: str) -> bool:
+    """Check the current password; raises SignedOut when the account is now throttled."""
+    if passwords.verify(current_user.password_hash, password):
+        return True
+    limiter, address = throttle(), client_address()
+    limiter.fail(current_user.username, address)
+    actor().log(get_db(), "password.confirm_failed", f"user:{current_user.id}")
+    if limiter.blocked_for(current_user.username, address):
+        accounts.end_session(get_db(), current_user.sid)
+        logout_user()
+        session.clear()
+        raise SignedOut
+    flash(_("The current password is not correct."), "error")
+    return False
+
+
+@bp.errorhandler(SignedOut)
+def signed_out(_exc):
+    flash(_("Too many wrong passwords. You have been signed out."), "error")
+    return redirect(url_for("auth.login"))
 
 
 @bp.route("/")
@@ -46,11 +81,8 @@ def show():
 @requires("account.self")
 def change_password():
     form = ChangePasswordForm(prefix="pw")
-    if not form.validate_on_submit():
-        return _page(password_form=form), 400
-    if not passwords.verify(current_user.password_hash, form.current_password.data):
-        flash(_("The current password is not correct."), "error")
-        return _page(password_form=form), 400
+    if not form.validate_on_submit() or not _password_confirmed(form.current_password.data):
+        return _page(400, password_form=form)
     try:
         ended = account_ops.set_password(
             get_db(),
@@ -62,7 +94,7 @@ def change_password():
     except AccountError as exc:
         for reason in exc.reasons:
             flash(_(reason), "error")
-        return _page(password_form=form), 400
+        return _page(400, password_form=form)
     flash(_("Password changed. %(n)d other session(s) were signed out.", n=ended), "success")
     return redirect(url_for("account.show"))
 
@@ -79,7 +111,13 @@ def change_language():
 @bp.route("/2fa", methods=["GET", "POST"])
 @requires("account.self")
 def enable_two_factor():
-    codes = confirm_enrolment(current_user.user, EnrolForm(), "account/enrol.html")
+    form = AccountEnrolForm()
+    codes = confirm_enrolment(
+        current_user.user,
+        form,
+        "account/enrol.html",
+        confirmed=lambda: _password_confirmed(form.current_password.data),
+    )
     if not isinstance(codes, list):
         return codes
     return render_template(
@@ -89,12 +127,7 @@ def enable_two_factor():
 
 def _confirmed() -> bool:
     form = ConfirmPasswordForm(prefix="2fa")
-    if form.validate_on_submit() and passwords.verify(
-        current_user.password_hash, form.current_password.data
-    ):
-        return True
-    flash(_("The current password is not correct."), "error")
-    return False
+    return form.validate_on_submit() and _password_confirmed(form.current_password.data)
 
 
 @bp.route("/2fa/disable", methods=["POST"])

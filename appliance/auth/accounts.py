@@ -24,6 +24,7 @@ CLAIM_REFUSED = N_(
     "The setup code is wrong or has expired. "
     "Run `appliance setup-code` on the server for a new one."
 )
+TAKEN = N_("This username is already taken.")
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$")
 
 
@@ -80,9 +81,11 @@ def create(
     language: str | None = None,
     valid_from: str | None = None,
     valid_until: str | None = None,
+    survey_ids: set[int] | None = None,
     claim: Callable[[sqlite3.Connection], bool] | None = None,
 ) -> int:
-    """Create an account and log ``user.created``; raises AccountError with every reason.
+    """Create an account (and a researcher's survey grants) in one transaction, logging
+    ``user.created``; raises AccountError with every reason.
 
     ``claim``, when given, runs inside the same transaction before the insert (the first-admin
     setup consumes its one-time code there); when it returns False nothing is written.
@@ -100,64 +103,80 @@ def create(
     if role != "researcher":
         valid_from = valid_until = None
     if not reasons and accounts.user_by_name(conn, username):
-        reasons.append(N_("This username is already taken."))
+        reasons.append(TAKEN)
     if reasons:
         raise AccountError(reasons)
     password_hash = passwords.hash_password(password)
-    with transaction(conn):
-        if claim is not None and not claim(conn):
-            raise AccountError([CLAIM_REFUSED])
-        user_id = accounts.create_user(
-            conn,
-            username=username,
-            role=role,
-            password_hash=password_hash,
-            display_name=display_name,
-            language=language or None,
-            valid_from=valid_from,
-            valid_until=valid_until,
-        )
-        actor.log(
-            conn,
-            "user.created",
-            f"user:{user_id}",
-            username=username,
-            role=role,
-            valid_from=valid_from,
-            valid_until=valid_until,
-        )
+    try:
+        with transaction(conn):
+            if claim is not None and not claim(conn):
+                raise AccountError([CLAIM_REFUSED])
+            user_id = accounts.create_user(
+                conn,
+                username=username,
+                role=role,
+                password_hash=password_hash,
+                display_name=display_name,
+                language=language or None,
+                valid_from=valid_from,
+                valid_until=valid_until,
+            )
+            actor.log(
+                conn,
+                "user.created",
+                f"user:{user_id}",
+                username=username,
+                role=role,
+                valid_from=valid_from,
+                valid_until=valid_until,
+            )
+            if role == "researcher" and survey_ids:
+                _write_grants(conn, actor, user_id, survey_ids)
+    except sqlite3.IntegrityError:
+        raise AccountError([TAKEN]) from None  # created by someone else a moment ago
     return user_id
 
 
 def update(
-    conn: sqlite3.Connection, actor: Actor, user: accounts.User, **fields
+    conn: sqlite3.Connection,
+    actor: Actor,
+    user: accounts.User,
+    survey_ids: set[int] | None = None,
+    **fields,
 ) -> dict[str, tuple]:
-    """Change profile fields; a role change ends the user's sessions. Returns what changed."""
+    """Change profile fields and, when given, a researcher's survey grants, in one transaction.
+
+    A role change ends the user's sessions; the last active admin keeps the role (checked inside
+    the transaction, so two admins demoting each other cannot both succeed). Returns what changed.
+    """
     role = fields.get("role", user.role)
     if role not in ROLES:
         raise AccountError([N_("Choose a role: admin, staff or researcher.")])
     if role != "researcher":
         fields["valid_from"] = fields["valid_until"] = None
+        survey_ids = set() if survey_ids is not None else None
     reasons = _window_problems(
         role, fields.get("valid_from", user.valid_from), fields.get("valid_until", user.valid_until)
     )
-    if user.role == "admin" and role != "admin" and _last_admin(conn, user):
-        reasons.append(N_("The last active admin cannot lose the admin role."))
     if reasons:
         raise AccountError(reasons)
-    changed = {k: (getattr(user, k), v) for k, v in fields.items() if getattr(user, k) != v}
-    if not changed:
-        return {}
     with transaction(conn):
-        accounts.update_user(conn, user.id, **{k: new for k, (_, new) in changed.items()})
-        if "role" in changed:
-            accounts.end_user_sessions(conn, user.id)
-        actor.log(
-            conn,
-            "user.changed",
-            f"user:{user.id}",
-            changes={k: [old, new] for k, (old, new) in changed.items()},
-        )
+        user = accounts.get_user(conn, user.id)
+        if user.role == "admin" and role != "admin" and _last_admin(conn, user):
+            raise AccountError([N_("The last active admin cannot lose the admin role.")])
+        changed = {k: (getattr(user, k), v) for k, v in fields.items() if getattr(user, k) != v}
+        if changed:
+            accounts.update_user(conn, user.id, **{k: new for k, (_, new) in changed.items()})
+            if "role" in changed:
+                accounts.end_user_sessions(conn, user.id)
+            actor.log(
+                conn,
+                "user.changed",
+                f"user:{user.id}",
+                changes={k: [old, new] for k, (old, new) in changed.items()},
+            )
+        if survey_ids is not None:
+            _write_grants(conn, actor, user.id, survey_ids)
     return changed
 
 
@@ -187,12 +206,15 @@ def set_password(
 
 
 def set_disabled(conn: sqlite3.Connection, actor: Actor, user: accounts.User, disabled: bool):
-    """Disable (ending every session at once) or re-enable an account."""
+    """Disable (ending every session at once) or re-enable an account; no-op when unchanged."""
     if disabled and actor.id == user.id:
         raise AccountError([N_("You cannot disable your own account.")])
-    if disabled and _last_admin(conn, user):
-        raise AccountError([N_("The last active admin cannot be disabled.")])
     with transaction(conn):
+        user = accounts.get_user(conn, user.id)
+        if user.disabled == disabled:
+            return
+        if disabled and _last_admin(conn, user):
+            raise AccountError([N_("The last active admin cannot be disabled.")])
         accounts.set_disabled(conn, user.id, disabled)
         ended = accounts.end_user_sessions(conn, user.id) if disabled else 0
         actor.log(
@@ -211,16 +233,16 @@ def reset_two_factor(conn: sqlite3.Connection, actor: Actor, user: accounts.User
         actor.log(conn, "2fa.reset", f"user:{user.id}", sessions_ended=ended)
 
 
-def set_grants(conn: sqlite3.Connection, actor: Actor, user: accounts.User, survey_ids: set[int]):
-    before = accounts.granted_survey_ids(conn, user.id)
+def _write_grants(conn: sqlite3.Connection, actor: Actor, user_id: int, survey_ids: set[int]):
+    """Inside a transaction: replace the grants and log what was added and removed."""
+    before = accounts.granted_survey_ids(conn, user_id)
     if before == survey_ids:
         return
-    with transaction(conn):
-        accounts.set_grants(conn, user.id, survey_ids)
-        actor.log(
-            conn,
-            "user.grants_changed",
-            f"user:{user.id}",
-            added=sorted(survey_ids - before),
-            removed=sorted(before - survey_ids),
-        )
+    accounts.set_grants(conn, user_id, survey_ids)
+    actor.log(
+        conn,
+        "user.grants_changed",
+        f"user:{user_id}",
+        added=sorted(survey_ids - before),
+        removed=sorted(before - survey_ids),
+    )

@@ -69,25 +69,28 @@ class SetupForm(NewPasswordMixin, FlaskForm):
     display_name = StringField(_l("Full name"), validators=[Length(max=100)])
 
 
-class ChangePasswordForm(NewPasswordMixin, FlaskForm):
+class ConfirmPasswordForm(FlaskForm):
+    """Re-enter the current password before a sensitive change to one's own account."""
+
     current_password = PasswordField(
         _l("Current password"),
         validators=[DataRequired(), Length(max=1024)],
         render_kw={"autocomplete": "current-password"},
     )
+
+
+class ChangePasswordForm(NewPasswordMixin, ConfirmPasswordForm):
+    pass
+
+
+class AccountEnrolForm(EnrolForm):
+    """Turning two-factor login on from the account page also asks for the password, so a
+    session left open cannot be used to enrol someone else's phone."""
+
+    current_password = ConfirmPasswordForm.current_password
 
 
 class LanguageForm(FlaskForm):
     language = SelectField(
         _l("Interface language"), choices=[SelectChoice(c, LANGUAGE_NAMES[c]) for c in LANGUAGES]
-    )
-
-
-class ConfirmPasswordForm(FlaskForm):
-    """Re-enter the password before a sensitive change to one's own two-factor login."""
-
-    current_password = PasswordField(
-        _l("Current password"),
-        validators=[DataRequired(), Length(max=1024)],
-        render_kw={"autocomplete": "current-password"},
     )

@@ -14,7 +14,7 @@ from flask import g, session
 from flask_login import LoginManager, UserMixin, login_user
 
 from appliance.auth import store as accounts
-from appliance.auth.accounts import Actor
+from appliance.auth.signin import actor_for
 from appliance.db import utcnow
 from appliance.web import client_address, get_db, state
 
@@ -41,7 +41,7 @@ def _end(conn, sid: str, user: accounts.User | None, reason: str) -> None:
     accounts.end_session(conn, sid)
     g.session_ended = reason
     if user is not None and reason == "access_window":
-        Actor(user.id, user.username, client_address()).log(
+        actor_for(user, client_address()).log(
             conn, "session.ended", f"user:{user.id}", reason=reason
         )
 
@@ -78,16 +78,26 @@ def init_login(app) -> None:
     manager.init_app(app)
 
 
+def _bounds(now: float) -> tuple[float, float]:
+    """(idle_before, created_before): sessions beyond either are dead."""
+    settings = state().settings
+    return (
+        now - settings["session_idle_minutes"] * 60,
+        now - settings["session_absolute_hours"] * 3600,
+    )
+
+
+def live_count(user_id: int) -> int:
+    """How many live signed-in sessions the user has (dead ones not yet purged left out)."""
+    return accounts.count_user_sessions(get_db(), user_id, *_bounds(time.time()))
+
+
 def begin(user: accounts.User, stage: str) -> None:
     """Start a fresh session after the password step; a new id defeats session fixation."""
     session.clear()
-    conn, now, settings = get_db(), time.time(), state().settings
+    conn, now = get_db(), time.time()
     # Sign-ins are rare enough to carry the clean-up of sessions that can no longer be used.
-    accounts.purge_sessions(
-        conn,
-        idle_before=now - settings["session_idle_minutes"] * 60,
-        created_before=now - settings["session_absolute_hours"] * 3600,
-    )
+    accounts.purge_sessions(conn, *_bounds(now))
     sid = accounts.create_session(conn, user.id, stage, now)
     if stage == "full":
         _login(user, sid)
@@ -102,13 +112,20 @@ def pending() -> tuple[str, accounts.User, str] | None:
         return None
     conn = get_db()
     row = accounts.get_session(conn, sid)
-    if row is None or row["stage"] == "full" or time.time() - row["created_at"] > PENDING_SECONDS:
+    user = accounts.get_user(conn, row["user_id"]) if row is not None else None
+    if row is not None and row["stage"] == "full":
+        # A repeated submit of a step that already succeeded: keep the signed-in session.
+        session.pop(PENDING_KEY, None)
+        return None
+    if (
+        row is None
+        or user is None
+        or user.disabled
+        or (time.time() - row["created_at"] > PENDING_SECONDS)
+    ):
         if row is not None:
             accounts.end_session(conn, sid)
         session.pop(PENDING_KEY, None)
-        return None
-    user = accounts.get_user(conn, row["user_id"])
-    if user is None or user.disabled:
         return None
     return sid, user, row["stage"]
 

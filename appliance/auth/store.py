@@ -257,9 +257,15 @@ def end_user_sessions(conn: sqlite3.Connection, user_id: int, keep_raw: str | No
     return cur.rowcount
 
 
-def count_user_sessions(conn: sqlite3.Connection, user_id: int) -> int:
+def count_user_sessions(
+    conn: sqlite3.Connection, user_id: int, idle_before: float = 0, created_before: float = 0
+) -> int:
+    """Signed-in sessions of the user, leaving out those idle since ``idle_before`` or started
+    before ``created_before`` (dead, awaiting clean-up)."""
     return conn.execute(
-        "SELECT count(*) FROM sessions WHERE user_id = ? AND stage = 'full'", (user_id,)
+        "SELECT count(*) FROM sessions WHERE user_id = ? AND stage = 'full'"
+        " AND last_seen >= ? AND created_at >= ?",
+        (user_id, idle_before, created_before),
     ).fetchone()[0]
 
 

@@ -2,6 +2,7 @@
 
 Failures are counted in a sliding window under keyed hashes of the account name (as typed, so
 unknown names are throttled exactly like real ones: no enumeration) and of the client address.
+Wrong second-factor codes and wrong current passwords count as failures of the account too.
 """
 
 from __future__ import annotations
@@ -23,39 +24,49 @@ class Limits:
     window_seconds: int
 
 
-def _keys(hasher: KeyedHasher, username: str, address: str) -> tuple[bytes, bytes]:
-    return (
-        hasher.digest("throttle", "account:" + username.strip().lower()),
-        hasher.digest("throttle", "address:" + address),
-    )
+@dataclass(frozen=True)
+class Throttle:
+    """Throttle state for one moment. ``username`` None means: count the address only (setup)."""
 
+    conn: sqlite3.Connection
+    hasher: KeyedHasher
+    limits: Limits
+    now: float
 
-def blocked_for(
-    conn: sqlite3.Connection,
-    hasher: KeyedHasher,
-    limits: Limits,
-    username: str,
-    address: str,
-    now: float,
-) -> int:
-    """Minutes until the next attempt is allowed; 0 when not throttled."""
-    since = now - limits.window_seconds
-    wait = 0.0
-    for key, limit in zip(
-        _keys(hasher, username, address), (limits.per_account, limits.per_address), strict=True
-    ):
-        count, oldest = accounts.failures_since(conn, key, since)
-        if count >= limit and oldest is not None:
-            wait = max(wait, oldest + limits.window_seconds - now)
-    return math.ceil(wait / 60) if wait > 0 else 0
+    def _keys(self, username: str | None, address: str) -> list[tuple[bytes, int]]:
+        keys = [(self.hasher.digest("throttle", "address:" + address), self.limits.per_address)]
+        if username is not None:
+            account = self.hasher.digest("throttle", "account:" + username.strip().lower())
+            keys.insert(0, (account, self.limits.per_account))
+        return keys
 
+    def blocked_for(self, username: str | None, address: str) -> int:
+        """Minutes until the next attempt is allowed; 0 when not throttled."""
+        since = self.now - self.limits.window_seconds
+        wait = 0.0
+        for key, limit in self._keys(username, address):
+            count, oldest = accounts.failures_since(self.conn, key, since)
+            if count >= limit and oldest is not None:
+                wait = max(wait, oldest + self.limits.window_seconds - self.now)
+        return math.ceil(wait / 60) if wait > 0 else 0
 
-def fail(conn: sqlite3.Connection, hasher: KeyedHasher, username: str, address: str, now: float):
-    accounts.prune_failures(conn, now - PRUNE_AFTER_SECONDS)
-    for key in _keys(hasher, username, address):
-        accounts.record_failure(conn, key, now)
+    def fail(self, username: str | None, address: str) -> None:
+        accounts.prune_failures(self.conn, self.now - PRUNE_AFTER_SECONDS)
+        for key, _limit in self._keys(username, address):
+            accounts.record_failure(self.conn, key, self.now)
 
+    def succeed(self, username: str) -> None:
+        """Reset the account's counter; an address guessing many accounts stays throttled."""
+        accounts.clear_failures(self.conn, self._keys(username, "")[0][0])
 
-def succeed(conn: sqlite3.Connection, hasher: KeyedHasher, username: str, address: str) -> None:
-    # Only the account's counter resets: an address guessing many accounts stays throttled.
-    accounts.clear_failures(conn, _keys(hasher, username, address)[0])
+    def first_refusal(self, username: str | None, address: str) -> bool:
+        """True once per window for this account and address: refusals are logged only then, so
+        a flood of throttled requests cannot grow the append-only audit log."""
+        marker = self.hasher.digest("throttle-logged", f"{username}\x1f{address}")
+        count, _oldest = accounts.failures_since(
+            self.conn, marker, self.now - self.limits.window_seconds
+        )
+        if count:
+            return False
+        accounts.record_failure(self.conn, marker, self.now)
+        return True

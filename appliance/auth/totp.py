@@ -48,7 +48,7 @@ def qr_data_uri(uri: str) -> str:
 
 
 def new_recovery_codes() -> list[str]:
-    """Ten codes like ``k3q7-x9mf-2hdp-4c`` (80 bits each), shown to the user once."""
+    """Ten codes like ``k3q7-x9mf-2hdp-4cva`` (80 bits each), shown to the user once."""
     codes = []
     for _ in range(RECOVERY_CODES):
         raw = base64.b32encode(os.urandom(10)).decode().lower()
@@ -57,5 +57,8 @@ def new_recovery_codes() -> list[str]:
 
 
 def normalise_recovery_code(text: str) -> str:
+    """Lower case, separators ignored, regrouped as 4x4; longer input never matches a code."""
     compact = "".join(c for c in text.lower() if c.isalnum())
+    if len(compact) != 16:
+        return ""
     return "-".join(compact[i : i + 4] for i in range(0, 16, 4))

@@ -1,48 +1,47 @@
-"""Sign-in, two-factor steps, first-admin setup and sign-out. Views parse, call and render."""
+"""Sign-in, two-factor steps, first-admin setup and sign-out. Views parse, call and render;
+the steps themselves live in ``appliance.auth.signin``."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from appliance.auth import accounts as account_ops
-from appliance.auth import passwords, sessions, throttle, totp
+from appliance.auth import passwords, sessions, signin, totp
 from appliance.auth import store as accounts
 from appliance.auth.accounts import AccountError, Actor
 from appliance.auth.forms import CodeForm, EnrolForm, LoginForm, SetupForm
 from appliance.auth.guard import public, requires, safe_next
-from appliance.auth.roles import AUTHENTICATED, TOTP_REQUIRED
+from appliance.auth.roles import AUTHENTICATED
+from appliance.auth.throttle import Limits, Throttle
 from appliance.db import transaction, utcnow
-from appliance.web import client_address, get_db, setting, state
+from appliance.web import actor, client_address, get_db, setting, state
 
 bp = Blueprint("auth", __name__)
-MAX_CODE_FAILURES = 5
 NEXT_KEY = "next"
+NEXT_STEP = {"password": "auth.login_code", "enrol": "auth.enrol"}
 
 
-def _limits() -> throttle.Limits:
+def throttle() -> Throttle:
     s = state().settings
-    return throttle.Limits(
+    limits = Limits(
         s["login_max_failures_account"],
         s["login_max_failures_address"],
         s["login_window_minutes"] * 60,
     )
+    return Throttle(get_db(), state().keys.hasher(), limits, time.time())
 
 
 def _after_login():
     return redirect(safe_next(session.pop(NEXT_KEY, None)) or url_for("home.index"))
 
 
-def _log(user: accounts.User | None, action: str, **details) -> None:
-    actor = (
-        Actor(user.id, user.username, client_address())
-        if user
-        else Actor(None, "anonymous", client_address())
-    )
-    actor.log(get_db(), action, f"user:{user.id}" if user else "", **details)
+def _login_page(form, status: int = 200, setup_open: bool = False):
+    return render_template("auth/login.html", form=form, setup_open=setup_open), status
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -51,150 +50,117 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
     form = LoginForm()
-    if not form.is_submitted():
-        nxt = safe_next(request.args.get("next"))
-        if nxt:
-            session[NEXT_KEY] = nxt
+    if not form.is_submitted() and safe_next(request.args.get("next")):
+        session[NEXT_KEY] = safe_next(request.args.get("next"))
     if not form.validate_on_submit():
-        return render_template("auth/login.html", form=form, setup_open=_setup_open())
-    conn, hasher, now = get_db(), state().keys.hasher(), time.time()
-    username, address = form.username.data, client_address()
-    wait = throttle.blocked_for(conn, hasher, _limits(), username, address, now)
-    if wait:
-        known = accounts.user_by_name(conn, username)
-        _log(known, "login.throttled", minutes=wait)
-        flash(
-            _("Too many failed sign-in attempts. Try again in %(minutes)d minutes.", minutes=wait),
-            "error",
-        )
-        return render_template("auth/login.html", form=form, setup_open=False), 429
-    user = accounts.user_by_name(conn, username)
-    ok = passwords.verify(user.password_hash if user else None, form.password.data)
-    if not ok or user is None or user.disabled:
-        throttle.fail(conn, hasher, username, address, now)
-        reason = (
-            "unknown_account" if user is None else ("disabled" if user.disabled else "bad_password")
-        )
-        _log(user, "login.failed", reason=reason)
-        flash(_("Username or password is incorrect."), "error")
-        return render_template("auth/login.html", form=form, setup_open=False), 401
-    throttle.succeed(conn, hasher, username, address)
-    if not user.window_open(utcnow(), state().tz):
-        _log(
-            user,
-            "login.refused",
-            reason="access_window",
-            valid_from=user.valid_from,
-            valid_until=user.valid_until,
-        )
+        return _login_page(form, setup_open=_setup_open())
+    outcome = signin.password_step(
+        get_db(),
+        throttle(),
+        form.username.data,
+        form.password.data,
+        client_address(),
+        utcnow(),
+        state().tz,
+    )
+    if outcome.result == "throttled":
         flash(
             _(
-                "Your access period is not open: it runs from %(start)s until %(end)s.",
-                start=user.valid_from or "-",
-                end=user.valid_until or "-",
+                "Too many failed sign-in attempts. Try again in %(minutes)d minutes.",
+                minutes=outcome.minutes,
             ),
             "error",
         )
-        return render_template("auth/login.html", form=form, setup_open=False), 403
-    if passwords.needs_rehash(user.password_hash):
-        accounts.set_password_hash(conn, user.id, passwords.hash_password(form.password.data))
+        return _login_page(form, 429)
+    if outcome.result == "failed":
+        flash(_("Username or password is incorrect."), "error")
+        return _login_page(form, 401)
+    if outcome.result == "window_closed":
+        # Rendered, not redirected: the dates never travel in the cookie's flash store.
+        flash(
+            _(
+                "Your access period is not open: it runs from %(start)s until %(end)s.",
+                start=outcome.user.valid_from or "-",
+                end=outcome.user.valid_until or "-",
+            ),
+            "error",
+        )
+        return _login_page(form, 403)
     nxt = session.get(NEXT_KEY)
-    if user.totp_enabled:
-        sessions.begin(user, "password")
-        target = "auth.login_code"
-    elif user.role in TOTP_REQUIRED:
-        sessions.begin(user, "enrol")
-        target = "auth.enrol"
-    else:
-        sessions.begin(user, "full")
-        _log(user, "login.success", method="password")
-        if nxt:
-            session[NEXT_KEY] = nxt
-        return _after_login()
+    sessions.begin(outcome.user, outcome.stage)
     if nxt:
         session[NEXT_KEY] = nxt
-    return redirect(url_for(target))
+    if outcome.stage == "full":
+        return _after_login()
+    return redirect(url_for(NEXT_STEP[outcome.stage]))
+
+
+def _pending(stage: str):
+    found = sessions.pending()
+    if found is None or found[2] != stage:
+        flash(_("Please sign in again."), "info")
+        return None
+    return found
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
 @public
 def login_code():
-    found = sessions.pending()
-    if found is None or found[2] != "password":
-        flash(_("Please sign in again."), "info")
+    found = _pending("password")
+    if found is None:
         return redirect(url_for("auth.login"))
     sid, user, _stage = found
     form = CodeForm()
     if not form.validate_on_submit():
         return render_template("auth/code.html", form=form)
     conn = get_db()
-    method = _check_second_factor(conn, user, form.code.data)
-    if method:
-        sessions.complete(sid, user)
-        _log(user, "login.success", method=method)
-        if method == "recovery_code":
-            left = accounts.unused_recovery_codes(conn, user.id)
-            flash(
-                _(
-                    "You signed in with a recovery code; %(left)d remain. Make new ones on your "
-                    "account page when they run low.",
-                    left=left,
-                ),
-                "warning",
-            )
-        return _after_login()
-    failures = accounts.add_session_totp_failure(conn, sid)
-    _log(user, "login.failed", reason="bad_second_factor")
-    if failures >= MAX_CODE_FAILURES:
-        accounts.end_session(conn, sid)
-        throttle.fail(conn, state().keys.hasher(), user.username, client_address(), time.time())
+    result = signin.code_step(
+        conn, state().keys, throttle(), user, sid, form.code.data, client_address()
+    )
+    if result == "ended":
         session.clear()
         flash(_("Too many wrong codes. Sign in again."), "error")
         return redirect(url_for("auth.login"))
-    flash(_("That code is not valid (or was already used)."), "error")
-    return render_template("auth/code.html", form=form), 401
-
-
-def _check_second_factor(conn, user: accounts.User, text: str) -> str | None:
-    """Return 'totp' or 'recovery_code' when ``text`` is an unused valid code, else None."""
-    compact = "".join(text.split())
-    if compact.isdigit():
-        secret = accounts.totp_secret(conn, state().keys.cipher(), user.id)
-        step = totp.matching_step(secret, compact) if secret else None
-        if step is not None and accounts.accept_totp_step(conn, user.id, step):
-            return "totp"
-        return None
-    code = totp.normalise_recovery_code(text)
-    if accounts.use_recovery_code(conn, state().keys.hasher(), user.id, code):
-        return "recovery_code"
-    return None
+    if result == "wrong":
+        flash(_("That code is not valid (or was already used)."), "error")
+        return render_template("auth/code.html", form=form), 401
+    sessions.complete(sid, user)
+    if result == "recovery_code":
+        flash(
+            _(
+                "You signed in with a recovery code; %(left)d remain. Make new ones on your "
+                "account page when they run low.",
+                left=accounts.unused_recovery_codes(conn, user.id),
+            ),
+            "warning",
+        )
+    return _after_login()
 
 
 @bp.route("/login/enrol", methods=["GET", "POST"])
 @public
 def enrol():
     """Mandatory TOTP enrolment for roles that require it, before the session is granted."""
-    found = sessions.pending()
-    if found is None or found[2] != "enrol":
-        flash(_("Please sign in again."), "info")
+    found = _pending("enrol")
+    if found is None:
         return redirect(url_for("auth.login"))
     sid, user, _stage = found
     codes = confirm_enrolment(user, EnrolForm(), "auth/enrol.html")
     if not isinstance(codes, list):
         return codes
     sessions.complete(sid, user)
-    _log(user, "login.success", method="totp_enrolment")
-    return render_template(
-        "auth/recovery_codes.html",
-        codes=codes,
-        next_url=safe_next(session.pop(NEXT_KEY, None)) or url_for("home.index"),
-    )
+    signin.signed_in(get_db(), throttle(), user, client_address(), "totp_enrolment")
+    next_url = safe_next(session.pop(NEXT_KEY, None)) or url_for("home.index")
+    return render_template("auth/recovery_codes.html", codes=codes, next_url=next_url)
 
 
-def confirm_enrolment(user: accounts.User, form: EnrolForm, template: str):
+def confirm_enrolment(
+    user: accounts.User, form: EnrolForm, template: str, confirmed: Callable[[], bool] | None = None
+):
     """Shared by sign-in enrolment and the account page: show the QR code, check the first code.
 
-    Returns the new recovery codes on success, else the response to send.
+    ``confirmed``, when given, must approve the submission first (the account page asks for the
+    current password). Returns the new recovery codes on success, else the response to send.
     """
     conn, cipher = get_db(), state().keys.cipher()
     if user.totp_enabled:
@@ -205,16 +171,14 @@ def confirm_enrolment(user: accounts.User, form: EnrolForm, template: str):
     if secret is None:
         secret = totp.new_secret()
         accounts.set_pending_totp(conn, cipher, user.id, secret)
-    if form.validate_on_submit():
+    if form.validate_on_submit() and (confirmed is None or confirmed()):
         step = totp.matching_step(secret, form.code.data)
         if step is not None and accounts.accept_totp_step(conn, user.id, step):
             codes = totp.new_recovery_codes()
             with transaction(conn):
                 accounts.enable_totp(conn, user.id)
                 accounts.replace_recovery_codes(conn, state().keys.hasher(), user.id, codes)
-                Actor(user.id, user.username, client_address()).log(
-                    conn, "2fa.enabled", f"user:{user.id}"
-                )
+                signin.actor_for(user, client_address()).log(conn, "2fa.enabled", f"user:{user.id}")
             return codes
         flash(_("That code is not valid. Check the time on your phone and try again."), "error")
     issuer = setting("organisation_name") or "Survey appliance"
@@ -227,7 +191,7 @@ def confirm_enrolment(user: accounts.User, form: EnrolForm, template: str):
 @requires(AUTHENTICATED)
 def logout():
     accounts.end_session(get_db(), current_user.sid)
-    _log(current_user.user, "logout")
+    actor().log(get_db(), "logout", f"user:{current_user.id}")
     logout_user()
     session.clear()
     flash(_("You are signed out."), "info")
@@ -241,14 +205,18 @@ def _setup_open() -> bool:
 @bp.route("/setup", methods=["GET", "POST"])
 @public
 def setup():
-    """Create the first admin with the one-time code printed on the console. Closed afterwards."""
+    """Create the first admin with the one-time code printed on the console. Closed afterwards.
+
+    Guessing is throttled per client address only: a shared counter would let anyone who can
+    reach the page lock setup for everybody, and the code's 130 bits need no more.
+    """
     if not _setup_open():
         abort(404)
     form = SetupForm()
     if not form.validate_on_submit():
         return render_template("auth/setup.html", form=form)
-    conn, hasher, now, address = get_db(), state().keys.hasher(), time.time(), client_address()
-    if throttle.blocked_for(conn, hasher, _limits(), "(setup)", address, now):
+    conn, limiter, address, now = get_db(), throttle(), client_address(), time.time()
+    if limiter.blocked_for(None, address):
         flash(
             _(
                 "Too many wrong setup codes. Wait a while, or print a new code with "
@@ -258,28 +226,26 @@ def setup():
         )
         return render_template("auth/setup.html", form=form), 429
     problems = passwords.problems(form.new_password.data, form.username.data)
+    if not problems and not accounts.setup_code_valid(conn, form.code.data, now):
+        limiter.fail(None, address)
+        signin.actor_for(None, address).log(conn, "setup.failed")
+        problems = [account_ops.CLAIM_REFUSED]
+    if not problems:
+        try:
+            account_ops.create(
+                conn,
+                Actor(None, "setup", address),
+                username=form.username.data,
+                role="admin",
+                password=form.new_password.data,
+                display_name=form.display_name.data or "",
+                claim=lambda c: accounts.consume_setup_code(c, form.code.data, now),
+            )
+        except AccountError as exc:
+            problems = exc.reasons
     if problems:
         for problem in problems:
             flash(_(problem), "error")
-        return render_template("auth/setup.html", form=form), 400
-    if not accounts.setup_code_valid(conn, form.code.data, now):
-        throttle.fail(conn, hasher, "(setup)", address, now)
-        Actor(None, "anonymous", address).log(conn, "setup.failed")
-        flash(_(account_ops.CLAIM_REFUSED), "error")
-        return render_template("auth/setup.html", form=form), 400
-    try:
-        account_ops.create(
-            conn,
-            Actor(None, "setup", address),
-            username=form.username.data,
-            role="admin",
-            password=form.new_password.data,
-            display_name=form.display_name.data or "",
-            claim=lambda c: accounts.consume_setup_code(c, form.code.data, now),
-        )
-    except AccountError as exc:
-        for reason in exc.reasons:
-            flash(_(reason), "error")
         return render_template("auth/setup.html", form=form), 400
     flash(_("The admin account is ready. Sign in to set up two-factor login."), "success")
     return redirect(url_for("auth.login"))

@@ -61,16 +61,21 @@ class SurveySummary:
 
 
 class Gate:
-    """Aggregates for one viewer. ``survey_ids`` None means every survey (staff); a researcher
-    passes the surveys granted to them."""
+    """Aggregates for one viewer. With ``researcher_id`` the gate serves only the surveys granted
+    to that researcher (it reads the grants itself); without, every survey (staff)."""
 
-    def __init__(self, db_path: str | Path, k: int, survey_ids: set[int] | None):
+    def __init__(self, db_path: str | Path, k: int, researcher_id: int | None):
         if k < MIN_K:
             raise ValueError(f"minimum group size must be at least {MIN_K}")
         self.k = k
-        self.survey_ids = survey_ids
         self._conn = connect(db_path, readonly=True)
         self._conn.set_authorizer(_authorizer)
+        self.survey_ids: set[int] | None = None
+        if researcher_id is not None:
+            rows = self._conn.execute(
+                "SELECT survey_id FROM researcher_grants WHERE user_id = ?", (researcher_id,)
+            )
+            self.survey_ids = {r[0] for r in rows}
 
     def close(self) -> None:
         self._conn.close()

@@ -135,3 +135,43 @@ def test_it_shows_each_account_with_role_and_state(as_role):
 
 def test_it_returns_404_for_an_unknown_account(as_role):
     assert as_role("admin").get("/admin/users/9999").status_code == 404
+
+
+def test_flash_messages_keep_usernames_out_of_the_cookie(as_role):
+    admin = as_role("admin")
+    admin.post("/admin/users/new", new_user(username="jan.jansen@klant.nl"))
+    with admin.client.session_transaction() as sess:
+        assert "jan.jansen" not in repr(dict(sess))
+
+
+def test_a_refused_password_reset_keeps_the_grants_on_the_page(as_role, cast, conn):
+    conn.execute("INSERT INTO surveys (id, title, created_at) VALUES (7, 'NPS', 'x')")
+    conn.execute("INSERT INTO researcher_grants VALUES (?, 7)", (cast["researcher"].id,))
+    r = as_role("admin").post(
+        f"/admin/users/{cast['researcher'].id}/password",
+        {"new_password": "kort", "confirm": "kort"},
+    )
+    assert r.status_code == 400
+    assert '<input checked id="surveys-0" name="surveys"' in r.get_data(as_text=True)
+
+
+def test_an_admin_resetting_their_own_password_stays_signed_in(as_role, cast):
+    admin = as_role("admin")
+    r = admin.post(
+        f"/admin/users/{cast['admin'].id}/password",
+        {"new_password": "Mijn-eigen-nieuwe-zin-2026", "confirm": "Mijn-eigen-nieuwe-zin-2026"},
+    )
+    assert r.status_code == 302
+    assert admin.get("/admin/users/").status_code == 200
+
+
+def test_grants_are_cleared_when_a_researcher_becomes_staff(as_role, cast, conn):
+    conn.execute("INSERT INTO surveys (id, title, created_at) VALUES (7, 'NPS', 'x')")
+    conn.execute("INSERT INTO researcher_grants VALUES (?, 7)", (cast["researcher"].id,))
+    r = as_role("admin").post(
+        f"/admin/users/{cast['researcher'].id}", {"role": "staff", "language": "", "surveys": ["7"]}
+    )
+    assert r.status_code == 302
+    assert accounts.granted_survey_ids(conn, cast["researcher"].id) == set()
+    user = accounts.get_user(conn, cast["researcher"].id)
+    assert (user.role, user.valid_from, user.valid_until) == ("staff", None, None)

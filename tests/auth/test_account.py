@@ -31,7 +31,9 @@ def test_staff_can_turn_two_factor_on_and_off(app, as_role, cast, conn):
     staff = as_role("staff")
     assert b"data:image/svg+xml" in staff.get("/account/2fa").data
     secret = accounts.totp_secret(conn, app.extensions["appliance"].keys.cipher(), cast["staff"].id)
-    r = staff.post("/account/2fa", {"code": totp_now(secret)})
+    r = staff.post("/account/2fa", {"code": totp_now(secret)})  # no password: refused
+    assert not accounts.get_user(conn, cast["staff"].id).totp_enabled
+    r = staff.post("/account/2fa", {"code": totp_now(secret, 1), "current_password": PASSWORD})
     assert r.status_code == 200 and r.data.count(b"<li><code>") == 10
     assert accounts.get_user(conn, cast["staff"].id).totp_enabled
     staff.post("/account/2fa/disable", {"2fa-current_password": PASSWORD}, prefix="2fa")
@@ -62,3 +64,25 @@ def test_it_renews_recovery_codes_after_the_password(as_role, cast, conn):
     assert r.status_code == 200 and r.data.count(b"<li><code>") == 10
     assert accounts.unused_recovery_codes(conn, cast["admin"].id) == 10
     assert audit_actions(conn)[-1] == "2fa.recovery_codes_renewed"
+
+
+def test_guessing_the_current_password_ends_the_session(as_role, cast, conn):
+    staff = as_role("staff")
+    for _ in range(4):
+        r = staff.post(
+            "/account/2fa/disable", {"2fa-current_password": "guess-1234567"}, prefix="2fa"
+        )
+        assert staff.get("/account/").status_code == 200
+    r = staff.post(
+        "/account/password",
+        {
+            "pw-current_password": "guess-1234567",
+            "pw-new_password": "X" * 20,
+            "pw-confirm": "X" * 20,
+        },
+        prefix="pw",
+    )
+    assert r.status_code == 302 and r.headers["Location"] == "/login"
+    assert staff.get("/account/").status_code == 302
+    assert audit_actions(conn).count("password.confirm_failed") == 5
+    assert accounts.count_user_sessions(conn, cast["staff"].id) == 0

@@ -169,3 +169,34 @@ def test_it_rotates_the_session_id_at_sign_in(browser):
     browser.login_password("sam")
     with browser.client.session_transaction() as sess:
         assert sess["_user_id"] != "planted-by-attacker"
+
+
+def test_wrong_codes_count_against_the_account_across_sign_ins(browser, cast):
+    browser.login_password("ada")
+    for _ in range(5):
+        browser.post("/login/code", {"code": "000000"})
+    # The correct password no longer wipes the count: the account is throttled now.
+    assert browser.login_password("ada").status_code == 429
+
+
+def test_a_flood_of_throttled_attempts_is_logged_once(browser, conn):
+    for _ in range(5):
+        browser.login_password("sam", "wrong-password-0000")
+    for _ in range(30):
+        assert browser.login_password("sam", "wrong-password-0000").status_code == 429
+    assert audit_actions(conn).count("login.throttled") == 1
+
+
+def test_a_repeated_code_submit_keeps_the_new_session(app, cast):
+    b = Browser(app)
+    b.login_password("ada")
+    with b.client.session_transaction() as sess:
+        before = dict(sess)
+    assert b.post("/login/code", {"code": totp_now(cast["admin"].totp_secret)}).status_code == 302
+    with b.client.session_transaction() as sess:
+        signed_in = dict(sess)
+        sess.update(before)  # the browser resends the code form from its history
+    b.post("/login/code", {"code": "123456"})
+    with b.client.session_transaction() as sess:
+        sess.update(signed_in)
+    assert b.get("/admin/users/").status_code == 200

@@ -64,9 +64,17 @@ def test_it_refuses_a_wrong_or_expired_code_and_keeps_the_right_one(tmp_path):
     assert b.post("/setup", setup_form(code)).status_code == 400
 
 
-def test_it_throttles_setup_code_guessing(tmp_path):
-    app, _conn, code = fresh_app(tmp_path)
-    b = Browser(app)
-    for _ in range(5):
-        b.post("/setup", setup_form("GUESS"))
-    assert b.post("/setup", setup_form(code)).status_code == 429
+def test_it_throttles_setup_code_guessing_per_address_only(tmp_path):
+    app, conn, code = fresh_app(tmp_path)
+    guesser = Browser(app)
+    for _ in range(20):
+        guesser.post("/setup", setup_form("GUESS"), environ_base={"REMOTE_ADDR": "10.0.0.66"})
+    r = guesser.post("/setup", setup_form(code), environ_base={"REMOTE_ADDR": "10.0.0.66"})
+    assert r.status_code == 429
+    # Someone else, at the console, is not locked out by the guesser.
+    r = Browser(app).post("/setup", setup_form(code), environ_base={"REMOTE_ADDR": "10.0.0.5"})
+    assert r.status_code == 302
+    assert (
+        conn.execute("SELECT count(*) FROM audit_log WHERE action = 'setup.failed'").fetchone()[0]
+        == 20
+    )

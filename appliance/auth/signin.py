@@ -1,0 +1,140 @@
+"""The sign-in steps as plain functions: password, second factor. Views only map the outcome.
+
+Contract: every step writes its audit entry and throttle bookkeeping itself. The account's failure
+counter is reset only when the whole sign-in succeeds, so wrong second-factor codes accumulate
+across attempts instead of being wiped by the next correct password.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from appliance.auth import passwords, totp
+from appliance.auth import store as accounts
+from appliance.auth.accounts import Actor
+from appliance.auth.roles import TOTP_REQUIRED
+from appliance.auth.throttle import Throttle
+from appliance.keys import Keys
+
+MAX_CODE_FAILURES = 5
+
+
+def actor_for(user: accounts.User | None, address: str) -> Actor:
+    if user is None:
+        return Actor(None, "anonymous", address)
+    return Actor(user.id, user.username, address)
+
+
+def _log(conn, user: accounts.User | None, address: str, action: str, **details) -> None:
+    target = f"user:{user.id}" if user else ""
+    actor_for(user, address).log(conn, action, target, **details)
+
+
+@dataclass(frozen=True)
+class PasswordOutcome:
+    """``result``: throttled, failed, window_closed, or ok (then ``stage`` says what is next:
+    'full' signed in, 'password' a code is due, 'enrol' TOTP enrolment is due)."""
+
+    result: str
+    user: accounts.User | None = None
+    stage: str = ""
+    minutes: int = 0
+
+
+def password_step(
+    conn: sqlite3.Connection,
+    throttle: Throttle,
+    username: str,
+    password: str,
+    address: str,
+    now: datetime,
+    tz: ZoneInfo,
+) -> PasswordOutcome:
+    minutes = throttle.blocked_for(username, address)
+    if minutes:
+        if throttle.first_refusal(username, address):
+            _log(
+                conn,
+                accounts.user_by_name(conn, username),
+                address,
+                "login.throttled",
+                minutes=minutes,
+            )
+        return PasswordOutcome("throttled", minutes=minutes)
+    user = accounts.user_by_name(conn, username)
+    ok = passwords.verify(user.password_hash if user else None, password)
+    if not ok or user is None or user.disabled:
+        throttle.fail(username, address)
+        reason = (
+            "unknown_account" if user is None else ("disabled" if user.disabled else "bad_password")
+        )
+        _log(conn, user, address, "login.failed", reason=reason)
+        return PasswordOutcome("failed")
+    if not user.window_open(now, tz):
+        _log(
+            conn,
+            user,
+            address,
+            "login.refused",
+            reason="access_window",
+            valid_from=user.valid_from,
+            valid_until=user.valid_until,
+        )
+        return PasswordOutcome("window_closed", user)
+    if passwords.needs_rehash(user.password_hash):
+        accounts.set_password_hash(conn, user.id, passwords.hash_password(password))
+    if user.totp_enabled:
+        return PasswordOutcome("ok", user, "password")
+    if user.role in TOTP_REQUIRED:
+        return PasswordOutcome("ok", user, "enrol")
+    signed_in(conn, throttle, user, address, "password")
+    return PasswordOutcome("ok", user, "full")
+
+
+def signed_in(conn, throttle: Throttle, user: accounts.User, address: str, method: str) -> None:
+    throttle.succeed(user.username)
+    _log(conn, user, address, "login.success", method=method)
+
+
+def second_factor(conn: sqlite3.Connection, keys: Keys, user: accounts.User, text: str):
+    """Return 'totp' or 'recovery_code' when ``text`` is an unused valid code, else None."""
+    compact = "".join(text.split())
+    if compact.isdigit():
+        secret = accounts.totp_secret(conn, keys.cipher(), user.id)
+        step = totp.matching_step(secret, compact) if secret else None
+        if step is not None and accounts.accept_totp_step(conn, user.id, step):
+            return "totp"
+        return None
+    code = totp.normalise_recovery_code(text)
+    if accounts.use_recovery_code(conn, keys.hasher(), user.id, code):
+        return "recovery_code"
+    return None
+
+
+def code_step(
+    conn: sqlite3.Connection,
+    keys: Keys,
+    throttle: Throttle,
+    user: accounts.User,
+    sid: str,
+    text: str,
+    address: str,
+) -> str:
+    """Outcome of a second-factor attempt: 'totp' / 'recovery_code' (signed in), 'wrong',
+    or 'ended' (too many wrong codes, or throttled: the half-finished login is gone)."""
+    if throttle.blocked_for(user.username, address):
+        accounts.end_session(conn, sid)
+        return "ended"
+    method = second_factor(conn, keys, user, text)
+    if method:
+        signed_in(conn, throttle, user, address, method)
+        return method
+    throttle.fail(user.username, address)
+    _log(conn, user, address, "login.failed", reason="bad_second_factor")
+    if accounts.add_session_totp_failure(conn, sid) >= MAX_CODE_FAILURES:
+        accounts.end_session(conn, sid)
+        return "ended"
+    return "wrong"
