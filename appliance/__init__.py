@@ -11,9 +11,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, flash, g, redirect, request, session, url_for
+from flask import Flask
 from flask_babel import Babel, get_locale
-from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -81,7 +80,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     CSRFProtect(app)
     Babel(app, locale_selector=_locale)
     sessions.init_login(app)
-    app.before_request(_explain_ended_session)  # before the guard, so the reason is shown
     guard.install(app)
     security.install(app)
     app.teardown_appcontext(close_db)
@@ -96,30 +94,6 @@ def _locale() -> str:
     if current_user and current_user.is_authenticated and current_user.language:
         return current_user.language
     return setting("default_language")
-
-
-def _explain_ended_session():
-    """Before the guard: when the user loader ended a session, say why and clear the cookie."""
-    if request.endpoint == "static" or not session.get("_user_id"):
-        return None
-    if current_user.is_authenticated:
-        return None
-    from appliance.auth import guard
-    from appliance.auth.roles import PUBLIC
-
-    reason = g.pop("session_ended", "gone")
-    session.clear()
-    messages = {
-        "idle": _("You were signed out after a period of inactivity."),
-        "expired": _("Your session reached its maximum length. Please sign in again."),
-        "disabled": _("Your session has ended."),
-        "access_window": _("Your access period has ended; you have been signed out."),
-        "gone": _("Your session has ended. Please sign in again."),
-    }
-    flash(messages.get(reason, messages["gone"]), "info")
-    if guard.required_action(current_app, request.endpoint) == PUBLIC:
-        return None
-    return redirect(url_for("auth.login"))
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import time
 
-from flask import g, session
-from flask_login import LoginManager, UserMixin, login_user
+from flask import current_app, flash, g, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import LoginManager, UserMixin, current_user, login_user
 
 from appliance.auth import store as accounts
+from appliance.auth.guard import required_action
+from appliance.auth.roles import PUBLIC
 from appliance.auth.signin import actor_for
 from appliance.db import utcnow
 from appliance.web import client_address, get_db, state
@@ -72,10 +75,35 @@ def load_user(sid: str) -> WebUser | None:
 
 
 def init_login(app) -> None:
+    """Install Flask-Login with our loader, and the explanation of ended sessions. Call before
+    the guard is installed, so the explanation runs first."""
     manager = LoginManager()
     manager.session_protection = None  # server-side sessions; no IP/UA hash in the cookie
     manager.user_loader(load_user)
     manager.init_app(app)
+    app.before_request(explain_ended)
+
+
+def explain_ended():
+    """before_request, ahead of the guard: when ``load_user`` ended a session, say why and clear
+    the cookie; then send the browser to the login page unless the page is public."""
+    if request.endpoint == "static" or not session.get("_user_id"):
+        return None
+    if current_user.is_authenticated:
+        return None
+    reason = g.pop("session_ended", "gone")
+    session.clear()
+    messages = {
+        "idle": _("You were signed out after a period of inactivity."),
+        "expired": _("Your session reached its maximum length. Please sign in again."),
+        "disabled": _("Your session has ended."),
+        "access_window": _("Your access period has ended; you have been signed out."),
+        "gone": _("Your session has ended. Please sign in again."),
+    }
+    flash(messages.get(reason, messages["gone"]), "info")
+    if required_action(current_app, request.endpoint) == PUBLIC:
+        return None
+    return redirect(url_for("auth.login"))
 
 
 def _bounds(now: float) -> tuple[float, float]:
