@@ -70,6 +70,4 @@ def client_address() -> str:
 
 
 def actor() -> Actor:
-    if current_user.is_authenticated:
-        return Actor(current_user.id, current_user.username, client_address())
-    return Actor(None, "anonymous", client_address())
+    return Actor.of(current_user.user if current_user.is_authenticated else None, client_address())

@@ -42,6 +42,13 @@ class Actor:
     name: str
     address: str = ""
 
+    @classmethod
+    def of(cls, user: accounts.User | None, address: str) -> Actor:
+        """The account acting (signed in or half-way), or 'anonymous' before any account."""
+        if user is None:
+            return cls(None, "anonymous", address)
+        return cls(user.id, user.username, address)
+
     def log(self, conn: sqlite3.Connection, action: str, target: str = "", **details) -> None:
         audit.record(
             conn,

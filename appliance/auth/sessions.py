@@ -15,9 +15,9 @@ from flask_babel import gettext as _
 from flask_login import LoginManager, UserMixin, current_user, login_user
 
 from appliance.auth import store as accounts
+from appliance.auth.accounts import Actor
 from appliance.auth.guard import required_action
 from appliance.auth.roles import PUBLIC
-from appliance.auth.signin import actor_for
 from appliance.db import utcnow
 from appliance.web import client_address, get_db, state
 
@@ -44,7 +44,7 @@ def _end(conn, sid: str, user: accounts.User | None, reason: str) -> None:
     accounts.end_session(conn, sid)
     g.session_ended = reason
     if user is not None and reason == "access_window":
-        actor_for(user, client_address()).log(
+        Actor.of(user, client_address()).log(
             conn, "session.ended", f"user:{user.id}", reason=reason
         )
 

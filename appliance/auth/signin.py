@@ -22,15 +22,9 @@ from appliance.keys import Keys
 MAX_CODE_FAILURES = 5
 
 
-def actor_for(user: accounts.User | None, address: str) -> Actor:
-    if user is None:
-        return Actor(None, "anonymous", address)
-    return Actor(user.id, user.username, address)
-
-
 def _log(conn, user: accounts.User | None, address: str, action: str, **details) -> None:
     target = f"user:{user.id}" if user else ""
-    actor_for(user, address).log(conn, action, target, **details)
+    Actor.of(user, address).log(conn, action, target, **details)
 
 
 @dataclass(frozen=True)

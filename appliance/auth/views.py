@@ -178,7 +178,7 @@ def confirm_enrolment(
             with transaction(conn):
                 accounts.enable_totp(conn, user.id)
                 accounts.replace_recovery_codes(conn, state().keys.hasher(), user.id, codes)
-                signin.actor_for(user, client_address()).log(conn, "2fa.enabled", f"user:{user.id}")
+                Actor.of(user, client_address()).log(conn, "2fa.enabled", f"user:{user.id}")
             return codes
         flash(_("That code is not valid. Check the time on your phone and try again."), "error")
     issuer = setting("organisation_name") or "Survey appliance"
@@ -228,7 +228,7 @@ def setup():
     problems = passwords.problems(form.new_password.data, form.username.data)
     if not problems and not accounts.setup_code_valid(conn, form.code.data, now):
         limiter.fail(None, address)
-        signin.actor_for(None, address).log(conn, "setup.failed")
+        Actor.of(None, address).log(conn, "setup.failed")
         problems = [account_ops.CLAIM_REFUSED]
     if not problems:
         try:
