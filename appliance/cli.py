@@ -160,14 +160,21 @@ def problems(values: dict) -> list[str]:
 
 
 @main.command()
+@click.option(
+    "--setup-code/--no-setup-code",
+    default=True,
+    help="Print a one-time setup code when no admin exists (off when `serve` follows, which "
+    "prints its own).",
+)
 @pass_ctx
-def init(ctx: Context) -> None:
+def init(ctx: Context, setup_code: bool) -> None:
     """Create or upgrade the data directory: keys, database, config, migrations."""
     values = ctx.settings()
     for line in initialise(values) or ["already initialised; nothing to do"]:
         click.echo(line)
-    with ctx.database(values) as conn:
-        announce_setup_code(conn, values)
+    if setup_code:
+        with ctx.database(values) as conn:
+            announce_setup_code(conn, values)
 
 
 @main.command()

@@ -176,3 +176,8 @@ def test_serve_takes_the_client_and_scheme_from_a_trusted_proxy_only(tmp_path):
         assert probe(server.base_url) is None
     with running_server(tmp_path / "proxied", trusted_proxies="1") as server:
         assert probe(server.base_url).startswith("max-age=")
+
+
+def test_init_can_leave_the_setup_code_to_serve(tmp_path):
+    r = run("--data-dir", str(tmp_path / "data"), "init", "--no-setup-code")
+    assert r.exit_code == 0 and "setup code" not in r.output
