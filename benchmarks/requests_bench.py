@@ -67,7 +67,9 @@ def main() -> int:
     env = {k: v for k, v in os.environ.items() if not k.startswith("APPLIANCE_")}
     env["APPLIANCE_SECURE_COOKIES"] = "false"
     env["APPLIANCE_DEFAULT_LANGUAGE"] = "en"
+    # Every timed failed login must reach the argon2 check, not the (fast) throttle refusal.
     env["APPLIANCE_LOGIN_MAX_FAILURES_ACCOUNT"] = "100"
+    env["APPLIANCE_LOGIN_MAX_FAILURES_ADDRESS"] = "1000"
     with tempfile.TemporaryDirectory() as tmp:
         data = os.path.join(tmp, "data")
         cli = [sys.executable, "-m", "appliance", "--data-dir", data]
