@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import getpass
 import os
-import sqlite3
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -20,43 +17,11 @@ import click
 from appliance import audit, db, keys, settings
 from appliance.auth import accounts as account_ops
 from appliance.auth import store as accounts
-from appliance.auth.accounts import CLI, AccountError
-from appliance.settings import SettingsError
+from appliance.auth.accounts import CLI
+from appliance.clictx import Context, pass_ctx
+from appliance.contacts.commands import import_contacts, suppress_group
 
 EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "config.example.toml"
-
-
-class Context:
-    def __init__(self, data_dir: str | None, config: str | None):
-        self.data_dir = data_dir
-        self.config = config
-
-    def settings(self, **overrides) -> dict:
-        try:
-            return settings.load(
-                {"data_dir": self.data_dir, "config_file": self.config, **overrides}
-            )
-        except SettingsError as exc:
-            raise click.ClickException(f"configuration error: {exc}") from None
-
-    @contextmanager
-    def database(self, values: dict | None = None) -> Iterator[sqlite3.Connection]:
-        """A connection to the initialised database, closed afterwards. Account refusals
-        (AccountError) become a clean CLI error carrying every reason."""
-        values = values or self.settings()
-        path = db.db_path(values["data_dir"])
-        if not path.exists():
-            raise click.ClickException(f"no database in {values['data_dir']}; run `appliance init`")
-        conn = db.connect(path)
-        try:
-            yield conn
-        except AccountError as exc:
-            raise click.ClickException("; ".join(exc.reasons)) from None
-        finally:
-            conn.close()
-
-
-pass_ctx = click.make_pass_decorator(Context)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -390,3 +355,7 @@ def audit_verify(ctx: Context) -> None:
         err=True,
     )
     raise SystemExit(1)
+
+
+main.add_command(import_contacts)
+main.add_command(suppress_group)

@@ -120,8 +120,82 @@ def m0003_surveys_and_grants(conn: sqlite3.Connection) -> None:
     )
 
 
+def m0004_identity_plane(conn: sqlite3.Connection) -> None:
+    _run(
+        conn,
+        """CREATE TABLE contact_lists (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            created_at TEXT NOT NULL,
+            created_by INTEGER REFERENCES users(id)
+        )""",
+        # One row per import batch: lawful basis, who, counts. Its contacts are visible only
+        # once status is 'done'; rows of any other state are removed by the clean-up.
+        """CREATE TABLE contact_imports (
+            id INTEGER PRIMARY KEY,
+            list_id INTEGER NOT NULL REFERENCES contact_lists(id) ON DELETE CASCADE,
+            basis TEXT NOT NULL CHECK (basis IN ('consent', 'legitimate_interest')),
+            purpose TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'running'
+                CHECK (status IN ('running', 'done', 'failed', 'cancelled', 'undone')),
+            rows_seen INTEGER NOT NULL DEFAULT 0,
+            added INTEGER NOT NULL DEFAULT 0,
+            updated INTEGER NOT NULL DEFAULT 0,
+            duplicate INTEGER NOT NULL DEFAULT 0,
+            invalid INTEGER NOT NULL DEFAULT 0,
+            suppressed INTEGER NOT NULL DEFAULT 0,
+            dropped_columns TEXT NOT NULL DEFAULT '[]',
+            message TEXT NOT NULL DEFAULT '',
+            used_in_mailing INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            created_by INTEGER REFERENCES users(id),
+            finished_at TEXT
+        )""",
+        # Personal fields are AES-GCM ciphertexts bound to (contacts, column, id); email_hash is
+        # the keyed hash of the normalised address. Segments are non-identifying JSON.
+        """CREATE TABLE contacts (
+            id INTEGER PRIMARY KEY,
+            list_id INTEGER NOT NULL REFERENCES contact_lists(id) ON DELETE CASCADE,
+            import_id INTEGER NOT NULL REFERENCES contact_imports(id) ON DELETE CASCADE,
+            replaces_id INTEGER,
+            email_hash BLOB,
+            email BLOB, first_name BLOB, infix BLOB, last_name BLOB, gender BLOB,
+            street BLOB, house_number BLOB, postcode BLOB, town BLOB, country BLOB, phone BLOB,
+            language TEXT,
+            segments TEXT NOT NULL DEFAULT '{}',
+            created_at TEXT NOT NULL
+        )""",
+        # Within one import an address appears once (first row wins; later ones are counted as
+        # duplicates by INSERT OR IGNORE, never by a per-row SELECT).
+        "CREATE UNIQUE INDEX contacts_import_email ON contacts(import_id, email_hash)",
+        "CREATE INDEX contacts_list_email ON contacts(list_id, email_hash)",
+        # Invalid rows, sealed like contacts, so staff can download and fix them.
+        """CREATE TABLE import_rejects (
+            id INTEGER PRIMARY KEY,
+            import_id INTEGER NOT NULL REFERENCES contact_imports(id) ON DELETE CASCADE,
+            row_number INTEGER NOT NULL,
+            reason TEXT NOT NULL,
+            row_data BLOB NOT NULL
+        )""",
+        "CREATE INDEX import_rejects_import ON import_rejects(import_id)",
+        # The organisation-wide unsubscribe list: keyed hashes only, kept indefinitely.
+        """CREATE TABLE suppressions (
+            email_hash BLOB PRIMARY KEY,
+            created_at TEXT NOT NULL,
+            source TEXT NOT NULL CHECK (source IN ('unsubscribe', 'staff', 'upload', 'bounce'))
+        ) WITHOUT ROWID""",
+        """CREATE TABLE mapping_presets (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            mapping TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )""",
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0001_accounts", m0001_accounts),
     ("0002_audit_log", m0002_audit_log),
     ("0003_surveys_and_grants", m0003_surveys_and_grants),
+    ("0004_identity_plane", m0004_identity_plane),
 ]

@@ -19,6 +19,8 @@ IDENTITY_TABLES = frozenset(
         "contacts",
         "contact_lists",
         "contact_imports",
+        "import_rejects",
+        "mapping_presets",
         "invitations",
         "suppressions",
         "contact_requests",

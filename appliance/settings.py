@@ -119,6 +119,15 @@ SETTINGS: tuple[Setting, ...] = (
         1440,
     ),
     Setting(
+        "max_upload_mb",
+        256,
+        "Largest contact file accepted, in megabytes; a larger upload is refused before it is "
+        "read.",
+        int,
+        1,
+        4096,
+    ),
+    Setting(
         "timezone",
         "Europe/Amsterdam",
         "Time zone for dates shown and access windows.",

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 import pyotp
 import pytest
+from hypothesis import settings
 from itsdangerous import URLSafeTimedSerializer
 
 from appliance import create_app, db
@@ -25,6 +26,12 @@ from appliance.keys import load as load_keys
 from appliance.settings import load as load_settings
 
 PASSWORD = "Lange-zin-voor-de-tests-2026"
+
+# CI explores the same examples every run (a red run must be reproducible); locally, hypothesis
+# explores afresh each time and keeps the failures it finds in .hypothesis/.
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @dataclass(frozen=True)

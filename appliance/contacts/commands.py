@@ -1,0 +1,175 @@
+"""``appliance import-contacts`` and ``appliance suppress``: the identity plane from the console.
+
+IT can pipe a nightly CRM export straight in (``FILE`` ``-`` reads standard input).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from pathlib import Path
+
+import click
+
+from appliance.auth.accounts import CLI
+from appliance.clictx import Context, pass_ctx
+from appliance.contacts import fields, importer, reader, store, uploads
+from appliance.contacts.mapping import Mapping, suggest
+from appliance.db import transaction
+from appliance.keys import load as load_keys
+from appliance.privacy import suppression
+
+
+def _targets(headers: list[str], preset: dict[str, str] | None, overrides: tuple[str, ...]):
+    targets = suggest(headers)
+    if preset:
+        targets = [preset.get(h, t) for h, t in zip(headers, targets, strict=True)]
+    for item in overrides:
+        header, sep, target = item.partition("=")
+        if not sep or header not in headers:
+            raise click.BadParameter(f"{item!r}: expected HEADER=TARGET for a column of the file")
+        targets[headers.index(header)] = target
+    return targets
+
+
+def _open_source(file: str):
+    if file == "-":
+        return contextlib.nullcontext(sys.stdin.buffer)
+    return Path(file).open("rb")  # noqa: SIM115 - the caller's with block closes it
+
+
+@click.command("import-contacts")
+@click.argument("file", type=click.Path(allow_dash=True, dir_okay=False))
+@click.option("--list", "list_name", required=True, help="Contact list (created if new).")
+@click.option(
+    "--basis",
+    type=click.Choice(["consent", "legitimate-interest"]),
+    required=True,
+    help="Lawful basis for contacting these people.",
+)
+@click.option("--purpose", default="", help="Required with legitimate-interest.")
+@click.option(
+    "--map",
+    "overrides",
+    multiple=True,
+    metavar="HEADER=TARGET",
+    help="Map a column: field:email, field:last_name, segment:region, drop ...",
+)
+@click.option("--preset", default="", help="Use a saved mapping preset.")
+@click.option("--encoding", default="", help="Override the detected encoding (e.g. cp1252).")
+@click.option("--delimiter", default="", help="Override the detected separator: , ; tab |")
+@click.option("--sheet", default="", help="XLSX: the sheet to read (default: the first).")
+@pass_ctx
+def import_contacts(
+    ctx: Context, file, list_name, basis, purpose, overrides, preset, encoding, delimiter, sheet
+) -> None:
+    """Import a CSV or XLSX export into a contact list; prints the counts.
+
+    Exits non-zero when nothing could be imported."""
+    values = ctx.settings()
+    basis = basis.replace("-", "_")
+    problems = importer.basis_problems(basis, purpose)
+    if problems:
+        raise click.UsageError(" ".join(problems))
+    delimiter = "\t" if delimiter == "tab" else delimiter
+    limit = values["max_upload_mb"] * 1024 * 1024
+    try:
+        with _open_source(file) as source:
+            token = uploads.store_stream(values["data_dir"], source, limit)
+    except uploads.TooLarge:
+        raise click.ClickException(
+            f"the file is larger than max_upload_mb ({values['max_upload_mb']} MB)"
+        ) from None
+    path = uploads.path_for(values["data_dir"], token)
+    try:
+        with ctx.database(values) as conn:
+            _import(
+                conn,
+                load_keys(values["data_dir"]),
+                path,
+                list_name,
+                basis,
+                purpose,
+                overrides,
+                preset,
+                encoding,
+                delimiter,
+                sheet,
+            )
+    finally:
+        uploads.remove(values["data_dir"], token)
+
+
+def _import(
+    conn, keys, path, list_name, basis, purpose, overrides, preset, encoding, delimiter, sheet
+) -> None:
+    try:
+        table = reader.open_table(path, encoding=encoding, delimiter=delimiter, sheet=sheet)
+    except reader.FileError as exc:
+        raise click.ClickException(f"cannot read the file: {exc}") from None
+    with table:
+        presets = store.presets(conn)
+        if preset and preset not in presets:
+            raise click.ClickException(f"no mapping preset named {preset!r}")
+        try:
+            mapping = Mapping.build(
+                table.headers, _targets(table.headers, presets.get(preset), overrides)
+            )
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+        if not mapping.fields():
+            raise click.ClickException("no column maps to a contact field; use --map")
+        for header in mapping.dropped:
+            click.echo(f"dropped column: {header}", err=True)
+        found = store.list_by_name(conn, list_name)
+        with transaction(conn):
+            list_id = found["id"] if found else store.create_list(conn, list_name, None)
+        try:
+            import_id = importer.begin(conn, CLI, list_id, basis, purpose, mapping)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+
+        def progress(counts: importer.Counts) -> None:
+            click.echo(f"\r  {counts.rows_seen:,} rows read", nl=False, err=True)
+
+        try:
+            counts = importer.run_import(conn, keys, CLI, import_id, table, mapping, progress)
+        except reader.FileError as exc:
+            raise click.ClickException(f"import failed, nothing was imported: {exc}") from None
+    click.echo("", err=True)
+    for name, value in counts.as_dict().items():
+        click.echo(f"{name:>10}: {value:,}")
+    if counts.added + counts.updated == 0:
+        raise SystemExit(1)
+
+
+@click.group("suppress")
+def suppress_group() -> None:
+    """The organisation's unsubscribe list (stored as keyed hashes only)."""
+
+
+@suppress_group.command("add")
+@click.argument("addresses", nargs=-1)
+@click.option(
+    "--file",
+    "from_file",
+    type=click.File("r"),
+    default=None,
+    help="One address per line ('-' for standard input).",
+)
+@pass_ctx
+def suppress_add(ctx: Context, addresses, from_file) -> None:
+    """Add addresses to the unsubscribe list: they are never imported or mailed again."""
+    lines = list(addresses) + ([line.strip() for line in from_file] if from_file else [])
+    values = ctx.settings()
+    hasher = load_keys(values["data_dir"]).hasher()
+    hashes, invalid = [], 0
+    for line in filter(None, (a.strip() for a in lines)):
+        try:
+            hashes.append(suppression.address_hash(hasher, fields.email(line)))
+        except fields.Invalid:
+            invalid += 1
+    with ctx.database(values) as conn, transaction(conn):
+        added = suppression.add(conn, hashes, "staff")
+        CLI.log(conn, "suppression.added", "suppressions", added=added, invalid=invalid)
+    click.echo(f"added {added}, already listed {len(hashes) - added}, invalid {invalid}")

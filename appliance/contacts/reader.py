@@ -1,0 +1,216 @@
+"""Reading CRM and Excel exports as a stream of rows, never the whole file at once.
+
+CSV: the encoding is UTF-8 (with or without BOM) when the sample decodes as UTF-8, else what
+charset-normalizer detects (cp1252 / latin-1 in practice); the delimiter is found by the standard
+library's ``csv.Sniffer`` among , ; tab | . Staff can override both. XLSX: the first sheet or a
+chosen one, through openpyxl's read-only mode. Every problem is a :class:`FileError` with a reason
+that names no personal data.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from charset_normalizer import from_bytes
+
+from appliance.i18n import N_
+
+SAMPLE_BYTES = 64 * 1024
+DELIMITERS = ",;\t|"
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+ENCODINGS = ("utf-8", "utf-8-sig", "cp1252", "latin-1", "utf-16")
+MAX_COLUMNS = 200
+csv.field_size_limit(1024 * 1024)  # one quoted field may hold a long remark, not a whole file
+
+
+class FileError(ValueError):
+    """The file cannot be read as a table; ``reason`` is a msgid, ``detail`` adds a location."""
+
+    def __init__(self, reason: str, detail: str = ""):
+        super().__init__(reason + (f" ({detail})" if detail else ""))
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass
+class Table:
+    """An open export: its header row and a stream of data rows."""
+
+    kind: str
+    headers: list[str]
+    encoding: str = ""
+    delimiter: str = ""
+    sheets: list[str] = field(default_factory=list)
+    _rows: Iterator[tuple[int, list[str]]] | None = None
+    _close: list = field(default_factory=list)
+
+    def rows(self) -> Iterator[tuple[int, list[str]]]:
+        """(line or row number in the file, cells) for each non-blank data row, padded or trimmed
+        to the header's width. Raises FileError when the file turns out unreadable half-way."""
+        width = len(self.headers)
+        for number, cells in self._rows or ():
+            if not any(c.strip() for c in cells):
+                continue
+            if len(cells) > width:
+                if any(c.strip() for c in cells[width:]):
+                    raise FileError(N_("a row has more columns than the header"), f"row {number}")
+                cells = cells[:width]
+            yield number, cells + [""] * (width - len(cells))
+
+    def close(self) -> None:
+        for closer in self._close:
+            closer()
+
+    def __enter__(self) -> Table:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def is_xlsx(path: Path) -> bool:
+    with path.open("rb") as fh:
+        return fh.read(4) == b"PK\x03\x04"
+
+
+def open_table(
+    path: str | Path, *, encoding: str = "", delimiter: str = "", sheet: str = ""
+) -> Table:
+    """Open ``path`` as CSV or XLSX. Empty options mean: detect."""
+    path = Path(path)
+    if path.stat().st_size == 0:
+        raise FileError(N_("the file is empty"))
+    if is_xlsx(path):
+        return _open_xlsx(path, sheet)
+    return _open_csv(path, encoding, delimiter)
+
+
+def detect_encoding(sample: bytes) -> str:
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        # A sample may end inside a multi-byte character: tolerate a cut of up to 3 bytes.
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(sample, cp_isolation=["cp1252", "latin_1", "utf_16"]).best()
+    if best is None:
+        raise FileError(N_("the file is not text (choose CSV or XLSX)"))
+    return "cp1252" if best.encoding in ("cp1252", "windows_1252") else best.encoding
+
+
+def detect_delimiter(text: str) -> str:
+    lines = [line for line in text.splitlines() if line.strip()][:50]
+    if not lines:
+        raise FileError(N_("the file has no header row"))
+    try:
+        return csv.Sniffer().sniff("\n".join(lines), delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        pass
+    # The sniffer needs consistent rows; with one row (a header only) the header decides.
+    found = [d for d in DELIMITERS if d in lines[0]]
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        return ","  # a single column
+    raise FileError(N_("the column separator could not be determined; choose it"))
+
+
+def _open_csv(path: Path, encoding: str, delimiter: str) -> Table:
+    with path.open("rb") as fh:
+        sample = fh.read(SAMPLE_BYTES)
+    if b"\x00" in sample and not sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise FileError(N_("the file is not text (choose CSV or XLSX)"))
+    encoding = encoding or detect_encoding(sample)
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise FileError(N_("unknown encoding")) from None
+    try:
+        text = sample.decode(encoding, errors="ignore")
+    except UnicodeError:
+        raise FileError(N_("the file cannot be read with this encoding")) from None
+    delimiter = delimiter or detect_delimiter(text)
+    if delimiter not in DELIMITERS:
+        raise FileError(N_("unknown column separator"))
+    raw = path.open("rb")
+    stream = io.TextIOWrapper(raw, encoding=encoding, newline="")
+    reader = csv.reader(stream, delimiter=delimiter, quotechar='"', strict=False)
+
+    def numbered() -> Iterator[tuple[int, list[str]]]:
+        ended = 0  # the line a record starts on is what an editor shows; quoted newlines span
+        try:
+            for cells in reader:
+                yield ended + 1, cells
+                ended = reader.line_num
+        except UnicodeDecodeError:
+            raise FileError(
+                N_("the file cannot be read with this encoding; choose another"),
+                f"line {reader.line_num + 1}",
+            ) from None
+        except csv.Error:
+            raise FileError(
+                N_("the file is not a valid CSV file"), f"line {reader.line_num}"
+            ) from None
+
+    rows = numbered()
+    headers = _header(rows)
+    return Table("csv", headers, encoding, delimiter, [], rows, [stream.close])
+
+
+def _header(rows: Iterator[tuple[int, list[str]]]) -> list[str]:
+    for _number, cells in rows:
+        if any(c.strip() for c in cells):
+            headers = [c.strip() for c in cells]
+            while headers and not headers[-1]:
+                headers.pop()  # Excel's trailing empty columns
+            if len(headers) > MAX_COLUMNS:
+                raise FileError(N_("the file has more than 200 columns"))
+            return headers
+    raise FileError(N_("the file has no header row"))
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _open_xlsx(path: Path, sheet: str) -> Table:
+    import openpyxl  # imported here: only XLSX uploads pay for it
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, KeyError, OSError, ValueError):
+        raise FileError(N_("the file is not a valid XLSX workbook")) from None
+    except Exception:  # noqa: BLE001 - zipfile and XML errors vary; none may escape as a crash
+        raise FileError(N_("the file is not a valid XLSX workbook")) from None
+    names = book.sheetnames
+    if sheet and sheet not in names:
+        book.close()
+        raise FileError(N_("the workbook has no sheet of that name"))
+    worksheet = book[sheet or names[0]]
+
+    def numbered() -> Iterator[tuple[int, list[str]]]:
+        for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
+            yield number, [_cell(v) for v in values]
+
+    rows = numbered()
+    headers = _header(rows)
+    return Table("xlsx", headers, "", "", names, rows, [book.close])

@@ -1,0 +1,236 @@
+"""SQL of the identity plane: contact lists, import batches, contacts, rejects, presets.
+
+A contact is visible only when its import batch has status 'done' (see ``VISIBLE``); rows of a
+running, failed or cancelled batch are invisible and removed by :func:`discard_unfinished`.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+
+from appliance.db import iso, utcnow
+
+VISIBLE = "import_id IN (SELECT id FROM contact_imports WHERE status = 'done')"
+COUNTS = ("added", "updated", "duplicate", "invalid", "suppressed")
+
+
+# ---- lists --------------------------------------------------------------------------------------
+
+
+def list_by_name(conn: sqlite3.Connection, name: str) -> sqlite3.Row | None:
+    return conn.execute(
+        "SELECT * FROM contact_lists WHERE name = ? COLLATE NOCASE", (name.strip(),)
+    ).fetchone()
+
+
+def get_list(conn: sqlite3.Connection, list_id: int) -> sqlite3.Row | None:
+    return conn.execute("SELECT * FROM contact_lists WHERE id = ?", (list_id,)).fetchone()
+
+
+def create_list(conn: sqlite3.Connection, name: str, user_id: int | None) -> int:
+    cur = conn.execute(
+        "INSERT INTO contact_lists (name, created_at, created_by) VALUES (?, ?, ?)",
+        (name.strip(), iso(utcnow()), user_id),
+    )
+    return cur.lastrowid
+
+
+def lists_with_counts(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    return conn.execute(
+        "SELECT l.id, l.name, l.created_at,"  # noqa: S608 - VISIBLE is a fixed clause
+        " (SELECT count(*) FROM contacts c WHERE c.list_id = l.id"
+        f" AND c.{VISIBLE}) AS contacts"
+        " FROM contact_lists l ORDER BY l.name COLLATE NOCASE"
+    ).fetchall()
+
+
+# ---- import batches -----------------------------------------------------------------------------
+
+
+def start_import(
+    conn: sqlite3.Connection,
+    list_id: int,
+    basis: str,
+    purpose: str,
+    user_id: int | None,
+    dropped: Sequence[str],
+) -> int:
+    cur = conn.execute(
+        "INSERT INTO contact_imports (list_id, basis, purpose, dropped_columns, created_at,"
+        " created_by) VALUES (?, ?, ?, ?, ?, ?)",
+        (list_id, basis, purpose, json.dumps(list(dropped)), iso(utcnow()), user_id),
+    )
+    return cur.lastrowid
+
+
+def get_import(conn: sqlite3.Connection, import_id: int) -> sqlite3.Row | None:
+    return conn.execute("SELECT * FROM contact_imports WHERE id = ?", (import_id,)).fetchone()
+
+
+def running_import(conn: sqlite3.Connection, list_id: int) -> sqlite3.Row | None:
+    return conn.execute(
+        "SELECT * FROM contact_imports WHERE list_id = ? AND status = 'running'", (list_id,)
+    ).fetchone()
+
+
+def imports_of_list(conn: sqlite3.Connection, list_id: int) -> list[sqlite3.Row]:
+    return conn.execute(
+        "SELECT * FROM contact_imports WHERE list_id = ? ORDER BY id DESC", (list_id,)
+    ).fetchall()
+
+
+def record_progress(conn: sqlite3.Connection, import_id: int, rows_seen: int, counts: dict):
+    conn.execute(
+        "UPDATE contact_imports SET rows_seen = ?, added = ?, updated = ?, duplicate = ?,"
+        " invalid = ?, suppressed = ? WHERE id = ?",
+        (rows_seen, *(counts[name] for name in COUNTS), import_id),
+    )
+
+
+def status(conn: sqlite3.Connection, import_id: int) -> str:
+    row = conn.execute("SELECT status FROM contact_imports WHERE id = ?", (import_id,)).fetchone()
+    return row[0] if row else ""
+
+
+def finish_import(conn: sqlite3.Connection, import_id: int) -> None:
+    """Inside a transaction: replaced contacts go, the batch becomes visible."""
+    conn.execute(
+        "DELETE FROM contacts WHERE id IN (SELECT replaces_id FROM contacts"
+        " WHERE import_id = ? AND replaces_id IS NOT NULL)",
+        (import_id,),
+    )
+    conn.execute("UPDATE contacts SET replaces_id = NULL WHERE import_id = ?", (import_id,))
+    conn.execute(
+        "UPDATE contact_imports SET status = 'done', finished_at = ? WHERE id = ?",
+        (iso(utcnow()), import_id),
+    )
+
+
+def abandon_import(conn: sqlite3.Connection, import_id: int, status: str, message: str) -> None:
+    """Inside a transaction: remove every row the batch wrote and record why it stopped."""
+    conn.execute("DELETE FROM contacts WHERE import_id = ?", (import_id,))
+    conn.execute(
+        "UPDATE contact_imports SET status = ?, message = ?, finished_at = ? WHERE id = ?",
+        (status, message, iso(utcnow()), import_id),
+    )
+
+
+def request_cancel(conn: sqlite3.Connection, import_id: int) -> bool:
+    cur = conn.execute(
+        "UPDATE contact_imports SET message = 'cancel requested' WHERE id = ?"
+        " AND status = 'running'",
+        (import_id,),
+    )
+    return cur.rowcount == 1
+
+
+def cancel_requested(conn: sqlite3.Connection, import_id: int) -> bool:
+    row = conn.execute("SELECT message FROM contact_imports WHERE id = ?", (import_id,)).fetchone()
+    return bool(row) and row[0] == "cancel requested"
+
+
+def discard_unfinished(conn: sqlite3.Connection, import_ids: Iterable[int] | None = None) -> int:
+    """Inside a transaction: batches left 'running' by a crash become 'failed' and lose their
+    rows. With ``import_ids`` only those. Returns how many batches were discarded."""
+    ids = (
+        list(import_ids)
+        if import_ids is not None
+        else [r[0] for r in conn.execute("SELECT id FROM contact_imports WHERE status = 'running'")]
+    )
+    for import_id in ids:
+        abandon_import(conn, import_id, "failed", "interrupted")
+    return len(ids)
+
+
+def undo_import(conn: sqlite3.Connection, import_id: int) -> int:
+    """Inside a transaction: remove the batch's contacts; returns how many."""
+    cur = conn.execute("DELETE FROM contacts WHERE import_id = ?", (import_id,))
+    conn.execute(
+        "UPDATE contact_imports SET status = 'undone', finished_at = ? WHERE id = ?",
+        (iso(utcnow()), import_id),
+    )
+    return cur.rowcount
+
+
+# ---- contacts -----------------------------------------------------------------------------------
+
+
+def next_contact_id(conn: sqlite3.Connection) -> int:
+    """Inside the write transaction that inserts: ids are known before the insert, because the
+    ciphertexts are bound to them."""
+    return conn.execute("SELECT coalesce(max(id), 0) + 1 FROM contacts").fetchone()[0]
+
+
+def existing_in_list(
+    conn: sqlite3.Connection, list_id: int, hashes: Sequence[bytes]
+) -> dict[bytes, int]:
+    """email hash -> id of the visible contact in the list with that address, for one batch."""
+    if not hashes:
+        return {}
+    marks = ",".join("?" * len(hashes))
+    rows = conn.execute(
+        f"SELECT email_hash, id FROM contacts WHERE list_id = ? AND {VISIBLE}"  # noqa: S608
+        f" AND email_hash IN ({marks})",
+        (list_id, *hashes),
+    )
+    return {bytes(r[0]): r[1] for r in rows}
+
+
+INSERT_CONTACT = (
+    "INSERT OR IGNORE INTO contacts (id, list_id, import_id, replaces_id, email_hash, email,"
+    " first_name, infix, last_name, gender, street, house_number, postcode, town, country, phone,"
+    " language, segments, created_at) VALUES"
+    " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def insert_contacts(conn: sqlite3.Connection, rows: list[tuple]) -> int:
+    """Insert prepared rows; a second row with the same address in one batch is ignored (the
+    unique index decides). Returns how many were inserted."""
+    if not rows:
+        return 0
+    return conn.executemany(INSERT_CONTACT, rows).rowcount
+
+
+def insert_rejects(conn: sqlite3.Connection, rows: list[tuple]) -> None:
+    conn.executemany(
+        "INSERT INTO import_rejects (import_id, row_number, reason, row_data) VALUES (?, ?, ?, ?)",
+        rows,
+    )
+
+
+def rejects(conn: sqlite3.Connection, import_id: int) -> list[sqlite3.Row]:
+    return conn.execute(
+        "SELECT row_number, reason, row_data FROM import_rejects WHERE import_id = ?"
+        " ORDER BY row_number",
+        (import_id,),
+    ).fetchall()
+
+
+def visible_contacts(conn: sqlite3.Connection, list_id: int) -> list[sqlite3.Row]:
+    return conn.execute(
+        f"SELECT * FROM contacts WHERE list_id = ? AND {VISIBLE} ORDER BY id",  # noqa: S608
+        (list_id,),
+    ).fetchall()
+
+
+# ---- mapping presets ----------------------------------------------------------------------------
+
+
+def save_preset(
+    conn: sqlite3.Connection, name: str, headers: Sequence[str], targets: Sequence[str]
+):
+    conn.execute(
+        "INSERT INTO mapping_presets (name, mapping, created_at) VALUES (?, ?, ?)"
+        " ON CONFLICT(name) DO UPDATE SET mapping = excluded.mapping",
+        (name.strip(), json.dumps(dict(zip(headers, targets, strict=True))), iso(utcnow())),
+    )
+
+
+def presets(conn: sqlite3.Connection) -> dict[str, dict[str, str]]:
+    return {
+        r["name"]: json.loads(r["mapping"])
+        for r in conn.execute("SELECT name, mapping FROM mapping_presets ORDER BY name")
+    }

@@ -1,0 +1,48 @@
+"""The organisation-wide unsubscribe list: keyed hashes of normalised addresses, nothing else.
+
+It is the one place that decides whether an address may be contacted: the importer skips
+suppressed addresses and never re-adds them; the mailing engine asks again at send time. Entries
+are kept indefinitely and no retention purge touches this table.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+
+from appliance.contacts.fields import email_key
+from appliance.crypto import KeyedHasher
+from appliance.db import iso, utcnow
+
+DOMAIN = "email"
+
+
+def address_hash(hasher: KeyedHasher, normalised_email: str) -> bytes:
+    """The keyed hash under which an address is de-duplicated and suppressed."""
+    return hasher.digest(DOMAIN, email_key(normalised_email))
+
+
+def suppressed(conn: sqlite3.Connection, hashes: Sequence[bytes]) -> set[bytes]:
+    """Which of ``hashes`` are on the list (one query per batch)."""
+    if not hashes:
+        return set()
+    marks = ",".join("?" * len(hashes))
+    rows = conn.execute(
+        f"SELECT email_hash FROM suppressions WHERE email_hash IN ({marks})",  # noqa: S608
+        tuple(hashes),
+    )
+    return {bytes(r[0]) for r in rows}
+
+
+def add(conn: sqlite3.Connection, hashes: Iterable[bytes], source: str) -> int:
+    """Add hashes (already present ones are kept as they are); returns how many were new."""
+    now = iso(utcnow())
+    cur = conn.executemany(
+        "INSERT OR IGNORE INTO suppressions (email_hash, created_at, source) VALUES (?, ?, ?)",
+        [(h, now, source) for h in hashes],
+    )
+    return cur.rowcount
+
+
+def count(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT count(*) FROM suppressions").fetchone()[0]
