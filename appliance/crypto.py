@@ -51,11 +51,34 @@ class FieldCipher:
             raise ValueError("field key must be 32 bytes")
         self._aead = AESGCM(key)
         self._key_id = key_id(key)
+        self._prefix = _VERSION + self._key_id
+        self._layouts: dict[tuple, dict[str, tuple[int, bytes]]] = {}
 
     def encrypt(self, plaintext: str, table: str, column: str, row_id: int | str) -> bytes:
         nonce = os.urandom(_NONCE_BYTES)
         sealed = self._aead.encrypt(nonce, plaintext.encode(), _aad(table, column, row_id))
         return _VERSION + self._key_id + nonce + sealed
+
+    def encrypt_row(
+        self, table: str, row_id: int | str, values: dict[str, str], columns: tuple[str, ...]
+    ) -> list[bytes | None]:
+        """Seal ``values`` of one row, in ``columns`` order (None where a value is absent).
+        The same format as :meth:`encrypt`, without its per-call overhead, for bulk imports."""
+        layout = self._layouts.get((table, columns))
+        if layout is None:
+            layout = {c: (i, f"{table}\x1f{c}\x1f".encode()) for i, c in enumerate(columns)}
+            self._layouts[(table, columns)] = layout
+        aead, prefix, row = self._aead, self._prefix, str(row_id).encode()
+        out: list[bytes | None] = [None] * len(columns)
+        # One read of the random source per row; each field still gets its own 96-bit nonce.
+        nonces = os.urandom(_NONCE_BYTES * len(values))
+        for n, (column, value) in enumerate(values.items()):
+            place = layout.get(column)
+            if place is not None and value:
+                nonce = nonces[n * _NONCE_BYTES : (n + 1) * _NONCE_BYTES]
+                sealed = aead.encrypt(nonce, value.encode(), place[1] + row)
+                out[place[0]] = b"".join((prefix, nonce, sealed))
+        return out
 
     def decrypt(self, blob: bytes, table: str, column: str, row_id: int | str) -> str:
         """Return the plaintext or raise DecryptionError; never returns data that did not verify."""

@@ -147,6 +147,7 @@ def m0004_identity_plane(conn: sqlite3.Connection) -> None:
             dropped_columns TEXT NOT NULL DEFAULT '[]',
             message TEXT NOT NULL DEFAULT '',
             used_in_mailing INTEGER NOT NULL DEFAULT 0,
+            heartbeat REAL NOT NULL DEFAULT 0,
             created_at TEXT NOT NULL,
             created_by INTEGER REFERENCES users(id),
             finished_at TEXT
@@ -162,13 +163,14 @@ def m0004_identity_plane(conn: sqlite3.Connection) -> None:
             email BLOB, first_name BLOB, infix BLOB, last_name BLOB, gender BLOB,
             street BLOB, house_number BLOB, postcode BLOB, town BLOB, country BLOB, phone BLOB,
             language TEXT,
-            segments TEXT NOT NULL DEFAULT '{}',
-            created_at TEXT NOT NULL
+            segments TEXT NOT NULL DEFAULT '{}'
         )""",
-        # Within one import an address appears once (first row wins; later ones are counted as
-        # duplicates by INSERT OR IGNORE, never by a per-row SELECT).
-        "CREATE UNIQUE INDEX contacts_import_email ON contacts(import_id, email_hash)",
-        "CREATE INDEX contacts_list_email ON contacts(list_id, email_hash)",
+        # One index serves both needs: within one import an address appears once (first row
+        # wins; later ones are counted as duplicates by INSERT OR IGNORE, never by a per-row
+        # SELECT), and its (list, address) prefix finds the contact a newer row replaces.
+        "CREATE UNIQUE INDEX contacts_list_email ON contacts(list_id, email_hash, import_id)",
+        # Only rows that replace an older contact carry replaces_id: a small partial index.
+        "CREATE INDEX contacts_replaces ON contacts(replaces_id) WHERE replaces_id IS NOT NULL",
         # Invalid rows, sealed like contacts, so staff can download and fix them.
         """CREATE TABLE import_rejects (
             id INTEGER PRIMARY KEY,

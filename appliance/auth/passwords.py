@@ -18,8 +18,13 @@ from appliance.i18n import N_
 MIN_LENGTH = 12
 MAX_LENGTH = 1024  # argon2 takes any length; this only stops absurd request bodies
 _hasher = PasswordHasher()  # argon2id with the library's RFC 9106 defaults
-# Verified against when the account does not exist, so the timing matches a real check.
-_DUMMY_HASH = _hasher.hash("no account has this password, it only burns time")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the account does not exist, so the timing matches a real check.
+    Made on first use, not at import (argon2 takes 64 MiB and a noticeable moment)."""
+    return _hasher.hash("no account has this password, it only burns time")
 
 
 @cache
@@ -53,7 +58,7 @@ def hash_password(password: str) -> str:
 def verify(stored_hash: str | None, password: str) -> bool:
     """Constant-work check: with no stored hash, a dummy hash is verified and False returned."""
     try:
-        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+        return _hasher.verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

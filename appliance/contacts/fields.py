@@ -93,14 +93,15 @@ def text(value: str) -> str:
     value = value.strip()
     if len(value) > MAX_FIELD:
         raise Invalid(N_("a value is longer than 200 characters"))
-    if _CONTROL.search(value):
+    # isprintable() is the fast test; only text it flags (NBSP too) needs the precise one.
+    if not value.isprintable() and _CONTROL.search(value):
         raise Invalid(N_("a value contains control characters"))
     return value
 
 
 def name(value: str) -> str:
     """Names go into salutations and mail headers: no line breaks, no encoded words."""
-    if _HEADER_INJECTION.search(value):
+    if (not value.isprintable() or "=?" in value) and _HEADER_INJECTION.search(value):
         raise Invalid(N_("a name contains a line break or an encoded-word sequence"))
     return text(value)
 
@@ -213,3 +214,20 @@ def language(value: str) -> str:
 
 def segment(value: str) -> str:
     return text(value)
+
+
+# One normaliser per field, taking (value, country of the same row).
+NORMALISERS = {
+    "email": lambda value, _country: email(value),
+    "first_name": lambda value, _country: name(value),
+    "infix": lambda value, _country: name(value),
+    "last_name": lambda value, _country: name(value),
+    "gender": lambda value, _country: gender(value),
+    "street": lambda value, _country: text(value),
+    "house_number": lambda value, _country: text(value),
+    "postcode": postcode,
+    "town": lambda value, _country: text(value),
+    "country": lambda value, _country: text(value),
+    "phone": phone,
+    "language": lambda value, _country: language(value),
+}

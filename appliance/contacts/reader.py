@@ -55,7 +55,10 @@ class Table:
         to the header's width. Raises FileError when the file turns out unreadable half-way."""
         width = len(self.headers)
         for number, cells in self._rows or ():
-            if not any(c.strip() for c in cells):
+            if not any(cells) or not "".join(cells).strip():
+                continue
+            if len(cells) == width:
+                yield number, cells
                 continue
             if len(cells) > width:
                 if any(c.strip() for c in cells[width:]):

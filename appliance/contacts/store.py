@@ -1,14 +1,16 @@
 """SQL of the identity plane: contact lists, import batches, contacts, rejects, presets.
 
 A contact is visible only when its import batch has status 'done' (see ``VISIBLE``); rows of a
-running, failed or cancelled batch are invisible and removed by :func:`discard_unfinished`.
+running, failed or cancelled batch are invisible, and removed by :func:`abandon_import` or, after
+a crash, by :func:`discard_stale`.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Sequence
 
 from appliance.db import iso, utcnow
 
@@ -59,8 +61,8 @@ def start_import(
 ) -> int:
     cur = conn.execute(
         "INSERT INTO contact_imports (list_id, basis, purpose, dropped_columns, created_at,"
-        " created_by) VALUES (?, ?, ?, ?, ?, ?)",
-        (list_id, basis, purpose, json.dumps(list(dropped)), iso(utcnow()), user_id),
+        " created_by, heartbeat) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (list_id, basis, purpose, json.dumps(list(dropped)), iso(utcnow()), user_id, time.time()),
     )
     return cur.lastrowid
 
@@ -84,8 +86,8 @@ def imports_of_list(conn: sqlite3.Connection, list_id: int) -> list[sqlite3.Row]
 def record_progress(conn: sqlite3.Connection, import_id: int, rows_seen: int, counts: dict):
     conn.execute(
         "UPDATE contact_imports SET rows_seen = ?, added = ?, updated = ?, duplicate = ?,"
-        " invalid = ?, suppressed = ? WHERE id = ?",
-        (rows_seen, *(counts[name] for name in COUNTS), import_id),
+        " invalid = ?, suppressed = ?, heartbeat = ? WHERE id = ?",
+        (rows_seen, *(counts[name] for name in COUNTS), time.time(), import_id),
     )
 
 
@@ -98,10 +100,13 @@ def finish_import(conn: sqlite3.Connection, import_id: int) -> None:
     """Inside a transaction: replaced contacts go, the batch becomes visible."""
     conn.execute(
         "DELETE FROM contacts WHERE id IN (SELECT replaces_id FROM contacts"
-        " WHERE import_id = ? AND replaces_id IS NOT NULL)",
+        " WHERE replaces_id IS NOT NULL AND import_id = ?)",
         (import_id,),
     )
-    conn.execute("UPDATE contacts SET replaces_id = NULL WHERE import_id = ?", (import_id,))
+    conn.execute(
+        "UPDATE contacts SET replaces_id = NULL WHERE replaces_id IS NOT NULL AND import_id = ?",
+        (import_id,),
+    )
     conn.execute(
         "UPDATE contact_imports SET status = 'done', finished_at = ? WHERE id = ?",
         (iso(utcnow()), import_id),
@@ -126,19 +131,24 @@ def request_cancel(conn: sqlite3.Connection, import_id: int) -> bool:
     return cur.rowcount == 1
 
 
-def cancel_requested(conn: sqlite3.Connection, import_id: int) -> bool:
-    row = conn.execute("SELECT message FROM contact_imports WHERE id = ?", (import_id,)).fetchone()
-    return bool(row) and row[0] == "cancel requested"
+def may_continue(conn: sqlite3.Connection, import_id: int) -> bool:
+    """False once the batch was cancelled by staff or discarded as stale."""
+    row = conn.execute(
+        "SELECT status, message FROM contact_imports WHERE id = ?", (import_id,)
+    ).fetchone()
+    return bool(row) and row[0] == "running" and row[1] != "cancel requested"
 
 
-def discard_unfinished(conn: sqlite3.Connection, import_ids: Iterable[int] | None = None) -> int:
-    """Inside a transaction: batches left 'running' by a crash become 'failed' and lose their
-    rows. With ``import_ids`` only those. Returns how many batches were discarded."""
-    ids = (
-        list(import_ids)
-        if import_ids is not None
-        else [r[0] for r in conn.execute("SELECT id FROM contact_imports WHERE status = 'running'")]
-    )
+def discard_stale(conn: sqlite3.Connection, older_than: float) -> int:
+    """Inside a transaction: running batches whose writer has shown no sign of life since
+    ``older_than`` (a crash, a killed process) become 'failed' and lose their rows."""
+    ids = [
+        r[0]
+        for r in conn.execute(
+            "SELECT id FROM contact_imports WHERE status = 'running' AND heartbeat < ?",
+            (older_than,),
+        )
+    ]
     for import_id in ids:
         abandon_import(conn, import_id, "failed", "interrupted")
     return len(ids)
@@ -163,6 +173,16 @@ def next_contact_id(conn: sqlite3.Connection) -> int:
     return conn.execute("SELECT coalesce(max(id), 0) + 1 FROM contacts").fetchone()[0]
 
 
+def list_has_contacts(conn: sqlite3.Connection, list_id: int) -> bool:
+    return (
+        conn.execute(
+            f"SELECT 1 FROM contacts WHERE list_id = ? AND {VISIBLE} LIMIT 1",  # noqa: S608
+            (list_id,),
+        ).fetchone()
+        is not None
+    )
+
+
 def existing_in_list(
     conn: sqlite3.Connection, list_id: int, hashes: Sequence[bytes]
 ) -> dict[bytes, int]:
@@ -181,8 +201,7 @@ def existing_in_list(
 INSERT_CONTACT = (
     "INSERT OR IGNORE INTO contacts (id, list_id, import_id, replaces_id, email_hash, email,"
     " first_name, infix, last_name, gender, street, house_number, postcode, town, country, phone,"
-    " language, segments, created_at) VALUES"
-    " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " language, segments) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 

@@ -34,7 +34,7 @@ def test_it_imports_from_stdin_and_prints_counts(data_dir, conn):
     assert r.exit_code == 0, r.output
     assert "added: 1" in r.output and "dropped column: Geloof" in r.output
     row = conn.execute("SELECT segments FROM contacts").fetchone()
-    assert row[0] == '{"vestiging": "Zwolle"}'
+    assert row[0] == '{"vestiging":"Zwolle"}'
     assert not list((data_dir / "uploads").iterdir())  # the copy of the upload is gone
 
 
