@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -43,6 +44,12 @@ def _aad(table: str, column: str, row_id: int | str) -> bytes:
     return f"{table}\x1f{column}\x1f{row_id}".encode()
 
 
+@dataclass(frozen=True)
+class RowLayout:
+    width: int
+    places: dict[str, tuple[int, bytes]]  # column -> (position, AAD prefix)
+
+
 class FieldCipher:
     """Encrypts single field values bound to (table, column, row id)."""
 
@@ -52,32 +59,34 @@ class FieldCipher:
         self._aead = AESGCM(key)
         self._key_id = key_id(key)
         self._prefix = _VERSION + self._key_id
-        self._layouts: dict[tuple, dict[str, tuple[int, bytes]]] = {}
 
     def encrypt(self, plaintext: str, table: str, column: str, row_id: int | str) -> bytes:
         nonce = os.urandom(_NONCE_BYTES)
         sealed = self._aead.encrypt(nonce, plaintext.encode(), _aad(table, column, row_id))
         return _VERSION + self._key_id + nonce + sealed
 
+    def row_layout(self, table: str, columns: tuple[str, ...]) -> RowLayout:
+        """Prepare :meth:`encrypt_row` for one table's columns (once per bulk write)."""
+        return RowLayout(
+            len(columns), {c: (i, f"{table}\x1f{c}\x1f".encode()) for i, c in enumerate(columns)}
+        )
+
     def encrypt_row(
-        self, table: str, row_id: int | str, values: dict[str, str], columns: tuple[str, ...]
+        self, layout: RowLayout, row_id: int | str, values: dict[str, str]
     ) -> list[bytes | None]:
-        """Seal ``values`` of one row, in ``columns`` order (None where a value is absent).
-        The same format as :meth:`encrypt`, without its per-call overhead, for bulk imports."""
-        layout = self._layouts.get((table, columns))
-        if layout is None:
-            layout = {c: (i, f"{table}\x1f{c}\x1f".encode()) for i, c in enumerate(columns)}
-            self._layouts[(table, columns)] = layout
-        aead, prefix, row = self._aead, self._prefix, str(row_id).encode()
-        out: list[bytes | None] = [None] * len(columns)
+        """Seal ``values`` of one row in the layout's column order (None where a value is
+        absent). Same format and AAD as :meth:`encrypt`, without its per-call overhead."""
+        aead, prefix, row, places = self._aead, self._prefix, str(row_id).encode(), layout.places
+        out: list[bytes | None] = [None] * layout.width
         # One read of the random source per row; each field still gets its own 96-bit nonce.
         nonces = os.urandom(_NONCE_BYTES * len(values))
-        for n, (column, value) in enumerate(values.items()):
-            place = layout.get(column)
+        offset = 0
+        for column, value in values.items():
+            place = places.get(column)
             if place is not None and value:
-                nonce = nonces[n * _NONCE_BYTES : (n + 1) * _NONCE_BYTES]
-                sealed = aead.encrypt(nonce, value.encode(), place[1] + row)
-                out[place[0]] = b"".join((prefix, nonce, sealed))
+                nonce = nonces[offset : offset + _NONCE_BYTES]
+                out[place[0]] = prefix + nonce + aead.encrypt(nonce, value.encode(), place[1] + row)
+            offset += _NONCE_BYTES
         return out
 
     def decrypt(self, blob: bytes, table: str, column: str, row_id: int | str) -> str:

@@ -61,3 +61,17 @@ def test_tokens_carry_at_least_128_bits():
     assert len(token(16)) >= 22
     with pytest.raises(ValueError):
         token(8)
+
+
+def test_bulk_row_sealing_matches_single_fields_and_stays_bound(cipher):
+    layout = cipher.row_layout("contacts", ("email", "first_name", "last_name"))
+    sealed = cipher.encrypt_row(layout, 41, {"last_name": "Jansen", "email": "a@example.nl"})
+    assert sealed[1] is None
+    assert cipher.decrypt(sealed[0], "contacts", "email", 41) == "a@example.nl"
+    assert cipher.decrypt(sealed[2], "contacts", "last_name", 41) == "Jansen"
+    with pytest.raises(DecryptionError):
+        cipher.decrypt(sealed[2], "contacts", "last_name", 42)
+    with pytest.raises(DecryptionError):
+        cipher.decrypt(sealed[2], "contacts", "email", 41)
+    again = cipher.encrypt_row(layout, 41, {"last_name": "Jansen", "email": "a@example.nl"})
+    assert again[0][9:21] != sealed[0][9:21]  # a fresh nonce per field, every time
