@@ -100,9 +100,12 @@ def _register_blueprints(app: Flask) -> None:
     from appliance import home
     from appliance.admin import audit_views, settings_views, users
     from appliance.auth import account, views
+    from appliance.contacts import views as contact_views
     from appliance.reports import views as report_views
 
-    for module in (home, views, account, users, settings_views, audit_views, report_views):
+    modules = (home, views, account, users, settings_views, audit_views, contact_views,
+               report_views)
+    for module in modules:
         app.register_blueprint(module.bp)
 
 

@@ -148,6 +148,7 @@ def m0004_identity_plane(conn: sqlite3.Connection) -> None:
             message TEXT NOT NULL DEFAULT '',
             used_in_mailing INTEGER NOT NULL DEFAULT 0,
             heartbeat REAL NOT NULL DEFAULT 0,
+            fraction REAL NOT NULL DEFAULT 0,
             created_at TEXT NOT NULL,
             created_by INTEGER REFERENCES users(id),
             finished_at TEXT

@@ -178,6 +178,7 @@ class _Run:
     # Only this import may write to the list while it runs, so a list that was empty at the
     # start has no older contact to replace: the per-batch look-up can be skipped.
     list_had_contacts: bool
+    fraction: Callable[[], float] = lambda: 0.0
 
     def __post_init__(self) -> None:
         self.layout = self.cipher.row_layout("contacts", fields.PERSONAL)
@@ -229,7 +230,9 @@ class _Run:
         counts.invalid += len(rejected)
         store.insert_rejects(conn, [self.seal_reject(*r) for r in rejected])
         counts.rows_seen += len(valid) + len(rejected)
-        store.record_progress(conn, self.import_id, counts.rows_seen, counts.as_dict())
+        store.record_progress(
+            conn, self.import_id, counts.rows_seen, counts.as_dict(), self.fraction()
+        )
 
 
 def begin(
@@ -268,6 +271,7 @@ def run_import(
         mapping,
         Counts(),
         store.list_has_contacts(conn, list_id),
+        table.fraction,
     )
     counts = run.counts
     # Dirty index pages stay in memory for the length of a write transaction; committing every
@@ -289,7 +293,7 @@ def run_import(
         with transaction(conn):
             if not store.may_continue(conn, import_id):
                 raise Cancelled
-            store.record_progress(conn, import_id, counts.rows_seen, counts.as_dict())
+            store.record_progress(conn, import_id, counts.rows_seen, counts.as_dict(), 1.0)
             store.finish_import(conn, import_id)
             actor.log(
                 conn,
@@ -320,46 +324,3 @@ def run_import(
             )
         raise
     return counts
-
-
-def undo(conn: sqlite3.Connection, actor: Actor, import_id: int) -> int:
-    """Remove the contacts a finished batch added or updated; refused once the batch was used
-    for a mailing. Returns how many contacts were removed."""
-    with transaction(conn):
-        batch = store.get_import(conn, import_id)
-        if batch is None or batch["status"] != "done":
-            raise ValueError(N_("only a finished import can be undone"))
-        if batch["used_in_mailing"]:
-            raise ValueError(N_("this import was used for a mailing and cannot be undone"))
-        removed = store.undo_import(conn, import_id)
-        actor.log(
-            conn,
-            "contacts.import_undone",
-            f"import:{import_id}",
-            list=batch["list_id"],
-            removed=removed,
-        )
-    return removed
-
-
-def rejects_csv(conn: sqlite3.Connection, keys: Keys, import_id: int) -> Iterator[list[str]]:
-    """The invalid rows of a batch, for staff to fix: row number, reason, then the row's cells
-    under the file's headers. Cells are made formula-safe by the caller's CSV writer."""
-    cipher = keys.cipher()
-    rows = store.rejects(conn, import_id)
-    decoded = [
-        (
-            r["row_number"],
-            r["reason"],
-            json.loads(
-                cipher.decrypt(
-                    r["row_data"], "import_rejects", "row_data", f"{import_id}:{r['row_number']}"
-                )
-            ),
-        )
-        for r in rows
-    ]
-    headers = list(decoded[0][2]) if decoded else []
-    yield ["row", "reason", *headers]
-    for number, reason, cells in decoded:
-        yield [str(number), reason, *(cells.get(h, "") for h in headers)]

@@ -13,7 +13,7 @@ import codecs
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,6 +49,11 @@ class Table:
     sheets: list[str] = field(default_factory=list)
     _rows: Iterator[tuple[int, list[str]]] | None = None
     _close: list = field(default_factory=list)
+    _position: Callable[[], float] | None = None
+
+    def fraction(self) -> float:
+        """How far through the file reading has come, 0..1 (0 when unknown, as for XLSX)."""
+        return min(1.0, self._position()) if self._position else 0.0
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
         """(line or row number in the file, cells) for each non-blank data row, padded or trimmed
@@ -167,7 +172,10 @@ def _open_csv(path: Path, encoding: str, delimiter: str) -> Table:
 
     rows = numbered()
     headers = _header(rows)
-    return Table("csv", headers, encoding, delimiter, [], rows, [stream.close])
+    size = path.stat().st_size
+    return Table(
+        "csv", headers, encoding, delimiter, [], rows, [stream.close], lambda: raw.tell() / size
+    )
 
 
 def _header(rows: Iterator[tuple[int, list[str]]]) -> list[str]:

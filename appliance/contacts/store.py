@@ -77,17 +77,31 @@ def running_import(conn: sqlite3.Connection, list_id: int) -> sqlite3.Row | None
     ).fetchone()
 
 
+def recent_imports(conn: sqlite3.Connection, limit: int = 20) -> list[sqlite3.Row]:
+    return conn.execute(
+        "SELECT i.*, l.name AS list_name FROM contact_imports i"
+        " JOIN contact_lists l ON l.id = i.list_id ORDER BY i.id DESC LIMIT ?",
+        (limit,),
+    ).fetchall()
+
+
+def dropped_columns(batch: sqlite3.Row) -> list[str]:
+    return json.loads(batch["dropped_columns"])
+
+
 def imports_of_list(conn: sqlite3.Connection, list_id: int) -> list[sqlite3.Row]:
     return conn.execute(
         "SELECT * FROM contact_imports WHERE list_id = ? ORDER BY id DESC", (list_id,)
     ).fetchall()
 
 
-def record_progress(conn: sqlite3.Connection, import_id: int, rows_seen: int, counts: dict):
+def record_progress(
+    conn: sqlite3.Connection, import_id: int, rows_seen: int, counts: dict, fraction: float = 0
+):
     conn.execute(
         "UPDATE contact_imports SET rows_seen = ?, added = ?, updated = ?, duplicate = ?,"
-        " invalid = ?, suppressed = ?, heartbeat = ? WHERE id = ?",
-        (rows_seen, *(counts[name] for name in COUNTS), time.time(), import_id),
+        " invalid = ?, suppressed = ?, heartbeat = ?, fraction = ? WHERE id = ?",
+        (rows_seen, *(counts[name] for name in COUNTS), time.time(), fraction, import_id),
     )
 
 

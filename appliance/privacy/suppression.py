@@ -7,9 +7,12 @@ are kept indefinitely and no retention purge touches this table.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterable, Sequence
+from typing import BinaryIO
 
+from appliance.contacts import fields
 from appliance.contacts.fields import email_key
 from appliance.crypto import KeyedHasher
 from appliance.db import iso, utcnow
@@ -42,6 +45,29 @@ def add(conn: sqlite3.Connection, hashes: Iterable[bytes], source: str) -> int:
         [(h, now, source) for h in hashes],
     )
     return cur.rowcount
+
+
+def hash_addresses(hasher: KeyedHasher, lines: Iterable[str]) -> tuple[list[bytes], int]:
+    """Keyed hashes of the valid addresses among ``lines``, and how many were not addresses."""
+    hashes, invalid = [], 0
+    for line in lines:
+        text = line.strip().strip('"').strip()
+        if not text:
+            continue
+        try:
+            hashes.append(address_hash(hasher, fields.email(text)))
+        except fields.Invalid:
+            invalid += 1
+    return hashes, invalid
+
+
+def addresses_from_upload(stream: BinaryIO, limit: int = 50 * 1024 * 1024) -> list[str]:
+    """Addresses from an uploaded file: every cell that looks like an address, in any column
+    (a plain list, or a CSV export with an e-mail column)."""
+    text = stream.read(limit).decode("utf-8-sig", errors="replace")
+    return [
+        cell for line in text.splitlines() for cell in re.split(r"[,;\t|]", line) if "@" in cell
+    ]
 
 
 def count(conn: sqlite3.Connection) -> int:

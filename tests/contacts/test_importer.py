@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from appliance.auth.accounts import CLI
-from appliance.contacts import importer, reader, store
+from appliance.contacts import batches, importer, reader, store
 from appliance.contacts.mapping import Mapping
 from appliance.db import transaction
 from appliance.privacy import suppression
@@ -78,7 +78,7 @@ def test_the_rejected_rows_come_back_with_reasons(imports, conn):
         b'email,voornaam\nniet-goed,=HYPERLINK("http://x")\ngoed@example.nl,Goed\n'
         b'ook@example.nl,"Regel\r\nBreuk"\n'
     )
-    rows = list(importer.rejects_csv(conn, imports.keys, import_id))
+    rows = list(batches.rejects_csv(conn, imports.keys, import_id))
     assert rows[0] == ["row", "reason", "email", "voornaam"]
     assert rows[1][:3] == ["2", "not a valid e-mail address", "niet-goed"]
     assert rows[2][:2] == ["4", "a name contains a line break or an encoded-word sequence"]
@@ -197,11 +197,11 @@ def test_a_second_import_into_a_busy_list_is_refused(imports, conn):
 def test_undo_removes_the_batch_until_it_was_mailed(imports, conn):
     _, first = imports.run(b"email\na@example.nl\n")
     _, second = imports.run(b"email\nb@example.nl\n")
-    assert importer.undo(conn, CLI, second) == 1
+    assert batches.undo(conn, CLI, second) == 1
     assert imports.emails() == ["a@example.nl"]
     conn.execute("UPDATE contact_imports SET used_in_mailing = 1 WHERE id = ?", (first,))
     with pytest.raises(ValueError, match="used for a mailing"):
-        importer.undo(conn, CLI, first)
+        batches.undo(conn, CLI, first)
     assert audit_actions(conn)[-1] == "contacts.import_undone"
 
 

@@ -1,0 +1,56 @@
+"""Import batches after the fact: undo, and the rejected rows for staff to fix."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+
+from appliance.auth.accounts import Actor
+from appliance.contacts import store
+from appliance.db import transaction
+from appliance.i18n import N_
+from appliance.keys import Keys
+
+
+def undo(conn: sqlite3.Connection, actor: Actor, import_id: int) -> int:
+    """Remove the contacts a finished batch added or updated; refused once the batch was used
+    for a mailing. Returns how many contacts were removed."""
+    with transaction(conn):
+        batch = store.get_import(conn, import_id)
+        if batch is None or batch["status"] != "done":
+            raise ValueError(N_("only a finished import can be undone"))
+        if batch["used_in_mailing"]:
+            raise ValueError(N_("this import was used for a mailing and cannot be undone"))
+        removed = store.undo_import(conn, import_id)
+        actor.log(
+            conn,
+            "contacts.import_undone",
+            f"import:{import_id}",
+            list=batch["list_id"],
+            removed=removed,
+        )
+    return removed
+
+
+def rejects_csv(conn: sqlite3.Connection, keys: Keys, import_id: int) -> Iterator[list[str]]:
+    """The invalid rows of a batch, for staff to fix: row number, reason, then the row's cells
+    under the file's headers. Cells are made formula-safe by the caller's CSV writer."""
+    cipher = keys.cipher()
+    rows = store.rejects(conn, import_id)
+    decoded = [
+        (
+            r["row_number"],
+            r["reason"],
+            json.loads(
+                cipher.decrypt(
+                    r["row_data"], "import_rejects", "row_data", f"{import_id}:{r['row_number']}"
+                )
+            ),
+        )
+        for r in rows
+    ]
+    headers = list(decoded[0][2]) if decoded else []
+    yield ["row", "reason", *headers]
+    for number, reason, cells in decoded:
+        yield [str(number), reason, *(cells.get(h, "") for h in headers)]

@@ -1,0 +1,303 @@
+"""Staff pages of the identity plane: lists, upload, column mapping with preview, import
+progress, undo, rejected rows, and the suppression list."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from appliance.auth.guard import requires
+from appliance.contacts import batches, importer, jobs, reader, store, uploads
+from appliance.contacts.forms import FIELD_LABELS, AddressesForm, MapForm, UploadForm
+from appliance.contacts.mapping import TARGET_FIELDS, Mapping, forbidden, suggest
+from appliance.contacts.preview import preview
+from appliance.csvsafe import csv_safe
+from appliance.db import transaction
+from appliance.i18n import N_
+from appliance.privacy import suppression
+from appliance.web import ID, actor, get_db, state
+
+bp = Blueprint("contacts", __name__, url_prefix="/contacts")
+OPTIONS = ("list_name", "basis", "purpose", "encoding", "delimiter", "sheet")
+
+
+@bp.context_processor
+def labels():
+    return {
+        "status_labels": {
+            "running": _("running"),
+            "done": _("done"),
+            "failed": _("failed"),
+            "cancelled": _("cancelled"),
+            "undone": _("undone"),
+        },
+        "basis_labels": {"consent": _("consent"), "legitimate_interest": _("legitimate interest")},
+        "separator_names": {",": _("comma"), ";": _("semicolon"), "\t": _("tab"), "|": _("pipe")},
+        "field_labels": FIELD_LABELS,
+    }
+
+
+def _data_dir() -> str:
+    return state().settings["data_dir"]
+
+
+def _import_or_404(import_id: int):
+    batch = store.get_import(get_db(), import_id)
+    if batch is None:
+        abort(404)
+    return batch
+
+
+@bp.route("/")
+@requires("contacts.manage")
+def index():
+    conn = get_db()
+    return render_template(
+        "contacts/index.html",
+        lists=store.lists_with_counts(conn),
+        imports=store.recent_imports(conn),
+        suppressed=suppression.count(conn),
+    )
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@requires("contacts.manage")
+def upload():
+    form = UploadForm()
+    lists = [r["name"] for r in store.lists_with_counts(get_db())]
+    if not form.validate_on_submit():
+        return render_template("contacts/upload.html", form=form, lists=lists), (
+            400 if form.errors else 200
+        )
+    problems = importer.basis_problems(form.basis.data, form.purpose.data or "")
+    if problems:
+        for problem in problems:
+            flash(_(problem), "error")
+        return render_template("contacts/upload.html", form=form, lists=lists), 400
+    limit = state().settings["max_upload_mb"] * 1024 * 1024
+    try:
+        token = uploads.store_stream(_data_dir(), form.file.data.stream, limit)
+    except uploads.TooLarge as exc:
+        flash(_(str(exc)), "error")
+        return render_template("contacts/upload.html", form=form, lists=lists), 413
+    options = {name: getattr(form, name).data or "" for name in OPTIONS}
+    return _mapping_page(token, MapForm(formdata=None, data=options), None)
+
+
+def _options(form: MapForm) -> dict[str, str]:
+    delimiter = form.delimiter.data or ""
+    return {
+        "encoding": form.encoding.data or "",
+        "delimiter": "\t" if delimiter == "tab" else delimiter,
+        "sheet": form.sheet.data or "",
+    }
+
+
+def _open(token: str, form: MapForm) -> reader.Table:
+    return reader.open_table(uploads.path_for(_data_dir(), token), **_options(form))
+
+
+def _mapping_page(token: str, form: MapForm, targets: list[str] | None, status: int = 200):
+    """Render the column mapping with a dry-run preview, or send staff back with the reason."""
+    conn = get_db()
+    presets = store.presets(conn)
+    form.preset.choices = [("", "—")] + [(name, name) for name in presets]
+    try:
+        table = _open(token, form)
+    except FileNotFoundError:
+        flash(_("The uploaded file is no longer there; upload it again."), "error")
+        return redirect(url_for("contacts.upload"))
+    except reader.FileError as exc:
+        flash(_("The file cannot be read: %(reason)s", reason=_(exc.reason)), "error")
+        uploads.remove(_data_dir(), token)
+        return redirect(url_for("contacts.upload"))
+    with table:
+        headers = table.headers
+        if targets is None:
+            targets = suggest(headers)
+        found = store.list_by_name(conn, form.list_name.data or "")
+        try:
+            mapping = Mapping.build(headers, targets)
+            dry_run = preview(conn, state().keys, table, mapping, found["id"] if found else None)
+        except ValueError as exc:
+            flash(_(str(exc)), "error")
+            dry_run, status = None, 400
+        except reader.FileError as exc:
+            flash(_("The file cannot be read: %(reason)s", reason=_(exc.reason)), "error")
+            dry_run, status = None, 400
+        return render_template(
+            "contacts/map.html",
+            form=form,
+            token=token,
+            headers=headers,
+            targets=targets,
+            fields=TARGET_FIELDS,
+            forbidden=[forbidden(h) for h in headers],
+            preview=dry_run,
+            table=table,
+            list_exists=found is not None,
+        ), status
+
+
+@bp.route("/import/<token>", methods=["POST"])
+@requires("contacts.manage")
+def map_columns(token: str):
+    form = MapForm()
+    if not form.validate_on_submit():
+        abort(400)
+    headers_count = int(request.form.get("columns", "0") or 0)
+    targets = [request.form.get(f"col-{i}", "drop") for i in range(min(headers_count, 200))]
+    action = request.form.get("action", "preview")
+    if action == "cancel":
+        uploads.remove(_data_dir(), token)
+        return redirect(url_for("contacts.index"))
+    if action == "apply_preset" and form.preset.data:
+        return _apply_preset(token, form)
+    if action == "save_preset" and (form.preset_name.data or "").strip():
+        return _save_preset(token, form, targets)
+    if action == "import":
+        return _start(token, form, targets)
+    return _mapping_page(token, form, targets)
+
+
+def _apply_preset(token: str, form: MapForm):
+    preset = store.presets(get_db()).get(form.preset.data, {})
+    try:
+        with _open(token, form) as table:
+            headers = table.headers
+    except (FileNotFoundError, reader.FileError):
+        return _mapping_page(token, form, None)
+    suggested = suggest(headers)
+    return _mapping_page(
+        token, form, [preset.get(h, s) for h, s in zip(headers, suggested, strict=True)]
+    )
+
+
+def _save_preset(token: str, form: MapForm, targets: list[str]):
+    conn = get_db()
+    try:
+        with _open(token, form) as table:
+            mapping = Mapping.build(table.headers, targets)
+    except (ValueError, reader.FileError, FileNotFoundError) as exc:
+        flash(_(str(getattr(exc, "reason", exc))), "error")
+        return _mapping_page(token, form, targets, 400)
+    with transaction(conn):
+        store.save_preset(conn, form.preset_name.data, mapping.headers, mapping.targets)
+    flash(_("Mapping saved."), "success")
+    return _mapping_page(token, form, targets)
+
+
+def _start(token: str, form: MapForm, targets: list[str]):
+    conn = get_db()
+    problems = importer.basis_problems(form.basis.data or "", form.purpose.data or "")
+    try:
+        table = _open(token, form)
+    except (FileNotFoundError, reader.FileError):
+        return _mapping_page(token, form, targets)
+    try:
+        mapping = Mapping.build(table.headers, targets)
+        if not mapping.fields():
+            problems.append(N_("Map at least one column to a contact field."))
+    except ValueError as exc:
+        problems.append(str(exc))
+    if problems:
+        table.close()
+        for problem in problems:
+            flash(_(problem), "error")
+        return _mapping_page(token, form, targets, 400)
+    found = store.list_by_name(conn, form.list_name.data)
+    with transaction(conn):
+        list_id = found["id"] if found else store.create_list(conn, form.list_name.data, actor().id)
+    try:
+        import_id = importer.begin(
+            conn, actor(), list_id, form.basis.data, form.purpose.data, mapping
+        )
+    except ValueError as exc:
+        table.close()
+        flash(_(str(exc)), "error")
+        return _mapping_page(token, form, targets, 409)
+    jobs.start(_data_dir(), state().keys, actor(), import_id, table, mapping, token)
+    return redirect(url_for("contacts.show_import", import_id=import_id))
+
+
+@bp.route(f"/imports/<{ID}:import_id>")
+@requires("contacts.manage")
+def show_import(import_id: int):
+    batch = _import_or_404(import_id)
+    conn = get_db()
+    return render_template(
+        "contacts/import.html",
+        batch=batch,
+        contact_list=store.get_list(conn, batch["list_id"]),
+        dropped=store.dropped_columns(batch),
+    )
+
+
+@bp.route(f"/imports/<{ID}:import_id>/cancel", methods=["POST"])
+@requires("contacts.manage")
+def cancel_import(import_id: int):
+    _import_or_404(import_id)
+    if store.request_cancel(get_db(), import_id):
+        actor().log(get_db(), "contacts.import_cancel_requested", f"import:{import_id}")
+    return redirect(url_for("contacts.show_import", import_id=import_id))
+
+
+@bp.route(f"/imports/<{ID}:import_id>/undo", methods=["POST"])
+@requires("contacts.manage")
+def undo_import(import_id: int):
+    _import_or_404(import_id)
+    try:
+        removed = batches.undo(get_db(), actor(), import_id)
+        flash(_("Import undone: %(n)d contacts removed.", n=removed), "success")
+    except ValueError as exc:
+        flash(_(str(exc)), "error")
+    return redirect(url_for("contacts.show_import", import_id=import_id))
+
+
+@bp.route(f"/imports/<{ID}:import_id>/rejects.csv")
+@requires("contacts.manage")
+def download_rejects(import_id: int):
+    _import_or_404(import_id)
+    conn = get_db()
+    rows = list(batches.rejects_csv(conn, state().keys, import_id))
+    actor().log(conn, "contacts.rejects_downloaded", f"import:{import_id}", rows=len(rows) - 1)
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    for row in rows:
+        writer.writerow([csv_safe(cell) for cell in row])
+    return Response(
+        buf.getvalue(),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="import-{import_id}-invalid-rows.csv"'
+        },
+    )
+
+
+@bp.route("/suppressions", methods=["GET", "POST"])
+@requires("contacts.manage")
+def suppressions():
+    form = AddressesForm()
+    conn = get_db()
+    if form.validate_on_submit():
+        lines = (form.addresses.data or "").splitlines()
+        if form.file.data:
+            lines += suppression.addresses_from_upload(form.file.data.stream)
+        hashes, invalid = suppression.hash_addresses(state().keys.hasher(), lines)
+        with transaction(conn):
+            added = suppression.add(conn, hashes, "staff" if not form.file.data else "upload")
+            actor().log(conn, "suppression.added", "suppressions", added=added, invalid=invalid)
+        flash(
+            _(
+                "%(added)d addresses added to the suppression list; %(invalid)d were not valid "
+                "addresses.",
+                added=added,
+                invalid=invalid,
+            ),
+            "success",
+        )
+        return redirect(url_for("contacts.suppressions"))
+    return render_template("contacts/suppressions.html", form=form, count=suppression.count(conn))
