@@ -103,8 +103,16 @@ def _register_blueprints(app: Flask) -> None:
     from appliance.contacts import views as contact_views
     from appliance.reports import views as report_views
 
-    modules = (home, views, account, users, settings_views, audit_views, contact_views,
-               report_views)
+    modules = (
+        home,
+        views,
+        account,
+        users,
+        settings_views,
+        audit_views,
+        contact_views,
+        report_views,
+    )
     for module in modules:
         app.register_blueprint(module.bp)
 

@@ -19,7 +19,10 @@ from appliance.auth import accounts as account_ops
 from appliance.auth import store as accounts
 from appliance.auth.accounts import CLI
 from appliance.clictx import Context, pass_ctx
+from appliance.contacts import importer, uploads
+from appliance.contacts import store as contacts_store
 from appliance.contacts.commands import import_contacts, suppress_group
+from appliance.db import transaction
 
 EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "config.example.toml"
 
@@ -95,6 +98,17 @@ def announce_setup_code(conn, values: dict) -> None:
         f"  It expires in {values['setup_code_minutes']} minutes; "
         "`appliance setup-code` prints a new one.\n"
     )
+
+
+def recover(conn, values: dict) -> None:
+    """At start-up: imports interrupted by a crash leave nothing behind, nor do old uploads."""
+    with transaction(conn):
+        discarded = contacts_store.discard_stale(conn, time.time() - importer.STALE_SECONDS)
+        if discarded:
+            audit.record(
+                conn, "contacts.imports_discarded", actor="system", details={"batches": discarded}
+            )
+    uploads.remove_stale(values["data_dir"])
 
 
 def problems(values: dict) -> list[str]:
@@ -195,6 +209,7 @@ def serve(ctx: Context, host: str | None, port: int | None, threads: int | None)
         }
     )
     with ctx.database(values) as conn:
+        recover(conn, values)
         announce_setup_code(conn, values)
     click.echo(
         f"serving on http://{values['host']}:{values['port']} "

@@ -13,7 +13,7 @@ import click
 
 from appliance.auth.accounts import CLI
 from appliance.clictx import Context, pass_ctx
-from appliance.contacts import fields, importer, reader, store, uploads
+from appliance.contacts import importer, reader, store, uploads
 from appliance.contacts.mapping import Mapping, suggest
 from appliance.db import transaction
 from appliance.keys import load as load_keys
@@ -162,13 +162,7 @@ def suppress_add(ctx: Context, addresses, from_file) -> None:
     """Add addresses to the unsubscribe list: they are never imported or mailed again."""
     lines = list(addresses) + ([line.strip() for line in from_file] if from_file else [])
     values = ctx.settings()
-    hasher = load_keys(values["data_dir"]).hasher()
-    hashes, invalid = [], 0
-    for line in filter(None, (a.strip() for a in lines)):
-        try:
-            hashes.append(suppression.address_hash(hasher, fields.email(line)))
-        except fields.Invalid:
-            invalid += 1
+    hashes, invalid = suppression.hash_addresses(load_keys(values["data_dir"]).hasher(), lines)
     with ctx.database(values) as conn, transaction(conn):
         added = suppression.add(conn, hashes, "staff")
         CLI.log(conn, "suppression.added", "suppressions", added=added, invalid=invalid)
