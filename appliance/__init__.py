@@ -77,13 +77,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         # Host is never taken from headers: links come from base_url.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=0, x_port=0)
 
-    CSRFProtect(app)
+    csrf = CSRFProtect(app)
     Babel(app, locale_selector=_locale)
     sessions.init_login(app)
     guard.install(app)
     security.install(app)
     app.teardown_appcontext(close_db)
-    _register_blueprints(app)
+    _register_blueprints(app, csrf)
     _register_template_helpers(app)
     return app
 
@@ -96,9 +96,10 @@ def _locale() -> str:
     return setting("default_language")
 
 
-def _register_blueprints(app: Flask) -> None:
+def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from appliance import home
     from appliance.admin import audit_views, settings_views, users
+    from appliance.api import views as api_views
     from appliance.auth import account, views
     from appliance.contacts import views as contact_views
     from appliance.reports import views as report_views
@@ -115,6 +116,9 @@ def _register_blueprints(app: Flask) -> None:
     )
     for module in modules:
         app.register_blueprint(module.bp)
+    # Bearer tokens only, never the cookie (see appliance.api.views): no CSRF to forge.
+    csrf.exempt(api_views.bp)
+    app.register_blueprint(api_views.bp)
 
 
 def _register_template_helpers(app: Flask) -> None:

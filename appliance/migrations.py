@@ -196,9 +196,27 @@ def m0004_identity_plane(conn: sqlite3.Connection) -> None:
     )
 
 
+def m0005_api_tokens(conn: sqlite3.Connection) -> None:
+    _run(
+        conn,
+        # Per-user tokens for the HTTP API; only the SHA-256 of a token is stored.
+        """CREATE TABLE api_tokens (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            token_hash BLOB NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            last_used_at TEXT,
+            revoked_at TEXT
+        )""",
+        "CREATE INDEX api_tokens_user ON api_tokens(user_id)",
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0001_accounts", m0001_accounts),
     ("0002_audit_log", m0002_audit_log),
     ("0003_surveys_and_grants", m0003_surveys_and_grants),
     ("0004_identity_plane", m0004_identity_plane),
+    ("0005_api_tokens", m0005_api_tokens),
 ]

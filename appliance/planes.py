@@ -36,6 +36,7 @@ SYSTEM_TABLES = frozenset(
         "setup_codes",
         "setting_overrides",
         "audit_log",
+        "api_tokens",
     }
 )
 GATE_DENIED = IDENTITY_TABLES | SYSTEM_TABLES

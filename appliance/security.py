@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
@@ -42,6 +42,10 @@ def add_headers(response):
 
 
 def _error(status: int, title: str, message: str):
+    if request.path.startswith("/api/"):
+        response = jsonify({"error": message})
+        response.status_code = status
+        return response
     return render_template("error.html", title=title, message=message), status
 
 
@@ -58,6 +62,13 @@ def install(app: Flask) -> None:
                 "the page and try again; nothing was changed."
             ),
         )
+
+    @app.errorhandler(401)
+    def unauthorised(_exc):
+        response = _error(
+            401, _("Sign-in required"), _("an API token is required: Authorization: Bearer <token>")
+        )
+        return response
 
     @app.errorhandler(403)
     def forbidden(_exc):

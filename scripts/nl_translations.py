@@ -317,6 +317,22 @@ NL = {
     "tab": "tab",
     "undone": "ongedaan gemaakt",
     "— drop this column —": "— kolom weglaten —",
+    "API token": "API-token",
+    "API tokens": "API-tokens",
+    "Create token": "Token aanmaken",
+    "Done": "Klaar",
+    "For programs that import contacts through the API…": "Voor programma's die contacten importeren via de API (zie /api/openapi.json). Een token handelt namens u; trek het in als de taak die het gebruikt stopt.",
+    "Give the token a name, e.g. the job that uses it.": "Geef het token een naam, bijvoorbeeld de taak die het gebruikt.",
+    "Last used": "Laatst gebruikt",
+    "Name of the new token (what uses it)": "Naam van het nieuwe token (wat het gebruikt)",
+    "Revoke": "Intrekken",
+    "Sign-in required": "Aanmelden vereist",
+    "Token revoked.": "Token ingetrokken.",
+    "Token “%(name)s”. Copy it now…": "Token “%(name)s”. Kopieer het nu naar de taak die het gebruikt: het wordt niet opnieuw getoond.",
+    "Use it as: Authorization: Bearer <token>": "Gebruik het als: Authorization: Bearer <token>",
+    "Your new API token": "Uw nieuwe API-token",
+    "an API token is required: Authorization: Bearer <token>": "een API-token is vereist: Authorization: Bearer <token>",
+    "revoked": "ingetrokken",
 }
 
 

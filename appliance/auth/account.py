@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from appliance.auth import accounts as account_ops
-from appliance.auth import passwords, sessions, totp
+from appliance.auth import passwords, sessions, tokens, totp
 from appliance.auth import store as accounts
 from appliance.auth.accounts import AccountError
 from appliance.auth.forms import (
@@ -20,12 +20,13 @@ from appliance.auth.forms import (
     ChangePasswordForm,
     ConfirmPasswordForm,
     LanguageForm,
+    TokenForm,
 )
 from appliance.auth.guard import requires
 from appliance.auth.roles import TOTP_REQUIRED
 from appliance.auth.views import confirm_enrolment, throttle
 from appliance.db import transaction
-from appliance.web import actor, client_address, get_db, state
+from appliance.web import ID, actor, client_address, get_db, state
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -40,11 +41,13 @@ def _page(status: int = 200, **forms):
         "language_form", LanguageForm(prefix="lang", language=current_user.language or None)
     )
     forms.setdefault("confirm_form", ConfirmPasswordForm(prefix="2fa"))
+    forms.setdefault("token_form", TokenForm())
     return render_template(
         "account/index.html",
         recovery_left=accounts.unused_recovery_codes(get_db(), current_user.id),
         totp_required=current_user.role in TOTP_REQUIRED,
         sessions=sessions.live_count(current_user.id),
+        api_tokens=tokens.api_tokens(get_db(), current_user.id),
         **forms,
     ), status
 
@@ -158,3 +161,29 @@ def new_recovery_codes():
     return render_template(
         "auth/recovery_codes.html", codes=codes, next_url=url_for("account.show")
     )
+
+
+@bp.route("/tokens", methods=["POST"])
+@requires("contacts.manage")
+def create_token():
+    """API tokens are for staff integrations (the API reaches the identity plane only)."""
+    form = TokenForm()
+    if not form.validate_on_submit():
+        flash(_("Give the token a name, e.g. the job that uses it."), "error")
+        return redirect(url_for("account.show"))
+    conn = get_db()
+    with transaction(conn):
+        token_id, raw = tokens.create_api_token(conn, current_user.id, form.name.data)
+        actor().log(conn, "api_token.created", f"api_token:{token_id}", name=form.name.data)
+    return render_template("account/token.html", token=raw, name=form.name.data)
+
+
+@bp.route(f"/tokens/<{ID}:token_id>/revoke", methods=["POST"])
+@requires("contacts.manage")
+def revoke_token(token_id: int):
+    conn = get_db()
+    with transaction(conn):
+        if tokens.revoke_api_token(conn, current_user.id, token_id):
+            actor().log(conn, "api_token.revoked", f"api_token:{token_id}")
+            flash(_("Token revoked."), "success")
+    return redirect(url_for("account.show"))

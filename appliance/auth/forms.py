@@ -90,6 +90,12 @@ class AccountEnrolForm(EnrolForm):
     current_password = ConfirmPasswordForm.current_password
 
 
+class TokenForm(FlaskForm):
+    name = StringField(
+        _l("Name of the new token (what uses it)"), validators=[DataRequired(), Length(max=80)]
+    )
+
+
 class LanguageForm(FlaskForm):
     language = SelectField(
         _l("Interface language"), choices=[SelectChoice(c, LANGUAGE_NAMES[c]) for c in LANGUAGES]

@@ -56,6 +56,8 @@ def check_request():
     if action == PUBLIC:
         return None
     if not current_user.is_authenticated:
+        if request.path.startswith("/api/"):
+            abort(401)  # a program, not a person: no login page
         return redirect(url_for("auth.login", next=safe_next(request.full_path)))
     if not allows(current_user.role, action):
         abort(403)

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_login import LoginManager, UserMixin, current_user, login_user
 
 from appliance.auth import store as accounts
+from appliance.auth import tokens
 from appliance.auth.accounts import Actor
 from appliance.auth.guard import required_action
 from appliance.auth.roles import PUBLIC
@@ -28,6 +29,8 @@ TOUCH_EVERY_SECONDS = 30  # fewer writes: last_seen need not be exact to the sec
 
 class WebUser(UserMixin):
     """The signed-in account plus the raw id of the session it came in with."""
+
+    via_token = False
 
     def __init__(self, user: accounts.User, sid: str):
         self.user = user
@@ -74,12 +77,37 @@ def load_user(sid: str) -> WebUser | None:
     return None
 
 
+class TokenUser(WebUser):
+    """An API caller: the token's owner, for this one request; no session, no cookie."""
+
+    via_token = True
+
+    def __init__(self, user: accounts.User, token_id: int):
+        super().__init__(user, "")
+        self.token_id = token_id
+
+
+def load_token_user(req) -> TokenUser | None:
+    """Flask-Login request_loader: a bearer token, accepted only on the API's paths."""
+    header = req.headers.get("Authorization", "")
+    if not req.path.startswith("/api/") or not header.startswith("Bearer "):
+        return None
+    conn = get_db()
+    found = tokens.user_for_api_token(conn, header[7:].strip())
+    if found is None:
+        return None
+    token_id, user = found
+    tokens.touch_api_token(conn, token_id)
+    return TokenUser(user, token_id)
+
+
 def init_login(app) -> None:
     """Install Flask-Login with our loader, and the explanation of ended sessions. Call before
     the guard is installed, so the explanation runs first."""
     manager = LoginManager()
     manager.session_protection = None  # server-side sessions; no IP/UA hash in the cookie
     manager.user_loader(load_user)
+    manager.request_loader(load_token_user)
     manager.init_app(app)
     app.before_request(explain_ended)
 
@@ -87,7 +115,11 @@ def init_login(app) -> None:
 def explain_ended():
     """before_request, ahead of the guard: when ``load_user`` ended a session, say why and clear
     the cookie; then send the browser to the login page unless the page is public."""
-    if request.endpoint == "static" or not session.get("_user_id"):
+    if (
+        request.endpoint == "static"
+        or request.path.startswith("/api/")
+        or not session.get("_user_id")
+    ):
         return None
     if current_user.is_authenticated:
         return None

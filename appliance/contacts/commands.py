@@ -14,22 +14,10 @@ import click
 from appliance.auth.accounts import CLI
 from appliance.clictx import Context, pass_ctx
 from appliance.contacts import importer, reader, store, uploads
-from appliance.contacts.mapping import Mapping, suggest
+from appliance.contacts.mapping import Mapping, targets_for
 from appliance.db import transaction
 from appliance.keys import load as load_keys
 from appliance.privacy import suppression
-
-
-def _targets(headers: list[str], preset: dict[str, str] | None, overrides: tuple[str, ...]):
-    targets = suggest(headers)
-    if preset:
-        targets = [preset.get(h, t) for h, t in zip(headers, targets, strict=True)]
-    for item in overrides:
-        header, sep, target = item.partition("=")
-        if not sep or header not in headers:
-            raise click.BadParameter(f"{item!r}: expected HEADER=TARGET for a column of the file")
-        targets[headers.index(header)] = target
-    return targets
 
 
 def _open_source(file: str):
@@ -113,7 +101,7 @@ def _import(
             raise click.ClickException(f"no mapping preset named {preset!r}")
         try:
             mapping = Mapping.build(
-                table.headers, _targets(table.headers, presets.get(preset), overrides)
+                table.headers, targets_for(table.headers, presets.get(preset), overrides)
             )
         except ValueError as exc:
             raise click.ClickException(str(exc)) from None

@@ -114,6 +114,22 @@ def suggest(headers: list[str]) -> list[str]:
     return targets
 
 
+def targets_for(
+    headers: list[str], preset: dict[str, str] | None = None, overrides: tuple[str, ...] = ()
+) -> list[str]:
+    """Suggestions, then a saved preset, then ``HEADER=TARGET`` overrides (CLI and API).
+    Raises ValueError for an override that names no column of the file."""
+    targets = suggest(headers)
+    if preset:
+        targets = [preset.get(h, t) for h, t in zip(headers, targets, strict=True)]
+    for item in overrides:
+        header, sep, target = item.partition("=")
+        if not sep or header not in headers:
+            raise ValueError(f"{item!r}: expected HEADER=TARGET for a column of the file")
+        targets[headers.index(header)] = target
+    return targets
+
+
 @dataclass(frozen=True)
 class Mapping:
     """A checked mapping for one file's header row."""

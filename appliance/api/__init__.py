@@ -1,0 +1,1 @@
+"""HTTP API (token-authenticated) for IT integrations."""
