@@ -176,17 +176,20 @@ def postcode(value: str, country: str) -> str:
 
 
 def phone(value: str, country: str) -> str:
-    """E.164 where the number parses (Dutch numbers without a country code assumed NL);
-    otherwise the digits as given, so nothing a person typed is lost."""
+    """E.164 where the number parses (numbers without a country code are taken as Dutch when
+    the row's country is NL or empty); otherwise the number as typed, so nothing is lost, as long
+    as it holds enough digits to be a phone number at all."""
     value = text(value)
     region = "NL" if not country or is_nl(country) else None
     try:
         parsed = phonenumbers.parse(value, region)
+        if phonenumbers.is_possible_number(parsed):
+            return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     except phonenumbers.NumberParseException:
-        raise Invalid(N_("not a phone number")) from None
-    if not phonenumbers.is_possible_number(parsed):
+        pass
+    if sum(c.isdigit() for c in value) < 6 or re.search(r"[^\d\s()+./-]", value):
         raise Invalid(N_("not a phone number"))
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return value
 
 
 _LANGUAGES = {
