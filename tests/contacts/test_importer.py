@@ -226,3 +226,42 @@ def test_no_plaintext_address_or_name_reaches_the_database_file(imports, conn, d
     for secret in (canary, "Kanariepiet", "Zangvogelaar", "niet-geldig-kanarie"):
         assert secret.encode() not in raw and secret.encode("utf-16-le") not in raw
     assert imports.emails() == [canary]
+
+
+def test_a_header_only_file_imports_nothing_and_says_so(imports, conn):
+    counts, import_id = imports.run(b"email;voornaam\r\n")
+    assert counts.as_dict() == {
+        "added": 0,
+        "updated": 0,
+        "duplicate": 0,
+        "invalid": 0,
+        "suppressed": 0,
+        "rows_seen": 0,
+    }
+    assert store.get_import(conn, import_id)["status"] == "done"
+
+
+def test_an_xlsx_workbook_imports_like_a_csv(imports, tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["E-mail", "Voornaam", "Telefoon"])
+    book.active.append(["x@example.nl", "Xandra", 612345678])
+    path = tmp_path / "export.xlsx"
+    book.save(path)
+    counts, _ = imports.run(path.read_bytes(), suffix=".xlsx")
+    assert counts.added == 1
+    assert imports.field("phone") == ["+31612345678"]
+
+
+def test_the_researchers_gate_cannot_read_contacts(imports, data_dir):
+    import sqlite3
+
+    from appliance import db
+    from appliance.reports.gate import Gate
+
+    imports.run(b"email\nkanarie@example.nl\n")
+    with Gate(db.db_path(data_dir), 5, None) as gate:
+        for table in ("contacts", "contact_lists", "suppressions", "import_rejects"):
+            with pytest.raises(sqlite3.DatabaseError):
+                gate._conn.execute(f"SELECT * FROM {table}").fetchall()  # noqa: S608
