@@ -219,7 +219,6 @@ NL = {
     "only a finished import can be undone": "alleen een afgeronde import kan ongedaan worden gemaakt",
     "this import was used for a mailing and cannot be undone": "deze import is gebruikt voor een mailing en kan niet ongedaan worden gemaakt",
     "%(added)d addresses added to the suppression list; %(invalid)d were not valid addresses.": "%(added)d adressen toegevoegd aan de blokkeerlijst; %(invalid)d waren geen geldige adressen.",
-    "%(added)d new, %(updated)d updated, %(duplicate)d duplicates in the file, %(invalid)d invalid, %(suppressed)d on the suppression list": "%(added)d nieuw, %(updated)d bijgewerkt, %(duplicate)d dubbel in het bestand, %(invalid)d ongeldig, %(suppressed)d op de blokkeerlijst",
     "%(n)d addresses will never be imported or invited again…": "%(n)d adressen worden nooit meer geïmporteerd of uitgenodigd, voor geen enkele enquête van de organisatie. Van elk adres wordt alleen een gesleutelde hash bewaard, voor onbepaalde tijd.",
     "%(n)s rows read. You can leave this page; the import goes on.": "%(n)s regels gelezen. U kunt deze pagina verlaten; de import gaat door.",
     "(no header)": "(geen kop)",
@@ -333,6 +332,7 @@ NL = {
     "Your new API token": "Uw nieuwe API-token",
     "an API token is required: Authorization: Bearer <token>": "een API-token is vereist: Authorization: Bearer <token>",
     "revoked": "ingetrokken",
+    "new: %(added)d, updated: %(updated)d, duplicate in the file: %(duplicate)d, invalid: %(invalid)d, on the suppression list: %(suppressed)d": "nieuw: %(added)d, bijgewerkt: %(updated)d, dubbel in het bestand: %(duplicate)d, ongeldig: %(invalid)d, op de blokkeerlijst: %(suppressed)d",
 }
 
 

@@ -97,8 +97,8 @@ def forbidden(header: str) -> bool:
 
 
 def suggest(headers: list[str]) -> list[str]:
-    """One suggested target per header; each field is suggested at most once, unknown headers
-    become segments (staff decides), forbidden ones are dropped."""
+    """One suggested target per header; each field is suggested at most once. Unknown headers
+    are dropped until staff map them (to a field or a segment); forbidden ones always are."""
     used: set[str] = set()
     targets = []
     for header in headers:

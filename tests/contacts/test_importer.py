@@ -84,6 +84,18 @@ def test_the_rejected_rows_come_back_with_reasons(imports, conn):
     assert rows[2][:2] == ["4", "a name contains a line break or an encoded-word sequence"]
 
 
+def test_a_rejected_row_keeps_only_the_mapped_columns(imports, conn):
+    _, import_id = imports.run(
+        b"email;naam;gezondheid;notitie\nkapot;Jan;diabetes;x\n",
+        targets=["field:email", "field:last_name", "drop", "drop"],
+    )
+    rows = list(batches.rejects_csv(conn, imports.keys, import_id))
+    assert rows == [
+        ["row", "reason", "email", "naam"],
+        ["2", "not a valid e-mail address", "kapot", "Jan"],
+    ]
+
+
 @pytest.mark.parametrize("name", ["=?utf-8?b?QmNjOiB4QHkubmw=?=", "Jan\nBcc: x@y.nl"])
 def test_names_that_would_inject_mail_headers_are_refused(imports, name):
     counts, _ = imports.run(f'email,voornaam\na@example.nl,"{name}"\n'.encode())

@@ -55,7 +55,7 @@ def test_it_previews_then_imports_in_the_background(as_role, conn):
     assert r.status_code == 200 and "Check the columns" in page
     assert "character set cp1252, separator semicolon" in page
     assert "dropped: special-category" in page  # Geloof (religion) can only be dropped
-    assert "2 new, 0 updated, 1 duplicates in the file, 1 invalid" in page
+    assert "new: 2, updated: 0, duplicate in the file: 1, invalid: 1" in page
     token = token_of(page)
     mapping = {
         "columns": "7",
