@@ -199,8 +199,11 @@ class _Run:
     def seal_reject(self, number: int, reason: str, cells: list[str]) -> tuple:
         # Only the mapped columns: a dropped column (special categories above all) is not
         # stored anywhere, not even with a rejected row.
-        kept = {h: c for h, c, t in zip(self.mapping.headers, cells, self.mapping.targets,
-                                         strict=False) if t != "drop"}
+        kept = {
+            h: c
+            for h, c, t in zip(self.mapping.headers, cells, self.mapping.targets, strict=False)
+            if t != "drop"
+        }
         data = json.dumps(kept, ensure_ascii=False)
         sealed = self.cipher.encrypt(
             data, "import_rejects", "row_data", f"{self.import_id}:{number}"

@@ -13,6 +13,8 @@ import codecs
 import csv
 import datetime as dt
 import io
+import re
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,9 +26,10 @@ from appliance.i18n import N_
 SAMPLE_BYTES = 64 * 1024
 DELIMITERS = ",;\t|"
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
-ENCODINGS = ("utf-8", "utf-8-sig", "cp1252", "latin-1", "utf-16")
+ENCODINGS = ("utf-8", "utf-8-sig", "cp1252", "latin-1", "utf-16")  # what staff may choose
 MAX_COLUMNS = 200
-csv.field_size_limit(1024 * 1024)  # one quoted field may hold a long remark, not a whole file
+MAX_LINE = 1024 * 1024
+SNIFF_CHARS = 4096  # csv.Sniffer is quadratic on hostile input: it sees only the start
 
 
 class FileError(ValueError):
@@ -133,31 +136,55 @@ def detect_delimiter(text: str) -> str:
     raise FileError(N_("the column separator could not be determined; choose it"))
 
 
+def _is_utf8(path: Path) -> bool:
+    """The whole file decodes as UTF-8 (checked in chunks: a cp1252 export may have its first
+    accented name far beyond the sample)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with path.open("rb") as fh:
+            while chunk := fh.read(1024 * 1024):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _lines(stream: io.TextIOBase) -> Iterator[str]:
+    """Physical lines, refused beyond MAX_LINE characters so one line cannot fill memory."""
+    while line := stream.readline(MAX_LINE + 1):
+        if len(line) > MAX_LINE:
+            raise FileError(N_("a line of the file is longer than 1 MB"))
+        yield line
+
+
 def _open_csv(path: Path, encoding: str, delimiter: str) -> Table:
     with path.open("rb") as fh:
         sample = fh.read(SAMPLE_BYTES)
     if b"\x00" in sample and not sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise FileError(N_("the file is not text (choose CSV or XLSX)"))
-    encoding = encoding or detect_encoding(sample)
-    try:
-        codecs.lookup(encoding)
-    except LookupError:
-        raise FileError(N_("unknown encoding")) from None
-    try:
-        text = sample.decode(encoding, errors="ignore")
-    except UnicodeError:
-        raise FileError(N_("the file cannot be read with this encoding")) from None
-    delimiter = delimiter or detect_delimiter(text)
+    if encoding and encoding not in ENCODINGS:
+        raise FileError(N_("unknown encoding"))
+    if not encoding:
+        encoding = detect_encoding(sample)
+        if encoding == "utf-8" and not _is_utf8(path):
+            encoding = "cp1252"
+    text = sample.decode(encoding, errors="ignore")
+    delimiter = delimiter or detect_delimiter(text[:SNIFF_CHARS])
     if delimiter not in DELIMITERS:
         raise FileError(N_("unknown column separator"))
     raw = path.open("rb")
     stream = io.TextIOWrapper(raw, encoding=encoding, newline="")
-    reader = csv.reader(stream, delimiter=delimiter, quotechar='"', strict=False)
+    reader = csv.reader(_lines(stream), delimiter=delimiter, quotechar='"', strict=False)
 
     def numbered() -> Iterator[tuple[int, list[str]]]:
         ended = 0  # the line a record starts on is what an editor shows; quoted newlines span
         try:
             for cells in reader:
+                if len(cells) > 10 * MAX_COLUMNS:
+                    raise FileError(
+                        N_("a row has more columns than the header"), f"line {ended + 1}"
+                    )
                 yield ended + 1, cells
                 ended = reader.line_num
         except UnicodeDecodeError:
@@ -171,14 +198,23 @@ def _open_csv(path: Path, encoding: str, delimiter: str) -> Table:
             ) from None
 
     rows = numbered()
-    headers = _header(rows)
+    try:
+        headers = _header(rows)
+    except BaseException:
+        stream.close()
+        raise
     size = path.stat().st_size
     return Table(
         "csv", headers, encoding, delimiter, [], rows, [stream.close], lambda: raw.tell() / size
     )
 
 
+_DATA_LIKE = re.compile(r"@[^@\s]+\.[A-Za-z]{2,}$|^\+?[\d\s().-]{8,}$")
+
+
 def _header(rows: Iterator[tuple[int, list[str]]]) -> list[str]:
+    """The first non-blank row, as unique column names. A first row holding an e-mail address
+    or a phone number is data, not a header: refused, so no person becomes a column name."""
     for _number, cells in rows:
         if any(c.strip() for c in cells):
             headers = [c.strip() for c in cells]
@@ -186,8 +222,20 @@ def _header(rows: Iterator[tuple[int, list[str]]]) -> list[str]:
                 headers.pop()  # Excel's trailing empty columns
             if len(headers) > MAX_COLUMNS:
                 raise FileError(N_("the file has more than 200 columns"))
-            return headers
+            if any(_DATA_LIKE.search(h) for h in headers):
+                raise FileError(N_("the first row holds data, not column names; add a header"))
+            return _unique(headers)
     raise FileError(N_("the file has no header row"))
+
+
+def _unique(headers: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for header in headers:
+        key = header.lower()
+        seen[key] = seen.get(key, 0) + 1
+        out.append(header if seen[key] == 1 else f"{header} ({seen[key]})")
+    return out
 
 
 def _cell(value) -> str:
@@ -202,26 +250,73 @@ def _cell(value) -> str:
     return str(value)
 
 
+# A workbook is a zip: its declared sizes are checked before openpyxl reads it, because
+# openpyxl loads shared strings whole even in read-only mode (a zip bomb would fill memory).
+XLSX_MAX_UNCOMPRESSED = 512 * 1024 * 1024
+XLSX_MAX_SHARED_STRINGS = 64 * 1024 * 1024
+XLSX_MAX_RATIO = 200
+
+
+def _check_zip(path: Path) -> None:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError):
+        raise FileError(N_("the file is not a valid XLSX workbook")) from None
+    total = sum(m.file_size for m in members)
+    compressed = sum(m.compress_size for m in members) or 1
+    shared = sum(m.file_size for m in members if m.filename.endswith("sharedStrings.xml"))
+    if (
+        total > XLSX_MAX_UNCOMPRESSED
+        or shared > XLSX_MAX_SHARED_STRINGS
+        or total / compressed > XLSX_MAX_RATIO
+        and total > 16 * 1024 * 1024
+    ):
+        raise FileError(N_("the workbook is too large when unpacked; export it as CSV"))
+
+
 def _open_xlsx(path: Path, sheet: str) -> Table:
     import openpyxl  # imported here: only XLSX uploads pay for it
-    from openpyxl.utils.exceptions import InvalidFileException
 
+    _check_zip(path)
+    # A file object, not the path: openpyxl judges a path by its extension, and uploads are
+    # stored under a neutral name.
+    handle = path.open("rb")
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, KeyError, OSError, ValueError):
-        raise FileError(N_("the file is not a valid XLSX workbook")) from None
-    except Exception:  # noqa: BLE001 - zipfile and XML errors vary; none may escape as a crash
+        book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 - zip and XML errors vary; none may escape as a crash
+        handle.close()
         raise FileError(N_("the file is not a valid XLSX workbook")) from None
     names = book.sheetnames
     if sheet and sheet not in names:
         book.close()
+        handle.close()
         raise FileError(N_("the workbook has no sheet of that name"))
     worksheet = book[sheet or names[0]]
 
     def numbered() -> Iterator[tuple[int, list[str]]]:
-        for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
-            yield number, [_cell(v) for v in values]
+        number = 0
+        try:
+            for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
+                if len(values) > MAX_COLUMNS:
+                    values = values[:MAX_COLUMNS] if not any(values[MAX_COLUMNS:]) else None
+                    if values is None:
+                        raise FileError(
+                            N_("a row has more columns than the header"), f"row {number}"
+                        )
+                yield number, [_cell(v) for v in values]
+        except FileError:
+            raise
+        except Exception:  # noqa: BLE001 - a damaged cell must not become a traceback
+            raise FileError(
+                N_("the file is not a valid XLSX workbook"), f"row {number + 1}"
+            ) from None
 
     rows = numbered()
-    headers = _header(rows)
-    return Table("xlsx", headers, "", "", names, rows, [book.close])
+    try:
+        headers = _header(rows)
+    except BaseException:
+        book.close()
+        handle.close()
+        raise
+    return Table("xlsx", headers, "", "", names, rows, [book.close, handle.close])

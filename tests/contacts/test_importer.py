@@ -132,7 +132,7 @@ def test_a_file_error_half_way_leaves_nothing(imports, conn):
         + b"x@example.nl,\xff\n"
     )
     with pytest.raises(reader.FileError):
-        imports.run(content)
+        imports.run(content, encoding="utf-8")
     assert imports.emails() == []
     assert conn.execute("SELECT count(*) FROM contacts").fetchone()[0] == 0
     batch = conn.execute("SELECT status, message FROM contact_imports").fetchone()

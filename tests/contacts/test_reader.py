@@ -109,10 +109,79 @@ def test_a_row_wider_than_the_header_is_refused(tmp_path):
         list(table.rows())
 
 
-def test_a_bad_byte_half_way_is_a_clear_error(tmp_path):
+def test_a_cp1252_file_whose_first_accent_is_far_down_is_detected(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_bytes(
+        b"email,naam\n" + b"a@example.nl,Jan\n" * 5000 + "b@example.nl,Zoë\n".encode("cp1252")
+    )
+    with reader.open_table(path) as table:
+        assert table.encoding == "cp1252"
+        assert list(table.rows())[-1][1] == ["b@example.nl", "Zoë"]
+
+
+def test_a_bad_byte_half_way_under_a_chosen_encoding_is_a_clear_error(tmp_path):
     path = tmp_path / "x.csv"
     path.write_bytes(b"email,naam\n" + b"a@example.nl,Jan\n" * 5000 + b"b@example.nl,\xff\xfe\n")
+    with (
+        reader.open_table(path, encoding="utf-8") as table,
+        pytest.raises(reader.FileError, match="encoding"),
+    ):
+        list(table.rows())
+
+
+def test_a_line_longer_than_the_limit_is_refused_without_reading_it_whole(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_bytes(b"email,naam\n" + b"a" * (reader.MAX_LINE + 10) + b"\n")
+    with reader.open_table(path) as table, pytest.raises(reader.FileError, match="longer"):
+        list(table.rows())
+
+
+def test_a_first_row_of_data_is_not_taken_for_a_header(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_bytes(b"jan@example.nl;Jan;Jansen;0612345678\n")
+    with pytest.raises(reader.FileError, match="holds data"):
+        reader.open_table(path)
+
+
+def test_repeated_column_names_stay_apart(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_bytes(b"email;Telefoon;telefoon;Telefoon\na@example.nl;1;2;3\n")
     with reader.open_table(path) as table:
-        assert table.encoding == "utf-8"
-        with pytest.raises(reader.FileError, match="encoding"):
-            list(table.rows())
+        assert table.headers == ["email", "Telefoon", "telefoon (2)", "Telefoon (3)"]
+
+
+@pytest.mark.parametrize("encoding", ["rot13", "hex", "base64", "punycode"])
+def test_only_text_encodings_may_be_chosen(tmp_path, encoding):
+    path = tmp_path / "x.csv"
+    path.write_bytes(b"email\na@example.nl\n")
+    with pytest.raises(reader.FileError, match="unknown encoding"):
+        reader.open_table(path, encoding=encoding)
+
+
+def test_a_workbook_that_unpacks_huge_is_refused_before_it_is_read(tmp_path):
+    import zipfile
+
+    path = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/sharedStrings.xml", b"<sst>" + b" " * (80 * 1024 * 1024) + b"</sst>")
+    with pytest.raises(reader.FileError, match="too large"):
+        reader.open_table(path)
+
+
+def test_a_damaged_workbook_cell_is_a_clear_error(tmp_path):
+    import zipfile
+
+    good = tmp_path / "good.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["email", "naam"])
+    book.active.append(["a@example.nl", 5])
+    book.save(good)
+    bad = tmp_path / "bad.xlsx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(bad, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<v>5</v>", b"<v>Jan Jansen</v>")
+            dst.writestr(item, data)
+    with reader.open_table(bad) as table, pytest.raises(reader.FileError, match="not a valid"):
+        list(table.rows())
