@@ -11,16 +11,15 @@ pass only ids, usernames of accounts, counts and settings values.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
+import itertools
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from appliance.csvsafe import csv_safe
+from appliance.csvsafe import csv_rows
 from appliance.db import iso, transaction, utcnow
 
 GENESIS = "0" * 64
@@ -152,12 +151,4 @@ def iter_all(conn: sqlite3.Connection, flt: Filter) -> Iterator[sqlite3.Row]:
 def to_csv(rows: Iterable[sqlite3.Row]) -> Iterator[str]:
     """Stream the log as formula-safe CSV, header first."""
     columns = ("id", "at", "actor", "action", "target", "details", "address", "hash")
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(columns)
-    yield buf.getvalue()
-    for row in rows:
-        buf.seek(0)
-        buf.truncate()
-        writer.writerow([csv_safe(row[c]) for c in columns])
-        yield buf.getvalue()
+    yield from csv_rows(itertools.chain([columns], ([row[c] for c in columns] for row in rows)))

@@ -34,23 +34,18 @@ def undo(conn: sqlite3.Connection, actor: Actor, import_id: int) -> int:
 
 
 def rejects_csv(conn: sqlite3.Connection, keys: Keys, import_id: int) -> Iterator[list[str]]:
-    """The invalid rows of a batch, for staff to fix: row number, reason, then the row's cells
-    under the file's headers. Cells are made formula-safe by the caller's CSV writer."""
+    """The invalid rows of a batch, for staff to fix, one at a time: row number, reason, then
+    the row's mapped cells. Only a finished batch has any (others are removed with it)."""
     cipher = keys.cipher()
-    rows = store.rejects(conn, import_id)
-    decoded = [
-        (
-            r["row_number"],
-            r["reason"],
-            json.loads(
-                cipher.decrypt(
-                    r["row_data"], "import_rejects", "row_data", f"{import_id}:{r['row_number']}"
-                )
-            ),
+    headers: list[str] | None = None
+    for row in store.rejects(conn, import_id):
+        number = row["row_number"]
+        cells = json.loads(
+            cipher.decrypt(row["row_data"], "import_rejects", "row_data", f"{import_id}:{number}")
         )
-        for r in rows
-    ]
-    headers = list(decoded[0][2]) if decoded else []
-    yield ["row", "reason", *headers]
-    for number, reason, cells in decoded:
-        yield [str(number), reason, *(cells.get(h, "") for h in headers)]
+        if headers is None:
+            headers = list(cells)
+            yield ["row", "reason", *headers]
+        yield [str(number), row["reason"], *(cells.get(h, "") for h in headers)]
+    if headers is None:
+        yield ["row", "reason"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from appliance.db import iso, utcnow
 
@@ -127,9 +127,21 @@ def finish_import(conn: sqlite3.Connection, import_id: int) -> None:
     )
 
 
+def _remove_rows(conn: sqlite3.Connection, import_id: int) -> int:
+    """Every table that holds rows of a batch: its contacts and its rejected rows."""
+    conn.execute("DELETE FROM import_rejects WHERE import_id = ?", (import_id,))
+    return conn.execute("DELETE FROM contacts WHERE import_id = ?", (import_id,)).rowcount
+
+
 def abandon_import(conn: sqlite3.Connection, import_id: int, status: str, message: str) -> None:
-    """Inside a transaction: remove every row the batch wrote and record why it stopped."""
-    conn.execute("DELETE FROM contacts WHERE import_id = ?", (import_id,))
+    """Inside a transaction: remove every row the batch wrote and record why it stopped.
+    Its counts are reset: nothing of it exists any more."""
+    _remove_rows(conn, import_id)
+    conn.execute(
+        "UPDATE contact_imports SET added = 0, updated = 0, duplicate = 0, invalid = 0,"
+        " suppressed = 0 WHERE id = ?",
+        (import_id,),
+    )
     conn.execute(
         "UPDATE contact_imports SET status = ?, message = ?, finished_at = ? WHERE id = ?",
         (status, message, iso(utcnow()), import_id),
@@ -169,13 +181,13 @@ def discard_stale(conn: sqlite3.Connection, older_than: float) -> int:
 
 
 def undo_import(conn: sqlite3.Connection, import_id: int) -> int:
-    """Inside a transaction: remove the batch's contacts; returns how many."""
-    cur = conn.execute("DELETE FROM contacts WHERE import_id = ?", (import_id,))
+    """Inside a transaction: remove the batch's contacts and rejects; returns how many contacts."""
+    removed = _remove_rows(conn, import_id)
     conn.execute(
         "UPDATE contact_imports SET status = 'undone', finished_at = ? WHERE id = ?",
         (iso(utcnow()), import_id),
     )
-    return cur.rowcount
+    return removed
 
 
 # ---- contacts -----------------------------------------------------------------------------------
@@ -234,12 +246,14 @@ def insert_rejects(conn: sqlite3.Connection, rows: list[tuple]) -> None:
     )
 
 
-def rejects(conn: sqlite3.Connection, import_id: int) -> list[sqlite3.Row]:
-    return conn.execute(
+def rejects(conn: sqlite3.Connection, import_id: int) -> Iterator[sqlite3.Row]:
+    """The rejected rows of a batch, streamed (a file of a million bad rows must not be
+    loaded at once)."""
+    yield from conn.execute(
         "SELECT row_number, reason, row_data FROM import_rejects WHERE import_id = ?"
         " ORDER BY row_number",
         (import_id,),
-    ).fetchall()
+    )
 
 
 def visible_contacts(conn: sqlite3.Connection, list_id: int) -> list[sqlite3.Row]:

@@ -3,9 +3,6 @@ progress, undo, rejected rows, and the suppression list."""
 
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -14,8 +11,8 @@ from appliance.contacts import batches, importer, jobs, reader, store, uploads
 from appliance.contacts.forms import FIELD_LABELS, AddressesForm, MapForm, UploadForm
 from appliance.contacts.mapping import TARGET_FIELDS, Mapping, forbidden, suggest
 from appliance.contacts.preview import preview
-from appliance.csvsafe import csv_safe
-from appliance.db import transaction
+from appliance.csvsafe import csv_rows
+from appliance.db import connect, transaction
 from appliance.i18n import N_
 from appliance.privacy import suppression
 from appliance.web import ID, actor, get_db, state
@@ -260,21 +257,24 @@ def undo_import(import_id: int):
 @bp.route(f"/imports/<{ID}:import_id>/rejects.csv")
 @requires("contacts.manage")
 def download_rejects(import_id: int):
-    _import_or_404(import_id)
-    conn = get_db()
-    rows = list(batches.rejects_csv(conn, state().keys, import_id))
-    actor().log(conn, "contacts.rejects_downloaded", f"import:{import_id}", rows=len(rows) - 1)
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    for row in rows:
-        writer.writerow([csv_safe(cell) for cell in row])
-    return Response(
-        buf.getvalue(),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="import-{import_id}-invalid-rows.csv"'
-        },
+    batch = _import_or_404(import_id)
+    if batch["status"] != "done":
+        abort(404)  # the rows of an unfinished or undone batch no longer exist
+    actor().log(
+        get_db(), "contacts.rejects_downloaded", f"import:{import_id}", rows=batch["invalid"]
     )
+    keys = state().keys
+    # Its own connection: the body streams after the request's connection has closed.
+    conn = connect(state().db_path, readonly=True)
+
+    def generate():
+        try:
+            yield from csv_rows(batches.rejects_csv(conn, keys, import_id))
+        finally:
+            conn.close()
+
+    disposition = f'attachment; filename="import-{import_id}-invalid-rows.csv"'
+    return Response(generate(), mimetype="text/csv", headers={"Content-Disposition": disposition})
 
 
 @bp.route("/suppressions", methods=["GET", "POST"])

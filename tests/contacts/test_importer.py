@@ -125,9 +125,11 @@ def test_a_dutch_postcode_in_the_wrong_shape_is_invalid(imports):
     assert counts.invalid == 1
 
 
-def test_a_file_error_half_way_leaves_nothing(imports, conn):
+def test_a_file_error_half_way_leaves_nothing(imports, conn, monkeypatch):
+    monkeypatch.setattr(importer, "COMMIT_SECONDS", 0)  # batches are committed before the error
+    monkeypatch.setattr(importer, "BATCH", 1000)
     content = (
-        b"email,naam\n"
+        b"email,naam\nkapot,Geheim\n"
         + b"".join(f"p{i}@example.nl,N{i}\n".encode() for i in range(5000))
         + b"x@example.nl,\xff\n"
     )
@@ -135,6 +137,7 @@ def test_a_file_error_half_way_leaves_nothing(imports, conn):
         imports.run(content, encoding="utf-8")
     assert imports.emails() == []
     assert conn.execute("SELECT count(*) FROM contacts").fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM import_rejects").fetchone()[0] == 0
     batch = conn.execute("SELECT status, message FROM contact_imports").fetchone()
     assert batch["status"] == "failed" and "encoding" in batch["message"]
     assert audit_actions(conn)[-1] == "contacts.import_failed"
@@ -208,8 +211,9 @@ def test_a_second_import_into_a_busy_list_is_refused(imports, conn):
 
 def test_undo_removes_the_batch_until_it_was_mailed(imports, conn):
     _, first = imports.run(b"email\na@example.nl\n")
-    _, second = imports.run(b"email\nb@example.nl\n")
+    _, second = imports.run(b"email\nb@example.nl\nkapot\n")
     assert batches.undo(conn, CLI, second) == 1
+    assert conn.execute("SELECT count(*) FROM import_rejects").fetchone()[0] == 0
     assert imports.emails() == ["a@example.nl"]
     conn.execute("UPDATE contact_imports SET used_in_mailing = 1 WHERE id = ?", (first,))
     with pytest.raises(ValueError, match="used for a mailing"):

@@ -92,9 +92,9 @@ def store_dir(conn):
 def test_rejected_rows_download_is_formula_safe(as_role, conn):
     staff = as_role("staff")
     token = token_of(
-        upload(staff, b"email;naam\r\nkapot;=1+2\r\ngoed@example.nl;Goed\r\n").get_data(
-            as_text=True
-        )
+        upload(
+            staff, b'email;naam\r\nkapot;=1+2\r\nx;"x;=2+5"\r\ngoed@example.nl;Goed\r\n'
+        ).get_data(as_text=True)
     )
     r = staff.post(
         f"/contacts/import/{token}",
@@ -117,6 +117,9 @@ def test_rejected_rows_download_is_formula_safe(as_role, conn):
     )
     assert rows[0] == ["row", "reason", "email", "naam"]
     assert rows[1] == ["2", "not a valid e-mail address", "kapot", "'=1+2"]
+    assert rows[2][3] == "x;=2+5"
+    raw = staff.get(f"/contacts/imports/{import_id}/rejects.csv").get_data(as_text=True)
+    assert '"x;=2+5"' in raw  # quoted: a Dutch Excel splitting on ; keeps it one cell
     assert audit_actions(conn)[-1] == "contacts.rejects_downloaded"
 
 
