@@ -20,6 +20,7 @@ from appliance.privacy import suppression
 from appliance.web import ID, actor, get_db, state
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+MAX_JSON_BYTES = 8 * 1024 * 1024  # JSON is parsed whole: keep its memory bounded
 
 
 def problem(status: int, message: str):
@@ -138,15 +139,18 @@ def show_import(import_id: int):
 @bp.route("/v1/suppressions", methods=["POST"])
 @requires("contacts.manage")
 def add_suppressions():
+    if (request.content_length or 0) > MAX_JSON_BYTES:
+        return problem(413, "send at most 8 MB of addresses per request")
     body = request.get_json(silent=True) or {}
     addresses = body.get("addresses") if isinstance(body, dict) else None
     if not isinstance(addresses, list) or not all(isinstance(a, str) for a in addresses):
         return problem(400, 'expected JSON {"addresses": ["name@example.nl", ...]}')
-    hashes, invalid = suppression.hash_addresses(state().keys.hasher(), addresses)
     conn = get_db()
     with transaction(conn):
-        added = suppression.add(conn, hashes, "staff")
+        added, already, invalid = suppression.add_addresses(
+            conn, state().keys.hasher(), addresses, "staff"
+        )
         actor().log(
             conn, "suppression.added", "suppressions", added=added, invalid=invalid, via="api"
         )
-    return jsonify({"added": added, "already_listed": len(hashes) - added, "invalid": invalid})
+    return jsonify({"added": added, "already_listed": already, "invalid": invalid})

@@ -6,6 +6,7 @@ IT can pipe a nightly CRM export straight in (``FILE`` ``-`` reads standard inpu
 from __future__ import annotations
 
 import contextlib
+import itertools
 import sys
 from pathlib import Path
 
@@ -148,10 +149,10 @@ def suppress_group() -> None:
 @pass_ctx
 def suppress_add(ctx: Context, addresses, from_file) -> None:
     """Add addresses to the unsubscribe list: they are never imported or mailed again."""
-    lines = list(addresses) + ([line.strip() for line in from_file] if from_file else [])
+    lines = itertools.chain(addresses, from_file or ())
     values = ctx.settings()
-    hashes, invalid = suppression.hash_addresses(load_keys(values["data_dir"]).hasher(), lines)
+    hasher = load_keys(values["data_dir"]).hasher()
     with ctx.database(values) as conn, transaction(conn):
-        added = suppression.add(conn, hashes, "staff")
+        added, already, invalid = suppression.add_addresses(conn, hasher, lines, "staff")
         CLI.log(conn, "suppression.added", "suppressions", added=added, invalid=invalid)
-    click.echo(f"added {added}, already listed {len(hashes) - added}, invalid {invalid}")
+    click.echo(f"added {added}, already listed {already}, invalid {invalid}")

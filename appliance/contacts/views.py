@@ -3,6 +3,8 @@ progress, undo, rejected rows, and the suppression list."""
 
 from __future__ import annotations
 
+import itertools
+
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -283,12 +285,14 @@ def suppressions():
     form = AddressesForm()
     conn = get_db()
     if form.validate_on_submit():
-        lines = (form.addresses.data or "").splitlines()
-        if form.file.data:
-            lines += suppression.addresses_from_upload(form.file.data.stream)
-        hashes, invalid = suppression.hash_addresses(state().keys.hasher(), lines)
+        addresses = itertools.chain(
+            (form.addresses.data or "").splitlines(),
+            suppression.addresses_in(form.file.data.stream) if form.file.data else (),
+        )
         with transaction(conn):
-            added = suppression.add(conn, hashes, "staff" if not form.file.data else "upload")
+            added, _already, invalid = suppression.add_addresses(
+                conn, state().keys.hasher(), addresses, "upload" if form.file.data else "staff"
+            )
             actor().log(conn, "suppression.added", "suppressions", added=added, invalid=invalid)
         flash(
             _(

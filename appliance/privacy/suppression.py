@@ -7,9 +7,10 @@ are kept indefinitely and no retention purge touches this table.
 
 from __future__ import annotations
 
+import io
 import re
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import BinaryIO
 
 from appliance.contacts import fields
@@ -61,13 +62,42 @@ def hash_addresses(hasher: KeyedHasher, lines: Iterable[str]) -> tuple[list[byte
     return hashes, invalid
 
 
-def addresses_from_upload(stream: BinaryIO, limit: int = 50 * 1024 * 1024) -> list[str]:
-    """Addresses from an uploaded file: every cell that looks like an address, in any column
-    (a plain list, or a CSV export with an e-mail column)."""
-    text = stream.read(limit).decode("utf-8-sig", errors="replace")
-    return [
-        cell for line in text.splitlines() for cell in re.split(r"[,;\t|]", line) if "@" in cell
-    ]
+def addresses_in(stream: BinaryIO) -> Iterator[str]:
+    """Every cell that looks like an address in an uploaded file, read line by line (a plain
+    list, or a CSV export with an e-mail column); nothing is cut off, however long the file."""
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
+    for line in text:
+        for cell in re.split(r"[,;\t|]", line):
+            if "@" in cell:
+                yield cell
+
+
+def add_addresses(
+    conn: sqlite3.Connection,
+    hasher: KeyedHasher,
+    addresses: Iterable[str],
+    source: str,
+    chunk: int = 10_000,
+) -> tuple[int, int, int]:
+    """Hash and add addresses in chunks (bounded memory); returns (added, already, invalid).
+    Inside the caller's transaction."""
+    added = already = invalid = 0
+    for part in _chunks(addresses, chunk):
+        hashes, bad = hash_addresses(hasher, part)
+        new = add(conn, hashes, source)
+        added, already, invalid = added + new, already + len(hashes) - new, invalid + bad
+    return added, already, invalid
+
+
+def _chunks(items: Iterable[str], size: int) -> Iterator[list[str]]:
+    part: list[str] = []
+    for item in items:
+        part.append(item)
+        if len(part) == size:
+            yield part
+            part = []
+    if part:
+        yield part
 
 
 def count(conn: sqlite3.Connection) -> int:
