@@ -106,9 +106,8 @@ def floor(csv_path: str, db_path: str) -> None:
 def run_importer(csv_path: str, data_dir: str) -> None:
     from appliance import db, keys
     from appliance.auth.accounts import CLI
-    from appliance.contacts import importer, reader, store
+    from appliance.contacts import importer, reader
     from appliance.contacts.mapping import Mapping, suggest
-    from appliance.db import transaction
 
     conn = db.connect(db.db_path(data_dir))
     app_keys = keys.load(data_dir)
@@ -117,9 +116,7 @@ def run_importer(csv_path: str, data_dir: str) -> None:
         targets = suggest(table.headers)
         targets[5:7] = ["segment:vestiging", "segment:klanttype"]
         mapping = Mapping.build(table.headers, targets)
-        with transaction(conn):
-            list_id = store.create_list(conn, "Benchmark", None)
-        import_id = importer.begin(conn, CLI, list_id, "consent", "", mapping)
+        import_id = importer.begin(conn, CLI, "Benchmark", "consent", "", mapping)
         counts = importer.run_import(conn, app_keys, CLI, import_id, table, mapping)
     report(time.perf_counter() - start, counts.added)
 

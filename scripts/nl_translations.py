@@ -333,6 +333,13 @@ NL = {
     "an API token is required: Authorization: Bearer <token>": "een API-token is vereist: Authorization: Bearer <token>",
     "revoked": "ingetrokken",
     "new: %(added)d, updated: %(updated)d, duplicate in the file: %(duplicate)d, invalid: %(invalid)d, on the suppression list: %(suppressed)d": "nieuw: %(added)d, bijgewerkt: %(updated)d, dubbel in het bestand: %(duplicate)d, ongeldig: %(invalid)d, op de blokkeerlijst: %(suppressed)d",
+    "Keep the purpose under 500 characters.": "Houd het doel onder de 500 tekens.",
+    "Name the contact list (at most 100 characters).": "Geef de contactlijst een naam (hoogstens 100 tekens).",
+    "a line of the file is longer than 1 MB": "een regel van het bestand is langer dan 1 MB",
+    "a segment value is longer than 60 characters (segments are categories)": "een segmentwaarde is langer dan 60 tekens (segmenten zijn categorieën)",
+    "a segment value looks like an e-mail address or phone number": "een segmentwaarde lijkt op een e-mailadres of telefoonnummer",
+    "the first row holds data, not column names; add a header": "de eerste regel bevat gegevens, geen kolomnamen; voeg een kopregel toe",
+    "the workbook is too large when unpacked; export it as CSV": "de werkmap is uitgepakt te groot; exporteer haar als CSV",
 }
 
 

@@ -129,7 +129,7 @@ def browser_for(app, cast, role) -> Browser:
 def test_every_route_has_an_expected_outcome_for_every_role(app, cast, conn):
     with transaction(conn):  # an import batch, so its pages exist (id 1)
         list_id = contacts.create_list(conn, "Klanten", None)
-        contacts.start_import(conn, list_id, "consent", "", None, [])
+        contacts.finish_import(conn, contacts.start_import(conn, list_id, "consent", "", None, []))
     seen = set()
     failures = []
     for rule, method, args in routes(app):

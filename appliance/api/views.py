@@ -106,16 +106,19 @@ def create_import():
 def _start(table: reader.Table, token: str, list_name: str, basis: str, args):
     conn, data_dir = get_db(), state().settings["data_dir"]
     try:
-        preset = store.presets(conn).get(args.get("preset", "")) if args.get("preset") else None
+        preset = None
+        if args.get("preset"):
+            preset = store.presets(conn).get(args["preset"])
+            if preset is None:
+                raise ValueError(f"no mapping preset named {args['preset']!r}")
         mapping = Mapping.build(
             table.headers, targets_for(table.headers, preset, tuple(args.getlist("map")))
         )
         if not mapping.fields():
             raise ValueError("no column maps to a contact field; use map=HEADER=field:email")
-        found = store.list_by_name(conn, list_name)
-        with transaction(conn):
-            list_id = found["id"] if found else store.create_list(conn, list_name, actor().id)
-        import_id = importer.begin(conn, actor(), list_id, basis, args.get("purpose", ""), mapping)
+        import_id = importer.begin(
+            conn, actor(), list_name, basis, args.get("purpose", ""), mapping
+        )
     except ValueError as exc:
         table.close()
         uploads.remove(data_dir, token)

@@ -28,7 +28,7 @@ def _open_source(file: str):
 
 
 @click.command("import-contacts")
-@click.argument("file", type=click.Path(allow_dash=True, dir_okay=False))
+@click.argument("file", type=click.Path(exists=True, allow_dash=True, dir_okay=False))
 @click.option("--list", "list_name", required=True, help="Contact list (created if new).")
 @click.option(
     "--basis",
@@ -110,11 +110,8 @@ def _import(
             raise click.ClickException("no column maps to a contact field; use --map")
         for header in mapping.dropped:
             click.echo(f"dropped column: {header}", err=True)
-        found = store.list_by_name(conn, list_name)
-        with transaction(conn):
-            list_id = found["id"] if found else store.create_list(conn, list_name, None)
         try:
-            import_id = importer.begin(conn, CLI, list_id, basis, purpose, mapping)
+            import_id = importer.begin(conn, CLI, list_name, basis, purpose, mapping)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from None
 

@@ -42,6 +42,7 @@ FIELDS = PERSONAL + PLAIN
 NAME_FIELDS = ("first_name", "infix", "last_name")
 GENDERS = ("man", "woman", "unknown")
 MAX_FIELD = 200
+MAX_SEGMENT = 60
 
 
 class Invalid(ValueError):
@@ -85,7 +86,8 @@ def email_key(normalised: str) -> str:
 
 
 # Encoded words (RFC 2047) and line breaks in a name would end up in a mail header.
-_HEADER_INJECTION = re.compile(r"[\r\n\x00]|=\?[^?]*\?[bBqQ]\?")
+# \x85, \u2028 and \u2029 are line breaks too, and the mail library refuses them in headers.
+_HEADER_INJECTION = re.compile(r"[\r\n\x00\x80-\x9f\u2028\u2029]|=\?[^?]*\?[bBqQ]\?")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -215,8 +217,18 @@ def language(value: str) -> str:
     return _LANGUAGES[key]
 
 
+_LOOKS_PERSONAL = re.compile(r"@[^@\s]+\.[A-Za-z]{2,}|\d[\d\s().+-]{7,}\d")
+
+
 def segment(value: str) -> str:
-    return text(value)
+    """Segments are stored in plain text and travel to responses: short categories only,
+    never something that identifies a person (an address, a phone number, a remark)."""
+    value = text(value)
+    if len(value) > MAX_SEGMENT:
+        raise Invalid(N_("a segment value is longer than 60 characters (segments are categories)"))
+    if _LOOKS_PERSONAL.search(value):
+        raise Invalid(N_("a segment value looks like an e-mail address or phone number"))
+    return value
 
 
 # One normaliser per field, taking (value, country of the same row).

@@ -37,6 +37,14 @@ BATCH = 10_000  # rows per write transaction: short enough for others, few commi
 BASES = ("consent", "legitimate_interest")
 
 
+class Refused(ValueError):
+    """An import cannot start; ``reasons`` are msgids."""
+
+    def __init__(self, reasons: list[str]):
+        super().__init__(" ".join(reasons))
+        self.reasons = reasons
+
+
 class Cancelled(Exception):
     """Staff cancelled the import while it ran."""
 
@@ -243,13 +251,30 @@ class _Run:
 
 
 def begin(
-    conn: sqlite3.Connection, actor: Actor, list_id: int, basis: str, purpose: str, mapping: Mapping
+    conn: sqlite3.Connection,
+    actor: Actor,
+    list_name: str,
+    basis: str,
+    purpose: str,
+    mapping: Mapping,
 ) -> int:
-    """Register a running batch for the list; raises ValueError when the list is busy."""
+    """Register a running batch for the named list, creating the list in the same transaction
+    (a failed start leaves no empty list behind). Raises ValueError with the reason when the
+    name or basis is unusable or the list is busy."""
+    problems = basis_problems(basis, purpose)
+    list_name = list_name.strip()
+    if not list_name or len(list_name) > 100:
+        problems.append(N_("Name the contact list (at most 100 characters)."))
+    if len(purpose) > 500:
+        problems.append(N_("Keep the purpose under 500 characters."))
+    if problems:
+        raise Refused(problems)
     with transaction(conn):
         store.discard_stale(conn, time.time() - STALE_SECONDS)
+        found = store.list_by_name(conn, list_name)
+        list_id = found["id"] if found else store.create_list(conn, list_name, actor.id)
         if store.running_import(conn, list_id):
-            raise ValueError(N_("another import into this list is still running"))
+            raise Refused([N_("another import into this list is still running")])
         return store.start_import(conn, list_id, basis, purpose.strip(), actor.id, mapping.dropped)
 
 

@@ -82,7 +82,10 @@ _FORBIDDEN = re.compile(
     r"etnic|etnisch|ethnic|afkomst|nationaliteit|\bras\b|\brace\b|politie?k|politic|partij|"
     r"vakbond|union|seksu|sexual|geaardheid|orientation|biometr|genetic|genetisch|strafbl|"
     r"criminal|bsn|burgerservicenummer|sofi|social security|\bssn\b|paspoort|passport|iban|"
-    r"rekeningnummer|bank account|geboortedatum|date of birth|birth ?date"
+    r"rekeningnummer|bank account|geboortedatum|date of birth|birth ?date|birthday|\bdob\b|"
+    r"verjaardag|geb\.? ?datum|nationality|disabilit|levensbeschouw|land van herkomst|"
+    r"herkomst|allergie|allerg|zwanger|pregnan|identiteit|id-nummer|id nummer|rijbewijs|"
+    r"driver'?s licen|vog\b|strafrecht|seksueel"
 )
 
 
@@ -90,6 +93,13 @@ def _clean(header: str) -> str:
     text = unicodedata.normalize("NFKC", header).strip().lower()
     text = re.sub(r"[_\s]+", " ", text)
     return text.strip(" :*.")
+
+
+def segment_label(header: str) -> str:
+    """A valid segment name for a header ("Klant type (B2B/B2C)" -> "klant type b2b b2c")."""
+    words = re.sub(r"[^\w .-]+", " ", _clean(header))
+    label = " ".join(words.split())[:40].strip(" .-")
+    return label or "segment"
 
 
 def forbidden(header: str) -> bool:

@@ -11,7 +11,13 @@ from flask_babel import gettext as _
 from appliance.auth.guard import requires
 from appliance.contacts import batches, importer, jobs, reader, store, uploads
 from appliance.contacts.forms import FIELD_LABELS, AddressesForm, MapForm, UploadForm
-from appliance.contacts.mapping import TARGET_FIELDS, Mapping, forbidden, suggest
+from appliance.contacts.mapping import (
+    TARGET_FIELDS,
+    Mapping,
+    forbidden,
+    segment_label,
+    suggest,
+)
 from appliance.contacts.preview import preview
 from appliance.csvsafe import csv_rows
 from appliance.db import connect, transaction
@@ -77,6 +83,7 @@ def upload():
             flash(_(problem), "error")
         return render_template("contacts/upload.html", form=form, lists=lists), 400
     limit = state().settings["max_upload_mb"] * 1024 * 1024
+    uploads.remove_stale(_data_dir())  # previews walked away from do not linger
     try:
         token = uploads.store_stream(_data_dir(), form.file.data.stream, limit)
     except uploads.TooLarge as exc:
@@ -135,6 +142,7 @@ def _mapping_page(token: str, form: MapForm, targets: list[str] | None, status: 
             targets=targets,
             fields=TARGET_FIELDS,
             forbidden=[forbidden(h) for h in headers],
+            segment_labels=[segment_label(h) for h in headers],
             preview=dry_run,
             table=table,
             list_exists=found is not None,
@@ -147,7 +155,7 @@ def map_columns(token: str):
     form = MapForm()
     if not form.validate_on_submit():
         abort(400)
-    headers_count = int(request.form.get("columns", "0") or 0)
+    headers_count = request.form.get("columns", 0, type=int)
     targets = [request.form.get(f"col-{i}", "drop") for i in range(min(headers_count, 200))]
     action = request.form.get("action", "preview")
     if action == "cancel":
@@ -191,7 +199,7 @@ def _save_preset(token: str, form: MapForm, targets: list[str]):
 
 def _start(token: str, form: MapForm, targets: list[str]):
     conn = get_db()
-    problems = importer.basis_problems(form.basis.data or "", form.purpose.data or "")
+    problems: list[str] = []
     try:
         table = _open(token, form)
     except (FileNotFoundError, reader.FileError):
@@ -207,16 +215,19 @@ def _start(token: str, form: MapForm, targets: list[str]):
         for problem in problems:
             flash(_(problem), "error")
         return _mapping_page(token, form, targets, 400)
-    found = store.list_by_name(conn, form.list_name.data)
-    with transaction(conn):
-        list_id = found["id"] if found else store.create_list(conn, form.list_name.data, actor().id)
     try:
         import_id = importer.begin(
-            conn, actor(), list_id, form.basis.data, form.purpose.data, mapping
+            conn,
+            actor(),
+            form.list_name.data or "",
+            form.basis.data or "",
+            form.purpose.data or "",
+            mapping,
         )
-    except ValueError as exc:
+    except importer.Refused as exc:
         table.close()
-        flash(_(str(exc)), "error")
+        for reason in exc.reasons:
+            flash(_(reason), "error")
         return _mapping_page(token, form, targets, 409)
     jobs.start(_data_dir(), state().keys, actor(), import_id, table, mapping, token)
     return redirect(url_for("contacts.show_import", import_id=import_id))

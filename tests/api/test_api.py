@@ -122,3 +122,15 @@ def test_the_openapi_file_describes_exactly_the_api_routes(app):
             path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule)
             routed |= {(path, m) for m in rule.methods - {"HEAD", "OPTIONS"}}
     assert described == routed
+
+
+def test_a_refused_import_leaves_no_list_or_upload_behind(app, cast, conn, data_dir):
+    token = token_for(conn, cast["staff"])
+    for query in (
+        "list=Nieuw&basis=consent&map=nope=drop",
+        "list=Nieuw&basis=consent&preset=x",
+        "list=Nieuw&basis=consent&encoding=rot13",
+    ):
+        assert call(app, "post", f"/api/v1/imports?{query}", token, data=CSV).status_code == 422
+    assert conn.execute("SELECT count(*) FROM contact_lists").fetchone()[0] == 0
+    assert not list((data_dir / "uploads").glob("*.upload"))

@@ -38,9 +38,7 @@ class Importer:
         table = reader.open_table(self.file(content, suffix), **options)
         with table:
             mapping = Mapping.build(table.headers, targets or suggest(table.headers))
-            import_id = importer.begin(
-                self.conn, CLI, self.list_id(list_name), "consent", "", mapping
-            )
+            import_id = importer.begin(self.conn, CLI, list_name, "consent", "", mapping)
             return importer.run_import(
                 self.conn, self.keys, CLI, import_id, table, mapping
             ), import_id

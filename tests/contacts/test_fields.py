@@ -134,3 +134,42 @@ def test_dutch_and_english_headers_are_recognised():
         "drop",
         "drop",
     ]
+
+
+@pytest.mark.parametrize("name", ["Jan\x85Bcc", "Jan\u2028Bcc: x@y.nl", "O\x92Brien"])
+def test_names_with_any_line_break_or_c1_control_are_refused(name):
+    with pytest.raises(fields.Invalid):
+        fields.name(name)
+
+
+@pytest.mark.parametrize("value", ["werk@example.nl", "06 1234 5678", "x" * 61])
+def test_segment_values_are_short_categories_not_personal_data(value):
+    with pytest.raises(fields.Invalid):
+        fields.segment(value)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Nationality",
+        "Geboortedatum",
+        "Verjaardag",
+        "DOB",
+        "Levensbeschouwing",
+        "Allergieën",
+        "Rijbewijsnummer",
+    ],
+)
+def test_more_special_category_headers_are_always_dropped(header):
+    from appliance.contacts.mapping import forbidden
+
+    assert forbidden(header)
+
+
+def test_segment_labels_are_valid_names_for_any_header():
+    from appliance.contacts.mapping import Mapping, segment_label
+
+    headers = ["email", "Klant type (B2B/B2C)", "R&D #", "'s-Hertogenbosch"]
+    labels = [segment_label(h) for h in headers[1:]]
+    assert labels[0] == "klant type b2b b2c"
+    Mapping.build(headers, ["field:email", *(f"segment:{label}" for label in labels)])

@@ -148,7 +148,7 @@ def test_a_cancel_leaves_nothing(imports, conn, monkeypatch):
     path = imports.file(b"email\n" + b"".join(f"p{i}@example.nl\n".encode() for i in range(25000)))
     table = reader.open_table(path)
     mapping = Mapping.build(table.headers, ["field:email"])
-    import_id = importer.begin(conn, CLI, imports.list_id(), "consent", "", mapping)
+    import_id = importer.begin(conn, CLI, "Klanten 2026", "consent", "", mapping)
 
     def cancel_after_first_batch(counts):
         store.request_cancel(conn, import_id)
@@ -204,9 +204,9 @@ def test_a_killed_import_leaves_nothing_visible_and_is_discarded(imports, conn, 
 
 def test_a_second_import_into_a_busy_list_is_refused(imports, conn):
     mapping = Mapping.build(["email"], ["field:email"])
-    importer.begin(conn, CLI, imports.list_id(), "consent", "", mapping)
-    with pytest.raises(ValueError, match="still running"):
-        importer.begin(conn, CLI, imports.list_id(), "consent", "", mapping)
+    importer.begin(conn, CLI, "Klanten 2026", "consent", "", mapping)
+    with pytest.raises(importer.Refused, match="still running"):
+        importer.begin(conn, CLI, "Klanten 2026", "consent", "", mapping)
 
 
 def test_undo_removes_the_batch_until_it_was_mailed(imports, conn):
