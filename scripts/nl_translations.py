@@ -281,7 +281,7 @@ NL = {
     "Progress": "Voortgang",
     "Purpose (required with legitimate interest)": "Doel (verplicht bij gerechtvaardigd belang)",
     "Recent imports": "Recente imports",
-    "Removes the contacts this import added or updated…": "Verwijdert de contacten die deze import heeft toegevoegd of bijgewerkt. Kan zolang de lijst niet voor een mailing is gebruikt.",
+    "Removes the contacts this import added or updated…": "Verwijdert de contacten die deze import heeft toegevoegd of bijgewerkt; een oudere versie die door een update is vervangen, komt niet terug. Kan zolang de lijst niet voor een mailing is gebruikt.",
     "Row": "Regel",
     "Save mapping": "Koppeling opslaan",
     "Save this mapping as": "Deze koppeling opslaan als",
