@@ -198,11 +198,7 @@ def _open_csv(path: Path, encoding: str, delimiter: str) -> Table:
             ) from None
 
     rows = numbered()
-    try:
-        headers = _header(rows)
-    except BaseException:
-        stream.close()
-        raise
+    headers = _header(rows, [stream.close])
     size = path.stat().st_size
     return Table(
         "csv", headers, encoding, delimiter, [], rows, [stream.close], lambda: raw.tell() / size
@@ -212,9 +208,19 @@ def _open_csv(path: Path, encoding: str, delimiter: str) -> Table:
 _DATA_LIKE = re.compile(r"@[^@\s]+\.[A-Za-z]{2,}$|^\+?[\d\s().-]{8,}$")
 
 
-def _header(rows: Iterator[tuple[int, list[str]]]) -> list[str]:
-    """The first non-blank row, as unique column names. A first row holding an e-mail address
-    or a phone number is data, not a header: refused, so no person becomes a column name."""
+def _header(rows: Iterator[tuple[int, list[str]]], closers: list) -> list[str]:
+    """The first non-blank row, as unique column names; on any refusal the file is closed.
+    A first row holding an e-mail address or a phone number is data, not a header: refused,
+    so no person becomes a column name."""
+    try:
+        return _first_row(rows)
+    except BaseException:
+        for close in closers:
+            close()
+        raise
+
+
+def _first_row(rows: Iterator[tuple[int, list[str]]]) -> list[str]:
     for _number, cells in rows:
         if any(c.strip() for c in cells):
             headers = [c.strip() for c in cells]
@@ -312,11 +318,7 @@ def _open_xlsx(path: Path, sheet: str) -> Table:
                 N_("the file is not a valid XLSX workbook"), f"row {number + 1}"
             ) from None
 
+    closers = [book.close, handle.close]
     rows = numbered()
-    try:
-        headers = _header(rows)
-    except BaseException:
-        book.close()
-        handle.close()
-        raise
-    return Table("xlsx", headers, "", "", names, rows, [book.close, handle.close])
+    headers = _header(rows, closers)
+    return Table("xlsx", headers, "", "", names, rows, closers)
