@@ -213,10 +213,61 @@ def m0005_api_tokens(conn: sqlite3.Connection) -> None:
     )
 
 
+def m0006_response_plane(conn: sqlite3.Connection) -> None:
+    _run(
+        conn,
+        "ALTER TABLE surveys ADD COLUMN definition TEXT NOT NULL DEFAULT '{}'",
+        "ALTER TABLE surveys ADD COLUMN opens_on TEXT",
+        "ALTER TABLE surveys ADD COLUMN closes_on TEXT",
+        "ALTER TABLE surveys ADD COLUMN updated_at TEXT",
+        # Identity plane: one invitation per contact and survey. It records only that it was
+        # used, never when, so it cannot be matched to a response by time.
+        """CREATE TABLE invitations (
+            id INTEGER PRIMARY KEY,
+            survey_id INTEGER NOT NULL REFERENCES surveys(id) ON DELETE CASCADE,
+            contact_id INTEGER REFERENCES contacts(id) ON DELETE SET NULL,
+            token_hash BLOB NOT NULL UNIQUE,
+            used INTEGER NOT NULL DEFAULT 0
+        )""",
+        "CREATE INDEX invitations_survey ON invitations(survey_id)",
+        # Response plane: no contact id, no invitation id, no address, no user agent, the day
+        # only. The key is 128 random bits and the table is clustered on it (WITHOUT ROWID), so
+        # neither ids nor storage order follow the order in which responses came in.
+        """CREATE TABLE responses (
+            id TEXT PRIMARY KEY,
+            survey_id INTEGER NOT NULL REFERENCES surveys(id) ON DELETE CASCADE,
+            mode TEXT NOT NULL CHECK (mode IN ('invitation', 'link', 'kiosk', 'paper', 'phone')),
+            submitted_on TEXT NOT NULL,
+            language TEXT NOT NULL,
+            segments TEXT NOT NULL DEFAULT '{}',
+            answers TEXT NOT NULL,
+            duration_s INTEGER,
+            flags TEXT NOT NULL DEFAULT '[]',
+            excluded_reason TEXT,
+            excluded_on TEXT
+        ) WITHOUT ROWID""",
+        "CREATE INDEX responses_survey ON responses(survey_id, submitted_on)",
+        # A name typed into a name field: sealed, kept apart so retention can erase it alone.
+        """CREATE TABLE name_answers (
+            response_id TEXT PRIMARY KEY REFERENCES responses(id) ON DELETE CASCADE,
+            question_id TEXT NOT NULL,
+            value BLOB NOT NULL,
+            submitted_on TEXT NOT NULL
+        ) WITHOUT ROWID""",
+        # Idempotency: the keyed hash of the random key each rendered form carries.
+        """CREATE TABLE submissions (
+            key_hash BLOB PRIMARY KEY,
+            response_id TEXT NOT NULL REFERENCES responses(id) ON DELETE CASCADE,
+            submitted_on TEXT NOT NULL
+        ) WITHOUT ROWID""",
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0001_accounts", m0001_accounts),
     ("0002_audit_log", m0002_audit_log),
     ("0003_surveys_and_grants", m0003_surveys_and_grants),
     ("0004_identity_plane", m0004_identity_plane),
     ("0005_api_tokens", m0005_api_tokens),
+    ("0006_response_plane", m0006_response_plane),
 ]

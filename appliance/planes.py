@@ -22,6 +22,7 @@ IDENTITY_TABLES = frozenset(
         "import_rejects",
         "mapping_presets",
         "invitations",
+        "submissions",
         "suppressions",
         "contact_requests",
         "outbox",
@@ -39,4 +40,6 @@ SYSTEM_TABLES = frozenset(
         "api_tokens",
     }
 )
-GATE_DENIED = IDENTITY_TABLES | SYSTEM_TABLES
+# Names typed into a name field live beside the responses but are personal data.
+PERSONAL_RESPONSE_TABLES = frozenset({"name_answers"})
+GATE_DENIED = IDENTITY_TABLES | SYSTEM_TABLES | PERSONAL_RESPONSE_TABLES

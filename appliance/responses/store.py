@@ -1,0 +1,119 @@
+"""SQL of the response plane, and the rules that keep answers apart from respondents.
+
+Contract of :func:`submit`: the response row gets a random 128-bit id, the day (not the time) of
+submission, the answers, and the segment attribute values of the invited contact (values only);
+never a contact id, an invitation id, an address or a user agent. An invitation is only marked
+used. A repeated submission of the same form (same key) returns the first response's id and
+writes nothing; a used invitation cannot submit again.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from appliance.crypto import FieldCipher, KeyedHasher
+from appliance.db import transaction
+
+MODES = ("invitation", "link", "kiosk", "paper", "phone")
+
+
+class AlreadyAnswered(Exception):
+    """The invitation was used before."""
+
+
+def new_response_id() -> str:
+    return secrets.token_hex(16)
+
+
+def submit(
+    conn: sqlite3.Connection,
+    hasher: KeyedHasher,
+    cipher: FieldCipher,
+    *,
+    survey_id: int,
+    mode: str,
+    language: str,
+    answers: Mapping[str, Any],
+    form_key: str,
+    today: date,
+    segments: Mapping[str, str] | None = None,
+    names: Mapping[str, str] | None = None,
+    duration_s: int | None = None,
+    invitation_hash: bytes | None = None,
+) -> str:
+    """Store one response atomically (see the module docstring); returns its id."""
+    if mode not in MODES:
+        raise ValueError(mode)
+    key_hash = hasher.digest("form-key", form_key)
+    day = today.isoformat()
+    with transaction(conn):
+        seen = conn.execute(
+            "SELECT response_id FROM submissions WHERE key_hash = ?", (key_hash,)
+        ).fetchone()
+        if seen:
+            return seen[0]
+        if invitation_hash is not None:
+            used = conn.execute(
+                "UPDATE invitations SET used = 1 WHERE token_hash = ? AND used = 0",
+                (invitation_hash,),
+            )
+            if used.rowcount != 1:
+                raise AlreadyAnswered
+        response_id = new_response_id()
+        conn.execute(
+            "INSERT INTO responses (id, survey_id, mode, submitted_on, language, segments,"
+            " answers, duration_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                response_id,
+                survey_id,
+                mode,
+                day,
+                language,
+                json.dumps(dict(segments or {}), ensure_ascii=False, sort_keys=True),
+                json.dumps(dict(answers), ensure_ascii=False, sort_keys=True),
+                duration_s,
+            ),
+        )
+        for question_id, name in (names or {}).items():
+            conn.execute(
+                "INSERT INTO name_answers (response_id, question_id, value, submitted_on)"
+                " VALUES (?, ?, ?, ?)",
+                (
+                    response_id,
+                    question_id,
+                    cipher.encrypt(name, "name_answers", "value", response_id),
+                    day,
+                ),
+            )
+        conn.execute(
+            "INSERT INTO submissions (key_hash, response_id, submitted_on) VALUES (?, ?, ?)",
+            (key_hash, response_id, day),
+        )
+    return response_id
+
+
+def create_invitation(
+    conn: sqlite3.Connection, hasher: KeyedHasher, survey_id: int, contact_id: int | None
+) -> str:
+    """A single-use invitation token (256 bits); only its keyed hash is stored."""
+    token = secrets.token_urlsafe(32)
+    conn.execute(
+        "INSERT INTO invitations (survey_id, contact_id, token_hash) VALUES (?, ?, ?)",
+        (survey_id, contact_id, invitation_hash(hasher, token)),
+    )
+    return token
+
+
+def invitation_hash(hasher: KeyedHasher, token: str) -> bytes:
+    return hasher.digest("invitation", token)
+
+
+def responses_of(conn: sqlite3.Connection, survey_id: int) -> list[sqlite3.Row]:
+    return conn.execute(
+        "SELECT * FROM responses WHERE survey_id = ? ORDER BY submitted_on, id", (survey_id,)
+    ).fetchall()

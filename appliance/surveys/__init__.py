@@ -1,0 +1,1 @@
+"""Surveys: questionnaire definitions, templates and their lifecycle (staff)."""

@@ -1,0 +1,56 @@
+"""SQL for surveys: their definition and lifecycle. No Flask here."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from appliance.db import iso, utcnow
+from appliance.surveys.definition import Definition
+
+STATUSES = ("draft", "open", "closed")
+
+
+def create_survey(conn: sqlite3.Connection, definition: Definition) -> int:
+    now = iso(utcnow())
+    cur = conn.execute(
+        "INSERT INTO surveys (title, status, definition, created_at, updated_at)"
+        " VALUES (?, 'draft', ?, ?, ?)",
+        (definition.title[definition.languages[0]], json.dumps(definition.to_json()), now, now),
+    )
+    return cur.lastrowid
+
+
+def get_survey(conn: sqlite3.Connection, survey_id: int) -> sqlite3.Row | None:
+    return conn.execute("SELECT * FROM surveys WHERE id = ?", (survey_id,)).fetchone()
+
+
+def definition_of(row: sqlite3.Row) -> Definition:
+    return Definition.parse(json.loads(row["definition"]))
+
+
+def save_definition(conn: sqlite3.Connection, survey_id: int, definition: Definition) -> None:
+    conn.execute(
+        "UPDATE surveys SET title = ?, definition = ?, updated_at = ? WHERE id = ?",
+        (
+            definition.title[definition.languages[0]],
+            json.dumps(definition.to_json()),
+            iso(utcnow()),
+            survey_id,
+        ),
+    )
+
+
+def set_status(conn: sqlite3.Connection, survey_id: int, status: str) -> None:
+    if status not in STATUSES:
+        raise ValueError(status)
+    conn.execute(
+        "UPDATE surveys SET status = ?, updated_at = ? WHERE id = ?",
+        (status, iso(utcnow()), survey_id),
+    )
+
+
+def response_count(conn: sqlite3.Connection, survey_id: int) -> int:
+    return conn.execute(
+        "SELECT count(*) FROM responses WHERE survey_id = ?", (survey_id,)
+    ).fetchone()[0]
