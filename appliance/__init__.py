@@ -103,6 +103,7 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from appliance.auth import account, views
     from appliance.contacts import views as contact_views
     from appliance.reports import views as report_views
+    from appliance.surveys import views as survey_views
 
     modules = (
         home,
@@ -112,6 +113,7 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
         settings_views,
         audit_views,
         contact_views,
+        survey_views,
         report_views,
     )
     for module in modules:

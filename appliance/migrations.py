@@ -263,6 +263,15 @@ def m0006_response_plane(conn: sqlite3.Connection) -> None:
     )
 
 
+def m0007_survey_links(conn: sqlite3.Connection) -> None:
+    _run(
+        conn,
+        # The open link's token: 128 random bits, so survey links cannot be guessed in turn.
+        "ALTER TABLE surveys ADD COLUMN link_token TEXT",
+        "CREATE UNIQUE INDEX surveys_link_token ON surveys(link_token)",
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0001_accounts", m0001_accounts),
     ("0002_audit_log", m0002_audit_log),
@@ -270,4 +279,5 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0004_identity_plane", m0004_identity_plane),
     ("0005_api_tokens", m0005_api_tokens),
     ("0006_response_plane", m0006_response_plane),
+    ("0007_survey_links", m0007_survey_links),
 ]

@@ -9,10 +9,12 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
+from appliance.auth.accounts import CLI
 from appliance.auth.guard import requires
 from appliance.contacts import store as contacts
 from appliance.db import transaction
 from appliance.security import HEADERS
+from appliance.surveys import service as survey_service
 from tests.conftest import Browser
 
 OK, LOGIN, DENY, GONE, UNAUTH = "ok", "login", "deny", "gone", "unauthorised"
@@ -85,6 +87,14 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("contacts.download_rejects", "GET"): STAFF,
     ("contacts.suppressions", "GET"): STAFF,
     ("contacts.suppressions", "POST"): STAFF,
+    ("surveys.list_surveys", "GET"): STAFF,
+    ("surveys.create_survey", "GET"): STAFF,
+    ("surveys.create_survey", "POST"): STAFF,
+    ("surveys.edit_survey", "GET"): STAFF,
+    ("surveys.edit_survey", "POST"): STAFF,
+    ("surveys.change_dates", "POST"): STAFF,
+    ("surveys.change_status", "POST"): STAFF,
+    ("surveys.preview_survey", "GET"): STAFF,
     # The API takes bearer tokens only: a browser session (even staff's) gets 401, roles
     # without the action 403. Token access is tested in tests/api/.
     ("api.openapi", "GET"): PUBLIC_PAGE,
@@ -132,6 +142,7 @@ def test_every_route_has_an_expected_outcome_for_every_role(app, cast, conn):
         contacts.finish_import(conn, contacts.start_import(conn, list_id, "consent", "", None, []))
         # Mailed already, so the walk's POST to undo is refused and the batch stays readable.
         conn.execute("UPDATE contact_imports SET used_in_mailing = 1")
+    survey_service.create_from_template(conn, CLI, "nps")  # survey 1
     seen = set()
     failures = []
     for rule, method, args in routes(app):

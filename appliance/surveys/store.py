@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 import sqlite3
 
 from appliance.db import iso, utcnow
@@ -14,11 +15,34 @@ STATUSES = ("draft", "open", "closed")
 def create_survey(conn: sqlite3.Connection, definition: Definition) -> int:
     now = iso(utcnow())
     cur = conn.execute(
-        "INSERT INTO surveys (title, status, definition, created_at, updated_at)"
-        " VALUES (?, 'draft', ?, ?, ?)",
-        (definition.title[definition.languages[0]], json.dumps(definition.to_json()), now, now),
+        "INSERT INTO surveys (title, status, definition, created_at, updated_at, link_token)"
+        " VALUES (?, 'draft', ?, ?, ?, ?)",
+        (
+            definition.title[definition.languages[0]],
+            json.dumps(definition.to_json()),
+            now,
+            now,
+            secrets.token_urlsafe(16),
+        ),
     )
     return cur.lastrowid
+
+
+def list_surveys(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    return conn.execute(
+        "SELECT s.id, s.title, s.status, s.opens_on, s.closes_on, s.updated_at,"
+        " (SELECT count(*) FROM responses r WHERE r.survey_id = s.id) AS responses"
+        " FROM surveys s ORDER BY s.id DESC"
+    ).fetchall()
+
+
+def set_dates(
+    conn: sqlite3.Connection, survey_id: int, opens_on: str | None, closes_on: str | None
+) -> None:
+    conn.execute(
+        "UPDATE surveys SET opens_on = ?, closes_on = ?, updated_at = ? WHERE id = ?",
+        (opens_on, closes_on, iso(utcnow()), survey_id),
+    )
 
 
 def get_survey(conn: sqlite3.Connection, survey_id: int) -> sqlite3.Row | None:

@@ -1,0 +1,30 @@
+"""Forms of the staff survey pages."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, RadioField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+TEMPLATE_CHOICES = [
+    SelectChoice("customer_satisfaction", _l("Customer satisfaction: NPS, grade, remark")),
+    SelectChoice("nps", _l("NPS only, with the reason")),
+    SelectChoice("employee_satisfaction", _l("Employee satisfaction: statements, grade, eNPS")),
+]
+
+
+class NewSurveyForm(FlaskForm):
+    template = RadioField(_l("Start from"), choices=TEMPLATE_CHOICES, validators=[DataRequired()])
+
+
+class DefinitionForm(FlaskForm):
+    definition = TextAreaField(
+        _l("Questionnaire (JSON)"), validators=[DataRequired(), Length(max=500_000)]
+    )
+
+
+class DatesForm(FlaskForm):
+    opens_on = DateField(_l("Opens on"), validators=[Optional()])
+    closes_on = DateField(_l("Closes on, inclusive"), validators=[Optional()])

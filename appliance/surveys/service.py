@@ -1,0 +1,96 @@
+"""Survey operations shared by the staff pages (and later the CLI): each validates, writes in one
+transaction with its audit entry, and raises :class:`SurveyError` with msgids when refused."""
+
+from __future__ import annotations
+
+import copy
+import sqlite3
+from datetime import date
+from typing import Any
+
+from appliance.auth.accounts import Actor
+from appliance.db import transaction
+from appliance.i18n import N_
+from appliance.surveys import store
+from appliance.surveys.definition import Definition, breaking_changes
+from appliance.surveys.templates import TEMPLATES
+
+TRANSITIONS = {("draft", "open"), ("open", "closed"), ("closed", "open")}
+
+
+class SurveyError(ValueError):
+    def __init__(self, reasons: list[str]):
+        super().__init__("; ".join(reasons))
+        self.reasons = reasons
+
+
+def create_from_template(conn: sqlite3.Connection, actor: Actor, template: str) -> int:
+    if template not in TEMPLATES:
+        raise SurveyError([N_("Choose one of the templates.")])
+    definition = Definition.parse(copy.deepcopy(TEMPLATES[template]))
+    with transaction(conn):
+        survey_id = store.create_survey(conn, definition)
+        actor.log(conn, "survey.created", f"survey:{survey_id}", template=template)
+    return survey_id
+
+
+def update_definition(
+    conn: sqlite3.Connection, actor: Actor, survey_id: int, data: Any
+) -> Definition:
+    """Save a new definition. Raises DefinitionError (with the place) for an invalid one, and
+    SurveyError when the survey has responses and the change would corrupt them."""
+    new = Definition.parse(data)
+    with transaction(conn):
+        row = store.get_survey(conn, survey_id)
+        if store.response_count(conn, survey_id):
+            problems = breaking_changes(store.definition_of(row), new)
+            if problems:
+                raise SurveyError([reason for _qid, reason in problems])
+        store.save_definition(conn, survey_id, new)
+        actor.log(conn, "survey.changed", f"survey:{survey_id}")
+    return new
+
+
+def change_status(conn: sqlite3.Connection, actor: Actor, survey_id: int, status: str) -> None:
+    with transaction(conn):
+        row = store.get_survey(conn, survey_id)
+        if (row["status"], status) not in TRANSITIONS:
+            raise SurveyError([N_("That change of status is not possible.")])
+        store.set_status(conn, survey_id, status)
+        actor.log(
+            conn, f"survey.{'opened' if status == 'open' else 'closed'}", f"survey:{survey_id}"
+        )
+
+
+def set_dates(
+    conn: sqlite3.Connection,
+    actor: Actor,
+    survey_id: int,
+    opens_on: date | None,
+    closes_on: date | None,
+) -> None:
+    if opens_on and closes_on and closes_on < opens_on:
+        raise SurveyError([N_("The survey closes before it opens.")])
+    with transaction(conn):
+        store.set_dates(
+            conn,
+            survey_id,
+            opens_on.isoformat() if opens_on else None,
+            closes_on.isoformat() if closes_on else None,
+        )
+        actor.log(
+            conn,
+            "survey.dates_changed",
+            f"survey:{survey_id}",
+            opens_on=opens_on.isoformat() if opens_on else None,
+            closes_on=closes_on.isoformat() if closes_on else None,
+        )
+
+
+def accepting(row: sqlite3.Row, today: date) -> bool:
+    """Open status, and today within the open and close dates when they are set."""
+    if row["status"] != "open":
+        return False
+    if row["opens_on"] and today < date.fromisoformat(row["opens_on"]):
+        return False
+    return not (row["closes_on"] and today > date.fromisoformat(row["closes_on"]))

@@ -1,0 +1,154 @@
+"""Staff pages for surveys: list, create from a template, edit, open and close, preview."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import segno
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from appliance.auth.guard import requires
+from appliance.surveys import service, store
+from appliance.surveys.definition import DefinitionError
+from appliance.surveys.forms import DatesForm, DefinitionForm, NewSurveyForm
+from appliance.web import ID, actor, get_db, state
+
+bp = Blueprint("surveys", __name__, url_prefix="/surveys")
+
+
+@bp.context_processor
+def labels():
+    return {"survey_status_labels": {"draft": _("draft"), "open": _("open"), "closed": _("closed")}}
+
+
+def _survey_or_404(survey_id: int):
+    row = store.get_survey(get_db(), survey_id)
+    if row is None:
+        abort(404)
+    return row
+
+
+def public_link(row) -> str:
+    """The open link, built from base_url (never from the request's Host)."""
+    return f"{state().settings['base_url']}/s/{row['link_token']}"
+
+
+@bp.route("/")
+@requires("surveys.manage")
+def list_surveys():
+    return render_template("surveys/index.html", surveys=store.list_surveys(get_db()))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires("surveys.manage")
+def create_survey():
+    form = NewSurveyForm()
+    if not form.validate_on_submit():
+        return render_template("surveys/new.html", form=form)
+    survey_id = service.create_from_template(get_db(), actor(), form.template.data)
+    flash(_("Survey created as a draft. Check the questions, then open it."), "success")
+    return redirect(url_for("surveys.edit_survey", survey_id=survey_id))
+
+
+def _page(row, form=None, dates=None, status=200):
+    conn = get_db()
+    link = public_link(row)
+    return render_template(
+        "surveys/edit.html",
+        survey=row,
+        definition=store.definition_of(row),
+        responses=store.response_count(conn, row["id"]),
+        link=link,
+        qr=segno.make(link, error="m").svg_data_uri(scale=4),
+        form=form
+        or DefinitionForm(
+            definition=json.dumps(json.loads(row["definition"]), indent=2, ensure_ascii=False)
+        ),
+        dates=dates
+        or DatesForm(data={"opens_on": _day(row["opens_on"]), "closes_on": _day(row["closes_on"])}),
+    ), status
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+@bp.route(f"/<{ID}:survey_id>", methods=["GET", "POST"])
+@requires("surveys.manage")
+def edit_survey(survey_id: int):
+    row = _survey_or_404(survey_id)
+    form = DefinitionForm()
+    if not form.validate_on_submit():
+        return _page(row, form if form.is_submitted() else None, status=400 if form.errors else 200)
+    try:
+        service.update_definition(get_db(), actor(), survey_id, json.loads(form.definition.data))
+    except json.JSONDecodeError as exc:
+        flash(
+            _(
+                "The questionnaire is not valid JSON (line %(line)d): %(msg)s",
+                line=exc.lineno,
+                msg=exc.msg,
+            ),
+            "error",
+        )
+        return _page(row, form, status=400)
+    except DefinitionError as exc:
+        flash(_("%(where)s: %(reason)s", where=exc.where, reason=_(exc.reason)), "error")
+        return _page(row, form, status=400)
+    except service.SurveyError as exc:
+        for reason in exc.reasons:
+            flash(_(reason), "error")
+        return _page(row, form, status=409)
+    flash(_("Questionnaire saved."), "success")
+    return redirect(url_for("surveys.edit_survey", survey_id=survey_id))
+
+
+@bp.route(f"/<{ID}:survey_id>/dates", methods=["POST"])
+@requires("surveys.manage")
+def change_dates(survey_id: int):
+    row = _survey_or_404(survey_id)
+    dates = DatesForm()
+    if not dates.validate_on_submit():
+        return _page(row, dates=dates, status=400)
+    try:
+        service.set_dates(get_db(), actor(), survey_id, dates.opens_on.data, dates.closes_on.data)
+    except service.SurveyError as exc:
+        for reason in exc.reasons:
+            flash(_(reason), "error")
+        return _page(row, dates=dates, status=400)
+    flash(_("Dates saved."), "success")
+    return redirect(url_for("surveys.edit_survey", survey_id=survey_id))
+
+
+@bp.route(f"/<{ID}:survey_id>/status", methods=["POST"])
+@requires("surveys.manage")
+def change_status(survey_id: int):
+    _survey_or_404(survey_id)
+    try:
+        service.change_status(get_db(), actor(), survey_id, request.form.get("status", ""))
+    except service.SurveyError as exc:
+        for reason in exc.reasons:
+            flash(_(reason), "error")
+    return redirect(url_for("surveys.edit_survey", survey_id=survey_id))
+
+
+@bp.route(f"/<{ID}:survey_id>/preview")
+@requires("surveys.manage")
+def preview_survey(survey_id: int):
+    """Exactly what respondents see, with nothing stored and no way to submit."""
+    row = _survey_or_404(survey_id)
+    definition = store.definition_of(row)
+    language = request.args.get("lang", definition.languages[0])
+    if language not in definition.languages:
+        language = definition.languages[0]
+    with force_locale(language):  # the respondent's language, not the staff member's
+        return render_template(
+            "respondent/survey.html",
+            definition=definition,
+            language=language,
+            preview=True,
+            survey=row,
+        )
