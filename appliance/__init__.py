@@ -103,6 +103,7 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from appliance.auth import account, views
     from appliance.contacts import views as contact_views
     from appliance.reports import views as report_views
+    from appliance.responses import public as respondent_pages
     from appliance.surveys import views as survey_views
 
     modules = (
@@ -120,6 +121,9 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
         app.register_blueprint(module.bp)
     # Bearer tokens only, never the cookie (see appliance.api.views): no CSRF to forge.
     csrf.exempt(api_views.bp)
+    # Respondents have no session at all; their forms carry a signed state instead.
+    csrf.exempt(respondent_pages.bp)
+    app.register_blueprint(respondent_pages.bp)
     app.register_blueprint(api_views.bp)
 
 

@@ -95,6 +95,12 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("surveys.change_dates", "POST"): STAFF,
     ("surveys.change_status", "POST"): STAFF,
     ("surveys.preview_survey", "GET"): STAFF,
+    # Respondent pages are public; the walk uses a made-up token, which finds nothing.
+    ("respond.open_link", "GET"): dict.fromkeys(ROLES, GONE),
+    ("respond.open_link", "POST"): dict.fromkeys(ROLES, GONE),
+    ("respond.invitation_link", "GET"): dict.fromkeys(ROLES, GONE),
+    ("respond.invitation_link", "POST"): dict.fromkeys(ROLES, GONE),
+    ("respond.transparency", "GET"): dict.fromkeys(ROLES, GONE),
     # The API takes bearer tokens only: a browser session (even staff's) gets 401, roles
     # without the action 403. Token access is tested in tests/api/.
     ("api.openapi", "GET"): PUBLIC_PAGE,

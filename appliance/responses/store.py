@@ -113,6 +113,22 @@ def invitation_hash(hasher: KeyedHasher, token: str) -> bytes:
     return hasher.digest("invitation", token)
 
 
+def find_invitation(conn: sqlite3.Connection, token_hash: bytes) -> sqlite3.Row | None:
+    return conn.execute(
+        "SELECT id, survey_id, used FROM invitations WHERE token_hash = ?", (token_hash,)
+    ).fetchone()
+
+
+def invited_segments(conn: sqlite3.Connection, token_hash: bytes) -> dict[str, str]:
+    """The segment attribute values of the invited contact: values only, no identifier."""
+    row = conn.execute(
+        "SELECT c.segments FROM invitations i JOIN contacts c ON c.id = i.contact_id"
+        " WHERE i.token_hash = ?",
+        (token_hash,),
+    ).fetchone()
+    return json.loads(row[0]) if row else {}
+
+
 def responses_of(conn: sqlite3.Connection, survey_id: int) -> list[sqlite3.Row]:
     return conn.execute(
         "SELECT * FROM responses WHERE survey_id = ? ORDER BY submitted_on, id", (survey_id,)

@@ -34,7 +34,7 @@ class Checked:
         return not self.errors
 
 
-def _met(condition: Condition | None, answers: dict[str, Any]) -> bool:
+def condition_met(condition: Condition | None, answers: dict[str, Any]) -> bool:
     if condition is None:
         return True
     given = answers.get(condition.question)
@@ -47,9 +47,9 @@ def visible(definition: Definition, answers: dict[str, Any]) -> list[Question]:
     """The questions shown for these answers, in order (page and question conditions)."""
     shown = []
     for page in definition.pages:
-        if not _met(page.show_if, answers):
+        if not condition_met(page.show_if, answers):
             continue
-        shown.extend(q for q in page.questions if _met(q.show_if, answers))
+        shown.extend(q for q in page.questions if condition_met(q.show_if, answers))
     return shown
 
 
@@ -87,14 +87,16 @@ def _one(question: Question, raw: Raw) -> tuple[Any, str]:
     return values[0], ""
 
 
-def check(definition: Definition, raw: Raw) -> Checked:
-    """Conditions refer to earlier questions only, so one pass in order decides visibility."""
+def check(definition: Definition, raw: Raw, known: dict[str, Any] | None = None) -> Checked:
+    """Conditions refer to earlier questions only, so one pass in order decides visibility.
+    ``known`` holds answers given on earlier pages (they decide conditions, nothing more)."""
     result = Checked()
+    known = known or {}
     for page in definition.pages:
-        if not _met(page.show_if, result.answers):
+        if not condition_met(page.show_if, {**known, **result.answers}):
             continue
         for question in page.questions:
-            if not _met(question.show_if, result.answers):
+            if not condition_met(question.show_if, {**known, **result.answers}):
                 continue
             answer, error = _one(question, raw)
             if error:

@@ -49,6 +49,10 @@ def get_survey(conn: sqlite3.Connection, survey_id: int) -> sqlite3.Row | None:
     return conn.execute("SELECT * FROM surveys WHERE id = ?", (survey_id,)).fetchone()
 
 
+def get_survey_by_link(conn: sqlite3.Connection, token: str) -> sqlite3.Row | None:
+    return conn.execute("SELECT * FROM surveys WHERE link_token = ?", (token,)).fetchone()
+
+
 def definition_of(row: sqlite3.Row) -> Definition:
     return Definition.parse(json.loads(row["definition"]))
 

@@ -1,0 +1,215 @@
+"""Respondent pages: answering by open link or invitation link, and the transparency page.
+
+No cookies and no third-party resources: the state of a half-answered survey travels in a signed
+hidden field (answers so far, the page, a random form key), never in a session. The form key
+makes a double click or a retry idempotent. These pages need no CSRF token (there is no session
+to ride on); a honeypot field and a per-survey rate limit keep scripted floods off open links
+without tracking anyone.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, abort, current_app, render_template, request
+from flask_babel import force_locale
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from appliance.auth.guard import public
+from appliance.responses import store as responses
+from appliance.responses.limits import RateLimit
+from appliance.surveys import service, store
+from appliance.surveys.answers import check, condition_met
+from appliance.surveys.definition import Definition
+from appliance.web import get_db, setting, state
+
+bp = Blueprint("respond", __name__)
+STATE_MAX_AGE = 24 * 3600
+open_link_limit = RateLimit(per_minute=120)
+
+
+def _signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(state().keys.session, salt="respondent-state")
+
+
+def _today() -> date:
+    return date.today()
+
+
+def _render(
+    template: str, definition: Definition | None, language: str, status: int = 200, **context
+):
+    with force_locale(language):
+        response = current_app.make_response(
+            (render_template(template, definition=definition, language=language, **context), status)
+        )
+    return response
+
+
+def _language(definition: Definition) -> str:
+    wanted = request.values.get("lang", "")
+    return wanted if wanted in definition.languages else definition.languages[0]
+
+
+def _pages(definition: Definition, answers: dict[str, Any]) -> list[int]:
+    """Indexes of the pages shown for the answers so far (page conditions)."""
+    return [i for i, page in enumerate(definition.pages) if condition_met(page.show_if, answers)]
+
+
+def _page_definition(definition: Definition, index: int) -> Definition:
+    """The definition cut down to one page, for checking that page's answers."""
+    return Definition(
+        definition.languages,
+        definition.title,
+        definition.intro,
+        definition.closing,
+        (definition.pages[index],),
+        definition.anonymous,
+        definition.questions,
+    )
+
+
+def _flow(row, definition: Definition, invitation: str | None):
+    """GET shows the first page; POST checks the page sent and shows the next, or submits."""
+    language = _language(definition)
+    if request.method == "GET":
+        carried = {
+            "page": _pages(definition, {})[0],
+            "answers": {},
+            "key": secrets.token_urlsafe(16),
+            "started": int(time.time()),
+        }
+        return _survey_page(row, definition, language, carried, {})
+    try:
+        carried = _signer().loads(request.form.get("state", ""), max_age=STATE_MAX_AGE)
+    except BadSignature:
+        return _render("respondent/message.html", definition, language, 400, message="expired")
+    if request.form.get("website"):  # the honeypot: people never see this field
+        return _render("respondent/thanks.html", definition, language)
+    index = carried["page"]
+    raw = {key: request.form.getlist(key) for key in request.form}
+    # Answers of earlier pages decide the conditions on this one.
+    result = check(_page_definition(definition, index), raw, known=carried["answers"])
+    if result.errors:
+        return _survey_page(row, definition, language, carried, result.errors, status=400)
+    answers = {**carried["answers"], **result.answers}
+    later = [i for i in _pages(definition, answers) if i > index]
+    if later:
+        return _survey_page(
+            row, definition, language, {**carried, "page": later[0], "answers": answers}, {}
+        )
+    return _submit(row, definition, language, carried, answers, invitation)
+
+
+def _survey_page(
+    row, definition: Definition, language: str, carried: dict, errors: dict, status: int = 200
+):
+    shown = _pages(definition, carried["answers"])
+    return _render(
+        "respondent/survey.html",
+        definition,
+        language,
+        status,
+        survey=row,
+        page=definition.pages[carried["page"]],
+        errors=errors,
+        state=_signer().dumps(carried),
+        preview=False,
+        first=carried["page"] == shown[0],
+        has_next=any(i > carried["page"] for i in shown),
+    )
+
+
+def _submit(
+    row, definition: Definition, language: str, carried: dict, answers: dict, invitation: str | None
+):
+    keys = state().keys
+    names = {
+        qid: answers.pop(qid)
+        for qid, q in definition.questions.items()
+        if q.type == "name" and qid in answers
+    }
+    segments: dict[str, str] = {}
+    invitation_hash = None
+    if invitation:
+        invitation_hash = responses.invitation_hash(keys.hasher(), invitation)
+        segments = responses.invited_segments(get_db(), invitation_hash)
+    try:
+        responses.submit(
+            get_db(),
+            keys.hasher(),
+            keys.cipher(),
+            survey_id=row["id"],
+            mode="invitation" if invitation else "link",
+            language=language,
+            answers=answers,
+            form_key=carried["key"],
+            today=_today(),
+            segments=segments,
+            names=names,
+            duration_s=max(0, int(time.time()) - int(carried["started"])),
+            invitation_hash=invitation_hash,
+        )
+    except responses.AlreadyAnswered:
+        return _render("respondent/message.html", definition, language, 409, message="used")
+    return _render("respondent/thanks.html", definition, language)
+
+
+def _open_survey(token: str):
+    row = store.get_survey_by_link(get_db(), token)
+    if row is None:
+        abort(404)
+    return row, store.definition_of(row)
+
+
+@bp.route("/s/<token>", methods=["GET", "POST"])
+@public
+def open_link(token: str):
+    row, definition = _open_survey(token)
+    if not service.accepting(row, _today()):
+        return _render(
+            "respondent/message.html", definition, _language(definition), 410, message="closed"
+        )
+    if request.method == "POST" and not open_link_limit.allow(row["id"]):
+        return _render(
+            "respondent/message.html", definition, _language(definition), 429, message="busy"
+        )
+    return _flow(row, definition, None)
+
+
+@bp.route("/i/<token>", methods=["GET", "POST"])
+@public
+def invitation_link(token: str):
+    """A wrong or tampered token gets a neutral page that reveals nothing."""
+    conn, keys = get_db(), state().keys
+    invitation = responses.find_invitation(conn, responses.invitation_hash(keys.hasher(), token))
+    if invitation is None:
+        return render_template("respondent/unknown.html"), 404
+    row = store.get_survey(conn, invitation["survey_id"])
+    definition = store.definition_of(row)
+    if invitation["used"]:
+        return _render(
+            "respondent/message.html", definition, _language(definition), 200, message="used"
+        )
+    if not service.accepting(row, _today()):
+        return _render(
+            "respondent/message.html", definition, _language(definition), 410, message="closed"
+        )
+    return _flow(row, definition, token)
+
+
+@bp.route("/s/<token>/privacy")
+@public
+def transparency(token: str):
+    row, definition = _open_survey(token)
+    return _render(
+        "respondent/privacy.html",
+        definition,
+        _language(definition),
+        survey=row,
+        organisation=setting("organisation_name"),
+        k=setting("min_group_size"),
+    )

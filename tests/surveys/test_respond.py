@@ -1,0 +1,138 @@
+"""Answering: open link and invitation link, multi-page conditions, no cookies, idempotency,
+neutral pages for bad tokens, the honeypot, and the transparency page."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from appliance.auth.accounts import CLI
+from appliance.db import transaction
+from appliance.keys import load as load_keys
+from appliance.responses import store as responses
+from appliance.surveys import service, store
+
+CONDITIONAL = {
+    "languages": ["nl", "en"],
+    "title": {"nl": "Proef", "en": "Trial"},
+    "closing": {"nl": "Dank!", "en": "Thanks!"},
+    "pages": [
+        {
+            "id": "p1",
+            "questions": [
+                {"id": "nps", "type": "nps", "required": True, "text": {"nl": "NPS", "en": "NPS"}},
+                {"id": "naam", "type": "name", "text": {"nl": "Naam (mag leeg)", "en": "Name"}},
+            ],
+        },
+        {
+            "id": "p2",
+            "show_if": {"question": "nps", "in": ["0", "1", "2", "3", "4", "5", "6"]},
+            "questions": [
+                {
+                    "id": "why",
+                    "type": "text_long",
+                    "required": True,
+                    "text": {"nl": "<b>Waarom</b>?", "en": "Why?"},
+                }
+            ],
+        },
+    ],
+}
+
+
+@pytest.fixture
+def survey(conn):
+    survey_id = service.create_from_template(conn, CLI, "nps")
+    service.update_definition(conn, CLI, survey_id, CONDITIONAL)
+    service.change_status(conn, CLI, survey_id, "open")
+    return store.get_survey(conn, survey_id)
+
+
+def state_of(page: str) -> str:
+    return re.search(r'name="state" value="([^"]+)"', page).group(1)
+
+
+def test_an_open_link_walks_the_pages_and_stores_one_anonymous_response(app, conn, survey):
+    client = app.test_client()
+    url = f"/s/{survey['link_token']}"
+    first = client.get(url)
+    assert first.status_code == 200 and "Set-Cookie" not in first.headers
+    page = first.get_data(as_text=True)
+    assert "&lt;b&gt;" not in page and "Waarom" not in page  # page 2 is not shown yet
+    r = client.post(url, data={"state": state_of(page), "nps": "3", "naam": "Els de Vries"})
+    assert r.status_code == 200 and "Set-Cookie" not in r.headers
+    second = r.get_data(as_text=True)
+    assert "&lt;b&gt;Waarom&lt;/b&gt;?" in second  # shown, and escaped
+    done = client.post(url, data={"state": state_of(second), "why": "Te duur"})
+    assert "Dank!" in done.get_data(as_text=True)
+    rows = responses.responses_of(conn, survey["id"])
+    assert len(rows) == 1 and rows[0]["mode"] == "link"
+    assert rows[0]["answers"] == '{"nps": "3", "why": "Te duur"}'  # the name is kept apart
+    assert conn.execute("SELECT count(*) FROM name_answers").fetchone()[0] == 1
+    # Sending the last page again (a double click, a retry) stores nothing new.
+    client.post(url, data={"state": state_of(second), "why": "Te duur"})
+    assert len(responses.responses_of(conn, survey["id"])) == 1
+
+
+def test_a_promoter_skips_the_conditional_page(app, conn, survey):
+    client = app.test_client()
+    url = f"/s/{survey['link_token']}"
+    page = client.get(url).get_data(as_text=True)
+    done = client.post(url, data={"state": state_of(page), "nps": "9", "why": "crafted"})
+    assert "Dank!" in done.get_data(as_text=True)
+    assert responses.responses_of(conn, survey["id"])[0]["answers"] == '{"nps": "9"}'
+
+
+def test_missing_answers_come_back_with_errors_by_the_question(app, survey):
+    client = app.test_client()
+    url = f"/s/{survey['link_token']}"
+    r = client.post(url, data={"state": state_of(client.get(url).get_data(as_text=True))})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 400 and 'id="err-nps"' in page and "heeft een antwoord nodig" in page
+
+
+def test_a_tampered_state_is_refused_without_storing(app, conn, survey):
+    client = app.test_client()
+    url = f"/s/{survey['link_token']}"
+    state = state_of(client.get(url).get_data(as_text=True))
+    r = client.post(url, data={"state": state[:-2] + "xx", "nps": "9"})
+    assert r.status_code == 400
+    assert store.response_count(conn, survey["id"]) == 0
+
+
+def test_the_honeypot_thanks_a_bot_and_stores_nothing(app, conn, survey):
+    client = app.test_client()
+    url = f"/s/{survey['link_token']}"
+    state = state_of(client.get(url).get_data(as_text=True))
+    r = client.post(url, data={"state": state, "nps": "9", "website": "http://spam"})
+    assert r.status_code == 200 and store.response_count(conn, survey["id"]) == 0
+
+
+def test_a_closed_survey_takes_no_answers(app, conn, survey):
+    service.change_status(conn, CLI, survey["id"], "closed")
+    assert app.test_client().get(f"/s/{survey['link_token']}").status_code == 410
+
+
+def test_an_invitation_answers_once_and_a_bad_token_reveals_nothing(app, conn, survey, data_dir):
+    keys = load_keys(data_dir)
+    with transaction(conn):
+        token = responses.create_invitation(conn, keys.hasher(), survey["id"], None)
+    client = app.test_client()
+    page = client.get(f"/i/{token}").get_data(as_text=True)
+    r = client.post(f"/i/{token}", data={"state": state_of(page), "nps": "10"})
+    assert "Dank!" in r.get_data(as_text=True)
+    row = responses.responses_of(conn, survey["id"])[0]
+    assert row["mode"] == "invitation"
+    assert "al beantwoord" in client.get(f"/i/{token}").get_data(as_text=True)
+    for bad in (token[:-1] + ("A" if token[-1] != "A" else "B"), "x", "0" * 43):
+        r = client.get(f"/i/{bad}")
+        assert r.status_code == 404 and "Proef" not in r.get_data(as_text=True)
+
+
+def test_the_transparency_page_states_mode_visibility_k_and_erasure(app, survey):
+    page = (
+        app.test_client().get(f"/s/{survey['link_token']}/privacy?lang=en").get_data(as_text=True)
+    )
+    for words in ("Anonymous", "at least 5 people", "None.", "6 months"):
+        assert words in page
