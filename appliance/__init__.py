@@ -104,6 +104,7 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from appliance.contacts import views as contact_views
     from appliance.reports import views as report_views
     from appliance.responses import public as respondent_pages
+    from appliance.responses import views as response_views
     from appliance.surveys import views as survey_views
 
     modules = (
@@ -115,6 +116,7 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
         audit_views,
         contact_views,
         survey_views,
+        response_views,
         report_views,
     )
     for module in modules:

@@ -95,6 +95,11 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("surveys.change_dates", "POST"): STAFF,
     ("surveys.change_status", "POST"): STAFF,
     ("surveys.preview_survey", "GET"): STAFF,
+    ("responses.list_responses", "GET"): STAFF,
+    ("responses.show_response", "GET"): {**STAFF, "staff": GONE},  # made-up response id
+    ("responses.exclude_response", "POST"): {**STAFF, "staff": GONE},
+    ("responses.export_csv", "GET"): STAFF,
+    ("responses.export_xlsx", "GET"): STAFF,
     # Respondent pages are public; the walk uses a made-up token, which finds nothing.
     ("respond.open_link", "GET"): dict.fromkeys(ROLES, GONE),
     ("respond.open_link", "POST"): dict.fromkeys(ROLES, GONE),

@@ -19,6 +19,7 @@ from flask_babel import force_locale
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from appliance.auth.guard import public
+from appliance.responses import quality
 from appliance.responses import store as responses
 from appliance.responses.limits import RateLimit
 from appliance.surveys import service, store
@@ -134,6 +135,7 @@ def _submit(
     }
     segments: dict[str, str] = {}
     invitation_hash = None
+    duration = max(0, int(time.time()) - int(carried["started"]))
     if invitation:
         invitation_hash = responses.invitation_hash(keys.hasher(), invitation)
         segments = responses.invited_segments(get_db(), invitation_hash)
@@ -150,8 +152,9 @@ def _submit(
             today=_today(),
             segments=segments,
             names=names,
-            duration_s=max(0, int(time.time()) - int(carried["started"])),
+            duration_s=duration,
             invitation_hash=invitation_hash,
+            flags=quality.flags_for(get_db(), row["id"], definition, answers, duration),
         )
     except responses.AlreadyAnswered:
         return _render("respondent/message.html", definition, language, 409, message="used")

@@ -45,6 +45,7 @@ def submit(
     names: Mapping[str, str] | None = None,
     duration_s: int | None = None,
     invitation_hash: bytes | None = None,
+    flags: list[str] | None = None,
 ) -> str:
     """Store one response atomically (see the module docstring); returns its id."""
     if mode not in MODES:
@@ -67,7 +68,7 @@ def submit(
         response_id = new_response_id()
         conn.execute(
             "INSERT INTO responses (id, survey_id, mode, submitted_on, language, segments,"
-            " answers, duration_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " answers, duration_s, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 response_id,
                 survey_id,
@@ -77,6 +78,7 @@ def submit(
                 json.dumps(dict(segments or {}), ensure_ascii=False, sort_keys=True),
                 json.dumps(dict(answers), ensure_ascii=False, sort_keys=True),
                 duration_s,
+                json.dumps(flags or []),
             ),
         )
         for question_id, name in (names or {}).items():
@@ -129,7 +131,54 @@ def invited_segments(conn: sqlite3.Connection, token_hash: bytes) -> dict[str, s
     return json.loads(row[0]) if row else {}
 
 
-def responses_of(conn: sqlite3.Connection, survey_id: int) -> list[sqlite3.Row]:
+def responses_of(
+    conn: sqlite3.Connection,
+    survey_id: int,
+    *,
+    since: str = "",
+    until: str = "",
+    mode: str = "",
+    flag: str = "",
+    excluded: bool | None = None,
+) -> list[sqlite3.Row]:
+    """Responses of a survey, newest day first; every filter is optional."""
+    clauses, params = ["survey_id = ?"], [survey_id]
+    for clause, value in (
+        ("submitted_on >= ?", since),
+        ("submitted_on <= ?", until),
+        ("mode = ?", mode),
+        ("EXISTS (SELECT 1 FROM json_each(flags) WHERE value = ?)", flag),
+    ):
+        if value:
+            clauses.append(clause)
+            params.append(value)
+    if excluded is not None:
+        clauses.append("excluded_on IS NOT NULL" if excluded else "excluded_on IS NULL")
+    where = " AND ".join(clauses)
     return conn.execute(
-        "SELECT * FROM responses WHERE survey_id = ? ORDER BY submitted_on, id", (survey_id,)
+        f"SELECT * FROM responses WHERE {where} ORDER BY submitted_on DESC, id",  # noqa: S608
+        params,
     ).fetchall()
+
+
+def get_response(conn: sqlite3.Connection, survey_id: int, response_id: str):
+    return conn.execute(
+        "SELECT * FROM responses WHERE survey_id = ? AND id = ?", (survey_id, response_id)
+    ).fetchone()
+
+
+def names_of(conn: sqlite3.Connection, cipher: FieldCipher, response_id: str) -> dict[str, str]:
+    return {
+        r["question_id"]: cipher.decrypt(r["value"], "name_answers", "value", response_id)
+        for r in conn.execute(
+            "SELECT question_id, value FROM name_answers WHERE response_id = ?", (response_id,)
+        )
+    }
+
+
+def set_excluded(conn: sqlite3.Connection, response_id: str, reason: str | None, day: str):
+    """Exclude with a reason, or include again with ``reason`` None."""
+    conn.execute(
+        "UPDATE responses SET excluded_reason = ?, excluded_on = ? WHERE id = ?",
+        (reason, day if reason else None, response_id),
+    )

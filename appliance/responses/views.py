@@ -1,0 +1,134 @@
+"""Staff pages of the response plane: the list of individual anonymous responses with filters,
+a response in full, exclusion with a reason, and exports."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from appliance.auth.guard import requires
+from appliance.csvsafe import csv_rows
+from appliance.db import transaction
+from appliance.responses import export
+from appliance.responses import store as responses
+from appliance.surveys import store as surveys
+from appliance.web import ID, actor, get_db, state
+
+bp = Blueprint("responses", __name__, url_prefix="/surveys")
+FLAGS = ("speeder", "straight_lining", "duplicate_text")
+
+
+def _survey_or_404(survey_id: int):
+    row = surveys.get_survey(get_db(), survey_id)
+    if row is None:
+        abort(404)
+    return row
+
+
+def _filters() -> dict:
+    args = request.args
+    excluded = {"yes": True, "no": False}.get(args.get("excluded", ""))
+    return {
+        "since": args.get("since", "")[:10],
+        "until": args.get("until", "")[:10],
+        "mode": args.get("mode", "") if args.get("mode") in responses.MODES else "",
+        "flag": args.get("flag", "") if args.get("flag") in FLAGS else "",
+        "excluded": excluded,
+    }
+
+
+@bp.route(f"/<{ID}:survey_id>/responses")
+@requires("responses.read")
+def list_responses(survey_id: int):
+    row = _survey_or_404(survey_id)
+    found = responses.responses_of(get_db(), survey_id, **_filters())
+    return render_template(
+        "responses/index.html",
+        survey=row,
+        responses=found,
+        definition=surveys.definition_of(row),
+        args=request.args,
+        modes=responses.MODES,
+        flags=FLAGS,
+        loads=json.loads,
+    )
+
+
+@bp.route(f"/<{ID}:survey_id>/responses/<response_id>")
+@requires("responses.read")
+def show_response(survey_id: int, response_id: str):
+    row = _survey_or_404(survey_id)
+    found = responses.get_response(get_db(), survey_id, response_id)
+    if found is None:
+        abort(404)
+    return render_template(
+        "responses/show.html",
+        survey=row,
+        response=found,
+        definition=surveys.definition_of(row),
+        answers=json.loads(found["answers"]),
+        segments=json.loads(found["segments"]),
+        flags=json.loads(found["flags"]),
+        names=responses.names_of(get_db(), state().keys.cipher(), response_id),
+    )
+
+
+@bp.route(f"/<{ID}:survey_id>/responses/<response_id>/exclude", methods=["POST"])
+@requires("surveys.manage")
+def exclude_response(survey_id: int, response_id: str):
+    """Exclude with a reason (it leaves every figure), or include again with an empty one."""
+    _survey_or_404(survey_id)
+    conn = get_db()
+    if responses.get_response(conn, survey_id, response_id) is None:
+        abort(404)
+    reason = request.form.get("reason", "").strip()[:200] or None
+    with transaction(conn):
+        responses.set_excluded(conn, response_id, reason, date.today().isoformat())
+        actor().log(
+            conn,
+            "response.excluded" if reason else "response.included",
+            f"survey:{survey_id}",
+            reason=reason,
+        )
+    flash(
+        _("Response excluded from all figures.") if reason else _("Response included again."),
+        "success",
+    )
+    return redirect(
+        url_for("responses.show_response", survey_id=survey_id, response_id=response_id)
+    )
+
+
+def _export(survey_id: int, kind: str):
+    row = _survey_or_404(survey_id)
+    conn = get_db()
+    found = responses.responses_of(conn, survey_id, **_filters())
+    actor().log(conn, "responses.exported", f"survey:{survey_id}", format=kind, rows=len(found))
+    table = export.rows(surveys.definition_of(row), found)
+    name = f"survey-{survey_id}-responses-{date.today().isoformat()}"
+    if kind == "csv":
+        return Response(
+            csv_rows(table),
+            mimetype="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        )
+    return Response(
+        export.xlsx(table),
+        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+@bp.route(f"/<{ID}:survey_id>/responses.csv")
+@requires("responses.read")
+def export_csv(survey_id: int):
+    return _export(survey_id, "csv")
+
+
+@bp.route(f"/<{ID}:survey_id>/responses.xlsx")
+@requires("responses.read")
+def export_xlsx(survey_id: int):
+    return _export(survey_id, "xlsx")
