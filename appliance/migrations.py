@@ -272,6 +272,24 @@ def m0007_survey_links(conn: sqlite3.Connection) -> None:
     )
 
 
+def m0008_contact_requests(conn: sqlite3.Connection) -> None:
+    _run(
+        conn,
+        # Identity plane: the one explicit link between a response and a person, made only when
+        # the respondent said "yes, contact me", with the exact wording they saw.
+        """CREATE TABLE contact_requests (
+            id INTEGER PRIMARY KEY,
+            survey_id INTEGER NOT NULL REFERENCES surveys(id) ON DELETE CASCADE,
+            contact_id INTEGER REFERENCES contacts(id) ON DELETE SET NULL,
+            response_id TEXT NOT NULL REFERENCES responses(id) ON DELETE CASCADE,
+            consent_text TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            handled_at TEXT
+        )""",
+        "CREATE INDEX contact_requests_response ON contact_requests(response_id)",
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0001_accounts", m0001_accounts),
     ("0002_audit_log", m0002_audit_log),
@@ -280,4 +298,5 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0005_api_tokens", m0005_api_tokens),
     ("0006_response_plane", m0006_response_plane),
     ("0007_survey_links", m0007_survey_links),
+    ("0008_contact_requests", m0008_contact_requests),
 ]

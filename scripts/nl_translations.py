@@ -451,6 +451,9 @@ NL = {
     "flags: %(flags)s": "signalen: %(flags)s",
     "no": "nee",
     "yes": "ja",
+    "(the contact has since been erased)": "(het contact is inmiddels verwijderd)",
+    "Agreed to on %(at)s: “%(text)s”": "Ingestemd op %(at)s: “%(text)s”",
+    "The respondent asked to be contacted": "De respondent wil graag benaderd worden",
 }
 
 

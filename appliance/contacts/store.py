@@ -263,6 +263,20 @@ def visible_contacts(conn: sqlite3.Connection, list_id: int) -> list[sqlite3.Row
     ).fetchall()
 
 
+def contact_fields(
+    conn: sqlite3.Connection, cipher, contact_id: int, names: Sequence[str]
+) -> dict[str, str]:
+    """Decrypted fields of one contact (staff only: the identity plane)."""
+    row = conn.execute("SELECT * FROM contacts WHERE id = ?", (contact_id,)).fetchone()
+    if row is None:
+        return {}
+    return {
+        name: cipher.decrypt(row[name], "contacts", name, contact_id)
+        for name in names
+        if row[name] is not None
+    }
+
+
 # ---- mapping presets ----------------------------------------------------------------------------
 
 

@@ -15,10 +15,11 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, current_app, render_template, request
-from flask_babel import force_locale
+from flask_babel import force_locale, gettext
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from appliance.auth.guard import public
+from appliance.i18n import N_
 from appliance.responses import quality
 from appliance.responses import store as responses
 from appliance.responses.limits import RateLimit
@@ -28,6 +29,11 @@ from appliance.surveys.definition import Definition
 from appliance.web import get_db, setting, state
 
 bp = Blueprint("respond", __name__)
+# Shown under every contact opt-in question, and stored with each "yes" as what was agreed to.
+OPTIN_EXPLANATION = N_(
+    "If you answer yes, your answers are linked to your name so we can contact you about them. "
+    "If you answer no, they stay anonymous."
+)
 STATE_MAX_AGE = 24 * 3600
 open_link_limit = RateLimit(per_minute=120)
 
@@ -82,6 +88,7 @@ def _flow(row, definition: Definition, invitation: str | None):
             "answers": {},
             "key": secrets.token_urlsafe(16),
             "started": int(time.time()),
+            "invited": invitation is not None,
         }
         return _survey_page(row, definition, language, carried, {})
     try:
@@ -121,6 +128,7 @@ def _survey_page(
         preview=False,
         first=carried["page"] == shown[0],
         has_next=any(i > carried["page"] for i in shown),
+        invited=bool(carried.get("invited")),
     )
 
 
@@ -136,6 +144,7 @@ def _submit(
     segments: dict[str, str] = {}
     invitation_hash = None
     duration = max(0, int(time.time()) - int(carried["started"]))
+    consent = _consent_text(definition, answers, language) if invitation else None
     if invitation:
         invitation_hash = responses.invitation_hash(keys.hasher(), invitation)
         segments = responses.invited_segments(get_db(), invitation_hash)
@@ -155,10 +164,20 @@ def _submit(
             duration_s=duration,
             invitation_hash=invitation_hash,
             flags=quality.flags_for(get_db(), row["id"], definition, answers, duration),
+            contact_consent=consent,
         )
     except responses.AlreadyAnswered:
         return _render("respondent/message.html", definition, language, 409, message="used")
     return _render("respondent/thanks.html", definition, language)
+
+
+def _consent_text(definition: Definition, answers: dict, language: str) -> str | None:
+    """The exact wording the respondent agreed to, when they answered yes to an opt-in."""
+    for question in definition.questions.values():
+        if question.type == "contact_optin" and answers.get(question.id) == "yes":
+            with force_locale(language):
+                return f"{question.text[language]} — {gettext(OPTIN_EXPLANATION)}"
+    return None
 
 
 def _open_survey(token: str):

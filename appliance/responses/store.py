@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 
 from appliance.crypto import FieldCipher, KeyedHasher
-from appliance.db import transaction
+from appliance.db import iso, transaction, utcnow
 
 MODES = ("invitation", "link", "kiosk", "paper", "phone")
 
@@ -46,6 +46,7 @@ def submit(
     duration_s: int | None = None,
     invitation_hash: bytes | None = None,
     flags: list[str] | None = None,
+    contact_consent: str | None = None,
 ) -> str:
     """Store one response atomically (see the module docstring); returns its id."""
     if mode not in MODES:
@@ -96,7 +97,21 @@ def submit(
             "INSERT INTO submissions (key_hash, response_id, submitted_on) VALUES (?, ?, ?)",
             (key_hash, response_id, day),
         )
+        if contact_consent and invitation_hash is not None:
+            # The only link from a response to a person: asked for, with its wording.
+            conn.execute(
+                "INSERT INTO contact_requests (survey_id, contact_id, response_id,"
+                " consent_text, created_at) SELECT survey_id, contact_id, ?, ?, ?"
+                " FROM invitations WHERE token_hash = ?",
+                (response_id, contact_consent, iso(utcnow()), invitation_hash),
+            )
     return response_id
+
+
+def contact_request_of(conn: sqlite3.Connection, response_id: str) -> sqlite3.Row | None:
+    return conn.execute(
+        "SELECT * FROM contact_requests WHERE response_id = ?", (response_id,)
+    ).fetchone()
 
 
 def create_invitation(

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 
 from appliance.auth.guard import requires
+from appliance.contacts import store as contacts
 from appliance.csvsafe import csv_rows
 from appliance.db import transaction
 from appliance.responses import export
@@ -73,7 +74,24 @@ def show_response(survey_id: int, response_id: str):
         segments=json.loads(found["segments"]),
         flags=json.loads(found["flags"]),
         names=responses.names_of(get_db(), state().keys.cipher(), response_id),
+        contact=_contact_request(response_id),
     )
+
+
+def _contact_request(response_id: str) -> dict | None:
+    """When the respondent said "yes, contact me": who, and the wording they agreed to."""
+    request_row = responses.contact_request_of(get_db(), response_id)
+    if request_row is None:
+        return None
+    who = {}
+    if request_row["contact_id"]:
+        who = contacts.contact_fields(
+            get_db(),
+            state().keys.cipher(),
+            request_row["contact_id"],
+            ("email", "first_name", "infix", "last_name", "phone"),
+        )
+    return {"who": who, "consent": request_row["consent_text"], "at": request_row["created_at"]}
 
 
 @bp.route(f"/<{ID}:survey_id>/responses/<response_id>/exclude", methods=["POST"])

@@ -136,3 +136,71 @@ def test_the_transparency_page_states_mode_visibility_k_and_erasure(app, survey)
     )
     for words in ("Anonymous", "at least 5 people", "None.", "6 months"):
         assert words in page
+
+
+OPTIN = {
+    "languages": ["nl"],
+    "title": {"nl": "Met terugbelverzoek"},
+    "pages": [
+        {
+            "id": "p1",
+            "questions": [
+                {"id": "grade", "type": "grade", "required": True, "text": {"nl": "Cijfer?"}},
+                {
+                    "id": "optin",
+                    "type": "contact_optin",
+                    "text": {"nl": "Mogen wij contact met u opnemen over uw antwoorden?"},
+                },
+            ],
+        }
+    ],
+}
+
+
+def _invited(conn, data_dir, imports_email="els@example.nl"):
+    from appliance.contacts import importer, reader
+    from appliance.contacts.mapping import Mapping
+
+    keys = load_keys(data_dir)
+    path = data_dir.parent / "c.csv"
+    path.write_bytes(f"email;voornaam\n{imports_email};Els\n".encode())
+    with reader.open_table(path) as table:
+        mapping = Mapping.build(table.headers, ["field:email", "field:first_name"])
+        import_id = importer.begin(conn, CLI, "Klanten", "consent", "", mapping)
+        importer.run_import(conn, keys, CLI, import_id, table, mapping)
+    contact_id = conn.execute("SELECT id FROM contacts").fetchone()[0]
+    survey_id = service.create_from_template(conn, CLI, "nps")
+    service.update_definition(conn, CLI, survey_id, OPTIN)
+    service.change_status(conn, CLI, survey_id, "open")
+    with transaction(conn):
+        token = responses.create_invitation(conn, keys.hasher(), survey_id, contact_id)
+    return survey_id, token
+
+
+@pytest.mark.parametrize("answer", ["yes", "no"])
+def test_only_a_yes_to_contact_links_the_response_to_the_person(
+    app, as_role, conn, data_dir, answer
+):
+    survey_id, token = _invited(conn, data_dir)
+    client = app.test_client()
+    page = client.get(f"/i/{token}").get_data(as_text=True)
+    assert "Mogen wij contact" in page
+    client.post(f"/i/{token}", data={"state": state_of(page), "grade": "8", "optin": answer})
+    rid = responses.responses_of(conn, survey_id)[0]["id"]
+    linked = responses.contact_request_of(conn, rid)
+    detail = as_role("staff").get(f"/surveys/{survey_id}/responses/{rid}").get_data(as_text=True)
+    if answer == "yes":
+        assert linked["consent_text"].startswith("Mogen wij contact met u opnemen")
+        assert "els@example.nl" in detail and "asked to be contacted" in detail
+    else:
+        assert linked is None and "els@example.nl" not in detail
+
+
+def test_an_open_link_never_offers_the_contact_question(app, conn):
+    survey_id = service.create_from_template(conn, CLI, "nps")
+    service.update_definition(conn, CLI, survey_id, OPTIN)
+    service.change_status(conn, CLI, survey_id, "open")
+    row = store.get_survey(conn, survey_id)
+    assert "Mogen wij contact" not in app.test_client().get(f"/s/{row['link_token']}").get_data(
+        as_text=True
+    )
