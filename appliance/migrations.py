@@ -247,6 +247,15 @@ def m0006_response_plane(conn: sqlite3.Connection) -> None:
             excluded_on TEXT
         ) WITHOUT ROWID""",
         "CREATE INDEX responses_survey ON responses(survey_id, submitted_on)",
+        "CREATE INDEX responses_duration ON responses(survey_id, duration_s)",
+        # Keyed hashes of normalised open answers, to flag copied text in O(log n). No response
+        # id: a hash says only that some response of the survey gave this text before.
+        """CREATE TABLE open_text_hashes (
+            survey_id INTEGER NOT NULL REFERENCES surveys(id) ON DELETE CASCADE,
+            question_id TEXT NOT NULL,
+            digest BLOB NOT NULL,
+            PRIMARY KEY (survey_id, question_id, digest)
+        ) WITHOUT ROWID""",
         # A name typed into a name field: sealed, kept apart so retention can erase it alone.
         """CREATE TABLE name_answers (
             response_id TEXT PRIMARY KEY REFERENCES responses(id) ON DELETE CASCADE,

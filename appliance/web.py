@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -40,17 +41,29 @@ def state() -> State:
     return current_app.extensions["appliance"]
 
 
+_threads = threading.local()
+
+
 def get_db() -> sqlite3.Connection:
-    """The request's connection, opened on first use and closed at teardown."""
+    """The request's connection. Each server thread keeps one open between requests: opening
+    costs pragmas, and closing the last connection makes SQLite checkpoint the whole WAL, which
+    would be paid on every request otherwise."""
     if "db" not in g:
-        g.db = db.connect(state().db_path)
+        path = str(state().db_path)
+        cached = getattr(_threads, "conn", None)
+        if cached is None or _threads.path != path:
+            if cached is not None:
+                cached.close()
+            _threads.conn, _threads.path = db.connect(path), path
+        g.db = _threads.conn
     return g.db
 
 
 def close_db(_exc=None) -> None:
+    """Teardown: the connection stays with the thread, but never with a transaction open."""
     conn = g.pop("db", None)
-    if conn is not None:
-        conn.close()
+    if conn is not None and conn.in_transaction:
+        conn.execute("ROLLBACK")
 
 
 def setting(name: str) -> Any:

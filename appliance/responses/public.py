@@ -163,7 +163,9 @@ def _submit(
             names=names,
             duration_s=duration,
             invitation_hash=invitation_hash,
-            flags=quality.flags_for(get_db(), row["id"], definition, answers, duration),
+            flags=quality.flags_for(
+                get_db(), keys.hasher(), row["id"], definition, answers, duration
+            ),
             contact_consent=consent,
         )
     except responses.AlreadyAnswered:

@@ -8,11 +8,11 @@ Flags inform staff; only an explicit exclusion removes a response from the figur
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import statistics
 from typing import Any
 
+from appliance.crypto import KeyedHasher
 from appliance.surveys.definition import TEXT_TYPES, Definition
 
 SPEEDER_AFTER = 20
@@ -22,23 +22,37 @@ def _norm(text: str) -> str:
     return " ".join(text.lower().split())
 
 
+def _median_duration(conn: sqlite3.Connection, survey_id: int) -> float | None:
+    """The median through the (survey, duration) index: no scan of the responses."""
+    count = conn.execute(
+        "SELECT count(*) FROM responses WHERE survey_id = ? AND duration_s IS NOT NULL",
+        (survey_id,),
+    ).fetchone()[0]
+    if count < SPEEDER_AFTER:
+        return None
+    middle = conn.execute(
+        "SELECT duration_s FROM responses WHERE survey_id = ? AND duration_s IS NOT NULL"
+        " ORDER BY duration_s LIMIT 2 OFFSET ?",
+        (survey_id, (count - 1) // 2),
+    ).fetchall()
+    values = [r[0] for r in middle]
+    return statistics.median(values[: 1 if count % 2 else 2])
+
+
 def flags_for(
     conn: sqlite3.Connection,
+    hasher: KeyedHasher,
     survey_id: int,
     definition: Definition,
     answers: dict[str, Any],
     duration_s: int | None,
 ) -> list[str]:
+    """Flags of a new response. Records its open answers' keyed hashes (call once per
+    response, just before it is stored)."""
     flags = []
     if duration_s is not None:
-        durations = [
-            r[0]
-            for r in conn.execute(
-                "SELECT duration_s FROM responses WHERE survey_id = ? AND duration_s IS NOT NULL",
-                (survey_id,),
-            )
-        ]
-        if len(durations) >= SPEEDER_AFTER and duration_s < statistics.median(durations) / 3:
+        median = _median_duration(conn, survey_id)
+        if median is not None and duration_s < median / 3:
             flags.append("speeder")
     for question in definition.questions.values():
         value = answers.get(question.id)
@@ -51,11 +65,12 @@ def flags_for(
         ):
             flags.append("straight_lining")
         if question.type in TEXT_TYPES and isinstance(value, str) and len(value) >= 10:
-            needle = _norm(value)
-            for (other,) in conn.execute(
-                "SELECT answers FROM responses WHERE survey_id = ?", (survey_id,)
-            ):
-                if _norm(str(json.loads(other).get(question.id, ""))) == needle:
-                    flags.append("duplicate_text")
-                    break
+            digest = hasher.digest("open-text", f"{question.id}\x1f{_norm(value)}")
+            added = conn.execute(
+                "INSERT OR IGNORE INTO open_text_hashes (survey_id, question_id, digest)"
+                " VALUES (?, ?, ?)",
+                (survey_id, question.id, digest),
+            ).rowcount
+            if not added:
+                flags.append("duplicate_text")
     return sorted(set(flags))

@@ -30,7 +30,9 @@ def submit(conn, data_dir, survey_id, answers, key, **kw):
     definition = store.definition_of(store.get_survey(conn, survey_id))
     from appliance.responses import quality
 
-    flags = quality.flags_for(conn, survey_id, definition, answers, kw.get("duration_s"))
+    flags = quality.flags_for(
+        conn, keys.hasher(), survey_id, definition, answers, kw.get("duration_s")
+    )
     return responses.submit(
         conn,
         keys.hasher(),
