@@ -299,6 +299,22 @@ def m0008_contact_requests(conn: sqlite3.Connection) -> None:
     )
 
 
+def m0009_kiosks(conn: sqlite3.Connection) -> None:
+    _run(
+        conn,
+        # A tablet or terminal on site, registered by staff; its device key is stored hashed.
+        """CREATE TABLE kiosks (
+            id INTEGER PRIMARY KEY,
+            survey_id INTEGER NOT NULL REFERENCES surveys(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            key_hash BLOB NOT NULL UNIQUE,
+            idle_seconds INTEGER NOT NULL DEFAULT 60,
+            created_at TEXT NOT NULL,
+            revoked_at TEXT
+        )""",
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0001_accounts", m0001_accounts),
     ("0002_audit_log", m0002_audit_log),
@@ -308,4 +324,5 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0006_response_plane", m0006_response_plane),
     ("0007_survey_links", m0007_survey_links),
     ("0008_contact_requests", m0008_contact_requests),
+    ("0009_kiosks", m0009_kiosks),
 ]

@@ -38,6 +38,7 @@ SYSTEM_TABLES = frozenset(
         "setting_overrides",
         "audit_log",
         "api_tokens",
+        "kiosks",
     }
 )
 # Names typed into a name field live beside the responses but are personal data.

@@ -454,6 +454,15 @@ NL = {
     "(the contact has since been erased)": "(het contact is inmiddels verwijderd)",
     "Agreed to on %(at)s: “%(text)s”": "Ingestemd op %(at)s: “%(text)s”",
     "The respondent asked to be contacted": "De respondent wil graag benaderd worden",
+    "A tablet or terminal on site: it returns to the start…": "Een tablet of zuil ter plaatse: na elke reactie en na de inactieve tijd gaat hij terug naar het begin; antwoorden van iemand die wegloopt worden weggegooid.",
+    "Back to the start after this many idle seconds": "Terug naar het begin na zoveel seconden zonder activiteit",
+    "Give the kiosk a name and an idle time between 15 and 3600 seconds.": "Geef de kiosk een naam en een inactieve tijd tussen 15 en 3600 seconden.",
+    "Kiosk": "Kiosk",
+    "Kiosk name (where it stands)": "Naam van de kiosk (waar hij staat)",
+    "Kiosk “%(name)s” registered": "Kiosk “%(name)s” geregistreerd",
+    "Kiosks": "Kiosken",
+    "Open this address on the kiosk, in full-screen mode…": "Open dit adres op de kiosk, schermvullend, en maak er een bladwijzer van. Het bevat de apparaatsleutel en wordt niet opnieuw getoond.",
+    "Register a kiosk": "Een kiosk registreren",
 }
 
 

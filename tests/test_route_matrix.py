@@ -95,6 +95,8 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("surveys.change_dates", "POST"): STAFF,
     ("surveys.change_status", "POST"): STAFF,
     ("surveys.preview_survey", "GET"): STAFF,
+    ("surveys.add_kiosk", "POST"): STAFF,
+    ("surveys.revoke_kiosk", "POST"): STAFF,
     ("responses.list_responses", "GET"): STAFF,
     ("responses.show_response", "GET"): {**STAFF, "staff": GONE},  # made-up response id
     ("responses.exclude_response", "POST"): {**STAFF, "staff": GONE},
@@ -106,6 +108,8 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("respond.invitation_link", "GET"): dict.fromkeys(ROLES, GONE),
     ("respond.invitation_link", "POST"): dict.fromkeys(ROLES, GONE),
     ("respond.transparency", "GET"): dict.fromkeys(ROLES, GONE),
+    ("respond.kiosk", "GET"): dict.fromkeys(ROLES, GONE),
+    ("respond.kiosk", "POST"): dict.fromkeys(ROLES, GONE),
     # The API takes bearer tokens only: a browser session (even staff's) gets 401, roles
     # without the action 403. Token access is tested in tests/api/.
     ("api.openapi", "GET"): PUBLIC_PAGE,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -79,8 +80,20 @@ def _page_definition(definition: Definition, index: int) -> Definition:
     )
 
 
-def _flow(row, definition: Definition, invitation: str | None):
+@dataclass(frozen=True)
+class Channel:
+    """How the respondent came: an open link, an invitation (its token), or a kiosk (where to
+    return to after each response, and after how long idle)."""
+
+    mode: str
+    invitation: str | None = None
+    reset_url: str = ""
+    idle_seconds: int = 0
+
+
+def _flow(row, definition: Definition, channel: Channel):
     """GET shows the first page; POST checks the page sent and shows the next, or submits."""
+    invitation = channel.invitation
     language = _language(definition)
     if request.method == "GET":
         carried = {
@@ -90,30 +103,43 @@ def _flow(row, definition: Definition, invitation: str | None):
             "started": int(time.time()),
             "invited": invitation is not None,
         }
-        return _survey_page(row, definition, language, carried, {})
+        return _survey_page(row, definition, language, carried, {}, channel=channel)
     try:
         carried = _signer().loads(request.form.get("state", ""), max_age=STATE_MAX_AGE)
     except BadSignature:
         return _render("respondent/message.html", definition, language, 400, message="expired")
     if request.form.get("website"):  # the honeypot: people never see this field
-        return _render("respondent/thanks.html", definition, language)
+        return _render("respondent/thanks.html", definition, language, channel=channel)
     index = carried["page"]
     raw = {key: request.form.getlist(key) for key in request.form}
     # Answers of earlier pages decide the conditions on this one.
     result = check(_page_definition(definition, index), raw, known=carried["answers"])
     if result.errors:
-        return _survey_page(row, definition, language, carried, result.errors, status=400)
+        return _survey_page(
+            row, definition, language, carried, result.errors, status=400, channel=channel
+        )
     answers = {**carried["answers"], **result.answers}
     later = [i for i in _pages(definition, answers) if i > index]
     if later:
         return _survey_page(
-            row, definition, language, {**carried, "page": later[0], "answers": answers}, {}
+            row,
+            definition,
+            language,
+            {**carried, "page": later[0], "answers": answers},
+            {},
+            channel=channel,
         )
-    return _submit(row, definition, language, carried, answers, invitation)
+    return _submit(row, definition, language, carried, answers, channel)
 
 
 def _survey_page(
-    row, definition: Definition, language: str, carried: dict, errors: dict, status: int = 200
+    row,
+    definition: Definition,
+    language: str,
+    carried: dict,
+    errors: dict,
+    status: int = 200,
+    channel: Channel | None = None,
 ):
     shown = _pages(definition, carried["answers"])
     return _render(
@@ -129,13 +155,14 @@ def _survey_page(
         first=carried["page"] == shown[0],
         has_next=any(i > carried["page"] for i in shown),
         invited=bool(carried.get("invited")),
+        channel=channel,
     )
 
 
 def _submit(
-    row, definition: Definition, language: str, carried: dict, answers: dict, invitation: str | None
+    row, definition: Definition, language: str, carried: dict, answers: dict, channel: Channel
 ):
-    keys = state().keys
+    keys, invitation = state().keys, channel.invitation
     names = {
         qid: answers.pop(qid)
         for qid, q in definition.questions.items()
@@ -154,7 +181,7 @@ def _submit(
             keys.hasher(),
             keys.cipher(),
             survey_id=row["id"],
-            mode="invitation" if invitation else "link",
+            mode=channel.mode,
             language=language,
             answers=answers,
             form_key=carried["key"],
@@ -170,7 +197,7 @@ def _submit(
         )
     except responses.AlreadyAnswered:
         return _render("respondent/message.html", definition, language, 409, message="used")
-    return _render("respondent/thanks.html", definition, language)
+    return _render("respondent/thanks.html", definition, language, channel=channel)
 
 
 def _consent_text(definition: Definition, answers: dict, language: str) -> str | None:
@@ -201,7 +228,7 @@ def open_link(token: str):
         return _render(
             "respondent/message.html", definition, _language(definition), 429, message="busy"
         )
-    return _flow(row, definition, None)
+    return _flow(row, definition, Channel("link"))
 
 
 @bp.route("/i/<token>", methods=["GET", "POST"])
@@ -222,7 +249,7 @@ def invitation_link(token: str):
         return _render(
             "respondent/message.html", definition, _language(definition), 410, message="closed"
         )
-    return _flow(row, definition, token)
+    return _flow(row, definition, Channel("invitation", invitation=token))
 
 
 @bp.route("/s/<token>/privacy")
@@ -237,3 +264,22 @@ def transparency(token: str):
         organisation=setting("organisation_name"),
         k=setting("min_group_size"),
     )
+
+
+@bp.route("/k/<key>", methods=["GET", "POST"])
+@public
+def kiosk(key: str):
+    """A registered tablet or terminal: back to the start after each response and after the
+    kiosk's idle time (answers of an abandoned respondent are discarded, never submitted)."""
+    conn, keys = get_db(), state().keys
+    device = store.kiosk_by_key(conn, keys.hasher(), key)
+    if device is None:
+        return render_template("respondent/unknown.html"), 404
+    row = store.get_survey(conn, device["survey_id"])
+    definition = store.definition_of(row)
+    if not service.accepting(row, _today()):
+        return _render(
+            "respondent/message.html", definition, _language(definition), 410, message="closed"
+        )
+    channel = Channel("kiosk", reset_url=f"/k/{key}", idle_seconds=device["idle_seconds"])
+    return _flow(row, definition, channel)

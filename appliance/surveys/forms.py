@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField, TextAreaField
+from wtforms import DateField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 TEMPLATE_CHOICES = [
     SelectChoice("customer_satisfaction", _l("Customer satisfaction: NPS, grade, remark")),
@@ -22,6 +22,17 @@ class NewSurveyForm(FlaskForm):
 class DefinitionForm(FlaskForm):
     definition = TextAreaField(
         _l("Questionnaire (JSON)"), validators=[DataRequired(), Length(max=500_000)]
+    )
+
+
+class KioskForm(FlaskForm):
+    name = StringField(
+        _l("Kiosk name (where it stands)"), validators=[DataRequired(), Length(max=80)]
+    )
+    idle_seconds = IntegerField(
+        _l("Back to the start after this many idle seconds"),
+        default=60,
+        validators=[DataRequired(), NumberRange(15, 3600)],
     )
 
 

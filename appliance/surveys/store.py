@@ -82,3 +82,40 @@ def response_count(conn: sqlite3.Connection, survey_id: int) -> int:
     return conn.execute(
         "SELECT count(*) FROM responses WHERE survey_id = ?", (survey_id,)
     ).fetchone()[0]
+
+
+# ---- kiosks -------------------------------------------------------------------------------------
+
+
+def create_kiosk(
+    conn: sqlite3.Connection, hasher, survey_id: int, name: str, idle_seconds: int
+) -> str:
+    """Register a kiosk; returns its device key (256 bits), shown once; only a hash is kept."""
+    key = secrets.token_urlsafe(32)
+    conn.execute(
+        "INSERT INTO kiosks (survey_id, name, key_hash, idle_seconds, created_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (survey_id, name.strip(), hasher.digest("kiosk", key), idle_seconds, iso(utcnow())),
+    )
+    return key
+
+
+def kiosk_by_key(conn: sqlite3.Connection, hasher, key: str) -> sqlite3.Row | None:
+    return conn.execute(
+        "SELECT * FROM kiosks WHERE key_hash = ? AND revoked_at IS NULL",
+        (hasher.digest("kiosk", key),),
+    ).fetchone()
+
+
+def kiosks_of(conn: sqlite3.Connection, survey_id: int) -> list[sqlite3.Row]:
+    return conn.execute(
+        "SELECT * FROM kiosks WHERE survey_id = ? ORDER BY id", (survey_id,)
+    ).fetchall()
+
+
+def revoke_kiosk(conn: sqlite3.Connection, survey_id: int, kiosk_id: int) -> bool:
+    cur = conn.execute(
+        "UPDATE kiosks SET revoked_at = ? WHERE id = ? AND survey_id = ? AND revoked_at IS NULL",
+        (iso(utcnow()), kiosk_id, survey_id),
+    )
+    return cur.rowcount == 1

@@ -11,9 +11,10 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from appliance.auth.guard import requires
+from appliance.db import transaction
 from appliance.surveys import service, store
 from appliance.surveys.definition import DefinitionError
-from appliance.surveys.forms import DatesForm, DefinitionForm, NewSurveyForm
+from appliance.surveys.forms import DatesForm, DefinitionForm, KioskForm, NewSurveyForm
 from appliance.web import ID, actor, get_db, state
 
 bp = Blueprint("surveys", __name__, url_prefix="/surveys")
@@ -67,6 +68,8 @@ def _page(row, form=None, dates=None, status=200):
         or DefinitionForm(
             definition=json.dumps(json.loads(row["definition"]), indent=2, ensure_ascii=False)
         ),
+        kiosks=store.kiosks_of(conn, row["id"]),
+        kiosk_form=KioskForm(),
         dates=dates
         or DatesForm(data={"opens_on": _day(row["opens_on"]), "closes_on": _day(row["closes_on"])}),
     ), status
@@ -152,3 +155,37 @@ def preview_survey(survey_id: int):
             preview=True,
             survey=row,
         )
+
+
+@bp.route(f"/<{ID}:survey_id>/kiosks", methods=["POST"])
+@requires("surveys.manage")
+def add_kiosk(survey_id: int):
+    """Register a tablet or terminal; its address (with the device key) is shown once."""
+    row = _survey_or_404(survey_id)
+    form = KioskForm()
+    if not form.validate_on_submit():
+        flash(_("Give the kiosk a name and an idle time between 15 and 3600 seconds."), "error")
+        return redirect(url_for("surveys.edit_survey", survey_id=survey_id))
+    conn = get_db()
+    with transaction(conn):
+        key = store.create_kiosk(
+            conn, state().keys.hasher(), survey_id, form.name.data, form.idle_seconds.data
+        )
+        actor().log(conn, "kiosk.registered", f"survey:{survey_id}", name=form.name.data)
+    return render_template(
+        "surveys/kiosk.html",
+        survey=row,
+        name=form.name.data,
+        url=f"{state().settings['base_url']}/k/{key}",
+    )
+
+
+@bp.route(f"/<{ID}:survey_id>/kiosks/<{ID}:kiosk_id>/revoke", methods=["POST"])
+@requires("surveys.manage")
+def revoke_kiosk(survey_id: int, kiosk_id: int):
+    _survey_or_404(survey_id)
+    conn = get_db()
+    with transaction(conn):
+        if store.revoke_kiosk(conn, survey_id, kiosk_id):
+            actor().log(conn, "kiosk.revoked", f"survey:{survey_id}", kiosk=kiosk_id)
+    return redirect(url_for("surveys.edit_survey", survey_id=survey_id))
