@@ -9,6 +9,16 @@ def _t(nl: str, en: str) -> dict[str, str]:
     return {"nl": nl, "en": en}
 
 
+NPS_QUESTION: dict[str, Any] = {
+    "id": "nps",
+    "type": "nps",
+    "required": True,
+    "text": _t(
+        "Hoe waarschijnlijk is het dat u ons aanbeveelt bij vrienden of collega's?",
+        "How likely is it that you would recommend us to a friend or colleague?",
+    ),
+}
+
 CUSTOMER_SATISFACTION: dict[str, Any] = {
     "languages": ["nl", "en"],
     "anonymous": True,
@@ -24,15 +34,7 @@ CUSTOMER_SATISFACTION: dict[str, Any] = {
         {
             "id": "main",
             "questions": [
-                {
-                    "id": "nps",
-                    "type": "nps",
-                    "required": True,
-                    "text": _t(
-                        "Hoe waarschijnlijk is het dat u ons aanbeveelt bij vrienden of collega's?",
-                        "How likely is it that you would recommend us to a friend or colleague?",
-                    ),
-                },
+                NPS_QUESTION,
                 {
                     "id": "grade",
                     "type": "grade",
@@ -62,15 +64,7 @@ NPS_ONLY: dict[str, Any] = {
         {
             "id": "main",
             "questions": [
-                {
-                    "id": "nps",
-                    "type": "nps",
-                    "required": True,
-                    "text": _t(
-                        "Hoe waarschijnlijk is het dat u ons aanbeveelt bij vrienden of collega's?",
-                        "How likely is it that you would recommend us to a friend or colleague?",
-                    ),
-                },
+                NPS_QUESTION,
                 {
                     "id": "why",
                     "type": "text_long",
