@@ -53,11 +53,3 @@ def revoke_api_token(conn: sqlite3.Connection, user_id: int, token_id: int) -> b
         (iso(utcnow()), token_id, user_id),
     )
     return cur.rowcount == 1
-
-
-def revoke_all_api_tokens(conn: sqlite3.Connection, user_id: int) -> int:
-    cur = conn.execute(
-        "UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
-        (iso(utcnow()), user_id),
-    )
-    return cur.rowcount

@@ -40,7 +40,6 @@ PERSONAL = (
 PLAIN = ("language",)
 FIELDS = PERSONAL + PLAIN
 NAME_FIELDS = ("first_name", "infix", "last_name")
-GENDERS = ("man", "woman", "unknown")
 MAX_FIELD = 200
 MAX_SEGMENT = 60
 

@@ -25,7 +25,6 @@ from appliance.i18n import N_
 
 SAMPLE_BYTES = 64 * 1024
 DELIMITERS = ",;\t|"
-DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 ENCODINGS = ("utf-8", "utf-8-sig", "cp1252", "latin-1", "utf-16")  # what staff may choose
 MAX_COLUMNS = 200
 MAX_LINE = 1024 * 1024

@@ -89,12 +89,6 @@ def dropped_columns(batch: sqlite3.Row) -> list[str]:
     return json.loads(batch["dropped_columns"])
 
 
-def imports_of_list(conn: sqlite3.Connection, list_id: int) -> list[sqlite3.Row]:
-    return conn.execute(
-        "SELECT * FROM contact_imports WHERE list_id = ? ORDER BY id DESC", (list_id,)
-    ).fetchall()
-
-
 def record_progress(
     conn: sqlite3.Connection, import_id: int, rows_seen: int, counts: dict, fraction: float = 0
 ):

@@ -190,8 +190,8 @@ def _submit(
             names=names,
             duration_s=duration,
             invitation_hash=invitation_hash,
-            flags=quality.flags_for(
-                get_db(), keys.hasher(), row["id"], definition, answers, duration
+            flagger=lambda conn: quality.flags_for(
+                conn, keys.hasher(), row["id"], definition, answers, duration
             ),
             contact_consent=consent,
         )

@@ -47,8 +47,8 @@ def flags_for(
     answers: dict[str, Any],
     duration_s: int | None,
 ) -> list[str]:
-    """Flags of a new response. Records its open answers' keyed hashes (call once per
-    response, just before it is stored)."""
+    """Flags of a new response. Records its open answers' keyed hashes, so call it inside the
+    transaction that stores the response (``responses.store.submit`` does)."""
     flags = []
     if duration_s is not None:
         median = _median_duration(conn, survey_id)

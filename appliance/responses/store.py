@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import secrets
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
@@ -45,7 +45,7 @@ def submit(
     names: Mapping[str, str] | None = None,
     duration_s: int | None = None,
     invitation_hash: bytes | None = None,
-    flags: list[str] | None = None,
+    flagger: Callable[[sqlite3.Connection], list[str]] | None = None,
     contact_consent: str | None = None,
 ) -> str:
     """Store one response atomically (see the module docstring); returns its id."""
@@ -67,6 +67,8 @@ def submit(
             if used.rowcount != 1:
                 raise AlreadyAnswered
         response_id = new_response_id()
+        # Inside the transaction: a submission refused above leaves no trace in the flag data.
+        flags = flagger(conn) if flagger else []
         conn.execute(
             "INSERT INTO responses (id, survey_id, mode, submitted_on, language, segments,"
             " answers, duration_s, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -79,7 +81,7 @@ def submit(
                 json.dumps(dict(segments or {}), ensure_ascii=False, sort_keys=True),
                 json.dumps(dict(answers), ensure_ascii=False, sort_keys=True),
                 duration_s,
-                json.dumps(flags or []),
+                json.dumps(flags),
             ),
         )
         for question_id, name in (names or {}).items():

@@ -43,16 +43,6 @@ def condition_met(condition: Condition | None, answers: dict[str, Any]) -> bool:
     return given in condition.values
 
 
-def visible(definition: Definition, answers: dict[str, Any]) -> list[Question]:
-    """The questions shown for these answers, in order (page and question conditions)."""
-    shown = []
-    for page in definition.pages:
-        if not condition_met(page.show_if, answers):
-            continue
-        shown.extend(q for q in page.questions if condition_met(q.show_if, answers))
-    return shown
-
-
 def _one(question: Question, raw: Raw) -> tuple[Any, str]:
     """(answer or None, error msgid or "")."""
     values = [v.strip() for v in raw.get(question.id, []) if isinstance(v, str)]

@@ -86,8 +86,11 @@ def test_only_a_live_token_of_an_enabled_staff_account_works(app, cast, conn):
     assert call(app, "get", "/api/v1/lists", researcher_token).status_code == 403
     sara = token_for(conn, cast["staff2"])
     assert call(app, "get", "/api/v1/lists", sara).status_code == 200
+    token_id = conn.execute(
+        "SELECT id FROM api_tokens WHERE user_id = ?", (cast["staff2"].id,)
+    ).fetchone()[0]
     with transaction(conn):
-        tokens.revoke_all_api_tokens(conn, cast["staff2"].id)
+        tokens.revoke_api_token(conn, cast["staff2"].id, token_id)
     assert call(app, "get", "/api/v1/lists", sara).status_code == 401
 
 

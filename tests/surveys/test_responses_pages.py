@@ -12,7 +12,9 @@ import openpyxl
 import pytest
 
 from appliance.auth.accounts import CLI
+from appliance.db import transaction
 from appliance.keys import load as load_keys
+from appliance.responses import quality
 from appliance.responses import store as responses
 from appliance.surveys import service, store
 from tests.conftest import audit_actions
@@ -28,11 +30,12 @@ def survey(conn):
 def submit(conn, data_dir, survey_id, answers, key, **kw):
     keys = load_keys(data_dir)
     definition = store.definition_of(store.get_survey(conn, survey_id))
-    from appliance.responses import quality
 
-    flags = quality.flags_for(
-        conn, keys.hasher(), survey_id, definition, answers, kw.get("duration_s")
-    )
+    def flagger(c):
+        return quality.flags_for(
+            c, keys.hasher(), survey_id, definition, answers, kw.get("duration_s")
+        )
+
     return responses.submit(
         conn,
         keys.hasher(),
@@ -43,7 +46,7 @@ def submit(conn, data_dir, survey_id, answers, key, **kw):
         answers=answers,
         form_key=key,
         today=DAY,
-        flags=flags,
+        flagger=flagger,
         **kw,
     )
 
@@ -91,6 +94,20 @@ def test_exports_are_formula_safe_and_leave_names_out(as_role, conn, data_dir, s
     cell = next(c for c in list(book.active.iter_rows())[1] if c.value and "HYPERLINK" in c.value)
     assert cell.data_type == "s"  # text, never a formula
     assert "responses.exported" in audit_actions(conn)
+
+
+def test_a_refused_submission_leaves_no_copied_text_trace(conn, data_dir, survey):
+    with transaction(conn):
+        token = responses.create_invitation(conn, load_keys(data_dir).hasher(), survey, None)
+    invited = {"invitation_hash": responses.invitation_hash(load_keys(data_dir).hasher(), token)}
+    text = {"grade": "8", "improve": "Meer thuiswerken graag"}
+    submit(conn, data_dir, survey, text, "a", **invited)
+    with pytest.raises(responses.AlreadyAnswered):
+        submit(
+            conn, data_dir, survey, {"grade": "8", "improve": "Iets heel anders nu"}, "b", **invited
+        )
+    later = submit(conn, data_dir, survey, {"grade": "8", "improve": "Iets heel anders nu"}, "c")
+    assert json.loads(responses.get_response(conn, survey, later)["flags"]) == []
 
 
 def test_flags_for_speeders_and_copied_text(conn, data_dir, survey):
