@@ -33,6 +33,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """
     from appliance import db, keys, security, settings
     from appliance.auth import guard, sessions
+    from appliance.groupcommit import GroupCommit
     from appliance.web import State, close_db
 
     values = settings.load(config)
@@ -66,7 +67,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
         SEND_FILE_MAX_AGE_DEFAULT=3600,
     )
-    app.extensions["appliance"] = State(values, app_keys)
+    app.extensions["appliance"] = State(values, app_keys, GroupCommit(db.db_path(data_dir)))
     # Werkzeug's slash redirects build an absolute Location from the Host header; links must
     # come from base_url only, so both paths simply match instead of redirecting.
     app.url_map.strict_slashes = False

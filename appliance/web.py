@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,7 +16,9 @@ from flask_login import current_user
 from appliance import db
 from appliance.admin import store as settings_store
 from appliance.auth.accounts import Actor
+from appliance.groupcommit import GroupCommit
 from appliance.keys import Keys
+from appliance.responses.quality import Medians
 from appliance.settings import BY_NAME
 
 # URL converter for row ids: larger numbers are a 404, not an overflow in SQLite.
@@ -27,13 +31,15 @@ class State:
 
     settings: dict[str, Any]
     keys: Keys
+    writer: GroupCommit
+    medians: Medians = field(default_factory=Medians)
 
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.settings["timezone"])
 
-    @property
-    def db_path(self):
+    @functools.cached_property
+    def db_path(self) -> Path:
         return db.db_path(self.settings["data_dir"])
 
 

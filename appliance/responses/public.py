@@ -9,9 +9,11 @@ without tracking anyone.
 
 from __future__ import annotations
 
+import functools
+import json
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -40,7 +42,32 @@ open_link_limit = RateLimit(per_minute=120)
 
 
 def _signer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(state().keys.session, salt="respondent-state")
+    return _signer_for(state().keys.session)
+
+
+@functools.lru_cache(maxsize=8)
+def _signer_for(key: bytes) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(key, salt="respondent-state")
+
+
+@functools.lru_cache(maxsize=256)
+def _thanks_page(definition_text: str, language: str, mode: str, reset: str, idle: int) -> str:
+    """The thank-you page, rendered once per survey version, language and channel: it is the
+    same for every respondent, and it is the answer to every submission."""
+    with force_locale(language):
+        return render_template(
+            "respondent/thanks.html",
+            definition=store.parse_definition(definition_text),
+            language=language,
+            channel=Channel(mode, reset_url=reset, idle_seconds=idle),
+        )
+
+
+def _thanks(row, language: str, channel: Channel):
+    page = _thanks_page(
+        row["definition"], language, channel.mode, channel.reset_url, channel.idle_seconds
+    )
+    return current_app.make_response(page)
 
 
 def _today() -> date:
@@ -82,18 +109,19 @@ def _page_definition(definition: Definition, index: int) -> Definition:
 
 @dataclass(frozen=True)
 class Channel:
-    """How the respondent came: an open link, an invitation (its token), or a kiosk (where to
-    return to after each response, and after how long idle)."""
+    """How the respondent came: an open link, an invitation (its token's hash and the invited
+    contact's segment values), or a kiosk (where to return to after each response, and after how
+    long idle)."""
 
     mode: str
-    invitation: str | None = None
+    invitation_hash: bytes | None = None
+    segments: dict[str, str] = field(default_factory=dict)
     reset_url: str = ""
     idle_seconds: int = 0
 
 
 def _flow(row, definition: Definition, channel: Channel):
     """GET shows the first page; POST checks the page sent and shows the next, or submits."""
-    invitation = channel.invitation
     language = _language(definition)
     if request.method == "GET":
         carried = {
@@ -101,7 +129,7 @@ def _flow(row, definition: Definition, channel: Channel):
             "answers": {},
             "key": secrets.token_urlsafe(16),
             "started": int(time.time()),
-            "invited": invitation is not None,
+            "invited": channel.invitation_hash is not None,
         }
         return _survey_page(row, definition, language, carried, {}, channel=channel)
     try:
@@ -109,7 +137,7 @@ def _flow(row, definition: Definition, channel: Channel):
     except BadSignature:
         return _render("respondent/message.html", definition, language, 400, message="expired")
     if request.form.get("website"):  # the honeypot: people never see this field
-        return _render("respondent/thanks.html", definition, language, channel=channel)
+        return _thanks(row, language, channel)
     index = carried["page"]
     raw = {key: request.form.getlist(key) for key in request.form}
     # Answers of earlier pages decide the conditions on this one.
@@ -162,42 +190,40 @@ def _survey_page(
 def _submit(
     row, definition: Definition, language: str, carried: dict, answers: dict, channel: Channel
 ):
-    keys, invitation = state().keys, channel.invitation
+    app_state = state()
+    hasher, invitation_hash = app_state.keys.hasher(), channel.invitation_hash
     names = {
         qid: answers.pop(qid)
         for qid, q in definition.questions.items()
         if q.type == "name" and qid in answers
     }
-    segments: dict[str, str] = {}
-    invitation_hash = None
     duration = max(0, int(time.time()) - int(carried["started"]))
-    consent = _consent_text(definition, answers, language) if invitation else None
-    if invitation:
-        invitation_hash = responses.invitation_hash(keys.hasher(), invitation)
-        segments = responses.invited_segments(get_db(), invitation_hash)
+    fields = {
+        "survey_id": row["id"],
+        "mode": channel.mode,
+        "language": language,
+        "answers": answers,
+        "form_key": carried["key"],
+        "today": _today(),
+        "segments": channel.segments,
+        "names": names,
+        "duration_s": duration,
+        "invitation_hash": invitation_hash,
+        "flagger": lambda conn: quality.flags_for(
+            conn, hasher, row["id"], definition, answers, duration, app_state.medians
+        ),
+        "contact_consent": _consent_text(definition, answers, language)
+        if invitation_hash
+        else None,
+    }
+    cipher = app_state.keys.cipher()
     try:
-        responses.submit(
-            get_db(),
-            keys.hasher(),
-            keys.cipher(),
-            survey_id=row["id"],
-            mode=channel.mode,
-            language=language,
-            answers=answers,
-            form_key=carried["key"],
-            today=_today(),
-            segments=segments,
-            names=names,
-            duration_s=duration,
-            invitation_hash=invitation_hash,
-            flagger=lambda conn: quality.flags_for(
-                conn, keys.hasher(), row["id"], definition, answers, duration
-            ),
-            contact_consent=consent,
-        )
+        # Many respondents' submissions share one commit (see appliance.groupcommit); the
+        # thank-you page is sent only once this response is on disk.
+        app_state.writer.run(lambda conn: responses.store_response(conn, hasher, cipher, **fields))
     except responses.AlreadyAnswered:
         return _render("respondent/message.html", definition, language, 409, message="used")
-    return _render("respondent/thanks.html", definition, language, channel=channel)
+    return _thanks(row, language, channel)
 
 
 def _consent_text(definition: Definition, answers: dict, language: str) -> str | None:
@@ -236,7 +262,8 @@ def open_link(token: str):
 def invitation_link(token: str):
     """A wrong or tampered token gets a neutral page that reveals nothing."""
     conn, keys = get_db(), state().keys
-    invitation = responses.find_invitation(conn, responses.invitation_hash(keys.hasher(), token))
+    token_hash = responses.invitation_hash(keys.hasher(), token)
+    invitation = responses.find_invitation(conn, token_hash)
     if invitation is None:
         return render_template("respondent/unknown.html"), 404
     row = store.get_survey(conn, invitation["survey_id"])
@@ -249,7 +276,8 @@ def invitation_link(token: str):
         return _render(
             "respondent/message.html", definition, _language(definition), 410, message="closed"
         )
-    return _flow(row, definition, Channel("invitation", invitation=token))
+    channel = Channel("invitation", token_hash, json.loads(invitation["segments"] or "{}"))
+    return _flow(row, definition, channel)
 
 
 @bp.route("/s/<token>/privacy")

@@ -10,19 +10,42 @@ from __future__ import annotations
 
 import sqlite3
 import statistics
+import time
 from typing import Any
 
 from appliance.crypto import KeyedHasher
 from appliance.surveys.definition import TEXT_TYPES, Definition
 
 SPEEDER_AFTER = 20
+MEDIAN_TTL = 10.0
 
 
 def _norm(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-def _median_duration(conn: sqlite3.Connection, survey_id: int) -> float | None:
+class Medians:
+    """Each survey's median duration, recomputed at most every ``ttl`` seconds once it exists:
+    finding it walks half the survey's index entries, and a median seconds old judges a speeder
+    just as well. One per app (per database); thread-safe enough, as a lost update only costs a
+    recomputation."""
+
+    def __init__(self, ttl: float = MEDIAN_TTL):
+        self.ttl = ttl
+        self._values: dict[int, tuple[float, float]] = {}
+
+    def get(self, conn: sqlite3.Connection, survey_id: int) -> float | None:
+        now = time.monotonic()
+        cached = self._values.get(survey_id)
+        if cached and now - cached[0] < self.ttl:
+            return cached[1]
+        median = _fresh_median(conn, survey_id)
+        if median is not None:
+            self._values[survey_id] = (now, median)
+        return median
+
+
+def _fresh_median(conn: sqlite3.Connection, survey_id: int) -> float | None:
     """The median through the (survey, duration) index: no scan of the responses."""
     count = conn.execute(
         "SELECT count(*) FROM responses WHERE survey_id = ? AND duration_s IS NOT NULL",
@@ -46,12 +69,13 @@ def flags_for(
     definition: Definition,
     answers: dict[str, Any],
     duration_s: int | None,
+    medians: Medians | None = None,
 ) -> list[str]:
     """Flags of a new response. Records its open answers' keyed hashes, so call it inside the
     transaction that stores the response (``responses.store.submit`` does)."""
     flags = []
     if duration_s is not None:
-        median = _median_duration(conn, survey_id)
+        median = (medians or Medians(ttl=0)).get(conn, survey_id)
         if median is not None and duration_s < median / 3:
             flags.append("speeder")
     for question in definition.questions.values():

@@ -30,7 +30,13 @@ def new_response_id() -> str:
     return secrets.token_hex(16)
 
 
-def submit(
+def submit(conn: sqlite3.Connection, hasher: KeyedHasher, cipher: FieldCipher, **fields) -> str:
+    """Store one response in a transaction of its own; see :func:`store_response`."""
+    with transaction(conn):
+        return store_response(conn, hasher, cipher, **fields)
+
+
+def store_response(
     conn: sqlite3.Connection,
     hasher: KeyedHasher,
     cipher: FieldCipher,
@@ -48,65 +54,65 @@ def submit(
     flagger: Callable[[sqlite3.Connection], list[str]] | None = None,
     contact_consent: str | None = None,
 ) -> str:
-    """Store one response atomically (see the module docstring); returns its id."""
+    """Store one response (see the module docstring); returns its id. Call inside a write
+    transaction: it checks before it writes, but a failure after that leaves partial writes."""
     if mode not in MODES:
         raise ValueError(mode)
     key_hash = hasher.digest("form-key", form_key)
     day = today.isoformat()
-    with transaction(conn):
-        seen = conn.execute(
-            "SELECT response_id FROM submissions WHERE key_hash = ?", (key_hash,)
-        ).fetchone()
-        if seen:
-            return seen[0]
-        if invitation_hash is not None:
-            used = conn.execute(
-                "UPDATE invitations SET used = 1 WHERE token_hash = ? AND used = 0",
-                (invitation_hash,),
-            )
-            if used.rowcount != 1:
-                raise AlreadyAnswered
-        response_id = new_response_id()
-        # Inside the transaction: a submission refused above leaves no trace in the flag data.
-        flags = flagger(conn) if flagger else []
+    seen = conn.execute(
+        "SELECT response_id FROM submissions WHERE key_hash = ?", (key_hash,)
+    ).fetchone()
+    if seen:
+        return seen[0]
+    if invitation_hash is not None:
+        used = conn.execute(
+            "UPDATE invitations SET used = 1 WHERE token_hash = ? AND used = 0",
+            (invitation_hash,),
+        )
+        if used.rowcount != 1:
+            raise AlreadyAnswered
+    response_id = new_response_id()
+    # After the checks: a submission refused above leaves no trace in the flag data.
+    flags = flagger(conn) if flagger else []
+    conn.execute(
+        "INSERT INTO responses (id, survey_id, mode, submitted_on, language, segments,"
+        " answers, duration_s, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            response_id,
+            survey_id,
+            mode,
+            day,
+            language,
+            json.dumps(dict(segments or {}), ensure_ascii=False, sort_keys=True),
+            json.dumps(dict(answers), ensure_ascii=False, sort_keys=True),
+            duration_s,
+            json.dumps(flags),
+        ),
+    )
+    for question_id, name in (names or {}).items():
         conn.execute(
-            "INSERT INTO responses (id, survey_id, mode, submitted_on, language, segments,"
-            " answers, duration_s, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO name_answers (response_id, question_id, value, submitted_on)"
+            " VALUES (?, ?, ?, ?)",
             (
                 response_id,
-                survey_id,
-                mode,
+                question_id,
+                cipher.encrypt(name, "name_answers", "value", response_id),
                 day,
-                language,
-                json.dumps(dict(segments or {}), ensure_ascii=False, sort_keys=True),
-                json.dumps(dict(answers), ensure_ascii=False, sort_keys=True),
-                duration_s,
-                json.dumps(flags),
             ),
         )
-        for question_id, name in (names or {}).items():
-            conn.execute(
-                "INSERT INTO name_answers (response_id, question_id, value, submitted_on)"
-                " VALUES (?, ?, ?, ?)",
-                (
-                    response_id,
-                    question_id,
-                    cipher.encrypt(name, "name_answers", "value", response_id),
-                    day,
-                ),
-            )
+    conn.execute(
+        "INSERT INTO submissions (key_hash, response_id, submitted_on) VALUES (?, ?, ?)",
+        (key_hash, response_id, day),
+    )
+    if contact_consent and invitation_hash is not None:
+        # The only link from a response to a person: asked for, with its wording.
         conn.execute(
-            "INSERT INTO submissions (key_hash, response_id, submitted_on) VALUES (?, ?, ?)",
-            (key_hash, response_id, day),
+            "INSERT INTO contact_requests (survey_id, contact_id, response_id,"
+            " consent_text, created_at) SELECT survey_id, contact_id, ?, ?, ?"
+            " FROM invitations WHERE token_hash = ?",
+            (response_id, contact_consent, iso(utcnow()), invitation_hash),
         )
-        if contact_consent and invitation_hash is not None:
-            # The only link from a response to a person: asked for, with its wording.
-            conn.execute(
-                "INSERT INTO contact_requests (survey_id, contact_id, response_id,"
-                " consent_text, created_at) SELECT survey_id, contact_id, ?, ?, ?"
-                " FROM invitations WHERE token_hash = ?",
-                (response_id, contact_consent, iso(utcnow()), invitation_hash),
-            )
     return response_id
 
 
@@ -133,19 +139,13 @@ def invitation_hash(hasher: KeyedHasher, token: str) -> bytes:
 
 
 def find_invitation(conn: sqlite3.Connection, token_hash: bytes) -> sqlite3.Row | None:
+    """The invitation, with the segment attribute values of the invited contact (values only,
+    no identifier; NULL without a contact)."""
     return conn.execute(
-        "SELECT id, survey_id, used FROM invitations WHERE token_hash = ?", (token_hash,)
-    ).fetchone()
-
-
-def invited_segments(conn: sqlite3.Connection, token_hash: bytes) -> dict[str, str]:
-    """The segment attribute values of the invited contact: values only, no identifier."""
-    row = conn.execute(
-        "SELECT c.segments FROM invitations i JOIN contacts c ON c.id = i.contact_id"
-        " WHERE i.token_hash = ?",
+        "SELECT i.id, i.survey_id, i.used, c.segments FROM invitations i"
+        " LEFT JOIN contacts c ON c.id = i.contact_id WHERE i.token_hash = ?",
         (token_hash,),
     ).fetchone()
-    return json.loads(row[0]) if row else {}
 
 
 def responses_of(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import secrets
 import sqlite3
@@ -54,7 +55,14 @@ def get_survey_by_link(conn: sqlite3.Connection, token: str) -> sqlite3.Row | No
 
 
 def definition_of(row: sqlite3.Row) -> Definition:
-    return Definition.parse(json.loads(row["definition"]))
+    """The parsed questionnaire of a survey row. Parsed once per distinct text: respondents'
+    requests would otherwise check the whole definition again on every page."""
+    return parse_definition(row["definition"])
+
+
+@functools.lru_cache(maxsize=128)
+def parse_definition(text: str) -> Definition:
+    return Definition.parse(json.loads(text))
 
 
 def save_definition(conn: sqlite3.Connection, survey_id: int, definition: Definition) -> None:
