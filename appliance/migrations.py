@@ -315,6 +315,30 @@ def m0009_kiosks(conn: sqlite3.Connection) -> None:
     )
 
 
+def m0010_response_contacts(conn: sqlite3.Connection) -> None:
+    _run(
+        conn,
+        # Identity plane: in a non-anonymous survey (announced on the invitation and the first
+        # page), which invited contact gave a response. Anonymous surveys never write here.
+        """CREATE TABLE response_contacts (
+            response_id TEXT PRIMARY KEY REFERENCES responses(id) ON DELETE CASCADE,
+            survey_id INTEGER NOT NULL REFERENCES surveys(id) ON DELETE CASCADE,
+            contact_id INTEGER REFERENCES contacts(id) ON DELETE SET NULL
+        ) WITHOUT ROWID""",
+        "CREATE INDEX response_contacts_contact ON response_contacts(contact_id)",
+    )
+
+
+def m0011_kiosk_idle_action(conn: sqlite3.Connection) -> None:
+    _run(
+        conn,
+        # What a kiosk does with a walked-away respondent's answers: discard them, or store
+        # what was answered (flagged "partial").
+        "ALTER TABLE kiosks ADD COLUMN on_idle TEXT NOT NULL DEFAULT 'discard'"
+        " CHECK (on_idle IN ('discard', 'submit'))",
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0001_accounts", m0001_accounts),
     ("0002_audit_log", m0002_audit_log),
@@ -325,4 +349,6 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0007_survey_links", m0007_survey_links),
     ("0008_contact_requests", m0008_contact_requests),
     ("0009_kiosks", m0009_kiosks),
+    ("0010_response_contacts", m0010_response_contacts),
+    ("0011_kiosk_idle_action", m0011_kiosk_idle_action),
 ]

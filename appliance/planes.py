@@ -25,6 +25,7 @@ IDENTITY_TABLES = frozenset(
         "submissions",
         "suppressions",
         "contact_requests",
+        "response_contacts",
         "outbox",
     }
 )

@@ -110,14 +110,15 @@ def _page_definition(definition: Definition, index: int) -> Definition:
 @dataclass(frozen=True)
 class Channel:
     """How the respondent came: an open link, an invitation (its token's hash and the invited
-    contact's segment values), or a kiosk (where to return to after each response, and after how
-    long idle)."""
+    contact's segment values), or a kiosk (where to return to after each response, after how
+    long idle, and whether a walked-away respondent's answers are discarded or submitted)."""
 
     mode: str
     invitation_hash: bytes | None = None
     segments: dict[str, str] = field(default_factory=dict)
     reset_url: str = ""
     idle_seconds: int = 0
+    on_idle: str = "discard"
 
 
 def _flow(row, definition: Definition, channel: Channel):
@@ -142,6 +143,8 @@ def _flow(row, definition: Definition, channel: Channel):
     raw = {key: request.form.getlist(key) for key in request.form}
     # Answers of earlier pages decide the conditions on this one.
     result = check(_page_definition(definition, index), raw, known=carried["answers"])
+    if request.form.get("partial") and channel.on_idle == "submit":
+        return _submit_partial(row, definition, language, carried, result.answers, channel)
     if result.errors:
         return _survey_page(
             row, definition, language, carried, result.errors, status=400, channel=channel
@@ -158,6 +161,18 @@ def _flow(row, definition: Definition, channel: Channel):
             channel=channel,
         )
     return _submit(row, definition, language, carried, answers, channel)
+
+
+def _submit_partial(
+    row, definition: Definition, language: str, carried: dict, page_answers: dict, channel
+):
+    """A kiosk whose respondent walked away, set to keep partial answers: what was validly
+    answered so far is stored, flagged "partial"; unanswered and invalid questions are left out.
+    With nothing answered there is nothing to store: the kiosk simply starts again."""
+    answers = {**carried["answers"], **page_answers}
+    if not answers:
+        return _thanks(row, language, channel)
+    return _submit(row, definition, language, carried, answers, channel, extra_flags=["partial"])
 
 
 def _survey_page(
@@ -183,12 +198,19 @@ def _survey_page(
         first=carried["page"] == shown[0],
         has_next=any(i > carried["page"] for i in shown),
         invited=bool(carried.get("invited")),
+        answered=bool(carried["answers"]),
         channel=channel,
     )
 
 
 def _submit(
-    row, definition: Definition, language: str, carried: dict, answers: dict, channel: Channel
+    row,
+    definition: Definition,
+    language: str,
+    carried: dict,
+    answers: dict,
+    channel: Channel,
+    extra_flags: list[str] | None = None,
 ):
     app_state = state()
     hasher, invitation_hash = app_state.keys.hasher(), channel.invitation_hash
@@ -209,12 +231,16 @@ def _submit(
         "names": names,
         "duration_s": duration,
         "invitation_hash": invitation_hash,
-        "flagger": lambda conn: quality.flags_for(
-            conn, hasher, row["id"], definition, answers, duration, app_state.medians
+        "flagger": lambda conn: sorted(
+            quality.flags_for(
+                conn, hasher, row["id"], definition, answers, duration, app_state.medians
+            )
+            + (extra_flags or [])
         ),
         "contact_consent": _consent_text(definition, answers, language)
         if invitation_hash
         else None,
+        "link_contact": not definition.anonymous,
     }
     cipher = app_state.keys.cipher()
     try:
@@ -298,7 +324,7 @@ def transparency(token: str):
 @public
 def kiosk(key: str):
     """A registered tablet or terminal: back to the start after each response and after the
-    kiosk's idle time (answers of an abandoned respondent are discarded, never submitted)."""
+    kiosk's idle time (an abandoned respondent's answers discarded or kept, per kiosk)."""
     conn, keys = get_db(), state().keys
     device = store.kiosk_by_key(conn, keys.hasher(), key)
     if device is None:
@@ -309,5 +335,10 @@ def kiosk(key: str):
         return _render(
             "respondent/message.html", definition, _language(definition), 410, message="closed"
         )
-    channel = Channel("kiosk", reset_url=f"/k/{key}", idle_seconds=device["idle_seconds"])
+    channel = Channel(
+        "kiosk",
+        reset_url=f"/k/{key}",
+        idle_seconds=device["idle_seconds"],
+        on_idle=device["on_idle"],
+    )
     return _flow(row, definition, channel)

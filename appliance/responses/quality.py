@@ -14,8 +14,17 @@ import time
 from typing import Any
 
 from appliance.crypto import KeyedHasher
+from appliance.i18n import N_
 from appliance.surveys.definition import TEXT_TYPES, Definition
 
+# Every flag a response can carry, with its label for staff. "partial" is set by a kiosk that
+# kept a walked-away respondent's answers (appliance.responses.public).
+FLAG_LABELS = {
+    "speeder": N_("speeder"),
+    "straight_lining": N_("straight-lining"),
+    "duplicate_text": N_("duplicate open answer"),
+    "partial": N_("partial (walked away from a kiosk)"),
+}
 SPEEDER_AFTER = 20
 MEDIAN_TTL = 10.0
 

@@ -2,7 +2,9 @@
 
 Contract of :func:`submit`: the response row gets a random 128-bit id, the day (not the time) of
 submission, the answers, and the segment attribute values of the invited contact (values only);
-never a contact id, an invitation id, an address or a user agent. An invitation is only marked
+never a contact id, an invitation id, an address or a user agent. Only two links to a person
+exist, both in the identity plane: a contact request (the respondent said "contact me") and, in
+a survey announced as non-anonymous, the response's invited contact. An invitation is only marked
 used. A repeated submission of the same form (same key) returns the first response's id and
 writes nothing; a used invitation cannot submit again.
 """
@@ -53,6 +55,7 @@ def store_response(
     invitation_hash: bytes | None = None,
     flagger: Callable[[sqlite3.Connection], list[str]] | None = None,
     contact_consent: str | None = None,
+    link_contact: bool = False,
 ) -> str:
     """Store one response (see the module docstring); returns its id. Call inside a write
     transaction: it checks before it writes, but a failure after that leaves partial writes."""
@@ -113,7 +116,23 @@ def store_response(
             " FROM invitations WHERE token_hash = ?",
             (response_id, contact_consent, iso(utcnow()), invitation_hash),
         )
+    if link_contact and invitation_hash is not None:
+        # Non-anonymous survey, announced before the first answer: the response names its
+        # invited contact, in the identity plane.
+        conn.execute(
+            "INSERT INTO response_contacts (response_id, survey_id, contact_id)"
+            " SELECT ?, survey_id, contact_id FROM invitations WHERE token_hash = ?",
+            (response_id, invitation_hash),
+        )
     return response_id
+
+
+def linked_contact_of(conn: sqlite3.Connection, response_id: str) -> sqlite3.Row | None:
+    """The link of a response in a non-anonymous survey to its invited contact (``contact_id``
+    NULL once the contact is erased); None for every other response."""
+    return conn.execute(
+        "SELECT contact_id FROM response_contacts WHERE response_id = ?", (response_id,)
+    ).fetchone()
 
 
 def contact_request_of(conn: sqlite3.Connection, response_id: str) -> sqlite3.Row | None:

@@ -13,13 +13,13 @@ from appliance.auth.guard import requires
 from appliance.contacts import store as contacts
 from appliance.csvsafe import csv_rows
 from appliance.db import transaction
-from appliance.responses import export
+from appliance.responses import export, quality
 from appliance.responses import store as responses
 from appliance.surveys import store as surveys
 from appliance.web import ID, actor, get_db, state
 
 bp = Blueprint("responses", __name__, url_prefix="/surveys")
-FLAGS = ("speeder", "straight_lining", "duplicate_text")
+FLAGS = tuple(quality.FLAG_LABELS)
 
 
 def _survey_or_404(survey_id: int):
@@ -54,6 +54,7 @@ def list_responses(survey_id: int):
         args=request.args,
         modes=responses.MODES,
         flags=FLAGS,
+        flag_labels=quality.FLAG_LABELS,
         loads=json.loads,
     )
 
@@ -72,9 +73,10 @@ def show_response(survey_id: int, response_id: str):
         definition=surveys.definition_of(row),
         answers=json.loads(found["answers"]),
         segments=json.loads(found["segments"]),
-        flags=json.loads(found["flags"]),
+        flags=[_(quality.FLAG_LABELS.get(f, f)) for f in json.loads(found["flags"])],
         names=responses.names_of(get_db(), state().keys.cipher(), response_id),
         contact=_contact_request(response_id),
+        respondent=_linked_contact(response_id),
     )
 
 
@@ -83,15 +85,25 @@ def _contact_request(response_id: str) -> dict | None:
     request_row = responses.contact_request_of(get_db(), response_id)
     if request_row is None:
         return None
-    who = {}
-    if request_row["contact_id"]:
-        who = contacts.contact_fields(
-            get_db(),
-            state().keys.cipher(),
-            request_row["contact_id"],
-            ("email", "first_name", "infix", "last_name", "phone"),
-        )
+    who = _who(request_row["contact_id"])
     return {"who": who, "consent": request_row["consent_text"], "at": request_row["created_at"]}
+
+
+def _linked_contact(response_id: str) -> dict | None:
+    """In a non-anonymous survey: the invited contact who gave this response ({} if erased)."""
+    link = responses.linked_contact_of(get_db(), response_id)
+    return None if link is None else _who(link["contact_id"])
+
+
+def _who(contact_id: int | None) -> dict:
+    if not contact_id:
+        return {}
+    return contacts.contact_fields(
+        get_db(),
+        state().keys.cipher(),
+        contact_id,
+        ("email", "first_name", "infix", "last_name", "phone"),
+    )
 
 
 @bp.route(f"/<{ID}:survey_id>/responses/<response_id>/exclude", methods=["POST"])

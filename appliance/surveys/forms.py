@@ -34,6 +34,14 @@ class KioskForm(FlaskForm):
         default=60,
         validators=[DataRequired(), NumberRange(15, 3600)],
     )
+    on_idle = RadioField(
+        _l("When someone walks away before the end"),
+        choices=[
+            SelectChoice("discard", _l("discard their answers")),
+            SelectChoice("submit", _l("keep what they answered (marked as partial)")),
+        ],
+        default="discard",
+    )
 
 
 class DatesForm(FlaskForm):

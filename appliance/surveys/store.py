@@ -95,15 +95,33 @@ def response_count(conn: sqlite3.Connection, survey_id: int) -> int:
 # ---- kiosks -------------------------------------------------------------------------------------
 
 
+KIOSK_IDLE_ACTIONS = ("discard", "submit")
+
+
 def create_kiosk(
-    conn: sqlite3.Connection, hasher, survey_id: int, name: str, idle_seconds: int
+    conn: sqlite3.Connection,
+    hasher,
+    survey_id: int,
+    name: str,
+    idle_seconds: int,
+    on_idle: str = "discard",
 ) -> str:
-    """Register a kiosk; returns its device key (256 bits), shown once; only a hash is kept."""
+    """Register a kiosk; returns its device key (256 bits), shown once; only a hash is kept.
+    ``on_idle``: what happens to a walked-away respondent's answers (see KIOSK_IDLE_ACTIONS)."""
+    if on_idle not in KIOSK_IDLE_ACTIONS:
+        raise ValueError(on_idle)
     key = secrets.token_urlsafe(32)
     conn.execute(
-        "INSERT INTO kiosks (survey_id, name, key_hash, idle_seconds, created_at)"
-        " VALUES (?, ?, ?, ?, ?)",
-        (survey_id, name.strip(), hasher.digest("kiosk", key), idle_seconds, iso(utcnow())),
+        "INSERT INTO kiosks (survey_id, name, key_hash, idle_seconds, on_idle, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            survey_id,
+            name.strip(),
+            hasher.digest("kiosk", key),
+            idle_seconds,
+            on_idle,
+            iso(utcnow()),
+        ),
     )
     return key
 

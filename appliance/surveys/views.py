@@ -169,7 +169,12 @@ def add_kiosk(survey_id: int):
     conn = get_db()
     with transaction(conn):
         key = store.create_kiosk(
-            conn, state().keys.hasher(), survey_id, form.name.data, form.idle_seconds.data
+            conn,
+            state().keys.hasher(),
+            survey_id,
+            form.name.data,
+            form.idle_seconds.data,
+            form.on_idle.data,
         )
         actor().log(conn, "kiosk.registered", f"survey:{survey_id}", name=form.name.data)
     return render_template(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from appliance.auth.accounts import CLI
@@ -10,9 +11,10 @@ from appliance.surveys import service, store
 from tests.conftest import audit_actions
 
 
-def kiosk_url(staff, survey_id) -> str:
+def kiosk_url(staff, survey_id, on_idle="discard") -> str:
     page = staff.post(
-        f"/surveys/{survey_id}/kiosks", {"name": "Balie hal", "idle_seconds": "45"}
+        f"/surveys/{survey_id}/kiosks",
+        {"name": "Balie hal", "idle_seconds": "45", "on_idle": on_idle},
     ).get_data(as_text=True)
     return re.search(r'id="kiosk-url">[^<]*?(/k/[\w-]+)<', page).group(1)
 
@@ -44,3 +46,59 @@ def test_a_revoked_or_unknown_kiosk_gets_the_neutral_page(app, as_role, conn):
     staff.post(f"/surveys/{survey_id}/kiosks/{kiosk_id}/revoke")
     assert app.test_client().get(url).status_code == 404
     assert app.test_client().get("/k/made-up-key").status_code == 404
+
+
+TWO_PAGES = {
+    "languages": ["nl"],
+    "title": {"nl": "Balie"},
+    "pages": [
+        {
+            "id": "p1",
+            "questions": [
+                {"id": "nps", "type": "nps", "required": True, "text": {"nl": "NPS"}},
+            ],
+        },
+        {
+            "id": "p2",
+            "questions": [
+                {"id": "grade", "type": "grade", "required": True, "text": {"nl": "Cijfer"}},
+                {"id": "why", "type": "text_long", "required": True, "text": {"nl": "Waarom?"}},
+            ],
+        },
+    ],
+}
+
+
+def _walk_away(app, as_role, conn, on_idle):
+    """Answer page one, fill in half of page two, then let the kiosk's idle timer fire (the
+    script sends the open form with ``partial`` set)."""
+    survey_id = service.create_from_template(conn, CLI, "nps")
+    service.update_definition(conn, CLI, survey_id, TWO_PAGES)
+    service.change_status(conn, CLI, survey_id, "open")
+    url = kiosk_url(as_role("staff"), survey_id, on_idle)
+    client = app.test_client()
+    page = client.get(url).get_data(as_text=True)
+    assert f'data-on-idle="{on_idle}"' in page
+    state = re.search(r'name="state" value="([^"]+)"', page).group(1)
+    page = client.post(url, data={"state": state, "nps": "3"}).get_data(as_text=True)
+    assert 'data-answered="1"' in page
+    state = re.search(r'name="state" value="([^"]+)"', page).group(1)
+    walked = client.post(url, data={"state": state, "grade": "11", "why": "", "partial": "1"})
+    return survey_id, walked
+
+
+def test_a_kiosk_set_to_keep_partial_answers_stores_what_was_validly_answered(app, as_role, conn):
+    survey_id, walked = _walk_away(app, as_role, conn, "submit")
+    assert walked.status_code == 200 and 'content="5;url=' in walked.get_data(as_text=True)
+    [row] = responses.responses_of(conn, survey_id)
+    # The invalid grade (11) and the empty required answer are left out, not refused.
+    assert json.loads(row["answers"]) == {"nps": "3"}
+    assert json.loads(row["flags"]) == ["partial"]
+    listing = as_role("staff").get(f"/surveys/{survey_id}/responses").get_data(as_text=True)
+    assert "partial (walked away from a kiosk)" in listing
+
+
+def test_a_kiosk_set_to_discard_never_stores_a_partial_response(app, as_role, conn):
+    survey_id, walked = _walk_away(app, as_role, conn, "discard")
+    assert walked.status_code == 400  # treated as an ordinary, incomplete page
+    assert responses.responses_of(conn, survey_id) == []

@@ -204,3 +204,22 @@ def test_an_open_link_never_offers_the_contact_question(app, conn):
     assert "Mogen wij contact" not in app.test_client().get(f"/s/{row['link_token']}").get_data(
         as_text=True
     )
+
+
+@pytest.mark.parametrize("anonymous", [True, False])
+def test_only_a_non_anonymous_survey_links_the_response_to_the_invited_contact(
+    app, as_role, conn, data_dir, anonymous
+):
+    survey_id, token = _invited(conn, data_dir)
+    service.update_definition(conn, CLI, survey_id, {**OPTIN, "anonymous": anonymous})
+    client = app.test_client()
+    page = client.get(f"/i/{token}").get_data(as_text=True)
+    assert ("not anonymous" in page or "niet anoniem" in page) is (not anonymous)
+    client.post(f"/i/{token}", data={"state": state_of(page), "grade": "8", "optin": "no"})
+    rid = responses.responses_of(conn, survey_id)[0]["id"]
+    link = responses.linked_contact_of(conn, rid)
+    detail = as_role("staff").get(f"/surveys/{survey_id}/responses/{rid}").get_data(as_text=True)
+    if anonymous:
+        assert link is None and "els@example.nl" not in detail
+    else:
+        assert link["contact_id"] is not None and "els@example.nl" in detail
