@@ -106,6 +106,7 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from appliance.reports import views as report_views
     from appliance.responses import public as respondent_pages
     from appliance.responses import views as response_views
+    from appliance.surveys import builder_views
     from appliance.surveys import views as survey_views
 
     modules = (
@@ -117,6 +118,7 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
         audit_views,
         contact_views,
         survey_views,
+        builder_views,
         response_views,
         report_views,
     )

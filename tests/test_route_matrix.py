@@ -97,6 +97,13 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("surveys.preview_survey", "GET"): STAFF,
     ("surveys.add_kiosk", "POST"): STAFF,
     ("surveys.revoke_kiosk", "POST"): STAFF,
+    ("builder.save_general", "POST"): STAFF,
+    ("builder.add_question", "POST"): STAFF,
+    ("builder.edit_question", "GET"): STAFF,
+    ("builder.edit_question", "POST"): STAFF,
+    ("builder.move_question", "POST"): STAFF,
+    ("builder.delete_question", "POST"): STAFF,
+    ("builder.set_page_condition", "POST"): STAFF,
     ("responses.list_responses", "GET"): STAFF,
     ("responses.show_response", "GET"): {**STAFF, "staff": GONE},  # made-up response id
     ("responses.exclude_response", "POST"): {**STAFF, "staff": GONE},
@@ -138,6 +145,8 @@ def routes(app: Flask):
         args = {name: 1 for name in rule.arguments}
         if rule.endpoint == "static":
             args = {"filename": "app.css"}
+        if "qid" in args:
+            args["qid"] = "nps"  # the question of survey 1 (the NPS template)
         if rule.endpoint.startswith("users.") and "user_id" in args:
             args["user_id"] = None  # filled in per test with a real account
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):

@@ -43,9 +43,13 @@ def update_definition(
     with transaction(conn):
         row = store.get_survey(conn, survey_id)
         if store.response_count(conn, survey_id):
-            problems = breaking_changes(store.definition_of(row), new)
+            old = store.definition_of(row)
+            problems = [reason for _qid, reason in breaking_changes(old, new)]
+            if old.anonymous != new.anonymous:
+                # Respondents answered under the mode they were shown; it cannot change later.
+                problems.append(N_("The anonymity of a survey with responses cannot change."))
             if problems:
-                raise SurveyError([reason for _qid, reason in problems])
+                raise SurveyError(problems)
         store.save_definition(conn, survey_id, new)
         actor.log(conn, "survey.changed", f"survey:{survey_id}")
     return new

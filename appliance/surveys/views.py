@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 
 from appliance.auth.guard import requires
 from appliance.db import transaction
-from appliance.surveys import service, store
+from appliance.surveys import builder, service, store
 from appliance.surveys.definition import DefinitionError
 from appliance.surveys.forms import DatesForm, DefinitionForm, KioskForm, NewSurveyForm
 from appliance.web import ID, actor, get_db, state
@@ -57,10 +57,14 @@ def create_survey():
 def _page(row, form=None, dates=None, status=200):
     conn = get_db()
     link = public_link(row)
+    definition = store.definition_of(row)
     return render_template(
         "surveys/edit.html",
         survey=row,
-        definition=store.definition_of(row),
+        definition=definition,
+        data=definition.to_json(),
+        type_labels=builder.TYPE_LABELS,
+        page_earlier=_earlier_by_page(definition),
         responses=store.response_count(conn, row["id"]),
         link=link,
         qr=segno.make(link, error="m").svg_data_uri(scale=4),
@@ -73,6 +77,15 @@ def _page(row, form=None, dates=None, status=200):
         dates=dates
         or DatesForm(data={"opens_on": _day(row["opens_on"]), "closes_on": _day(row["closes_on"])}),
     ), status
+
+
+def _earlier_by_page(definition) -> dict[str, list]:
+    """Per page, the questions before it that a page condition can use, with their values."""
+    out, earlier = {}, []
+    for page in definition.pages:
+        out[page.id] = list(earlier)
+        earlier += [(q, q.values()) for q in page.questions if q.values()]
+    return out
 
 
 def _day(text: str | None) -> date | None:
