@@ -64,13 +64,16 @@ def xlsx(table: Iterable[list[Any]]) -> bytes:
     formula, and it shows exactly as typed."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Responses")
     for row in table:
         cells = []
         for value in row:
-            cell = WriteOnlyCell(sheet, value=str(value) if value is not None else "")
+            # Answers are cleaned on arrival; older data or an exclusion reason might not be.
+            text = ILLEGAL_CHARACTERS_RE.sub("", str(value)) if value is not None else ""
+            cell = WriteOnlyCell(sheet, value=text)
             cell.data_type = "s"
             cells.append(cell)
         sheet.append(cells)

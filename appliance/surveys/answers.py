@@ -8,6 +8,7 @@ met) are dropped whatever was posted, so a crafted form cannot store answers nob
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,9 @@ from appliance.surveys.definition import (
 )
 
 Raw = Mapping[str, Sequence[str]]
+# Control characters nobody types on purpose (line breaks and tabs aside); XML-based exports
+# cannot even hold them.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass
@@ -61,7 +65,9 @@ def _one(question: Question, raw: Raw) -> tuple[Any, str]:
     if not values:
         return None, N_("this question needs an answer") if question.required else ""
     if question.type in TEXT_TYPES or question.type == "name":
-        text = values[0]
+        text = CONTROL.sub("", values[0].replace("\r\n", "\n")).strip()
+        if not text:
+            return None, N_("this question needs an answer") if question.required else ""
         if len(text) > MAX_TEXT[question.type]:
             return None, N_("the answer is too long")
         return text, ""

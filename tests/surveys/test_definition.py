@@ -152,3 +152,25 @@ def test_answers_are_checked_against_the_questions_shown():
 def test_answers_outside_the_options_are_refused(raw, error):
     result = check(Definition.parse(CONDITIONAL), {**raw, "m.a": ["1"], "m.b": ["1"]})
     assert any(message.startswith(error) for message in result.errors.values())
+
+
+def test_open_answers_lose_control_characters_but_keep_line_breaks():
+    definition = Definition.parse(
+        {
+            "languages": ["nl"],
+            "title": {"nl": "T"},
+            "pages": [
+                {
+                    "id": "p1",
+                    "questions": [
+                        {"id": "why", "type": "text_long", "required": True, "text": {"nl": "?"}}
+                    ],
+                }
+            ],
+        }
+    )
+    checked = check(definition, {"why": ["eerste\r\nregel\x0b\x1b[31m\tklaar\x00"]})
+    assert checked.answers == {"why": "eerste\nregel[31m\tklaar"}
+    assert check(definition, {"why": ["\x00\x07"]}).errors == {
+        "why": "this question needs an answer"
+    }
