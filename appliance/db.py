@@ -56,18 +56,26 @@ def journal_mode(conn: sqlite3.Connection) -> str:
 
 @contextmanager
 def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """Run the block in one write transaction (BEGIN IMMEDIATE); roll back on any exception.
+    """Run the block in one write transaction (BEGIN IMMEDIATE); roll back on any exception,
+    including a failed COMMIT, so the connection is never left inside a transaction.
 
     Writers in this process take turns on one lock, so a transaction must not wait for another
-    thread of this process that is itself inside :func:`transaction`."""
-    with _WRITE_LOCK:
+    thread of this process that is itself inside :func:`transaction`. Waiting for that lock
+    counts like SQLite's busy timeout: past it, "database is locked" as before."""
+    if not _WRITE_LOCK.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
+        raise sqlite3.OperationalError("database is locked")
+    try:
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield conn
+            conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            # SQLite may already have rolled back by itself (a full disk, for one).
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
-        conn.execute("COMMIT")
+    finally:
+        _WRITE_LOCK.release()
 
 
 def utcnow() -> datetime:

@@ -8,9 +8,12 @@ A unit that raises before it writes anything (the usual refusal: "already answer
 fails; one that raises after writing makes the group run again one unit per transaction, so one
 unit's failure never undoes or fails another's.
 
-Contract of :meth:`GroupCommit.run`: ``work(conn)`` runs exactly once, inside a transaction on
-the writer's connection; ``run`` returns its result (or raises its exception) only after that
-transaction has committed. An acknowledged result therefore survives a crash of the process.
+Contract of :meth:`GroupCommit.run`: ``work(conn)`` runs inside a transaction on the writer's
+connection, once, or (when its group fails part-way) once more in a transaction of its own, and
+only the writes of the run that committed count; ``run`` returns its result (or raises its
+exception) only after that transaction has committed. An acknowledged result therefore survives a
+crash of the process. ``run`` gives up after WAIT_SECONDS (TimeoutError): the unit may still be
+stored later, so callers make units idempotent (a submission's form key does that).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from typing import Any
 from appliance import db
 
 BATCH_MAX = 200
+WAIT_SECONDS = 60.0
 # The writer thread ends after this long without work and starts again on demand, so an idle
 # app (and each app a test creates) does not keep a thread and a connection open.
 IDLE_SECONDS = 30.0
@@ -47,9 +51,10 @@ class GroupCommit:
         self._queue.put((work, future))
         with self._lock:
             if not self._running:
+                thread = threading.Thread(target=self._loop, name="group-commit", daemon=True)
+                thread.start()  # raises if no thread can be had; nothing is left running then
                 self._running = True
-                threading.Thread(target=self._loop, name="group-commit", daemon=True).start()
-        return future.result()
+        return future.result(timeout=WAIT_SECONDS)
 
     def _loop(self) -> None:
         try:
@@ -57,6 +62,7 @@ class GroupCommit:
         except Exception as exc:
             self._fail_waiting(exc)
             return
+        batch: list[tuple[Callable, Future]] = []
         try:
             while True:
                 batch = self._next_batch()
@@ -64,6 +70,9 @@ class GroupCommit:
                     return
                 self._commit(conn, batch)
         except BaseException as exc:
+            for _work, future in batch:
+                if not future.done():
+                    future.set_exception(exc)
             self._fail_waiting(exc)
             raise
         finally:
@@ -104,12 +113,13 @@ class GroupCommit:
                     try:
                         outcomes.append((future, True, work(conn)))
                     except Exception as exc:
-                        if conn.total_changes != before:
+                        # Wrote before failing, or SQLite rolled the whole group back itself.
+                        if conn.total_changes != before or not conn.in_transaction:
                             raise _WroteThenFailed from exc
                         outcomes.append((future, False, exc))
         except _WroteThenFailed:
-            # Rare: a unit failed half-way. Its writes went with the whole group's; run every
-            # unit again alone, so only that one fails.
+            # Rare: a unit failed half-way, or the group was undone under it. Everything of the
+            # group is rolled back; run every unit again alone, so only a failing one fails.
             for unit in batch:
                 self._commit_alone(conn, unit)
             return

@@ -528,7 +528,7 @@ NL = {
     "Texts were copied for %(langs)s: translate every question before opening.": "Teksten zijn gekopieerd voor %(langs)s: vertaal elke vraag voordat u de enquête opent.",
     "That page does not exist (any more).": "Die pagina bestaat niet (meer).",
     "That question does not exist (any more).": "Die vraag bestaat niet (meer).",
-    "The anonymity of a survey with responses cannot change.": "Of een enquête anoniem is, kan niet meer veranderen zodra er reacties zijn.",
+    "The anonymity of a survey cannot change once it has been open.": "Of een enquête anoniem is, kan niet meer veranderen zodra ze open is geweest.",
     "Title (%(lang)s)": "Titel (%(lang)s)",
     "To": "Tot en met",
     "Type": "Type",

@@ -3,6 +3,7 @@ failure never costs another unit its writes."""
 
 import sqlite3
 import threading
+import time
 
 import pytest
 
@@ -14,7 +15,7 @@ from appliance.groupcommit import GroupCommit
 def path(tmp_path):
     file = tmp_path / "g.db"
     conn = db.connect(file)
-    conn.execute("CREATE TABLE t (v INTEGER PRIMARY KEY)")
+    conn.execute("CREATE TABLE t (v INTEGER PRIMARY KEY, b BLOB)")
     conn.close()
     return file
 
@@ -109,4 +110,40 @@ def test_the_writer_stops_when_idle_and_starts_again(path):
         threading.Event().wait(0.02)
     assert not writer._running
     assert writer.run(insert(2)) == 2
+    assert values(path) == [1, 2]
+
+
+def test_when_sqlite_undoes_the_whole_group_the_others_are_stored_and_told_so(path):
+    """A full disk makes SQLite roll back the whole transaction, not just the statement: the
+    group must not go on outside a transaction, and the other units are stored on their own."""
+    writer = GroupCommit(path)
+    gate = threading.Event()
+    outcomes = {}
+
+    def blocker(conn):
+        conn.execute("PRAGMA max_page_count = 20")  # a tiny "disk" for this connection
+        gate.wait(5)
+
+    def huge(conn):
+        conn.execute("INSERT INTO t (v, b) VALUES (99, zeroblob(200000))")
+
+    def run(name, work):
+        try:
+            outcomes[name] = writer.run(work)
+        except sqlite3.Error as exc:
+            outcomes[name] = str(exc)
+
+    threads = [threading.Thread(target=run, args=("blocker", blocker))]
+    threads[0].start()
+    while writer._queue.qsize():
+        time.sleep(0.01)  # the blocker has been taken: the next three form one group
+    for name, work in (("a", insert(1)), ("huge", huge), ("b", insert(2))):
+        threads.append(threading.Thread(target=run, args=(name, work)))
+        threads[-1].start()
+        while writer._queue.qsize() < len(threads) - 1:
+            time.sleep(0.01)  # queued in this order
+    gate.set()
+    for t in threads:
+        t.join()
+    assert outcomes == {"blocker": None, "a": 1, "huge": "database or disk is full", "b": 2}
     assert values(path) == [1, 2]

@@ -13,6 +13,7 @@ import functools
 import json
 import secrets
 import time
+import zlib
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -125,20 +126,31 @@ def _flow(row, definition: Definition, channel: Channel):
     """GET shows the first page; POST checks the page sent and shows the next, or submits."""
     language = _language(definition)
     if request.method == "GET":
-        carried = {
-            "page": _pages(definition, {})[0],
-            "answers": {},
-            "key": secrets.token_urlsafe(16),
-            "started": int(time.time()),
-            "invited": channel.invitation_hash is not None,
-        }
+        carried = _at(
+            {
+                "survey": row["id"],
+                "version": _version(row),
+                "answers": {},
+                "key": secrets.token_urlsafe(16),
+                "started": int(time.time()),
+                "invited": channel.invitation_hash is not None,
+                # The mode this respondent was shown; a later change never applies to them.
+                "anonymous": definition.anonymous,
+            },
+            definition,
+            _pages(definition, {})[0],
+        )
         return _survey_page(row, definition, language, carried, {}, channel=channel)
     try:
         carried = _signer().loads(request.form.get("state", ""), max_age=STATE_MAX_AGE)
     except BadSignature:
+        carried = None
+    if not carried or carried.get("survey") != row["id"]:
         return _render("respondent/message.html", definition, language, 400, message="expired")
     if request.form.get("website"):  # the honeypot: people never see this field
         return _thanks(row, language, channel)
+    if carried.get("version") != _version(row):
+        return _resume(row, definition, language, carried, channel)
     index = carried["page"]
     raw = {key: request.form.getlist(key) for key in request.form}
     # Answers of earlier pages decide the conditions on this one.
@@ -147,7 +159,7 @@ def _flow(row, definition: Definition, channel: Channel):
         return _submit_partial(row, definition, language, carried, result.answers, channel)
     if result.errors:
         return _survey_page(
-            row, definition, language, carried, result.errors, status=400, channel=channel
+            row, definition, language, carried, result.errors, 400, channel, given=raw
         )
     answers = {**carried["answers"], **result.answers}
     later = [i for i in _pages(definition, answers) if i > index]
@@ -156,11 +168,43 @@ def _flow(row, definition: Definition, channel: Channel):
             row,
             definition,
             language,
-            {**carried, "page": later[0], "answers": answers},
+            _at({**carried, "answers": answers}, definition, later[0]),
             {},
             channel=channel,
         )
     return _submit(row, definition, language, carried, answers, channel)
+
+
+def _version(row) -> int:
+    return zlib.crc32(row["definition"].encode())
+
+
+def _at(carried: dict, definition: Definition, index: int) -> dict:
+    return {**carried, "page": index, "page_id": definition.pages[index].id}
+
+
+def _resume(row, definition: Definition, language: str, carried: dict, channel: Channel):
+    """Staff changed the questionnaire while this respondent was answering: keep the answers
+    that are still valid, and go on at the same page if it is still there, else the first."""
+    answers = check(definition, _as_form(carried["answers"])).answers
+    shown = _pages(definition, answers)
+    ids = [definition.pages[i].id for i in shown]
+    index = shown[ids.index(carried.get("page_id"))] if carried.get("page_id") in ids else shown[0]
+    resumed = _at({**carried, "answers": answers, "version": _version(row)}, definition, index)
+    return _survey_page(
+        row, definition, language, resumed, {}, channel=channel, given=_as_form(answers)
+    )
+
+
+def _as_form(answers: dict) -> dict[str, list[str]]:
+    """Answers back in the shape a form posts them (matrix cells as ``question.item``)."""
+    raw: dict[str, list[str]] = {}
+    for qid, value in answers.items():
+        if isinstance(value, dict):
+            raw.update({f"{qid}.{item}": [cell] for item, cell in value.items()})
+        else:
+            raw[qid] = value if isinstance(value, list) else [value]
+    return raw
 
 
 def _submit_partial(
@@ -172,6 +216,8 @@ def _submit_partial(
     answers = {**carried["answers"], **page_answers}
     if not answers:
         return _thanks(row, language, channel)
+    # Its time includes the idle wait: no duration, so it neither counts as nor skews a speeder.
+    carried = {**carried, "started": None}
     return _submit(row, definition, language, carried, answers, channel, extra_flags=["partial"])
 
 
@@ -183,6 +229,7 @@ def _survey_page(
     errors: dict,
     status: int = 200,
     channel: Channel | None = None,
+    given: dict | None = None,
 ):
     shown = _pages(definition, carried["answers"])
     return _render(
@@ -199,6 +246,7 @@ def _survey_page(
         has_next=any(i > carried["page"] for i in shown),
         invited=bool(carried.get("invited")),
         answered=bool(carried["answers"]),
+        given=given,
         channel=channel,
     )
 
@@ -219,7 +267,8 @@ def _submit(
         for qid, q in definition.questions.items()
         if q.type == "name" and qid in answers
     }
-    duration = max(0, int(time.time()) - int(carried["started"]))
+    started = carried["started"]
+    duration = None if started is None else max(0, int(time.time()) - int(started))
     fields = {
         "survey_id": row["id"],
         "mode": channel.mode,
@@ -240,7 +289,7 @@ def _submit(
         "contact_consent": _consent_text(definition, answers, language)
         if invitation_hash
         else None,
-        "link_contact": not definition.anonymous,
+        "link_contact": not definition.anonymous and not carried.get("anonymous", True),
     }
     cipher = app_state.keys.cipher()
     try:

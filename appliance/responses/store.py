@@ -121,7 +121,8 @@ def store_response(
         # invited contact, in the identity plane.
         conn.execute(
             "INSERT INTO response_contacts (response_id, survey_id, contact_id)"
-            " SELECT ?, survey_id, contact_id FROM invitations WHERE token_hash = ?",
+            " SELECT ?, survey_id, contact_id FROM invitations"
+            " WHERE token_hash = ? AND contact_id IS NOT NULL",
             (response_id, invitation_hash),
         )
     return response_id

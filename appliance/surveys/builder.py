@@ -7,8 +7,9 @@ know the rules of a valid definition beyond finding its way around one; it raise
 :class:`BuilderError` (a msgid) only for requests that make no sense (an unknown question).
 
 Answer options are typed one per line per language. A line keeps its stored value when its
-label is unchanged, or else takes over the value of the unmatched option at the same place, so
-fixing a typo keeps the answers given so far, while removing an option really removes it.
+label is unchanged; when the remaining lines and options are equally many, each remaining line
+takes over the value of its counterpart in order (a typo fixed keeps the answers given so far).
+Any other change makes new options, so removing an option really removes it.
 """
 
 from __future__ import annotations
@@ -142,10 +143,13 @@ def _relabel(old: list[Data], lines: dict[str, list[str]], languages: list[str])
         if match is not None:
             values[i] = match["value"]
             unmatched.remove(match)
-    for i in range(count):
-        if values[i] is None and i < len(old) and old[i] in unmatched:
-            values[i] = old[i]["value"]
-            unmatched.remove(old[i])
+    # Reworded lines: only when exactly as many lines as options are unaccounted for is each
+    # taken as a rewording of its counterpart in the same order. Otherwise options were added or
+    # removed as well, and guessing could move answers onto another option; they count as new.
+    fresh = [i for i in range(count) if values[i] is None]
+    if len(fresh) == len(unmatched):
+        for i, option in zip(fresh, unmatched, strict=True):
+            values[i] = option["value"]
     taken = {v for v in values if v} | {o["value"] for o in old}
     out = []
     for i, label in enumerate(labels):
@@ -254,7 +258,9 @@ def set_general(
     """Title, texts, languages and anonymity. A language added gets the first language's texts
     as a starting point; returns (new data, the languages added) so staff can be told to
     translate them."""
-    chosen = [lang for lang in LANGUAGES if lang in languages]
+    # The survey's own order first (its first language is the respondents' default).
+    chosen = [lang for lang in data["languages"] if lang in languages]
+    chosen += [lang for lang in LANGUAGES if lang in languages and lang not in chosen]
     if not chosen:
         raise BuilderError(N_("Choose at least one language."))
     new = copy.deepcopy(data)

@@ -174,7 +174,13 @@ def _earlier_questions(data: dict, qid: str) -> list[tuple[dict, list[str]]]:
 def move_question(survey_id: int, qid: str):
     _row, data = _survey(survey_id)
     step = -1 if request.form.get("direction") == "up" else 1
-    _save(survey_id, lambda: builder.move_question(data, qid, step))
+    try:
+        moved = builder.move_question(data, qid, step)
+    except builder.BuilderError as exc:
+        flash(_(exc.reason), "error")
+        return _back(survey_id)
+    if moved != data:  # already first or last: nothing to save or audit
+        _save(survey_id, lambda: moved)
     return _back(survey_id, f"q-{qid}")
 
 

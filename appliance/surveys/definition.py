@@ -8,6 +8,7 @@ or alters any of it is refused, while wording may always be fixed.
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -152,6 +153,11 @@ class Definition:
         )
 
     def to_json(self) -> dict[str, Any]:
+        """A fresh JSON structure: parsed definitions are cached and shared, so callers may
+        change what this returns without touching the cached one."""
+        return copy.deepcopy(self._json())
+
+    def _json(self) -> dict[str, Any]:
         return {
             "languages": list(self.languages),
             "anonymous": self.anonymous,

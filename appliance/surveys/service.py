@@ -42,14 +42,17 @@ def update_definition(
     new = Definition.parse(data)
     with transaction(conn):
         row = store.get_survey(conn, survey_id)
-        if store.response_count(conn, survey_id):
-            old = store.definition_of(row)
-            problems = [reason for _qid, reason in breaking_changes(old, new)]
-            if old.anonymous != new.anonymous:
-                # Respondents answered under the mode they were shown; it cannot change later.
-                problems.append(N_("The anonymity of a survey with responses cannot change."))
-            if problems:
-                raise SurveyError(problems)
+        old = store.definition_of(row)
+        problems = []
+        if old.anonymous != new.anonymous and row["status"] != "draft":
+            # Respondents answer under the mode they were shown; once the survey has been open,
+            # someone may be answering under the old one.
+            problems.append(N_("The anonymity of a survey cannot change once it has been open."))
+        answered = store.answered_questions(conn, survey_id)
+        if answered:
+            problems += [reason for qid, reason in breaking_changes(old, new) if qid in answered]
+        if problems:
+            raise SurveyError(problems)
         store.save_definition(conn, survey_id, new)
         actor.log(conn, "survey.changed", f"survey:{survey_id}")
     return new

@@ -54,6 +54,17 @@ def get_survey_by_link(conn: sqlite3.Connection, token: str) -> sqlite3.Row | No
     return conn.execute("SELECT * FROM surveys WHERE link_token = ?", (token,)).fetchone()
 
 
+def answered_questions(conn: sqlite3.Connection, survey_id: int) -> set[str]:
+    """Ids of the questions that have at least one stored answer (names included)."""
+    rows = conn.execute(
+        "SELECT DISTINCT j.key FROM responses r, json_each(r.answers) j WHERE r.survey_id = ?"
+        " UNION SELECT DISTINCT n.question_id FROM name_answers n"
+        " JOIN responses r ON r.id = n.response_id WHERE r.survey_id = ?",
+        (survey_id, survey_id),
+    )
+    return {r[0] for r in rows}
+
+
 def definition_of(row: sqlite3.Row) -> Definition:
     """The parsed questionnaire of a survey row. Parsed once per distinct text: respondents'
     requests would otherwise check the whole definition again on every page."""

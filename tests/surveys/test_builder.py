@@ -68,7 +68,8 @@ def test_staff_add_a_choice_question_and_give_it_options_in_both_languages(
     q = question(data_of(conn, survey_id), "q1")
     assert q["required"] is True
     assert [c["label"]["en"] for c in q["choices"]] == ["A friend", "The internet", "An advert"]
-    assert [c["value"] for c in q["choices"]] == ["o1", "o2", "advertentie"]
+    # Three lines for two placeholder options: all new, with values from their Dutch labels.
+    assert [c["value"] for c in q["choices"]] == ["via_een_vriend", "via_internet", "advertentie"]
     preview = staff.get(f"/surveys/{survey_id}/preview?lang=en").get_data(as_text=True)
     assert "How did you find us?" in preview and "The internet" in preview
 
@@ -194,13 +195,54 @@ def test_adding_a_language_copies_texts_and_says_so(as_role, conn):
     assert data["languages"] == ["nl", "en"] and data["title"]["en"] == "Onze service"
 
 
-def test_anonymity_cannot_change_once_there_are_responses(app, as_role, conn, survey_id):
-    add_response(app, conn, survey_id, {"nps": "9"})
+def test_anonymity_cannot_change_once_the_survey_has_been_open(as_role, conn, survey_id):
+    service.change_status(conn, CLI, survey_id, "open")
     data = data_of(conn, survey_id)
     page = as_role("staff").post(
         f"/surveys/{survey_id}/general",
         {"languages": data["languages"], **{f"title_{k}": v for k, v in data["title"].items()}},
         follow_redirects=True,
     )
-    assert "anonymity of a survey with responses cannot change" in page.get_data(as_text=True)
+    assert "anonymity of a survey cannot change once it has been open" in page.get_data(
+        as_text=True
+    )
     assert data_of(conn, survey_id)["anonymous"] is True
+
+
+def test_inserting_an_option_while_fixing_another_never_moves_answers(
+    app, as_role, conn, survey_id
+):
+    staff = as_role("staff")
+    staff.post(f"/surveys/{survey_id}/questions", {"type": "single", "text": "Fruit?", "page": ""})
+    form = {"text_nl": "Fruit?", "text_en": "Fruit?", "options_en": ""}
+    staff.post(f"/surveys/{survey_id}/questions/q1", {**form, "options_nl": "Appel\nBanaan"})
+    # Two lines for the two placeholders: each rewords its counterpart (o1, o2).
+    add_response(app, conn, survey_id, {"q1": "o2"})
+    refused = staff.post(
+        f"/surveys/{survey_id}/questions/q1", {**form, "options_nl": "Appel\nKiwi\nBanaan!"}
+    )
+    assert refused.status_code == 400
+    q = question(data_of(conn, survey_id), "q1")
+    assert [(c["value"], c["label"]["nl"]) for c in q["choices"]] == [
+        ("o1", "Appel"),
+        ("o2", "Banaan"),
+    ]
+
+
+def test_an_unanswered_question_added_to_a_live_survey_can_be_removed(
+    app, as_role, conn, survey_id
+):
+    add_response(app, conn, survey_id, {"nps": "9"})
+    staff = as_role("staff")
+    staff.post(f"/surveys/{survey_id}/questions", {"type": "single", "text": "Oeps", "page": ""})
+    staff.post(f"/surveys/{survey_id}/questions/q1/delete")
+    assert "q1" not in json.dumps(data_of(conn, survey_id))
+    staff.post(f"/surveys/{survey_id}/questions/nps/delete")
+    assert '"nps"' in json.dumps(data_of(conn, survey_id))  # answered: kept
+
+
+def test_moving_an_unknown_question_is_explained(as_role, survey_id):
+    page = as_role("staff").post(
+        f"/surveys/{survey_id}/questions/nope/move", {"direction": "up"}, follow_redirects=True
+    )
+    assert page.status_code == 200 and "does not exist" in page.get_data(as_text=True)

@@ -66,7 +66,7 @@ def test_wording_can_change_after_responses_but_questions_cannot_go(as_role, con
     data = definition_json(conn, survey_id)
     data["pages"][0]["questions"][0]["text"]["nl"] = "Zou u ons aanraden?"
     assert staff.post(f"/surveys/{survey_id}", {"definition": json.dumps(data)}).status_code == 302
-    del data["pages"][0]["questions"][2]
+    del data["pages"][0]["questions"][1]  # the grade, which has an answer
     r = staff.post(f"/surveys/{survey_id}", {"definition": json.dumps(data)})
     assert r.status_code == 409 and "cannot be removed" in r.get_data(as_text=True)
     assert len(definition_json(conn, survey_id)["pages"][0]["questions"]) == 3

@@ -3,6 +3,7 @@ neutral pages for bad tokens, the honeypot, and the transparency page."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -157,7 +158,7 @@ OPTIN = {
 }
 
 
-def _invited(conn, data_dir, imports_email="els@example.nl"):
+def _invited(conn, data_dir, imports_email="els@example.nl", anonymous=True):
     from appliance.contacts import importer, reader
     from appliance.contacts.mapping import Mapping
 
@@ -170,7 +171,7 @@ def _invited(conn, data_dir, imports_email="els@example.nl"):
         importer.run_import(conn, keys, CLI, import_id, table, mapping)
     contact_id = conn.execute("SELECT id FROM contacts").fetchone()[0]
     survey_id = service.create_from_template(conn, CLI, "nps")
-    service.update_definition(conn, CLI, survey_id, OPTIN)
+    service.update_definition(conn, CLI, survey_id, {**OPTIN, "anonymous": anonymous})
     service.change_status(conn, CLI, survey_id, "open")
     with transaction(conn):
         token = responses.create_invitation(conn, keys.hasher(), survey_id, contact_id)
@@ -210,8 +211,7 @@ def test_an_open_link_never_offers_the_contact_question(app, conn):
 def test_only_a_non_anonymous_survey_links_the_response_to_the_invited_contact(
     app, as_role, conn, data_dir, anonymous
 ):
-    survey_id, token = _invited(conn, data_dir)
-    service.update_definition(conn, CLI, survey_id, {**OPTIN, "anonymous": anonymous})
+    survey_id, token = _invited(conn, data_dir, anonymous=anonymous)
     client = app.test_client()
     page = client.get(f"/i/{token}").get_data(as_text=True)
     assert ("not anonymous" in page or "niet anoniem" in page) is (not anonymous)
@@ -223,3 +223,47 @@ def test_only_a_non_anonymous_survey_links_the_response_to_the_invited_contact(
         assert link is None and "els@example.nl" not in detail
     else:
         assert link["contact_id"] is not None and "els@example.nl" in detail
+
+
+def test_a_respondent_keeps_the_anonymity_and_answers_they_had_when_staff_edit_mid_way(
+    app, conn, survey
+):
+    """Staff remove the page a respondent is on: the next post goes on with what is still
+    valid instead of failing, and nothing is stored that the respondent did not see."""
+    client = app.test_client()
+    url = f"/s/{survey['link_token']}"
+    page = client.get(url).get_data(as_text=True)
+    page = client.post(url, data={"state": state_of(page), "nps": "3"}).get_data(as_text=True)
+    assert "Waarom" in page  # on page two
+    data = json.loads(store.get_survey(conn, survey["id"])["definition"])
+    data["pages"] = data["pages"][:1]
+    service.update_definition(conn, CLI, survey["id"], data)
+    resumed = client.post(url, data={"state": state_of(page), "why": "te duur"})
+    assert resumed.status_code == 200
+    text = resumed.get_data(as_text=True)
+    assert 'value="3" checked' in text  # back on page one, the answer still marked
+    done = client.post(url, data={"state": state_of(text), "nps": "3"})
+    assert done.status_code == 200
+    [row] = responses.responses_of(conn, survey["id"])
+    assert json.loads(row["answers"]) == {"nps": "3"}
+
+
+def test_a_state_from_another_survey_is_refused(app, conn, survey):
+    other_id = service.create_from_template(conn, CLI, "nps")
+    service.change_status(conn, CLI, other_id, "open")
+    other = store.get_survey(conn, other_id)
+    client = app.test_client()
+    foreign = state_of(client.get(f"/s/{other['link_token']}").get_data(as_text=True))
+    r = client.post(f"/s/{survey['link_token']}", data={"state": foreign, "nps": "9"})
+    assert r.status_code == 400
+    assert responses.responses_of(conn, survey["id"]) == []
+
+
+def test_a_page_with_an_error_keeps_what_was_typed(app, survey):
+    client = app.test_client()
+    url = f"/s/{survey['link_token']}"
+    page = client.get(url).get_data(as_text=True)
+    # The NPS is required; the name was typed and must still be there.
+    r = client.post(url, data={"state": state_of(page), "naam": "Els <b>de</b> Vries"})
+    assert r.status_code == 400
+    assert 'value="Els &lt;b&gt;de&lt;/b&gt; Vries"' in r.get_data(as_text=True)
