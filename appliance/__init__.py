@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import Babel, get_locale
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
@@ -67,26 +68,39 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
         SEND_FILE_MAX_AGE_DEFAULT=3600,
     )
+    app.session_interface = _SessionInterface()
     app.extensions["appliance"] = State(values, app_keys, GroupCommit(db.db_path(data_dir)))
     # Werkzeug's slash redirects build an absolute Location from the Host header; links must
     # come from base_url only, so both paths simply match instead of redirecting.
     app.url_map.strict_slashes = False
     app.url_map.merge_slashes = False
     logging.getLogger("appliance").setLevel(values["log_level"])
-    if values["trusted_proxies"]:
-        n = values["trusted_proxies"]
-        # Host is never taken from headers: links come from base_url.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=0, x_port=0)
 
     csrf = CSRFProtect(app)
     Babel(app, locale_selector=_locale)
     sessions.init_login(app)
     guard.install(app)
     security.install(app)
+    if values["trusted_proxies"]:
+        n = values["trusted_proxies"]
+        # Host is never taken from headers: links come from base_url. Outermost, so every
+        # layer inside (security headers included) sees the client's scheme and address.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=0, x_port=0)
     app.teardown_appcontext(close_db)
     _register_blueprints(app, csrf)
     _register_template_helpers(app)
     return app
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie (it carries only the server-side session's id), with its signer
+    built once per app instead of on every request."""
+
+    def get_signing_serializer(self, app: Flask):
+        cached = getattr(self, "_serializer", None)
+        if cached is None:
+            cached = self._serializer = super().get_signing_serializer(app)
+        return cached
 
 
 def _locale() -> str:

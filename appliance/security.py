@@ -30,15 +30,35 @@ HEADERS = {
 }
 
 
-def add_headers(response):
-    for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
-    if request.is_secure:
-        response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-    if request.endpoint != "static":
-        # Pages carry personal or account data: never keep them in a shared or browser cache.
-        response.headers["Cache-Control"] = "no-store"
-    return response
+HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+# Pages carry personal or account data: never keep them in a shared or browser cache.
+NO_STORE = ("Cache-Control", "no-store")
+
+
+class SecurityHeaders:
+    """WSGI middleware adding the headers above to every response (a view's own value wins,
+    Cache-Control aside). Plain tuples on the way out: the respondents' busiest path should not
+    pay for a dozen header lookups per response."""
+
+    def __init__(self, app, static_prefix: str):
+        self.app = app
+        self.static_prefix = static_prefix
+
+    def __call__(self, environ, start_response):
+        extra = list(HEADERS.items())
+        if environ.get("wsgi.url_scheme") == "https":
+            extra.append(HSTS)
+        static = environ.get("PATH_INFO", "").startswith(self.static_prefix)
+
+        def start(status, headers, exc_info=None):
+            present = {name.lower() for name, _value in headers}
+            if not static:
+                headers = [h for h in headers if h[0].lower() != "cache-control"]
+                headers.append(NO_STORE)
+            headers.extend(h for h in extra if h[0].lower() not in present)
+            return start_response(status, headers, exc_info)
+
+        return self.app(environ, start)
 
 
 def _error(status: int, title: str, message: str):
@@ -50,7 +70,9 @@ def _error(status: int, title: str, message: str):
 
 
 def install(app: Flask) -> None:
-    app.after_request(add_headers)
+    """Headers on every response (wrap before any proxy fix, so it sees the real scheme), and
+    the error pages."""
+    app.wsgi_app = SecurityHeaders(app.wsgi_app, f"{app.static_url_path}/")
 
     @app.errorhandler(CSRFError)
     def csrf_error(_exc):
