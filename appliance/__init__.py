@@ -117,6 +117,7 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from appliance.api import views as api_views
     from appliance.auth import account, views
     from appliance.contacts import views as contact_views
+    from appliance.mailing import unsubscribe_views
     from appliance.reports import views as report_views
     from appliance.responses import public as respondent_pages
     from appliance.responses import views as response_views
@@ -142,7 +143,10 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     csrf.exempt(api_views.bp)
     # Respondents have no session at all; their forms carry a signed state instead.
     csrf.exempt(respondent_pages.bp)
+    # The token is the authority, and RFC 8058 one-click POSTs come from mail programs.
+    csrf.exempt(unsubscribe_views.bp)
     app.register_blueprint(respondent_pages.bp)
+    app.register_blueprint(unsubscribe_views.bp)
     app.register_blueprint(api_views.bp)
 
 

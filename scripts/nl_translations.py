@@ -539,6 +539,11 @@ NL = {
     "required": "verplicht",
     "shown when %(question)s is %(values)s": "getoond als %(question)s gelijk is aan %(values)s",
     "— always show —": "— altijd tonen —",
+    "Do you no longer want to receive survey invitations from %(org)s? This applies to all its surveys.": "Wilt u geen uitnodigingen voor enquêtes van %(org)s meer ontvangen? Dit geldt voor al haar enquêtes.",
+    "Unsubscribe": "Afmelden",
+    "Unsubscribe me": "Meld mij af",
+    "You are unsubscribed. You will receive no more invitations or reminders from %(org)s.": "U bent afgemeld. U ontvangt geen uitnodigingen of herinneringen meer van %(org)s.",
+    "You were already unsubscribed. You will receive no more invitations or reminders from %(org)s.": "U was al afgemeld. U ontvangt geen uitnodigingen of herinneringen meer van %(org)s.",
 }
 
 

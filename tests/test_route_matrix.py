@@ -112,6 +112,8 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     # Respondent pages are public; the walk uses a made-up token, which finds nothing.
     ("respond.open_link", "GET"): dict.fromkeys(ROLES, GONE),
     ("respond.open_link", "POST"): dict.fromkeys(ROLES, GONE),
+    ("unsubscribe.unsubscribe_page", "GET"): dict.fromkeys(ROLES, GONE),
+    ("unsubscribe.unsubscribe_page", "POST"): dict.fromkeys(ROLES, GONE),
     ("respond.invitation_link", "GET"): dict.fromkeys(ROLES, GONE),
     ("respond.invitation_link", "POST"): dict.fromkeys(ROLES, GONE),
     ("respond.transparency", "GET"): dict.fromkeys(ROLES, GONE),

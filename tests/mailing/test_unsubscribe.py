@@ -1,0 +1,57 @@
+"""Unsubscribing: a link scanner's GET changes nothing; the button or an RFC 8058 one-click POST
+puts the keyed hash on the suppression list; a forged token gets the neutral page."""
+
+from __future__ import annotations
+
+from appliance.contacts import fields
+from appliance.keys import load as load_keys
+from appliance.mailing import unsubscribe
+from appliance.privacy import suppression
+
+
+def _token(data_dir, address="els@example.nl", language="nl"):
+    keys = load_keys(data_dir)
+    digest = suppression.address_hash(keys.hasher(), fields.email(address))
+    return unsubscribe.token_for(keys.session, digest, language), digest
+
+
+def _listed(conn, digest) -> bool:
+    return bool(suppression.suppressed(conn, [digest]))
+
+
+def test_opening_the_link_asks_and_changes_nothing(app, conn, data_dir):
+    token, digest = _token(data_dir)
+    assert "els" not in token and "example" not in token
+    page = app.test_client().get(f"/u/{token}")
+    assert page.status_code == 200 and "Set-Cookie" not in page.headers
+    assert "Afmelden" in page.get_data(as_text=True)
+    assert not _listed(conn, digest)
+
+
+def test_the_button_unsubscribes_once_and_says_so_in_the_respondents_language(app, conn, data_dir):
+    token, digest = _token(data_dir, language="en")
+    client = app.test_client()
+    first = client.post(f"/u/{token}")
+    assert first.status_code == 200 and "You are unsubscribed" in first.get_data(as_text=True)
+    assert _listed(conn, digest)
+    again = client.post(f"/u/{token}")
+    assert "already unsubscribed" in again.get_data(as_text=True)
+
+
+def test_a_one_click_post_from_a_mail_program_works_without_cookies_or_csrf(app, conn, data_dir):
+    token, digest = _token(data_dir)
+    r = app.test_client().post(
+        f"/u/{token}",
+        data="List-Unsubscribe=One-Click",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert r.status_code == 200 and _listed(conn, digest)
+
+
+def test_a_forged_or_damaged_token_unsubscribes_nobody(app, conn, data_dir):
+    token, digest = _token(data_dir)
+    other = unsubscribe.token_for(b"another key" * 4, digest, "nl")
+    for bad in (token[:-2] + "xx", other, "nonsense"):
+        r = app.test_client().post(f"/u/{bad}")
+        assert r.status_code == 404
+    assert not _listed(conn, digest)
