@@ -18,6 +18,7 @@ import os
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -42,6 +43,7 @@ class Setting:
     choices: tuple[str, ...] | None = None
     check: Callable[[Any], str | None] | None = None
     editable: bool = False
+    secret: bool = False  # never shown, only whether it is set
 
 
 def _check_base_url(value: str) -> str | None:
@@ -60,6 +62,16 @@ def _check_timezone(value: str) -> str | None:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
         return "is not a known IANA time zone, e.g. Europe/Amsterdam"
+    return None
+
+
+def _check_mail_address(value: str) -> str | None:
+    """Empty, or one address, optionally with a display name ("Name <a@b.nl>")."""
+    if value == "":
+        return None
+    name, address = parseaddr(value)
+    if "\n" in value or "\r" in value or "@" not in address or " " in address:
+        return 'must be an e-mail address, optionally with a name: "Name <a@example.nl>"'
     return None
 
 
@@ -158,9 +170,93 @@ SETTINGS: tuple[Setting, ...] = (
         1000,
         editable=True,
     ),
+    Setting(
+        "mail_transport",
+        "file",
+        'Where mail goes: "file" writes every message as an .eml file under '
+        '<data_dir>/mail (try the appliance without a mail server); "smtp" sends through the '
+        "company's relay below.",
+        choices=("file", "smtp"),
+    ),
+    Setting("smtp_host", "", "Host name of the company's SMTP relay (required for smtp)."),
+    Setting("smtp_port", 587, "Port of the SMTP relay (587 STARTTLS, 465 TLS, 25).", int, 1, 65535),
+    Setting(
+        "smtp_security",
+        "starttls",
+        "starttls: upgrade the connection before anything is sent; tls: implicit TLS from the "
+        "start (port 465); none: plain, only for a relay on this machine or a trusted network.",
+        choices=("starttls", "tls", "none"),
+    ),
+    Setting(
+        "smtp_verify_certificate",
+        True,
+        "Check the relay's TLS certificate and host name. Turn off only for a relay with a "
+        "self-signed certificate on a trusted network.",
+        bool,
+    ),
+    Setting("smtp_username", "", "Login name at the relay, if it asks for one."),
+    Setting(
+        "smtp_password",
+        "",
+        "Password for smtp_username. Prefer the APPLIANCE_SMTP_PASSWORD environment variable "
+        "(e.g. a systemd credential) to writing it in a file.",
+        secret=True,
+    ),
+    Setting(
+        "smtp_timeout_seconds", 30, "Give up on an unresponsive relay after this long.", int, 1, 600
+    ),
+    Setting(
+        "mail_from",
+        "",
+        'Sender of invitations, e.g. "Klantenservice Voorbeeld BV <enquete@voorbeeld.nl>". '
+        "Required before anything is sent.",
+        check=_check_mail_address,
+        editable=True,
+    ),
+    Setting(
+        "mail_reply_to",
+        "",
+        "Optional Reply-To address of invitations.",
+        check=_check_mail_address,
+        editable=True,
+    ),
+    Setting(
+        "mail_connections",
+        4,
+        "Parallel connections to the relay while a campaign is sent.",
+        int,
+        1,
+        16,
+    ),
+    Setting(
+        "mail_per_minute",
+        0,
+        "At most this many messages a minute to the relay (0: no limit), so it is not flooded.",
+        int,
+        0,
+        1_000_000,
+    ),
+    Setting(
+        "unsubscribe_mailto",
+        "",
+        "Optional address for mailto: unsubscribe requests, added to the List-Unsubscribe "
+        "header beside the https link.",
+        check=_check_mail_address,
+    ),
 )
 
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
+
+
+def _cross_check(values: dict[str, Any]) -> None:
+    """Rules that involve more than one setting."""
+    if values["mail_transport"] == "smtp" and not values["smtp_host"]:
+        raise SettingsError("setting 'smtp_host': required when mail_transport is \"smtp\"")
+    if bool(values["smtp_username"]) != bool(values["smtp_password"]):
+        raise SettingsError(
+            "settings 'smtp_username' and 'smtp_password': give both, or neither for a relay "
+            "that does not ask for a login"
+        )
 
 
 def coerce(setting: Setting, value: Any, source: str) -> Any:
@@ -274,6 +370,7 @@ def load(
         shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
         values["base_url"] = f"http://{shown}:{values['port']}"
     values["base_url"] = values["base_url"].rstrip("/")
+    _cross_check(values)
     if values["base_url"].startswith("https://") and not values["secure_cookies"]:
         raise SettingsError(
             "setting 'secure_cookies': cannot be false when base_url is https "

@@ -544,6 +544,19 @@ NL = {
     "Unsubscribe me": "Meld mij af",
     "You are unsubscribed. You will receive no more invitations or reminders from %(org)s.": "U bent afgemeld. U ontvangt geen uitnodigingen of herinneringen meer van %(org)s.",
     "You were already unsubscribed. You will receive no more invitations or reminders from %(org)s.": "U was al afgemeld. U ontvangt geen uitnodigingen of herinneringen meer van %(org)s.",
+    "(not set)": "(niet ingesteld)",
+    "(set)": "(ingesteld)",
+    'Give one e-mail address, optionally with a name: "Name <a@example.nl>".': 'Geef één e-mailadres, eventueel met een naam: "Naam <a@voorbeeld.nl>".',
+    "Mail": "E-mail",
+    "Mail goes to: %(transport)s. Change this in the config file (mail_transport, smtp_*).": "E-mail gaat naar: %(transport)s. Wijzig dit in het configuratiebestand (mail_transport, smtp_*).",
+    "Name and address the invitations come from, e.g. Klantenservice Voorbeeld BV <enquete@voorbeeld.nl>.": "Naam en adres waarvan de uitnodigingen komen, bijv. Klantenservice Voorbeeld BV <enquete@voorbeeld.nl>.",
+    "Reply-To address (optional)": "Antwoordadres (optioneel)",
+    "Send a test message": "Stuur een testbericht",
+    "Send a test message to": "Stuur een testbericht naar",
+    "Sender of invitations": "Afzender van uitnodigingen",
+    "Set the sender of invitations first.": "Stel eerst de afzender van uitnodigingen in.",
+    "Test message handed over; check the inbox (or the mail folder).": "Testbericht afgeleverd; kijk in de inbox (of de map mail).",
+    "The test message could not be sent: %(reason)s": "Het testbericht kon niet worden verstuurd: %(reason)s",
 }
 
 

@@ -73,6 +73,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("users.reset_two_factor", "POST"): ADMIN,
     ("settings.edit_settings", "GET"): ADMIN,
     ("settings.edit_settings", "POST"): ADMIN,
+    ("settings.send_test_mail", "POST"): ADMIN,
     ("audit.show_log", "GET"): ADMIN,
     ("audit.export_log", "GET"): ADMIN,
     ("reports.index", "GET"): STAFF_AND_RESEARCHER,

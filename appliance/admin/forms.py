@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
+    EmailField,
     IntegerField,
     PasswordField,
     SelectField,
@@ -14,10 +15,10 @@ from wtforms import (
     widgets,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from appliance.auth.forms import LANGUAGE_NAMES, NewPasswordMixin
-from appliance.settings import BY_NAME, LANGUAGES
+from appliance.settings import BY_NAME, LANGUAGES, SettingsError, coerce
 
 ROLE_CHOICES = [
     SelectChoice("staff", _l("Staff")),
@@ -67,12 +68,41 @@ class ActionForm(FlaskForm):
 _MIN_K = BY_NAME["min_group_size"]
 
 
+def _valid_setting(name: str):
+    """A form validator applying the setting's own check, so the form and the config file
+    accept exactly the same values."""
+
+    def check(_form, field):
+        try:
+            coerce(BY_NAME[name], field.data or "", "settings page")
+        except SettingsError:
+            raise ValidationError(
+                _l('Give one e-mail address, optionally with a name: "Name <a@example.nl>".')
+            ) from None
+
+    return check
+
+
 class SettingsForm(FlaskForm):
     organisation_name = StringField(_l("Organisation name"), validators=[Length(max=120)])
+    mail_from = StringField(
+        _l("Sender of invitations"),
+        validators=[Length(max=200), _valid_setting("mail_from")],
+    )
+    mail_reply_to = StringField(
+        _l("Reply-To address (optional)"),
+        validators=[Length(max=200), _valid_setting("mail_reply_to")],
+    )
     default_language = SelectField(_l("Default language"), choices=LANGUAGE_OPTIONS)
     min_group_size = IntegerField(
         _l("Minimum group size in reports (never below 3)"),
         validators=[DataRequired(), NumberRange(min=_MIN_K.minimum, max=_MIN_K.maximum)],
+    )
+
+
+class TestMailForm(FlaskForm):
+    recipient = EmailField(
+        _l("Send a test message to"), validators=[DataRequired(), Length(max=254)]
     )
 
 

@@ -23,7 +23,10 @@ STYLES = ("formal", "informal")
 FALLBACKS = ("formal", "customer")
 # Words that make up Dutch (and Flemish) surname prefixes.
 INFIX_WORDS = frozenset(
-    "van de der den het ten ter te in op onder aan bij uit 't d' s' van't l' la le du des".split()
+    {
+        *("van", "de", "der", "den", "het", "ten", "ter", "te", "in", "op", "onder", "aan"),
+        *("bij", "uit", "'t", "d'", "s'", "van't", "l'", "la", "le", "du", "des"),
+    }
 )
 
 _WORDS = {

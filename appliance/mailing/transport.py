@@ -1,0 +1,223 @@
+"""Getting a message to its recipient: through the company's SMTP relay, or into a file.
+
+A transport opens connections; a connection sends many messages (SMTP connections are reused)
+and says how each one went:
+- it returns normally when the relay accepted the message (or the file was written);
+- :class:`TemporaryFailure` for what may work later (4xx replies, a dropped connection): retry;
+- :class:`PermanentFailure` for what will not (5xx replies): do not retry, the address bounced.
+:class:`MailError` (the base) is also raised when a connection cannot be set up at all, with a
+message an admin can act on: unreachable host, failed TLS, refused login. No message names a
+recipient, so errors can be logged and shown as they are.
+"""
+
+from __future__ import annotations
+
+import os
+import smtplib
+import socket
+import ssl
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+MAIL_DIR = "mail"
+
+
+class MailError(Exception):
+    """Sending is not possible now; the message is for the admin (no addresses in it)."""
+
+
+class TemporaryFailure(MailError):
+    pass
+
+
+class PermanentFailure(MailError):
+    def __init__(self, message: str, code: int):
+        super().__init__(message)
+        self.code = code
+
+
+class Connection(Protocol):
+    def send(self, sender: str, recipient: str, message: bytes) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class FileTransport:
+    """Every message becomes ``<data_dir>/mail/<day>/<time>-<random>.eml``, written whole or not
+    at all (a temporary name, then a rename). The embedded default: try everything without a
+    mail server, and read the messages with any mail program."""
+
+    def __init__(self, directory: str | Path):
+        self.directory = Path(directory)
+
+    def describe(self) -> str:
+        return f"files in {self.directory}"
+
+    def connect(self) -> FileConnection:
+        return FileConnection(self.directory)
+
+
+class FileConnection:
+    def __init__(self, directory: Path):
+        self.directory = directory
+
+    def send(self, sender: str, recipient: str, message: bytes) -> None:
+        day = self.directory / time.strftime("%Y-%m-%d")
+        try:
+            day.mkdir(mode=0o700, parents=True, exist_ok=True)
+            name = f"{time.strftime('%H%M%S')}-{uuid.uuid4().hex}.eml"
+            partial = day / f".{name}.tmp"
+            with partial.open("wb") as fh:
+                fh.write(message)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(partial, 0o600)
+            os.replace(partial, day / name)
+        except OSError as exc:
+            raise TemporaryFailure(f"cannot write to {day}: {exc.strerror}") from None
+
+    def close(self) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class SmtpTransport:
+    host: str
+    port: int
+    security: str = "starttls"  # starttls / tls / none
+    username: str = ""
+    password: str = ""
+    verify: bool = True
+    timeout: float = 30.0
+    # For tests and private CAs: a context to use instead of the system's trust store.
+    context: ssl.SSLContext | None = None
+
+    def describe(self) -> str:
+        return f"SMTP relay {self.host}:{self.port} ({self.security})"
+
+    def _context(self) -> ssl.SSLContext:
+        if self.context is not None:
+            return self.context
+        context = ssl.create_default_context()
+        if not self.verify:
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        return context
+
+    def connect(self) -> SmtpConnection:
+        """An open, secured and logged-in connection, or MailError saying what failed."""
+        where = f"{self.host}:{self.port}"
+        try:
+            if self.security == "tls":
+                smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                    self.host, self.port, timeout=self.timeout, context=self._context()
+                )
+            else:
+                smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        except ssl.SSLError as exc:
+            raise MailError(f"TLS with {where} failed: {_ssl_reason(exc)}") from None
+        except (OSError, smtplib.SMTPException) as exc:
+            raise MailError(f"cannot reach the relay at {where}: {_os_reason(exc)}") from None
+        try:
+            if self.security == "starttls":
+                smtp.ehlo()
+                if not smtp.has_extn("starttls"):
+                    raise MailError(f"{where} does not offer STARTTLS; the connection stays closed")
+                smtp.starttls(context=self._context())
+                smtp.ehlo()
+            if self.username:
+                smtp.login(self.username, self.password)
+        except ssl.SSLError as exc:
+            _quietly_close(smtp)
+            raise MailError(f"TLS with {where} failed: {_ssl_reason(exc)}") from None
+        except smtplib.SMTPAuthenticationError as exc:
+            _quietly_close(smtp)
+            raise MailError(
+                f"{where} refused the login for {self.username!r}: {_reply(exc)}"
+            ) from None
+        except smtplib.SMTPNotSupportedError:
+            _quietly_close(smtp)
+            raise MailError(f"{where} does not accept a login on this connection") from None
+        except MailError:
+            _quietly_close(smtp)
+            raise
+        except (OSError, smtplib.SMTPException) as exc:
+            _quietly_close(smtp)
+            raise MailError(f"the relay at {where} broke off: {_os_reason(exc)}") from None
+        return SmtpConnection(smtp)
+
+
+class SmtpConnection:
+    def __init__(self, smtp: smtplib.SMTP):
+        self.smtp = smtp
+
+    def send(self, sender: str, recipient: str, message: bytes) -> None:
+        try:
+            self.smtp.sendmail(sender, [recipient], message)
+        except smtplib.SMTPRecipientsRefused as exc:
+            code, text = next(iter(exc.recipients.values()))
+            raise _by_code(code, text) from None
+        except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
+            raise _by_code(exc.smtp_code, exc.smtp_error) from None
+        except smtplib.SMTPResponseException as exc:
+            raise _by_code(exc.smtp_code, exc.smtp_error) from None
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            raise TemporaryFailure(f"the connection dropped: {_os_reason(exc)}") from None
+
+    def close(self) -> None:
+        _quietly_close(self.smtp)
+
+
+def _by_code(code: int, text: bytes | str) -> MailError:
+    reason = f"{code} {_text(text)}"
+    if 500 <= code < 600:
+        return PermanentFailure(f"refused: {reason}", code)
+    return TemporaryFailure(f"not accepted for now: {reason}")
+
+
+def _text(value: bytes | str) -> str:
+    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+    return " ".join(text.split())[:200]
+
+
+def _reply(exc: smtplib.SMTPResponseException) -> str:
+    return f"{exc.smtp_code} {_text(exc.smtp_error)}"
+
+
+def _ssl_reason(exc: ssl.SSLError) -> str:
+    return getattr(exc, "verify_message", None) or exc.reason or str(exc)
+
+
+def _os_reason(exc: BaseException) -> str:
+    if isinstance(exc, socket.timeout | TimeoutError):
+        return "no answer in time"
+    if isinstance(exc, socket.gaierror):
+        return "unknown host name"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc) or type(exc).__name__
+
+
+def _quietly_close(smtp: smtplib.SMTP) -> None:
+    try:
+        smtp.quit()
+    except (OSError, smtplib.SMTPException):
+        smtp.close()
+
+
+def from_settings(values: Mapping[str, Any]) -> FileTransport | SmtpTransport:
+    if values["mail_transport"] == "smtp":
+        return SmtpTransport(
+            host=values["smtp_host"],
+            port=values["smtp_port"],
+            security=values["smtp_security"],
+            username=values["smtp_username"],
+            password=values["smtp_password"],
+            verify=values["smtp_verify_certificate"],
+            timeout=values["smtp_timeout_seconds"],
+        )
+    return FileTransport(Path(values["data_dir"]) / MAIL_DIR)

@@ -1,0 +1,98 @@
+"""A real SMTP server for the tests (aiosmtpd in a thread), with TLS from a throw-away CA."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import trustme
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+
+@dataclass
+class Received:
+    sender: str
+    recipients: list[str]
+    data: bytes
+
+
+@dataclass
+class Handler:
+    """Stores what arrives; ``refuse`` maps a recipient to the reply it gets instead."""
+
+    messages: list[Received] = field(default_factory=list)
+    refuse: dict[str, str] = field(default_factory=dict)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        self.messages.append(
+            Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content)
+        )
+        return "250 Message accepted"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Server:
+    host: str
+    port: int
+    handler: Handler
+    client_context: ssl.SSLContext | None = None
+
+
+def _authenticator(users: dict[str, str]):
+    def check(server, session, envelope, mechanism, auth_data):
+        ok = (
+            isinstance(auth_data, LoginPassword)
+            and users.get(auth_data.login.decode()) == auth_data.password.decode()
+        )
+        return AuthResult(success=ok, handled=False)
+
+    return check
+
+
+@contextmanager
+def smtp_server(
+    *, starttls: bool = False, implicit_tls: bool = False, users: dict[str, str] | None = None
+):
+    """Yields a Server; with TLS, ``client_context`` trusts the server's throw-away CA."""
+    handler = Handler()
+    kwargs: dict = {}
+    client_context = None
+    if starttls or implicit_tls:
+        ca = trustme.CA()
+        cert = ca.issue_cert("localhost", "127.0.0.1")
+        server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        cert.configure_cert(server_context)
+        client_context = ssl.create_default_context()
+        ca.configure_trust(client_context)
+        if starttls:
+            kwargs.update(tls_context=server_context, require_starttls=True)
+        else:
+            kwargs.update(ssl_context=server_context)
+    if users is not None:
+        kwargs.update(
+            authenticator=_authenticator(users),
+            auth_require_tls=starttls or implicit_tls,
+            auth_exclude_mechanism=["LOGIN"],
+        )
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port, **kwargs)
+    controller.start()
+    try:
+        yield Server("127.0.0.1", port, handler, client_context)
+    finally:
+        controller.stop()
