@@ -557,6 +557,11 @@ NL = {
     "Set the sender of invitations first.": "Stel eerst de afzender van uitnodigingen in.",
     "Test message handed over; check the inbox (or the mail folder).": "Testbericht afgeleverd; kijk in de inbox (of de map mail).",
     "The test message could not be sent: %(reason)s": "Het testbericht kon niet worden verstuurd: %(reason)s",
+    "the subject is empty": "het onderwerp is leeg",
+    "the survey link is missing": "de link naar de enquête ontbreekt",
+    "the template cannot be filled in": "de sjabloon kan niet worden ingevuld",
+    "the template does not parse": "de sjabloon is niet leesbaar",
+    "unknown placeholder": "onbekende invulplek",
 }
 
 
