@@ -43,11 +43,11 @@ class SecurityHeaders:
     def __init__(self, app, static_prefix: str):
         self.app = app
         self.static_prefix = static_prefix
+        self.plain = tuple(HEADERS.items())
+        self.secure = (*self.plain, HSTS)
 
     def __call__(self, environ, start_response):
-        extra = list(HEADERS.items())
-        if environ.get("wsgi.url_scheme") == "https":
-            extra.append(HSTS)
+        extra = self.secure if environ.get("wsgi.url_scheme") == "https" else self.plain
         static = environ.get("PATH_INFO", "").startswith(self.static_prefix)
 
         def start(status, headers, exc_info=None):

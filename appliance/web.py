@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app, g, request
+from flask import current_app, flash, g, request
+from flask_babel import gettext
 from flask_login import current_user
 
 from appliance import db
@@ -90,3 +91,9 @@ def client_address() -> str:
 
 def actor() -> Actor:
     return Actor.of(current_user.user if current_user.is_authenticated else None, client_address())
+
+
+def flash_reasons(reasons) -> None:
+    """Show refusal reasons (msgids, as services raise them) as errors in the user's language."""
+    for reason in reasons:
+        flash(gettext(reason), "error")

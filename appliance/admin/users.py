@@ -16,7 +16,7 @@ from appliance.auth import store as accounts
 from appliance.auth.accounts import AccountError
 from appliance.auth.guard import requires
 from appliance.db import utcnow
-from appliance.web import ID, actor, get_db, state
+from appliance.web import ID, actor, flash_reasons, get_db, state
 
 bp = Blueprint("users", __name__, url_prefix="/admin/users")
 
@@ -39,11 +39,6 @@ def _window(form: UserForm) -> dict:
         "valid_from": form.valid_from.data.isoformat() if form.valid_from.data else None,
         "valid_until": form.valid_until.data.isoformat() if form.valid_until.data else None,
     }
-
-
-def _flash_reasons(exc: AccountError) -> None:
-    for reason in exc.reasons:
-        flash(_(reason), "error")
 
 
 @bp.route("/")
@@ -81,7 +76,7 @@ def create_user():
             **_window(form),
         )
     except AccountError as exc:
-        _flash_reasons(exc)
+        flash_reasons(exc.reasons)
         return render_template("admin/user_new.html", form=form), 400
     # No username in the message: flashed text travels in the session cookie.
     flash(_("Account created."), "success")
@@ -139,7 +134,7 @@ def edit_user(user_id: int):
             **_window(form),
         )
     except AccountError as exc:
-        _flash_reasons(exc)
+        flash_reasons(exc.reasons)
         return _edit_page(user, form, 400)
     flash(_("Changes saved."), "success")
     return redirect(url_for("users.edit_user", user_id=user_id))
@@ -164,7 +159,7 @@ def reset_password(user_id: int):
             keep_session=current_user.sid if user.id == current_user.id else None,
         )
     except AccountError as exc:
-        _flash_reasons(exc)
+        flash_reasons(exc.reasons)
         return _edit_page(user, status=400)
     flash(_("Password set; %(n)d session(s) of this account were signed out.", n=ended), "success")
     return redirect(url_for("users.edit_user", user_id=user_id))
@@ -194,7 +189,7 @@ def _toggle(user_id: int, disabled: bool):
                 "success",
             )
         except AccountError as exc:
-            _flash_reasons(exc)
+            flash_reasons(exc.reasons)
     return redirect(url_for("users.edit_user", user_id=user_id))
 
 

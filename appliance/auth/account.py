@@ -26,7 +26,7 @@ from appliance.auth.guard import requires
 from appliance.auth.roles import TOTP_REQUIRED
 from appliance.auth.views import confirm_enrolment, throttle
 from appliance.db import transaction
-from appliance.web import ID, actor, client_address, get_db, state
+from appliance.web import ID, actor, client_address, flash_reasons, get_db, state
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -95,8 +95,7 @@ def change_password():
             keep_session=current_user.sid,
         )
     except AccountError as exc:
-        for reason in exc.reasons:
-            flash(_(reason), "error")
+        flash_reasons(exc.reasons)
         return _page(400, password_form=form)
     flash(_("Password changed. %(n)d other session(s) were signed out.", n=ended), "success")
     return redirect(url_for("account.show"))

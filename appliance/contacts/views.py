@@ -23,7 +23,7 @@ from appliance.csvsafe import csv_rows
 from appliance.db import connect, transaction
 from appliance.i18n import N_
 from appliance.privacy import suppression
-from appliance.web import ID, actor, get_db, state
+from appliance.web import ID, actor, flash_reasons, get_db, state
 
 bp = Blueprint("contacts", __name__, url_prefix="/contacts")
 OPTIONS = ("list_name", "basis", "purpose", "encoding", "delimiter", "sheet")
@@ -226,8 +226,7 @@ def _start(token: str, form: MapForm, targets: list[str]):
         )
     except importer.Refused as exc:
         table.close()
-        for reason in exc.reasons:
-            flash(_(reason), "error")
+        flash_reasons(exc.reasons)
         return _mapping_page(token, form, targets, 409)
     jobs.start(_data_dir(), state().keys, actor(), import_id, table, mapping, token)
     return redirect(url_for("contacts.show_import", import_id=import_id))

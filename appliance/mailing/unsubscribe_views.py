@@ -11,10 +11,10 @@ from appliance.auth.guard import public
 from appliance.db import transaction
 from appliance.mailing import unsubscribe
 from appliance.privacy import suppression
+from appliance.settings import LANGUAGES
 from appliance.web import get_db, setting, state
 
 bp = Blueprint("unsubscribe", __name__)
-LANGUAGES = ("nl", "en")
 
 
 @bp.route("/u/<token>", methods=["GET", "POST"])

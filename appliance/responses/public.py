@@ -134,8 +134,6 @@ def _flow(row, definition: Definition, channel: Channel):
                 "key": secrets.token_urlsafe(16),
                 "started": int(time.time()),
                 "invited": channel.invitation_hash is not None,
-                # The mode this respondent was shown; a later change never applies to them.
-                "anonymous": definition.anonymous,
             },
             definition,
             _pages(definition, {})[0],
@@ -289,7 +287,9 @@ def _submit(
         "contact_consent": _consent_text(definition, answers, language)
         if invitation_hash
         else None,
-        "link_contact": not definition.anonymous and not carried.get("anonymous", True),
+        # The mode cannot have changed since this respondent saw it: a survey's anonymity is
+        # fixed once it has been open (surveys.service.update_definition).
+        "link_contact": not definition.anonymous,
     }
     cipher = app_state.keys.cipher()
     try:

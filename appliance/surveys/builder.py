@@ -26,6 +26,7 @@ from appliance.surveys.definition import (
     LANGUAGES,
     NA_TYPES,
     TYPES,
+    Definition,
 )
 
 Data = dict[str, Any]
@@ -66,6 +67,21 @@ class QuestionInput:
     scale: tuple[int, int] | None = None
     show_if_question: str = ""
     show_if_values: list[str] = field(default_factory=list)
+
+
+def condition_sources(definition: Definition) -> tuple[dict[str, list], dict[str, list]]:
+    """What a condition may refer to, per page id and per question id: the earlier questions
+    that have answer values, each with those values."""
+    by_page: dict[str, list] = {}
+    by_question: dict[str, list] = {}
+    earlier: list = []
+    for page in definition.pages:
+        by_page[page.id] = list(earlier)
+        for question in page.questions:
+            by_question[question.id] = list(earlier)
+            if question.values():
+                earlier.append((question, question.values()))
+    return by_page, by_question
 
 
 def _locate(data: Data, qid: str) -> tuple[int, int]:

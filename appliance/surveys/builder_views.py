@@ -10,8 +10,8 @@ from flask_babel import gettext as _
 from appliance.auth.guard import requires
 from appliance.i18n import N_
 from appliance.surveys import builder, service, store
-from appliance.surveys.definition import LANGUAGES, NA_TYPES, Definition, DefinitionError
-from appliance.web import ID, actor, get_db
+from appliance.surveys.definition import LANGUAGES, NA_TYPES, DefinitionError
+from appliance.web import ID, actor, flash_reasons, get_db
 
 bp = Blueprint("builder", __name__, url_prefix="/surveys")
 
@@ -32,8 +32,7 @@ def _save(survey_id: int, change) -> bool:
     except DefinitionError as exc:
         flash(_("%(where)s: %(reason)s", where=exc.where, reason=_(exc.reason)), "error")
     except service.SurveyError as exc:
-        for reason in exc.reasons:
-            flash(_(reason), "error")
+        flash_reasons(exc.reasons)
     else:
         return True
     return False
@@ -142,31 +141,17 @@ def edit_question(survey_id: int, qid: str):
         if _save(survey_id, change):
             flash(_("Question saved."), "success")
             return _back(survey_id, f"q-{qid}")
-    earlier = _earlier_questions(data, qid)
+    _by_page, by_question = builder.condition_sources(store.definition_of(row))
     return render_template(
         "surveys/question.html",
         survey=row,
         data=data,
         question=question,
         form=request.form if request.method == "POST" else None,
-        earlier=earlier,
+        earlier=by_question[qid],
         na_types=NA_TYPES,
         type_labels=builder.TYPE_LABELS,
     ), (400 if request.method == "POST" else 200)
-
-
-def _earlier_questions(data: dict, qid: str) -> list[tuple[dict, list[str]]]:
-    """Questions before ``qid`` that a condition can use, with their answer values."""
-    definition = Definition.parse(data)
-    out = []
-    for page in data["pages"]:
-        for question in page["questions"]:
-            if question["id"] == qid:
-                return out
-            values = definition.questions[question["id"]].values()
-            if values:
-                out.append((question, list(values)))
-    return out
 
 
 @bp.route(f"/<{ID}:survey_id>/questions/<qid>/move", methods=["POST"])

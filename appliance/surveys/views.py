@@ -15,7 +15,7 @@ from appliance.db import transaction
 from appliance.surveys import builder, service, store
 from appliance.surveys.definition import DefinitionError
 from appliance.surveys.forms import DatesForm, DefinitionForm, KioskForm, NewSurveyForm
-from appliance.web import ID, actor, get_db, state
+from appliance.web import ID, actor, flash_reasons, get_db, state
 
 bp = Blueprint("surveys", __name__, url_prefix="/surveys")
 
@@ -64,7 +64,7 @@ def _page(row, form=None, dates=None, status=200):
         definition=definition,
         data=definition.to_json(),
         type_labels=builder.TYPE_LABELS,
-        page_earlier=_earlier_by_page(definition),
+        page_earlier=builder.condition_sources(definition)[0],
         responses=store.response_count(conn, row["id"]),
         link=link,
         qr=segno.make(link, error="m").svg_data_uri(scale=4),
@@ -77,15 +77,6 @@ def _page(row, form=None, dates=None, status=200):
         dates=dates
         or DatesForm(data={"opens_on": _day(row["opens_on"]), "closes_on": _day(row["closes_on"])}),
     ), status
-
-
-def _earlier_by_page(definition) -> dict[str, list]:
-    """Per page, the questions before it that a page condition can use, with their values."""
-    out, earlier = {}, []
-    for page in definition.pages:
-        out[page.id] = list(earlier)
-        earlier += [(q, q.values()) for q in page.questions if q.values()]
-    return out
 
 
 def _day(text: str | None) -> date | None:
@@ -115,8 +106,7 @@ def edit_survey(survey_id: int):
         flash(_("%(where)s: %(reason)s", where=exc.where, reason=_(exc.reason)), "error")
         return _page(row, form, status=400)
     except service.SurveyError as exc:
-        for reason in exc.reasons:
-            flash(_(reason), "error")
+        flash_reasons(exc.reasons)
         return _page(row, form, status=409)
     flash(_("Questionnaire saved."), "success")
     return redirect(url_for("surveys.edit_survey", survey_id=survey_id))
@@ -132,8 +122,7 @@ def change_dates(survey_id: int):
     try:
         service.set_dates(get_db(), actor(), survey_id, dates.opens_on.data, dates.closes_on.data)
     except service.SurveyError as exc:
-        for reason in exc.reasons:
-            flash(_(reason), "error")
+        flash_reasons(exc.reasons)
         return _page(row, dates=dates, status=400)
     flash(_("Dates saved."), "success")
     return redirect(url_for("surveys.edit_survey", survey_id=survey_id))
@@ -146,8 +135,7 @@ def change_status(survey_id: int):
     try:
         service.change_status(get_db(), actor(), survey_id, request.form.get("status", ""))
     except service.SurveyError as exc:
-        for reason in exc.reasons:
-            flash(_(reason), "error")
+        flash_reasons(exc.reasons)
     return redirect(url_for("surveys.edit_survey", survey_id=survey_id))
 
 

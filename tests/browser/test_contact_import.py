@@ -69,6 +69,15 @@ def _add_staff(server: Server) -> None:
     assert result.returncode == 0, f"user add failed:\n{result.stdout}\n{result.stderr}"
 
 
+def sign_in_staff(page: Page, base: str) -> None:
+    """Through the login form, as the staff member ``_add_staff`` made (no second factor)."""
+    page.goto(f"{base}/login")
+    page.get_by_label("Username", exact=True).fill(STAFF)
+    page.get_by_label("Password", exact=True).fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
 def test_contact_import_end_to_end(tmp_path):
     _require_chromium()  # before anything else: a missing browser is a failure, not a skip
     export = _write_export(tmp_path / "klanten-export.csv")
@@ -81,11 +90,7 @@ def _import_flow(server: Server, page: Page, export: Path, tmp_path: Path) -> No
     base = server.base_url
 
     # 1. Sign in as staff (no two-factor login for staff).
-    page.goto(f"{base}/login")
-    page.get_by_label("Username", exact=True).fill(STAFF)
-    page.get_by_label("Password", exact=True).fill(STAFF_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    sign_in_staff(page, base)
 
     # 2. Contacts, then the upload form.
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Contacts").click()

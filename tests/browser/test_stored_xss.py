@@ -29,7 +29,7 @@ from appliance import db
 from appliance.auth.accounts import CLI
 from appliance.surveys import service
 from appliance.surveys import store as surveys
-from tests.browser.test_contact_import import STAFF, STAFF_PASSWORD, _add_staff
+from tests.browser.test_contact_import import STAFF, STAFF_PASSWORD, _add_staff, sign_in_staff
 from tests.browser.test_first_admin import UI_TIMEOUT_MS, _require_chromium, chromium_context
 from tests.serving import Server, running_server
 
@@ -215,11 +215,7 @@ def _staff_views(server: Server, browser: Browser, survey_id: int, tmp_path) -> 
     try:
         watch = Watch(context)
         page = watch.page
-        page.goto(f"{base}/login")
-        page.get_by_label("Username", exact=True).fill(STAFF)
-        page.get_by_label("Password", exact=True).fill(STAFF_PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+        sign_in_staff(page, base)
 
         # Survey list: the title (first language) as text.
         page.goto(f"{base}/surveys/")

@@ -17,7 +17,7 @@ from playwright.sync_api import BrowserContext, ConsoleMessage, Page, expect
 from appliance import db
 from appliance.keys import load as load_keys
 from appliance.responses import store as responses
-from tests.browser.test_contact_import import STAFF, STAFF_PASSWORD, _add_staff
+from tests.browser.test_contact_import import _add_staff, sign_in_staff
 from tests.browser.test_first_admin import UI_TIMEOUT_MS, _require_chromium, chromium_context
 from tests.serving import Server, running_server
 
@@ -65,11 +65,7 @@ def _survey_flow(server: Server, staff: BrowserContext) -> None:
     page = staff.new_page()
 
     # 1. Staff signs in and creates a survey from the "NPS only" template.
-    page.goto(f"{base}/login")
-    page.get_by_label("Username", exact=True).fill(STAFF)
-    page.get_by_label("Password", exact=True).fill(STAFF_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    sign_in_staff(page, base)
     page.goto(f"{base}/surveys/new")
     page.get_by_role("radio", name=re.compile(r"^NPS only")).check()
     page.get_by_role("button", name="Create draft").click()

@@ -8,10 +8,9 @@ import json
 import pytest
 
 from appliance.auth.accounts import CLI
-from appliance.db import transaction
-from appliance.responses import store as responses
 from appliance.surveys import builder, service, store
 from appliance.surveys.definition import Definition
+from tests.surveys.helpers import submit
 
 
 @pytest.fixture
@@ -27,24 +26,8 @@ def question(data, qid) -> dict:
     return builder.question_of(data, qid)
 
 
-def add_response(app, conn, survey_id, answers):
-    keys = app.extensions["appliance"].keys
-    with transaction(conn):
-        responses.store_response(
-            conn,
-            keys.hasher(),
-            keys.cipher(),
-            survey_id=survey_id,
-            mode="link",
-            language="nl",
-            answers=answers,
-            form_key=f"k{answers}",
-            today=__import__("datetime").date.today(),
-        )
-
-
 def test_staff_add_a_choice_question_and_give_it_options_in_both_languages(
-    app, as_role, conn, survey_id
+    as_role, conn, data_dir, survey_id
 ):
     staff = as_role("staff")
     page = staff.post(
@@ -90,7 +73,7 @@ def test_a_mismatch_between_languages_is_explained_and_nothing_is_saved(as_role,
 
 
 def test_fixing_an_option_typo_keeps_its_value_but_removing_one_is_refused_once_answered(
-    app, as_role, conn, survey_id
+    as_role, conn, data_dir, survey_id
 ):
     staff = as_role("staff")
     staff.post(f"/surveys/{survey_id}/questions", {"type": "single", "text": "Kanaal?", "page": ""})
@@ -104,7 +87,7 @@ def test_fixing_an_option_typo_keeps_its_value_but_removing_one_is_refused_once_
         },
     )
     values = [c["value"] for c in question(data_of(conn, survey_id), "q1")["choices"]]
-    add_response(app, conn, survey_id, {"q1": values[0]})
+    submit(conn, data_dir, survey_id, {"q1": values[0]})
     staff.post(
         f"/surveys/{survey_id}/questions/q1",
         {
@@ -210,14 +193,14 @@ def test_anonymity_cannot_change_once_the_survey_has_been_open(as_role, conn, su
 
 
 def test_inserting_an_option_while_fixing_another_never_moves_answers(
-    app, as_role, conn, survey_id
+    as_role, conn, data_dir, survey_id
 ):
     staff = as_role("staff")
     staff.post(f"/surveys/{survey_id}/questions", {"type": "single", "text": "Fruit?", "page": ""})
     form = {"text_nl": "Fruit?", "text_en": "Fruit?", "options_en": ""}
     staff.post(f"/surveys/{survey_id}/questions/q1", {**form, "options_nl": "Appel\nBanaan"})
     # Two lines for the two placeholders: each rewords its counterpart (o1, o2).
-    add_response(app, conn, survey_id, {"q1": "o2"})
+    submit(conn, data_dir, survey_id, {"q1": "o2"})
     refused = staff.post(
         f"/surveys/{survey_id}/questions/q1", {**form, "options_nl": "Appel\nKiwi\nBanaan!"}
     )
@@ -230,9 +213,9 @@ def test_inserting_an_option_while_fixing_another_never_moves_answers(
 
 
 def test_an_unanswered_question_added_to_a_live_survey_can_be_removed(
-    app, as_role, conn, survey_id
+    as_role, conn, data_dir, survey_id
 ):
-    add_response(app, conn, survey_id, {"nps": "9"})
+    submit(conn, data_dir, survey_id, {"nps": "9"})
     staff = as_role("staff")
     staff.post(f"/surveys/{survey_id}/questions", {"type": "single", "text": "Oeps", "page": ""})
     staff.post(f"/surveys/{survey_id}/questions/q1/delete")

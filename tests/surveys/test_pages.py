@@ -44,25 +44,11 @@ def test_a_bad_definition_is_refused_with_its_place(as_role, conn):
 
 
 def test_wording_can_change_after_responses_but_questions_cannot_go(as_role, conn, data_dir):
-    from datetime import date
-
-    from appliance.keys import load
-    from appliance.responses import store as responses
+    from tests.surveys.helpers import submit
 
     staff = as_role("staff")
     survey_id = create(staff)
-    keys = load(data_dir)
-    responses.submit(
-        conn,
-        keys.hasher(),
-        keys.cipher(),
-        survey_id=survey_id,
-        mode="link",
-        language="nl",
-        answers={"nps": "9", "grade": "8"},
-        form_key="k",
-        today=date(2026, 11, 22),
-    )
+    submit(conn, data_dir, survey_id, {"nps": "9", "grade": "8"})
     data = definition_json(conn, survey_id)
     data["pages"][0]["questions"][0]["text"]["nl"] = "Zou u ons aanraden?"
     assert staff.post(f"/surveys/{survey_id}", {"definition": json.dumps(data)}).status_code == 302

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date
 
 import openpyxl
 import pytest
@@ -14,41 +13,15 @@ import pytest
 from appliance.auth.accounts import CLI
 from appliance.db import transaction
 from appliance.keys import load as load_keys
-from appliance.responses import quality
 from appliance.responses import store as responses
-from appliance.surveys import service, store
+from appliance.surveys import service
 from tests.conftest import audit_actions
-
-DAY = date(2026, 11, 22)
+from tests.surveys.helpers import submit
 
 
 @pytest.fixture
 def survey(conn):
     return service.create_from_template(conn, CLI, "employee_satisfaction")
-
-
-def submit(conn, data_dir, survey_id, answers, key, **kw):
-    keys = load_keys(data_dir)
-    definition = store.definition_of(store.get_survey(conn, survey_id))
-
-    def flagger(c):
-        return quality.flags_for(
-            c, keys.hasher(), survey_id, definition, answers, kw.get("duration_s")
-        )
-
-    return responses.submit(
-        conn,
-        keys.hasher(),
-        keys.cipher(),
-        survey_id=survey_id,
-        mode="link",
-        language="nl",
-        answers=answers,
-        form_key=key,
-        today=DAY,
-        flagger=flagger,
-        **kw,
-    )
 
 
 STRAIGHT = {"statements": {f"i{n}": "3" for n in range(1, 6)}, "grade": "7"}
