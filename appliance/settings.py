@@ -237,6 +237,23 @@ SETTINGS: tuple[Setting, ...] = (
         1_000_000,
     ),
     Setting(
+        "mail_retry_seconds",
+        120,
+        "After a temporary refusal (4xx, dropped connection) try a message again after this "
+        "long, doubling each time.",
+        int,
+        1,
+        86_400,
+    ),
+    Setting(
+        "mail_max_attempts",
+        8,
+        "Give a message up as failed after this many temporary refusals.",
+        int,
+        1,
+        30,
+    ),
+    Setting(
         "unsubscribe_mailto",
         "",
         "Optional address for mailto: unsubscribe requests, added to the List-Unsubscribe "

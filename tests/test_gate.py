@@ -43,3 +43,16 @@ def test_a_researcher_sees_only_granted_surveys(as_role, cast, conn):
         "SELECT actor, details FROM audit_log WHERE action = 'report.viewed'"
     ).fetchall()
     assert [(r[0], r[1]) for r in logged] == [("rita", '{"surveys": [1], "view": "index"}')]
+
+
+def test_every_table_is_either_denied_to_the_gate_or_declared_readable(conn):
+    from appliance.planes import GATE_READABLE
+
+    tables = {
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    }
+    assert tables - GATE_DENIED - GATE_READABLE == set()
+    assert GATE_DENIED & GATE_READABLE == set()

@@ -12,13 +12,15 @@ recipient, so errors can be logged and shown as they are.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import smtplib
 import socket
 import ssl
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -34,14 +36,35 @@ class TemporaryFailure(MailError):
     pass
 
 
+class ConnectionLost(TemporaryFailure):
+    """The connection dropped (or the relay said 421, closing): reconnect before the next."""
+
+
 class PermanentFailure(MailError):
     def __init__(self, message: str, code: int):
         super().__init__(message)
         self.code = code
 
 
+class SenderRefused(MailError):
+    """The relay refuses our sender address (5xx to MAIL FROM): no message can go, whoever the
+    recipient; a configuration problem, not a bounce."""
+
+
+Handover = Callable[[], None]
+
+
+def _nothing() -> None:
+    pass
+
+
 class Connection(Protocol):
-    def send(self, sender: str, recipient: str, message: bytes) -> None: ...
+    def send(
+        self, sender: str, recipient: str, message: bytes, handover: Handover = _nothing
+    ) -> None:
+        """Send one message. ``handover`` is called at the last moment before the relay (or
+        the file system) can accept it: after it, the message may be delivered even if this
+        process dies before the reply arrives. The outbox journals the message there."""
 
     def close(self) -> None: ...
 
@@ -65,7 +88,9 @@ class FileConnection:
     def __init__(self, directory: Path):
         self.directory = directory
 
-    def send(self, sender: str, recipient: str, message: bytes) -> None:
+    def send(
+        self, sender: str, recipient: str, message: bytes, handover: Handover = _nothing
+    ) -> None:
         day = self.directory / time.strftime("%Y-%m-%d")
         try:
             day.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -76,6 +101,7 @@ class FileConnection:
                 fh.flush()
                 os.fsync(fh.fileno())
             os.chmod(partial, 0o600)
+            handover()
             os.replace(partial, day / name)
         except OSError as exc:
             raise TemporaryFailure(f"cannot write to {day}: {exc.strerror}") from None
@@ -155,27 +181,64 @@ class SmtpConnection:
     def __init__(self, smtp: smtplib.SMTP):
         self.smtp = smtp
 
-    def send(self, sender: str, recipient: str, message: bytes) -> None:
+    def send(
+        self, sender: str, recipient: str, message: bytes, handover: Handover = _nothing
+    ) -> None:
+        """One SMTP transaction (MAIL, RCPT, DATA), as ``smtplib.sendmail`` does it, except that
+        the end of data (the final ".") goes only after ``handover``: before that line the relay
+        discards the message if the connection drops."""
+        smtp = self.smtp
         try:
-            self.smtp.sendmail(sender, [recipient], message)
-        except smtplib.SMTPRecipientsRefused as exc:
-            code, text = next(iter(exc.recipients.values()))
-            raise _by_code(code, text) from None
-        except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
-            raise _by_code(exc.smtp_code, exc.smtp_error) from None
+            smtp.ehlo_or_helo_if_needed()
+            code, reply = smtp.mail(sender)
+            if code != 250:
+                self._reset()
+                if 500 <= code < 600:
+                    raise SenderRefused(
+                        f"the relay refuses the sender address: {code} {_text(reply)}"
+                    )
+                raise _by_code(code, reply)
+            code, reply = smtp.rcpt(recipient)
+            if code not in (250, 251):
+                self._reset()
+                raise _by_code(code, reply)
+            code, reply = smtp.docmd("data")
+            if code != 354:
+                self._reset()
+                raise _by_code(code, reply)
+            data = _DOT.sub(b"..", message)
+            if not data.endswith(b"\r\n"):
+                data += b"\r\n"
+            smtp.send(data)
+            handover()
+            smtp.send(b".\r\n")
+            code, reply = smtp.getreply()
         except smtplib.SMTPResponseException as exc:
             raise _by_code(exc.smtp_code, exc.smtp_error) from None
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
-            raise TemporaryFailure(f"the connection dropped: {_os_reason(exc)}") from None
+            raise ConnectionLost(f"the connection dropped: {_os_reason(exc)}") from None
+        if code != 250:
+            raise _by_code(code, reply)
+
+    def _reset(self) -> None:
+        # If this fails, the next message finds the connection dropped and reconnects.
+        with contextlib.suppress(OSError, smtplib.SMTPException):
+            self.smtp.rset()
 
     def close(self) -> None:
         _quietly_close(self.smtp)
+
+
+# Dot-stuffing (RFC 5321 4.5.2): a line starting with "." gets a second one.
+_DOT = re.compile(rb"(?m)^\.")
 
 
 def _by_code(code: int, text: bytes | str) -> MailError:
     reason = f"{code} {_text(text)}"
     if 500 <= code < 600:
         return PermanentFailure(f"refused: {reason}", code)
+    if code == 421 or code < 0:  # closing, or smtplib's -1 for a connection that went away
+        return ConnectionLost(f"the relay closed the connection: {reason}")
     return TemporaryFailure(f"not accepted for now: {reason}")
 
 

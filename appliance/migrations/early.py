@@ -1,4 +1,4 @@
-"""Named schema migrations, applied in order by ``appliance init`` and on every start.
+"""Migrations 0001-0011: accounts, audit, surveys, the identity and response planes, kiosks.
 
 Never edit a migration that has shipped; add a new one. Each runs inside one transaction, so each
 function executes statements one at a time (``executescript`` would commit half-way).
@@ -10,16 +10,15 @@ Tables are grouped by plane (see ``appliance.planes``): accounts and audit are t
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
 
 
-def _run(conn: sqlite3.Connection, *statements: str) -> None:
+def run(conn: sqlite3.Connection, *statements: str) -> None:
     for statement in statements:
         conn.execute(statement)
 
 
 def m0001_accounts(conn: sqlite3.Connection) -> None:
-    _run(
+    run(
         conn,
         """CREATE TABLE users (
             id INTEGER PRIMARY KEY,
@@ -77,7 +76,7 @@ def m0001_accounts(conn: sqlite3.Connection) -> None:
 
 
 def m0002_audit_log(conn: sqlite3.Connection) -> None:
-    _run(
+    run(
         conn,
         """CREATE TABLE audit_log (
             id INTEGER PRIMARY KEY,
@@ -102,7 +101,7 @@ def m0002_audit_log(conn: sqlite3.Connection) -> None:
 
 
 def m0003_surveys_and_grants(conn: sqlite3.Connection) -> None:
-    _run(
+    run(
         conn,
         # Response plane anchor; the surveys issue adds the questionnaire itself.
         """CREATE TABLE surveys (
@@ -121,7 +120,7 @@ def m0003_surveys_and_grants(conn: sqlite3.Connection) -> None:
 
 
 def m0004_identity_plane(conn: sqlite3.Connection) -> None:
-    _run(
+    run(
         conn,
         """CREATE TABLE contact_lists (
             id INTEGER PRIMARY KEY,
@@ -197,7 +196,7 @@ def m0004_identity_plane(conn: sqlite3.Connection) -> None:
 
 
 def m0005_api_tokens(conn: sqlite3.Connection) -> None:
-    _run(
+    run(
         conn,
         # Per-user tokens for the HTTP API; only the SHA-256 of a token is stored.
         """CREATE TABLE api_tokens (
@@ -214,7 +213,7 @@ def m0005_api_tokens(conn: sqlite3.Connection) -> None:
 
 
 def m0006_response_plane(conn: sqlite3.Connection) -> None:
-    _run(
+    run(
         conn,
         "ALTER TABLE surveys ADD COLUMN definition TEXT NOT NULL DEFAULT '{}'",
         "ALTER TABLE surveys ADD COLUMN opens_on TEXT",
@@ -273,7 +272,7 @@ def m0006_response_plane(conn: sqlite3.Connection) -> None:
 
 
 def m0007_survey_links(conn: sqlite3.Connection) -> None:
-    _run(
+    run(
         conn,
         # The open link's token: 128 random bits, so survey links cannot be guessed in turn.
         "ALTER TABLE surveys ADD COLUMN link_token TEXT",
@@ -282,7 +281,7 @@ def m0007_survey_links(conn: sqlite3.Connection) -> None:
 
 
 def m0008_contact_requests(conn: sqlite3.Connection) -> None:
-    _run(
+    run(
         conn,
         # Identity plane: the one explicit link between a response and a person, made only when
         # the respondent said "yes, contact me", with the exact wording they saw.
@@ -300,7 +299,7 @@ def m0008_contact_requests(conn: sqlite3.Connection) -> None:
 
 
 def m0009_kiosks(conn: sqlite3.Connection) -> None:
-    _run(
+    run(
         conn,
         # A tablet or terminal on site, registered by staff; its device key is stored hashed.
         """CREATE TABLE kiosks (
@@ -316,7 +315,7 @@ def m0009_kiosks(conn: sqlite3.Connection) -> None:
 
 
 def m0010_response_contacts(conn: sqlite3.Connection) -> None:
-    _run(
+    run(
         conn,
         # Identity plane: in a non-anonymous survey (announced on the invitation and the first
         # page), which invited contact gave a response. Anonymous surveys never write here.
@@ -330,25 +329,10 @@ def m0010_response_contacts(conn: sqlite3.Connection) -> None:
 
 
 def m0011_kiosk_idle_action(conn: sqlite3.Connection) -> None:
-    _run(
+    run(
         conn,
         # What a kiosk does with a walked-away respondent's answers: discard them, or store
         # what was answered (flagged "partial").
         "ALTER TABLE kiosks ADD COLUMN on_idle TEXT NOT NULL DEFAULT 'discard'"
         " CHECK (on_idle IN ('discard', 'submit'))",
     )
-
-
-MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
-    ("0001_accounts", m0001_accounts),
-    ("0002_audit_log", m0002_audit_log),
-    ("0003_surveys_and_grants", m0003_surveys_and_grants),
-    ("0004_identity_plane", m0004_identity_plane),
-    ("0005_api_tokens", m0005_api_tokens),
-    ("0006_response_plane", m0006_response_plane),
-    ("0007_survey_links", m0007_survey_links),
-    ("0008_contact_requests", m0008_contact_requests),
-    ("0009_kiosks", m0009_kiosks),
-    ("0010_response_contacts", m0010_response_contacts),
-    ("0011_kiosk_idle_action", m0011_kiosk_idle_action),
-]

@@ -1,0 +1,163 @@
+"""Who a campaign writes to: the invitation wave and the reminder waves.
+
+Invitation wave (built when the campaign's time comes, so contacts imported meanwhile count):
+every visible contact of the list that matches the segment filter, except those without an
+e-mail address, on the suppression list, or whose address was invited to this survey before (by
+an earlier campaign or through another list). Each gets one invitation with a link seed and one
+outbox row, in one transaction: all or nothing.
+
+Reminder wave: the campaign's invitations that were sent, whose survey was not completed, whose
+address did not bounce in this campaign and is not suppressed. The sender checks the
+suppression list once more right before sending.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from appliance.contacts.store import VISIBLE
+from appliance.crypto import KeyedHasher
+from appliance.mailing import links
+
+
+@dataclass(frozen=True)
+class Selection:
+    contact_ids: list[int]
+    no_address: int
+    suppressed: int
+    already_invited: int
+
+    @property
+    def skipped(self) -> dict[str, int]:
+        return {
+            "no_address": self.no_address,
+            "suppressed": self.suppressed,
+            "already_invited": self.already_invited,
+        }
+
+
+class EmptyCampaign(ValueError):
+    """Nobody to write to; ``selection`` says why."""
+
+    def __init__(self, selection: Selection):
+        super().__init__("no recipients")
+        self.selection = selection
+
+
+def matches(segments: Mapping[str, str], wanted: Mapping[str, list[str]]) -> bool:
+    """Every filtered attribute has one of its chosen values (values OR, attributes AND)."""
+    return all(segments.get(attr) in values for attr, values in wanted.items() if values)
+
+
+def select(
+    conn: sqlite3.Connection, list_id: int, survey_id: int, wanted: Mapping[str, list[str]]
+) -> Selection:
+    """The contacts an invitation wave would go to now, and how many were skipped and why."""
+    invited = {
+        bytes(r[0])
+        for r in conn.execute(
+            "SELECT c.email_hash FROM invitations i JOIN contacts c ON c.id = i.contact_id"
+            " WHERE i.survey_id = ? AND c.email_hash IS NOT NULL",
+            (survey_id,),
+        )
+    }
+    blocked = {
+        bytes(r[0])
+        for r in conn.execute(
+            f"SELECT c.email_hash FROM contacts c JOIN suppressions s USING (email_hash)"  # noqa: S608
+            f" WHERE c.list_id = ? AND c.{VISIBLE}",
+            (list_id,),
+        )
+    }
+    ids: list[int] = []
+    seen: set[bytes] = set()
+    no_address = suppressed = already = 0
+    rows = conn.execute(
+        f"SELECT id, email_hash, segments FROM contacts WHERE list_id = ? AND {VISIBLE}"  # noqa: S608
+        " ORDER BY id",
+        (list_id,),
+    )
+    for contact_id, email_hash, segments in rows:
+        if wanted and not matches(json.loads(segments), wanted):
+            continue
+        if email_hash is None:
+            no_address += 1
+            continue
+        key = bytes(email_hash)
+        if key in blocked:
+            suppressed += 1
+        elif key in invited or key in seen:
+            already += 1
+        else:
+            seen.add(key)
+            ids.append(contact_id)
+    return Selection(ids, no_address, suppressed, already)
+
+
+def segment_values(conn: sqlite3.Connection, list_id: int, limit: int = 50) -> dict[str, list]:
+    """attribute -> its values in the list (for the filter form), at most ``limit`` each."""
+    out: dict[str, list[str]] = {}
+    for key, value in conn.execute(
+        "SELECT j.key, j.value FROM contacts c, json_each(c.segments) j"  # noqa: S608
+        f" WHERE c.list_id = ? AND c.{VISIBLE} GROUP BY j.key, j.value ORDER BY j.key, j.value",
+        (list_id,),
+    ):
+        values = out.setdefault(key, [])
+        if len(values) < limit:
+            values.append(str(value))
+    return out
+
+
+def invitation_wave(
+    conn: sqlite3.Connection, hasher: KeyedHasher, campaign: sqlite3.Row
+) -> Selection:
+    """Inside a write transaction: create the invitations and queue wave 0. Raises
+    EmptyCampaign when nobody is left to invite."""
+    selection = select(
+        conn, campaign["list_id"], campaign["survey_id"], json.loads(campaign["segment_filter"])
+    )
+    if not selection.contact_ids:
+        raise EmptyCampaign(selection)
+    rows = []
+    for contact_id in selection.contact_ids:
+        seed, token_hash = links.seed_and_hash(hasher)
+        rows.append((campaign["survey_id"], contact_id, token_hash, seed, campaign["id"]))
+    conn.executemany(
+        "INSERT INTO invitations (survey_id, contact_id, token_hash, link_seed, campaign_id)"
+        " VALUES (?, ?, ?, ?, ?)",
+        rows,
+    )
+    conn.execute(
+        "INSERT INTO outbox (campaign_id, wave, invitation_id)"
+        " SELECT ?, 0, id FROM invitations WHERE campaign_id = ? ORDER BY id",
+        (campaign["id"], campaign["id"]),
+    )
+    # Retention keeps contacts of batches used in a mailing until 6 months after that use.
+    conn.execute(
+        "UPDATE contact_imports SET used_in_mailing = 1 WHERE id IN (SELECT DISTINCT import_id"
+        " FROM contacts c JOIN invitations i ON i.contact_id = c.id WHERE i.campaign_id = ?)",
+        (campaign["id"],),
+    )
+    return selection
+
+
+def reminder_wave(conn: sqlite3.Connection, campaign_id: int, wave: int) -> int:
+    """Inside a write transaction: queue reminder ``wave`` for those who should get it; returns
+    how many were queued."""
+    before = conn.total_changes
+    conn.execute(
+        "INSERT OR IGNORE INTO outbox (campaign_id, wave, invitation_id)"
+        " SELECT ?, ?, i.id FROM invitations i JOIN contacts c ON c.id = i.contact_id"
+        " WHERE i.campaign_id = ? AND i.used = 0"
+        " AND EXISTS (SELECT 1 FROM outbox o WHERE o.invitation_id = i.id AND o.wave = 0"
+        "   AND o.state = 'sent')"
+        " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.invitation_id = i.id"
+        "   AND o.state = 'bounced')"
+        " AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.email_hash = c.email_hash)"
+        " ORDER BY i.id",
+        (campaign_id, wave, campaign_id),
+    )
+    return conn.total_changes - before

@@ -1,0 +1,160 @@
+"""Campaign operations for the staff pages and the CLI: each validates, writes in one transaction
+with its audit entry, and raises :class:`CampaignError` with msgids when refused."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from appliance.auth.accounts import Actor
+from appliance.contacts import store as contacts_store
+from appliance.db import transaction
+from appliance.i18n import N_
+from appliance.mailing import build, outbox, store
+
+MAX_REMINDERS = 5
+
+
+class CampaignError(ValueError):
+    def __init__(self, reasons: list[str]):
+        super().__init__("; ".join(reasons))
+        self.reasons = reasons
+
+
+@dataclass(frozen=True)
+class Plan:
+    name: str
+    survey_id: int
+    list_id: int
+    template_id: int
+    reminder_template_id: int | None
+    send_at: float
+    reminders: int
+    reminder_days: int
+    segment_filter: Mapping[str, list[str]]
+
+
+def create(conn: sqlite3.Connection, actor: Actor, plan: Plan) -> tuple[int, build.Selection]:
+    """Create a scheduled campaign. Refused for a closed survey, an unknown list or template,
+    or when nobody would be invited now (an empty list, or everyone skipped)."""
+    problems = []
+    survey = conn.execute("SELECT status FROM surveys WHERE id = ?", (plan.survey_id,)).fetchone()
+    if survey is None:
+        problems.append(N_("Choose a survey."))
+    elif survey["status"] == "closed":
+        problems.append(N_("The survey is closed; reopen it before inviting anyone."))
+    if contacts_store.get_list(conn, plan.list_id) is None:
+        problems.append(N_("Choose a contact list."))
+    for template_id in (plan.template_id, plan.reminder_template_id):
+        if template_id is not None and store.get_template(conn, template_id) is None:
+            problems.append(N_("Choose a mail template."))
+    if not plan.name.strip():
+        problems.append(N_("Give the campaign a name."))
+    if not 0 <= plan.reminders <= MAX_REMINDERS or not 1 <= plan.reminder_days <= 90:
+        problems.append(N_("Up to 5 reminders, 1 to 90 days apart."))
+    if problems:
+        raise CampaignError(problems)
+    selection = build.select(conn, plan.list_id, plan.survey_id, plan.segment_filter)
+    if not selection.contact_ids:
+        raise CampaignError([N_("Nobody to invite: the list (with this filter) has no one left.")])
+    with transaction(conn):
+        campaign_id = store.create_campaign(
+            conn,
+            name=plan.name,
+            survey_id=plan.survey_id,
+            list_id=plan.list_id,
+            segment_filter={k: v for k, v in plan.segment_filter.items() if v},
+            template_id=plan.template_id,
+            reminder_template_id=plan.reminder_template_id,
+            send_at=plan.send_at,
+            reminders=plan.reminders,
+            reminder_days=plan.reminder_days,
+            user_id=actor.id,
+        )
+        actor.log(
+            conn,
+            "mailing.campaign_created",
+            f"campaign:{campaign_id}",
+            survey=plan.survey_id,
+            list=plan.list_id,
+            send_at=int(plan.send_at),
+            reminders=plan.reminders,
+            recipients_now=len(selection.contact_ids),
+        )
+    return campaign_id, selection
+
+
+# What staff may do, from which states.
+ACTIONS = {
+    "pause": ("paused", ("scheduled", "active")),
+    "resume": ("active", ("paused",)),
+    "cancel": ("cancelled", ("scheduled", "active", "paused")),
+}
+
+
+def change(conn: sqlite3.Connection, actor: Actor, campaign_id: int, action: str) -> None:
+    """Pause, resume or cancel. Cancelling withdraws every queued message (those on their way
+    to the relay at that moment still go)."""
+    status, allowed = ACTIONS[action]
+    with transaction(conn):
+        row = store.get_campaign(conn, campaign_id)
+        if status == "active" and row is not None and not row["started_at"]:
+            status = "scheduled"  # paused before it started: back to waiting for its time
+        if row is None or not store.set_status(conn, campaign_id, status, allowed):
+            raise CampaignError([N_("The campaign cannot do that in its present state.")])
+        withdrawn = outbox.cancel_queued(conn, campaign_id) if action == "cancel" else 0
+        store.set_message(conn, campaign_id, "")
+        actor.log(conn, f"mailing.{action}d", f"campaign:{campaign_id}", withdrawn=withdrawn)
+
+
+def remind_now(conn: sqlite3.Connection, actor: Actor, campaign_id: int) -> None:
+    """Bring the next planned reminder forward to now (the sender builds it on its next round)."""
+    with transaction(conn):
+        row = store.get_campaign(conn, campaign_id)
+        if (
+            row is None
+            or row["status"] != "active"
+            or row["next_wave_at"] is None
+            or row["waves_built"] > row["reminders"]
+        ):
+            raise CampaignError([N_("No reminder is planned for this campaign.")])
+        conn.execute("UPDATE campaigns SET next_wave_at = ? WHERE id = ?", (time.time(), row["id"]))
+        actor.log(conn, "mailing.reminder_brought_forward", f"campaign:{campaign_id}")
+
+
+@dataclass(frozen=True)
+class Progress:
+    queued: int
+    sent: int
+    failed: int  # bounced + failed
+    suppressed: int
+    cancelled: int
+    per_minute: float
+    seconds_left: float | None
+
+    @property
+    def remaining(self) -> int:
+        return self.queued
+
+
+def progress(conn: sqlite3.Connection, campaign_id: int) -> Progress:
+    """Totals over all waves, with the speed of the last minute and the time left at that
+    speed (None when nothing was sent in the last minute)."""
+    totals = dict.fromkeys(outbox.STATES, 0)
+    for states in outbox.counts(conn, campaign_id).values():
+        for state, number in states.items():
+            totals[state] += number
+    queued = totals["queued"] + totals["claimed"]
+    recent = outbox.sent_in_last(conn, campaign_id, 60)
+    left = queued / (recent / 60) if recent and queued else (0.0 if not queued else None)
+    return Progress(
+        queued,
+        totals["sent"],
+        totals["bounced"] + totals["failed"],
+        totals["suppressed"],
+        totals["cancelled"],
+        float(recent),
+        left,
+    )

@@ -1,0 +1,268 @@
+"""One unit of mail work: deliver whatever is due now, then return.
+
+Called by the scheduler that ``serve`` starts (every few seconds) and by ``appliance mail send``.
+Only one sender works on a data directory at a time: an exclusive lock on a file, which the
+kernel releases when its holder dies. So whoever takes the lock knows that any message still
+``claimed`` belongs to a sender that died, and recovers it from the journal first.
+
+For each due campaign :func:`deliver`:
+- builds the invitation wave when its time has come (or finishes an empty campaign);
+- builds the next reminder wave when it is due (none for a survey that no longer accepts
+  answers);
+- holds sending while the survey does not accept answers (links must work when they arrive);
+- drains the due outbox rows with the :class:`~appliance.mailing.sender.Sender`;
+- records a relay problem on the campaign and tries again later, pauses the campaign when the
+  relay refuses the sender address, and marks it done (audit summary) when all is delivered.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from appliance import audit, db
+from appliance.admin import store as settings_store
+from appliance.db import transaction
+from appliance.i18n import N_
+from appliance.keys import Keys
+from appliance.mailing import build, outbox, store, transport
+from appliance.mailing.render import CampaignMail
+from appliance.mailing.sender import Journal, Sender
+from appliance.surveys.service import accepting
+
+LOCK = "mail-sender.lock"
+DAY = 86_400
+RELAY_BACKOFF = 60.0
+HOLD = 60.0
+# Fixed campaign messages (msgids, shown translated); relay problems are shown as they come.
+WAITING = N_("Waiting: the survey does not accept answers now.")
+NOBODY = N_("Nobody left to invite: everyone was skipped.")
+
+
+@dataclass
+class Report:
+    """What one :func:`deliver` call did (for logs and tests)."""
+
+    busy: bool = False
+    recovered: tuple[int, int] = (0, 0)
+    sent: int = 0
+    campaigns: list[int] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def sender_lock(data_dir: str | Path) -> Iterator[bool]:
+    """True when this caller is now the only sender; False when another one runs."""
+    fd = os.open(Path(data_dir) / LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def effective(conn: sqlite3.Connection, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings with the admin's stored overrides applied (as the web pages see them)."""
+    return {**settings, **settings_store.overrides(conn)}
+
+
+def recover(conn: sqlite3.Connection, data_dir: str | Path) -> tuple[int, int]:
+    """Holding the lock: settle the messages a dead sender left claimed."""
+    handed_over = Journal.read(data_dir)
+    with transaction(conn):
+        result = outbox.recover(conn, handed_over)
+        if any(result):
+            audit.record(
+                conn,
+                "mailing.recovered",
+                details={"sent_unconfirmed": result[0], "requeued": result[1]},
+            )
+    journal = Journal(data_dir)
+    journal.clear()
+    journal.close()
+    return result
+
+
+def deliver(
+    settings: Mapping[str, Any],
+    keys: Keys,
+    stop: threading.Event | None = None,
+    clock=time.time,
+) -> Report:
+    data_dir = settings["data_dir"]
+    report = Report()
+    with sender_lock(data_dir) as mine:
+        if not mine:
+            report.busy = True
+            return report
+        conn = db.connect(db.db_path(data_dir))
+        try:
+            report.recovered = recover(conn, data_dir)
+            values = effective(conn, settings)
+            for campaign in store.due(conn, clock()):
+                if stop is not None and stop.is_set():
+                    break
+                report.campaigns.append(campaign["id"])
+                _campaign(conn, values, keys, campaign["id"], report, stop, clock)
+        finally:
+            conn.close()
+    return report
+
+
+def _today(values: Mapping[str, Any]) -> date:
+    return datetime.now(ZoneInfo(values["timezone"])).date()
+
+
+def _campaign(conn, values, keys: Keys, campaign_id: int, report: Report, stop, clock) -> None:
+    campaign = store.get_campaign(conn, campaign_id)
+    survey = conn.execute("SELECT * FROM surveys WHERE id = ?", (campaign["survey_id"],)).fetchone()
+    open_now = accepting(survey, _today(values))
+    now = clock()
+    if not open_now:
+        with transaction(conn):
+            if campaign["status"] == "active" and _reminders_due(campaign, now):
+                _skip_reminders(conn, campaign)
+            store.set_message(conn, campaign_id, WAITING, now + HOLD)
+        return
+    if campaign["status"] == "scheduled":
+        if not _start(conn, keys, campaign, now):
+            return
+        campaign = store.get_campaign(conn, campaign_id)
+    if _reminders_due(campaign, now):
+        _reminder(conn, campaign, now)
+    sender = Sender(
+        conn,
+        values["data_dir"],
+        transport.from_settings(values).connect,
+        lambda row, wave: CampaignMail(
+            conn, row, wave, values, keys.cipher(), keys.hasher(), keys.session
+        ),
+        connections=values["mail_connections"],
+        per_minute=values["mail_per_minute"],
+        retry_seconds=values["mail_retry_seconds"],
+        max_attempts=values["mail_max_attempts"],
+        clock=clock,
+    )
+    outcome = sender.send_campaign(campaign_id, stop)
+    report.sent += outcome.sent
+    with transaction(conn):
+        if outcome.sender_refused:
+            store.set_status(conn, campaign_id, "paused", ("active",))
+            store.set_message(conn, campaign_id, outcome.problem)
+            audit.record(
+                conn,
+                "mailing.paused",
+                target=f"campaign:{campaign_id}",
+                details={"reason": "the relay refuses the sender address"},
+            )
+        elif outcome.problem:
+            store.set_message(conn, campaign_id, outcome.problem, clock() + RELAY_BACKOFF)
+        elif outcome.sent:
+            store.set_message(conn, campaign_id, "")
+        if outcome.problem:
+            report.problems.append(outcome.problem)
+        _finish_if_done(conn, campaign_id)
+
+
+def _start(conn, keys: Keys, campaign, now: float) -> bool:
+    """Build the invitation wave; False when the campaign ended because nobody is left."""
+    with transaction(conn):
+        try:
+            selection = build.invitation_wave(conn, keys.hasher(), campaign)
+        except build.EmptyCampaign as empty:
+            store.set_status(conn, campaign["id"], "done", ("scheduled",))
+            store.set_message(conn, campaign["id"], NOBODY)
+            conn.execute(
+                "UPDATE campaigns SET skipped = ? WHERE id = ?",
+                (json.dumps(empty.selection.skipped), campaign["id"]),
+            )
+            audit.record(
+                conn,
+                "mailing.campaign_empty",
+                target=f"campaign:{campaign['id']}",
+                details=empty.selection.skipped,
+            )
+            return False
+        store.started(conn, campaign["id"], len(selection.contact_ids), selection.skipped)
+        if campaign["reminders"]:
+            store.wave_built(conn, campaign["id"], 1, now + campaign["reminder_days"] * DAY)
+        audit.record(
+            conn,
+            "mailing.campaign_started",
+            target=f"campaign:{campaign['id']}",
+            details={"recipients": len(selection.contact_ids), **selection.skipped},
+        )
+    return True
+
+
+def _reminders_due(campaign, now: float) -> bool:
+    return (
+        campaign["next_wave_at"] is not None
+        and campaign["next_wave_at"] <= now
+        and campaign["waves_built"] <= campaign["reminders"]
+    )
+
+
+def _reminder(conn, campaign, now: float) -> None:
+    wave = campaign["waves_built"]
+    last = wave >= campaign["reminders"]
+    with transaction(conn):
+        queued = build.reminder_wave(conn, campaign["id"], wave)
+        store.wave_built(
+            conn, campaign["id"], wave + 1, None if last else now + campaign["reminder_days"] * DAY
+        )
+        audit.record(
+            conn,
+            "mailing.reminder_queued",
+            target=f"campaign:{campaign['id']}",
+            details={"reminder": wave, "recipients": queued},
+        )
+
+
+def _skip_reminders(conn, campaign) -> None:
+    store.wave_built(conn, campaign["id"], campaign["reminders"] + 1, None)
+    audit.record(
+        conn,
+        "mailing.reminders_skipped",
+        target=f"campaign:{campaign['id']}",
+        details={"reason": "the survey does not accept answers"},
+    )
+
+
+def _finish_if_done(conn, campaign_id: int) -> None:
+    campaign = store.get_campaign(conn, campaign_id)
+    if campaign["status"] != "active" or outbox.has_open(conn, campaign_id):
+        return
+    if campaign["waves_built"] <= campaign["reminders"]:
+        return  # a reminder is still to come
+    store.set_status(conn, campaign_id, "done", ("active",))
+    audit.record(
+        conn,
+        "mailing.campaign_finished",
+        target=f"campaign:{campaign_id}",
+        details=summary(conn, campaign_id),
+    )
+
+
+def summary(conn, campaign_id: int) -> dict[str, int]:
+    """Messages per outcome over all waves (no addresses: fit for the audit log)."""
+    totals: dict[str, int] = {}
+    for states in outbox.counts(conn, campaign_id).values():
+        for state, number in states.items():
+            totals[state] = totals.get(state, 0) + number
+    return {k: v for k, v in totals.items() if v}

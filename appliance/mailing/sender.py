@@ -1,0 +1,332 @@
+"""The sending engine: drains one campaign's due outbox rows through pooled connections.
+
+Contract of :meth:`Sender.send_campaign`:
+- one thread (the caller's) claims rows in batches, checks the suppression list again, renders
+  the messages and records results; ``connections`` worker threads each hold one connection to
+  the relay and send many messages over it, no faster together than ``per_minute``;
+- every message's id is appended to the journal just before the relay can accept it (see
+  ``outbox``), so a crash at any point neither repeats nor loses a message;
+- a temporary failure (4xx, dropped connection) goes back to the queue with exponential backoff,
+  until ``max_attempts``; a permanent failure (5xx) marks the message bounced;
+- when no connection can be opened, or the relay refuses the sender address, sending stops and
+  the unsent rows go back to the queue untouched; the result says why;
+- it returns when nothing more is due now, the campaign is paused or cancelled, or ``stop`` is set.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from appliance.db import transaction
+from appliance.mailing import outbox, store
+from appliance.mailing.outbox import Claimed
+from appliance.mailing.render import CampaignMail, Message, NoAddress
+from appliance.mailing.transport import (
+    Connection,
+    ConnectionLost,
+    MailError,
+    PermanentFailure,
+    SenderRefused,
+    TemporaryFailure,
+)
+from appliance.privacy import suppression
+
+log = logging.getLogger(__name__)
+
+JOURNAL = "mail-journal"
+BATCH = 200
+COMMIT_SECONDS = 0.25
+
+
+class Journal:
+    """Ids of messages handed to the relay, appended with one write() each: the kernel keeps
+    them when this process is killed (``recover`` reads them after a crash)."""
+
+    def __init__(self, data_dir: str | Path):
+        self.path = Path(data_dir) / JOURNAL
+        self.fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+
+    def add(self, outbox_id: int) -> None:
+        os.write(self.fd, b"%d\n" % outbox_id)
+
+    def clear(self) -> None:
+        os.ftruncate(self.fd, 0)
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+    @staticmethod
+    def read(data_dir: str | Path) -> set[int]:
+        try:
+            text = (Path(data_dir) / JOURNAL).read_bytes()
+        except FileNotFoundError:
+            return set()
+        return {int(line) for line in text.split(b"\n") if line.strip().isdigit()}
+
+
+class RateLimit:
+    """At most ``per_minute`` messages a minute over all connections (0: no limit), spaced
+    evenly so the relay sees a steady stream rather than bursts."""
+
+    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic):
+        self.interval = 60.0 / per_minute if per_minute else 0.0
+        self.clock = clock
+        self.next_slot = 0.0
+        self.lock = threading.Lock()
+
+    def wait(self) -> None:
+        if not self.interval:
+            return
+        with self.lock:
+            now = self.clock()
+            slot = max(now, self.next_slot)
+            self.next_slot = slot + self.interval
+        if slot > now:
+            time.sleep(slot - now)
+
+
+@dataclass
+class Outcome:
+    """What one call did, for the campaign page, the audit summary and the tests."""
+
+    sent: int = 0
+    retried: int = 0
+    bounced: int = 0
+    failed: int = 0
+    suppressed: int = 0
+    problem: str = ""  # set when the relay could not be used; nothing was lost
+    sender_refused: bool = False
+
+
+@dataclass
+class _Results:
+    sent: list[int] = field(default_factory=list)
+    unconfirmed: list[int] = field(default_factory=list)
+    retry: list[tuple[int, float, str]] = field(default_factory=list)
+    final: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    release: list[int] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return (
+            len(self.sent)
+            + len(self.unconfirmed)
+            + len(self.retry)
+            + len(self.release)
+            + sum(map(len, self.final.values()))
+        )
+
+
+class Sender:
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        data_dir: str | Path,
+        connect: Callable[[], Connection],
+        mail_for: Callable[[sqlite3.Row, int], CampaignMail],
+        *,
+        connections: int = 4,
+        per_minute: int = 0,
+        retry_seconds: float = 60.0,
+        max_attempts: int = 8,
+        clock: Callable[[], float] = time.time,
+    ):
+        self.conn, self.data_dir, self.connect, self.mail_for = conn, data_dir, connect, mail_for
+        self.connections, self.per_minute = connections, per_minute
+        self.retry_seconds, self.max_attempts = retry_seconds, max_attempts
+        self.clock = clock
+
+    # ---- the caller's thread -------------------------------------------------------------------
+
+    def send_campaign(self, campaign_id: int, stop: threading.Event | None = None) -> Outcome:
+        stop = stop or threading.Event()
+        outcome = Outcome()
+        jobs: queue.Queue = queue.Queue(maxsize=BATCH * 2)
+        results: queue.Queue = queue.Queue()
+        halt = threading.Event()  # set by a worker when the relay cannot be used
+        journal = Journal(self.data_dir)
+        limit = RateLimit(self.per_minute)
+        workers = [
+            threading.Thread(
+                target=self._work,
+                args=(jobs, results, halt, journal, limit, outcome),
+                name=f"mail-{campaign_id}-{n}",
+                daemon=True,
+            )
+            for n in range(self.connections)
+        ]
+        for worker in workers:
+            worker.start()
+        mails: dict[int, CampaignMail] = {}
+        pending = _Results()
+        last_commit = time.monotonic()
+        try:
+            while not stop.is_set() and not halt.is_set():
+                if not self._still_active(campaign_id):
+                    break
+                with transaction(self.conn):
+                    claimed = outbox.claim(self.conn, campaign_id, BATCH, self.clock())
+                    blocked = self._suppressed(claimed)
+                    if blocked:
+                        outbox.mark_final(self.conn, "suppressed", [(i, "") for i in blocked])
+                        outcome.suppressed += len(blocked)
+                if not claimed:
+                    break
+                campaign = store.get_campaign(self.conn, campaign_id)
+                for index, item in enumerate(claimed):
+                    if halt.is_set():
+                        pending.release.extend(c.id for c in claimed[index:] if c.id not in blocked)
+                        break
+                    if item.id in blocked:
+                        continue
+                    try:
+                        message = self._mail(mails, campaign, item.wave).render(item)
+                    except NoAddress:
+                        pending.final.setdefault("failed", []).append(
+                            (item.id, "the contact has no address any more")
+                        )
+                        continue
+                    while True:
+                        try:
+                            jobs.put((item, message), timeout=COMMIT_SECONDS)
+                            break
+                        except queue.Full:
+                            last_commit = self._collect(results, pending, outcome, last_commit)
+                    if time.monotonic() - last_commit > COMMIT_SECONDS:
+                        last_commit = self._collect(results, pending, outcome, last_commit)
+        finally:
+            for _ in workers:
+                jobs.put(None)
+            for worker in workers:
+                worker.join()
+            try:
+                # Workers answer every job before their stop signal, so nothing is left queued.
+                self._collect(results, pending, outcome, 0.0, final=True)
+                # Only once every result is recorded: until then the journal is what tells a
+                # later recovery which claimed messages the relay already has.
+                journal.clear()
+            finally:
+                journal.close()
+        return outcome
+
+    def _mail(self, mails: dict[int, CampaignMail], campaign, wave: int) -> CampaignMail:
+        mail = mails.get(wave)
+        if mail is None:
+            mail = mails[wave] = self.mail_for(campaign, wave)
+        return mail
+
+    def _still_active(self, campaign_id: int) -> bool:
+        row = self.conn.execute(
+            "SELECT status FROM campaigns WHERE id = ?", (campaign_id,)
+        ).fetchone()
+        return row is not None and row[0] == "active"
+
+    def _suppressed(self, claimed: list[Claimed]) -> set[int]:
+        hashes = [c.email_hash for c in claimed if c.email_hash]
+        blocked = suppression.suppressed(self.conn, hashes)
+        return {c.id for c in claimed if c.email_hash in blocked}
+
+    def _collect(self, results, pending: _Results, outcome: Outcome, last: float, final=False):
+        """Drain worker results and record them in one transaction."""
+        while True:
+            try:
+                kind, item, detail = results.get_nowait()
+            except queue.Empty:
+                break
+            self._sort(kind, item, detail, pending, outcome)
+        if not pending or (not final and time.monotonic() - last < COMMIT_SECONDS):
+            return last
+        with transaction(self.conn):
+            outbox.mark_sent(self.conn, pending.sent)
+            outbox.mark_sent(self.conn, pending.unconfirmed, unconfirmed=True)
+            outbox.retry_later(self.conn, pending.retry)
+            for state, rows in pending.final.items():
+                outbox.mark_final(self.conn, state, rows)
+            outbox.release(self.conn, pending.release)
+        pending.__init__()
+        return time.monotonic()
+
+    def _sort(self, kind: str, item: Claimed, detail: str, pending: _Results, outcome: Outcome):
+        if kind == "sent":
+            pending.sent.append(item.id)
+            outcome.sent += 1
+        elif kind == "unconfirmed":
+            pending.unconfirmed.append(item.id)
+            outcome.sent += 1
+        elif kind == "bounced":
+            pending.final.setdefault("bounced", []).append((item.id, detail))
+            outcome.bounced += 1
+        elif kind == "release":
+            pending.release.append(item.id)
+        elif item.attempts + 1 >= self.max_attempts:
+            pending.final.setdefault("failed", []).append((item.id, detail))
+            outcome.failed += 1
+        else:
+            delay = self.retry_seconds * 2**item.attempts
+            pending.retry.append((item.id, self.clock() + delay, detail))
+            outcome.retried += 1
+
+    # ---- worker threads ------------------------------------------------------------------------
+
+    def _work(self, jobs, results, halt, journal: Journal, limit: RateLimit, outcome: Outcome):
+        connection: Connection | None = None
+        try:
+            while True:
+                job = jobs.get()
+                if job is None:
+                    return
+                item, message = job
+                if halt.is_set():
+                    results.put(("release", item, ""))
+                    continue
+                if connection is None:
+                    try:
+                        connection = self.connect()
+                    except MailError as exc:
+                        outcome.problem = str(exc)
+                        halt.set()
+                        results.put(("release", item, ""))
+                        continue
+                limit.wait()
+                kind, detail, drop = self._send_one(connection, item, message, journal)
+                if kind == "refused":
+                    outcome.problem, outcome.sender_refused = detail, True
+                    halt.set()
+                    kind = "release"
+                results.put((kind, item, detail))
+                if drop:
+                    connection.close()
+                    connection = None
+        finally:
+            if connection is not None:
+                connection.close()
+
+    @staticmethod
+    def _send_one(connection: Connection, item: Claimed, message: Message, journal: Journal):
+        """(result kind, detail, whether to reconnect) for one message."""
+        handed = False
+
+        def handover() -> None:
+            nonlocal handed
+            journal.add(item.id)
+            handed = True
+
+        try:
+            connection.send(message.sender, message.recipient, message.data, handover)
+        except SenderRefused as exc:
+            return "refused", str(exc), True
+        except PermanentFailure as exc:
+            return "bounced", str(exc), False
+        except ConnectionLost as exc:
+            # After the end of data the relay may well have the message: do not send it again.
+            return ("unconfirmed" if handed else "retry"), str(exc), True
+        except TemporaryFailure as exc:
+            return "retry", str(exc), False
+        return "sent", "", False
