@@ -23,6 +23,8 @@ from appliance.contacts import importer, uploads
 from appliance.contacts import store as contacts_store
 from appliance.contacts.commands import import_contacts, suppress_group
 from appliance.db import transaction
+from appliance.mailing.commands import mail_group
+from appliance.scheduler import Jobs
 
 EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "config.example.toml"
 
@@ -216,17 +218,22 @@ def serve(ctx: Context, host: str | None, port: int | None, threads: int | None)
         f"(public address {values['base_url']}); Ctrl+C stops"
     )
     sys.stdout.flush()
-    waitress.serve(
-        app,
-        host=values["host"],
-        port=values["port"],
-        threads=values["threads"],
-        ident="appliance",
-        # Waitress strips X-Forwarded-* by default; keep them only when a proxy is trusted, and
-        # let ProxyFix (create_app) take exactly `trusted_proxies` hops from them.
-        clear_untrusted_proxy_headers=not values["trusted_proxies"],
-        _quiet=True,
-    )
+    background = Jobs(app.extensions["appliance"].settings, app.extensions["appliance"].keys)
+    background.start()
+    try:
+        waitress.serve(
+            app,
+            host=values["host"],
+            port=values["port"],
+            threads=values["threads"],
+            ident="appliance",
+            # Waitress strips X-Forwarded-* by default; keep them only when a proxy is trusted,
+            # and let ProxyFix (create_app) take exactly `trusted_proxies` hops from them.
+            clear_untrusted_proxy_headers=not values["trusted_proxies"],
+            _quiet=True,
+        )
+    finally:
+        background.stop()
 
 
 @main.command("setup-code")
@@ -374,3 +381,4 @@ def audit_verify(ctx: Context) -> None:
 
 main.add_command(import_contacts)
 main.add_command(suppress_group)
+main.add_command(mail_group)

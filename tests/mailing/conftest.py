@@ -76,6 +76,19 @@ class World:
     def deliver(self, **extra) -> jobs.Report:
         return jobs.deliver(self.settings(**extra), load_keys(self.data_dir))
 
+    def states(self, campaign_id: int) -> dict[str, str]:
+        """address -> the state of its invitation message (wave 0)."""
+        cipher = load_keys(self.data_dir).cipher()
+        return {
+            cipher.decrypt(email_blob, "contacts", "email", contact_id): state
+            for state, contact_id, email_blob in self.conn.execute(
+                "SELECT o.state, c.id, c.email FROM outbox o"
+                " JOIN invitations i ON i.id = o.invitation_id"
+                " JOIN contacts c ON c.id = i.contact_id WHERE o.campaign_id = ? AND o.wave = 0",
+                (campaign_id,),
+            )
+        }
+
     def received(self) -> dict[str, list[email.message.EmailMessage]]:
         """recipient -> the parsed messages that reached the server, in order."""
         out: dict[str, list] = {}

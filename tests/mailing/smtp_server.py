@@ -25,10 +25,23 @@ class Handler:
 
     messages: list[Received] = field(default_factory=list)
     refuse: dict[str, str] = field(default_factory=dict)
+    # recipient -> how many more times it gets "451 try again later" before it is accepted
+    temporary: dict[str, int] = field(default_factory=dict)
+    refuse_sender: str = ""
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):  # noqa: N802
+        if self.refuse_sender:
+            return self.refuse_sender
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
         if address in self.refuse:
             return self.refuse[address]
+        if self.temporary.get(address, 0) > 0:
+            self.temporary[address] -= 1
+            return "451 4.7.1 Greylisted, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
