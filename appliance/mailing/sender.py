@@ -15,6 +15,7 @@ Contract of :meth:`Sender.send_campaign`:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import queue
@@ -148,7 +149,7 @@ class Sender:
     def send_campaign(self, campaign_id: int, stop: threading.Event | None = None) -> Outcome:
         stop = stop or threading.Event()
         outcome = Outcome()
-        jobs: queue.Queue = queue.Queue(maxsize=BATCH * 2)
+        jobs: queue.Queue = queue.Queue(maxsize=BATCH * 2)  # backlog + one batch
         results: queue.Queue = queue.Queue()
         halt = threading.Event()  # set by a worker when the relay cannot be used
         journal = Journal(self.data_dir)
@@ -168,9 +169,17 @@ class Sender:
         pending = _Results()
         last_commit = time.monotonic()
         try:
-            while not stop.is_set() and not halt.is_set():
-                if not self._still_active(campaign_id):
+            while True:
+                # Keep the backlog short, so a pause or a rate limit holds back little.
+                busy = jobs.qsize() >= BATCH // 2
+                last_commit = self._collect(
+                    results, pending, outcome, last_commit, wait=0.02 if busy else 0.0
+                )
+                if stop.is_set() or halt.is_set() or not self._still_active(campaign_id):
+                    halt.set()  # workers hand back what they have not started
                     break
+                if busy:
+                    continue
                 with transaction(self.conn):
                     claimed = outbox.claim(self.conn, campaign_id, BATCH, self.clock())
                     blocked = self._suppressed(claimed)
@@ -180,10 +189,7 @@ class Sender:
                 if not claimed:
                     break
                 campaign = store.get_campaign(self.conn, campaign_id)
-                for index, item in enumerate(claimed):
-                    if halt.is_set():
-                        pending.release.extend(c.id for c in claimed[index:] if c.id not in blocked)
-                        break
+                for item in claimed:
                     if item.id in blocked:
                         continue
                     try:
@@ -193,22 +199,20 @@ class Sender:
                             (item.id, "the contact has no address any more")
                         )
                         continue
-                    while True:
-                        try:
-                            jobs.put((item, message), timeout=COMMIT_SECONDS)
-                            break
-                        except queue.Full:
-                            last_commit = self._collect(results, pending, outcome, last_commit)
-                    if time.monotonic() - last_commit > COMMIT_SECONDS:
-                        last_commit = self._collect(results, pending, outcome, last_commit)
+                    jobs.put((item, message))  # never blocks long: the backlog is bounded
         finally:
             for _ in workers:
                 jobs.put(None)
+            while any(worker.is_alive() for worker in workers):
+                last_commit = self._collect(results, pending, outcome, last_commit, wait=0.05)
             for worker in workers:
                 worker.join()
             try:
                 # Workers answer every job before their stop signal, so nothing is left queued.
                 self._collect(results, pending, outcome, 0.0, final=True)
+                if self._status(campaign_id) == "cancelled":
+                    with transaction(self.conn):  # what was handed back after the cancel
+                        outbox.cancel_queued(self.conn, campaign_id)
                 # Only once every result is recorded: until then the journal is what tells a
                 # later recovery which claimed messages the relay already has.
                 journal.clear()
@@ -222,19 +226,28 @@ class Sender:
             mail = mails[wave] = self.mail_for(campaign, wave)
         return mail
 
-    def _still_active(self, campaign_id: int) -> bool:
+    def _status(self, campaign_id: int) -> str:
         row = self.conn.execute(
             "SELECT status FROM campaigns WHERE id = ?", (campaign_id,)
         ).fetchone()
-        return row is not None and row[0] == "active"
+        return row[0] if row else ""
+
+    def _still_active(self, campaign_id: int) -> bool:
+        return self._status(campaign_id) == "active"
 
     def _suppressed(self, claimed: list[Claimed]) -> set[int]:
         hashes = [c.email_hash for c in claimed if c.email_hash]
         blocked = suppression.suppressed(self.conn, hashes)
         return {c.id for c in claimed if c.email_hash in blocked}
 
-    def _collect(self, results, pending: _Results, outcome: Outcome, last: float, final=False):
-        """Drain worker results and record them in one transaction."""
+    def _collect(
+        self, results, pending: _Results, outcome: Outcome, last: float, final=False, wait=0.0
+    ) -> float:
+        """Drain worker results (waiting up to ``wait`` for the first) and record them in one
+        transaction, at most every COMMIT_SECONDS unless ``final``."""
+        if wait:
+            with contextlib.suppress(queue.Empty):
+                self._sort(*results.get(timeout=wait), pending, outcome)
         while True:
             try:
                 kind, item, detail = results.get_nowait()
