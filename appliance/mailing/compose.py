@@ -105,14 +105,21 @@ def encode_header(value: str) -> str:
 
 
 def _qp(text: str) -> bytes:
-    """Quoted-printable with CRLF line ends (binascii does the work in C; for a single line
-    the only newlines it writes are its soft line breaks)."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return b"\r\n".join(binascii.b2a_qp(line.encode()).replace(b"\n", b"\r\n") for line in lines)
+    """Quoted-printable with CRLF line ends, in one call into C: given CRLF line ends,
+    ``b2a_qp`` keeps them and writes its soft line breaks as "=\\r\\n" too."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\n" not in text:
+        return binascii.b2a_qp(text.encode()).replace(b"=\n", b"=\r\n")
+    return binascii.b2a_qp(text.replace("\n", "\r\n").encode())
+
+
+_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+")
 
 
 def _address(value: str) -> str:
     """An address header value: display name encoded when needed, address checked."""
+    if _PLAIN_ADDRESS.fullmatch(value):
+        return value  # a bare address of safe characters (the common case): nothing to parse
     name, address = parseaddr(header_text(value))
     if "@" not in address or any(c in address for c in " <>,;\"'"):
         raise ValueError("not a usable address")
@@ -121,6 +128,15 @@ def _address(value: str) -> str:
     if name.isascii() and not re.search(r'[()<>@,;:\\".\[\]]', name):
         return f"{name} <{address}>"
     return f"{encode_header(name)} <{address}>"
+
+
+_GLOBALS = dict(_TEXT_ENV.globals)
+
+
+def _fill(template, values: dict) -> str:
+    """``template.render(values)`` without merging the globals into a new dict three times per
+    message: ``values`` already holds them (a third of the rendering time otherwise)."""
+    return "".join(template.root_render_func(template.new_context(values, shared=True)))
 
 
 @dataclass(frozen=True)
@@ -158,11 +174,12 @@ class Prepared:
     def render(self, recipient: str, values: Mapping[str, str]) -> Rendered:
         """The whole message for one recipient. ``values`` holds every placeholder; the
         unsubscribe link goes into the List-Unsubscribe header too (RFC 8058 one-click)."""
+        values = {**_GLOBALS, **values}
         try:
-            subject = self.subject.render(values)[:MAX_SUBJECT]
-            text = self.text.render(values)
-            html = self.html.render(values)
-        except (UndefinedError, SecurityError) as exc:
+            subject = _fill(self.subject, values)[:MAX_SUBJECT]
+            text = _fill(self.text, values)
+            html = _fill(self.html, values)
+        except (UndefinedError, SecurityError, TypeError, ValueError, ArithmeticError) as exc:
             raise TemplateProblem(
                 "template", N_("the template cannot be filled in"), str(exc)
             ) from None

@@ -174,38 +174,48 @@ class SmtpTransport:
         except (OSError, smtplib.SMTPException) as exc:
             _quietly_close(smtp)
             raise MailError(f"the relay at {where} broke off: {_os_reason(exc)}") from None
+        # The end of data goes in a write of its own (see SmtpConnection.send); without
+        # TCP_NODELAY, Nagle's algorithm would hold it back for a delayed ACK (~40 ms).
+        with contextlib.suppress(OSError, AttributeError):
+            smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return SmtpConnection(smtp)
 
 
 class SmtpConnection:
     def __init__(self, smtp: smtplib.SMTP):
         self.smtp = smtp
+        smtp.ehlo_or_helo_if_needed()
+        # RFC 2920: MAIL, RCPT and DATA in one write, their replies read after; saves two
+        # round trips a message on relays that offer it (Postfix does).
+        self.pipelining = smtp.has_extn("pipelining")
+        self.utf8 = smtp.has_extn("smtputf8")
 
     def send(
         self, sender: str, recipient: str, message: bytes, handover: Handover = _nothing
     ) -> None:
         """One SMTP transaction (MAIL, RCPT, DATA), as ``smtplib.sendmail`` does it, except that
         the end of data (the final ".") goes only after ``handover``: before that line the relay
-        discards the message if the connection drops."""
+        discards the message if the connection drops. Addresses come validated from the
+        contacts import, so they are not parsed again here."""
         smtp = self.smtp
         try:
-            smtp.ehlo_or_helo_if_needed()
-            code, reply = smtp.mail(sender)
-            if code != 250:
-                self._reset()
-                if 500 <= code < 600:
-                    raise SenderRefused(
-                        f"the relay refuses the sender address: {code} {_text(reply)}"
-                    )
-                raise _by_code(code, reply)
-            code, reply = smtp.rcpt(recipient)
-            if code not in (250, 251):
-                self._reset()
-                raise _by_code(code, reply)
-            code, reply = smtp.docmd("data")
-            if code != 354:
-                self._reset()
-                raise _by_code(code, reply)
+            if not (sender + recipient).isascii():
+                if not self.utf8:
+                    raise PermanentFailure("the relay does not accept non-ASCII addresses", 553)
+                mail = f"FROM:<{sender}> SMTPUTF8"
+            else:
+                mail = f"FROM:<{sender}>"
+            if self.pipelining:
+                smtp.send(f"MAIL {mail}\r\nRCPT TO:<{recipient}>\r\nDATA\r\n".encode())
+                replies = [smtp.getreply() for _ in range(3)]
+            else:
+                replies = []
+                for command in (f"MAIL {mail}", f"RCPT TO:<{recipient}>", "DATA"):
+                    smtp.putcmd(command)
+                    replies.append(smtp.getreply())
+                    if replies[-1][0] not in (250, 251, 354):
+                        break
+            self._check(replies)
             data = _DOT.sub(b"..", message)
             if not data.endswith(b"\r\n"):
                 data += b"\r\n"
@@ -218,6 +228,21 @@ class SmtpConnection:
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
             raise ConnectionLost(f"the connection dropped: {_os_reason(exc)}") from None
         if code != 250:
+            raise _by_code(code, reply)
+
+    def _check(self, replies: list[tuple[int, bytes]]) -> None:
+        """Raise for the first refused step of MAIL, RCPT, DATA (after a reset)."""
+        wanted = ((250,), (250, 251), (354,))
+        for step, (code, reply) in enumerate(replies):
+            if code in wanted[step]:
+                continue
+            if len(replies) == 3 and replies[2][0] == 354:
+                # A pipelined DATA went ahead although an earlier step failed: end it empty.
+                self.smtp.send(b".\r\n")
+                self.smtp.getreply()
+            self._reset()
+            if step == 0 and 500 <= code < 600:
+                raise SenderRefused(f"the relay refuses the sender address: {code} {_text(reply)}")
             raise _by_code(code, reply)
 
     def _reset(self) -> None:

@@ -28,6 +28,13 @@ class Handler:
     # recipient -> how many more times it gets "451 try again later" before it is accepted
     temporary: dict[str, int] = field(default_factory=dict)
     refuse_sender: str = ""
+    pipelining: bool = False  # advertise RFC 2920 PIPELINING (aiosmtpd reads line by line)
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802
+        session.host_name = hostname
+        if self.pipelining:
+            responses.insert(1, "250-PIPELINING")
+        return responses
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):  # noqa: N802
         if self.refuse_sender:

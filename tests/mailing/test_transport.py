@@ -11,6 +11,7 @@ from appliance.mailing.transport import (
     FileTransport,
     MailError,
     PermanentFailure,
+    SenderRefused,
     SmtpTransport,
     TemporaryFailure,
 )
@@ -110,13 +111,16 @@ def test_an_unreachable_relay_says_so():
         send_one(SmtpTransport("relay.invalid", 25, security="none", timeout=5))
 
 
-def test_5xx_is_permanent_and_4xx_temporary():
+@pytest.mark.parametrize("pipelining", [False, True], ids=["one by one", "pipelined"])
+def test_5xx_is_permanent_and_4xx_temporary(pipelining):
     with smtp_server() as server:
+        server.handler.pipelining = pipelining
         server.handler.refuse = {
             "weg@example.nl": "550 5.1.1 No such user",
             "vol@example.nl": "452 4.2.2 Mailbox full",
         }
         connection = SmtpTransport(server.host, server.port, security="none").connect()
+        assert connection.pipelining is pipelining
         with pytest.raises(PermanentFailure, match="550") as bounced:
             connection.send("a@example.nl", "weg@example.nl", MESSAGE)
         assert bounced.value.code == 550
@@ -128,3 +132,27 @@ def test_5xx_is_permanent_and_4xx_temporary():
         assert [m.recipients for m in server.handler.messages] == [["ok@example.nl"]]
         # Neither error message names the recipient (they are logged and shown as they are).
         assert "weg@" not in str(bounced.value)
+
+
+@pytest.mark.parametrize("pipelining", [False, True], ids=["one by one", "pipelined"])
+def test_a_refused_sender_is_told_apart_from_a_bounce(pipelining):
+    with smtp_server() as server:
+        server.handler.pipelining = pipelining
+        server.handler.refuse_sender = "553 5.7.1 Sender address rejected"
+        connection = SmtpTransport(server.host, server.port, security="none").connect()
+        with pytest.raises(SenderRefused, match="553"):
+            connection.send("a@example.nl", "b@example.nl", MESSAGE)
+        server.handler.refuse_sender = ""
+        connection.send("a@example.nl", "b@example.nl", MESSAGE)  # still usable
+        connection.close()
+        assert len(server.handler.messages) == 1
+
+
+def test_lines_starting_with_a_dot_arrive_intact():
+    body = b"Subject: dots\r\n\r\n.alleen\r\n..twee\r\n.\r\nslot"
+    with smtp_server() as server:
+        connection = SmtpTransport(server.host, server.port, security="none").connect()
+        connection.send("a@example.nl", "b@example.nl", body)
+        connection.close()
+        received = server.handler.messages[0].data
+        assert received.endswith(b"\r\n\r\n.alleen\r\n..twee\r\n.\r\nslot\r\n")
