@@ -117,7 +117,8 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from appliance.api import views as api_views
     from appliance.auth import account, views
     from appliance.contacts import views as contact_views
-    from appliance.mailing import unsubscribe_views
+    from appliance.mailing import template_views, unsubscribe_views
+    from appliance.mailing import views as mailing_views
     from appliance.reports import views as report_views
     from appliance.responses import public as respondent_pages
     from appliance.responses import views as response_views
@@ -134,6 +135,8 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
         contact_views,
         survey_views,
         builder_views,
+        mailing_views,
+        template_views,
         response_views,
         report_views,
     )

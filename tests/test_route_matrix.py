@@ -105,6 +105,17 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("builder.move_question", "POST"): STAFF,
     ("builder.delete_question", "POST"): STAFF,
     ("builder.set_page_condition", "POST"): STAFF,
+    ("mailing.list_campaigns", "GET"): STAFF,
+    ("mailing.create_campaign", "GET"): STAFF,
+    ("mailing.create_campaign", "POST"): STAFF,
+    ("mailing.show_campaign", "GET"): {**STAFF, "staff": GONE},  # no campaign 1
+    ("mailing.campaign_progress", "GET"): {**STAFF, "staff": GONE},
+    ("mailing.change_campaign", "POST"): {**STAFF, "staff": GONE},
+    ("mailing.remind_now", "POST"): {**STAFF, "staff": GONE},
+    ("mail_templates.list_templates", "GET"): STAFF,
+    ("mail_templates.edit_template", "GET"): STAFF,  # template 1 is a standard template
+    ("mail_templates.edit_template", "POST"): STAFF,
+    ("mail_templates.send_test", "POST"): STAFF,
     ("responses.list_responses", "GET"): STAFF,
     ("responses.show_response", "GET"): {**STAFF, "staff": GONE},  # made-up response id
     ("responses.exclude_response", "POST"): {**STAFF, "staff": GONE},
@@ -148,6 +159,8 @@ def routes(app: Flask):
         args = {name: 1 for name in rule.arguments}
         if rule.endpoint == "static":
             args = {"filename": "app.css"}
+        if "action" in args:
+            args["action"] = "pause"
         if "qid" in args:
             args["qid"] = "nps"  # the question of survey 1 (the NPS template)
         if rule.endpoint.startswith("users.") and "user_id" in args:

@@ -257,6 +257,15 @@ def visible_contacts(conn: sqlite3.Connection, list_id: int) -> list[sqlite3.Row
     ).fetchall()
 
 
+def nth_with_address(conn: sqlite3.Connection, list_id: int, n: int) -> sqlite3.Row | None:
+    """The ``n``-th (from 0) visible contact of a list that has an e-mail address (previews)."""
+    return conn.execute(
+        f"SELECT * FROM contacts WHERE list_id = ? AND {VISIBLE}"  # noqa: S608
+        " AND email IS NOT NULL ORDER BY id LIMIT 1 OFFSET ?",
+        (list_id, max(n, 0)),
+    ).fetchone()
+
+
 def contact_fields(
     conn: sqlite3.Connection, cipher, contact_id: int, names: Sequence[str]
 ) -> dict[str, str]:

@@ -43,6 +43,7 @@ PLACEHOLDERS = (
     "survey_title",
 )
 PARTS = ("subject", "html", "text")
+_SAMPLE = {name: f"[{name}]" for name in PLACEHOLDERS}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MAX_SUBJECT = 250
 
@@ -80,6 +81,10 @@ def check(parts: Mapping[str, str]) -> None:
             raise TemplateProblem(part, N_("unknown placeholder"), ", ".join(unknown))
         if part != "subject" and "survey_link" not in names:
             raise TemplateProblem(part, N_("the survey link is missing"), "{{ survey_link }}")
+        try:  # a trial run: sandbox refusals and type errors show now, not mid-campaign
+            env.from_string(source).render(_SAMPLE)
+        except (UndefinedError, SecurityError, TypeError, ValueError, ArithmeticError) as exc:
+            raise TemplateProblem(part, N_("the template cannot be filled in"), str(exc)) from None
     if not parts.get("subject", "").strip():
         raise TemplateProblem("subject", N_("the subject is empty"))
 

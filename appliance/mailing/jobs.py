@@ -149,9 +149,7 @@ def _campaign(conn, values, keys: Keys, campaign_id: int, report: Report, stop, 
         conn,
         values["data_dir"],
         transport.from_settings(values).connect,
-        lambda row, wave: CampaignMail(
-            conn, row, wave, values, keys.cipher(), keys.hasher(), keys.session
-        ),
+        lambda row, wave: CampaignMail.for_wave(conn, row, wave, values, keys),
         connections=values["mail_connections"],
         per_minute=values["mail_per_minute"],
         retry_seconds=values["mail_retry_seconds"],

@@ -40,6 +40,24 @@ class Claimed:
 FIELDS = ("email", "first_name", "infix", "last_name", "gender")
 
 
+def preview_item(contact: sqlite3.Row, link_seed: bytes, unsubscribe_hash: bytes) -> Claimed:
+    """A message-to-be for a contact that is not in any outbox (template previews and test
+    messages). Its survey link leads nowhere (no invitation has that seed), and its unsubscribe
+    link names ``unsubscribe_hash``, not the contact, so a click in a preview unsubscribes no
+    one."""
+    return Claimed(
+        0,
+        0,
+        0,
+        0,
+        link_seed,
+        contact["id"],
+        unsubscribe_hash,
+        {name: contact[name] for name in FIELDS if contact[name] is not None},
+        contact["language"],
+    )
+
+
 def enqueue(conn: sqlite3.Connection, campaign_id: int, wave: int, invitation_ids: Iterable[int]):
     conn.executemany(
         "INSERT OR IGNORE INTO outbox (campaign_id, wave, invitation_id) VALUES (?, ?, ?)",

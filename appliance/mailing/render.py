@@ -39,25 +39,17 @@ def close_date(value: str | None, language: str) -> str:
 
 
 class CampaignMail:
-    """Renders the messages of one wave of one campaign."""
+    """Renders messages of one template for one survey (one wave of a campaign, or a preview)."""
 
     def __init__(
         self,
-        conn: sqlite3.Connection,
-        campaign: sqlite3.Row,
-        wave: int,
+        template: sqlite3.Row,
+        survey: sqlite3.Row,
         settings: Mapping[str, Any],
         cipher: FieldCipher,
         hasher: KeyedHasher,
         unsubscribe_secret: bytes,
     ):
-        template_id = campaign["template_id"]
-        if wave > 0 and campaign["reminder_template_id"]:
-            template_id = campaign["reminder_template_id"]
-        template = store.get_template(conn, template_id)
-        survey = conn.execute(
-            "SELECT * FROM surveys WHERE id = ?", (campaign["survey_id"],)
-        ).fetchone()
         definition = definition_of(survey)
         parts = store.template_parts(template)
         self.languages = [lang for lang in definition.languages if lang in parts] or list(parts)
@@ -80,6 +72,26 @@ class CampaignMail:
         self.base_url = settings["base_url"]
         self.cipher, self.hasher, self.secret = cipher, hasher, unsubscribe_secret
         self.envelope_from = self.prepared[self.languages[0]].envelope_from
+
+    @classmethod
+    def for_wave(
+        cls, conn: sqlite3.Connection, campaign: sqlite3.Row, wave: int, settings, keys
+    ) -> CampaignMail:
+        """Wave 0 uses the invitation template; reminders the reminder template (if chosen)."""
+        template_id = campaign["template_id"]
+        if wave > 0 and campaign["reminder_template_id"]:
+            template_id = campaign["reminder_template_id"]
+        survey = conn.execute(
+            "SELECT * FROM surveys WHERE id = ?", (campaign["survey_id"],)
+        ).fetchone()
+        return cls(
+            store.get_template(conn, template_id),
+            survey,
+            settings,
+            keys.cipher(),
+            keys.hasher(),
+            keys.session,
+        )
 
     def language_of(self, item: Claimed) -> str:
         return item.language if item.language in self.prepared else self.languages[0]
@@ -111,13 +123,13 @@ class CampaignMail:
             for name, blob in item.fields.items()
         }
 
-    def render(self, item: Claimed) -> Message:
-        """The message for one claimed row; NoAddress when there is nobody to send it to."""
+    def render(self, item: Claimed, to: str = "") -> Message:
+        """The message for one claimed row (to ``to`` instead of the contact, for a test);
+        NoAddress when there is nobody to send it to."""
         if item.contact_id is None or "email" not in item.fields or not item.email_hash:
             raise NoAddress
         fields = self.decrypt(item)
         language = self.language_of(item)
-        rendered = self.prepared[language].render(
-            fields["email"], self.values(item, fields, language)
-        )
-        return Message(self.envelope_from, fields["email"], rendered.data)
+        recipient = to or fields["email"]
+        rendered = self.prepared[language].render(recipient, self.values(item, fields, language))
+        return Message(self.envelope_from, recipient, rendered.data)

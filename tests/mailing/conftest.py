@@ -106,14 +106,37 @@ def text_of(message) -> str:
 def link_in(message, kind: str) -> str:
     """The path of the survey (/i/...) or unsubscribe (/u/...) link in the text part."""
     found = re.search(
-        re.escape(BASE) + rf"(/{kind}/[A-Za-z0-9_.\-]+(?:\?lang=\w+)?)", text_of(message)
+        rf"https?://[^/\s]+(/{kind}/[A-Za-z0-9_.\-]+(?:\?lang=\w+)?)", text_of(message)
     )
     assert found, text_of(message)
     return found.group(1)
 
 
 @pytest.fixture
-def world(conn, data_dir, tmp_path):
+def smtp():
+    with smtp_server() as server:
+        yield server
+
+
+@pytest.fixture
+def settings_overrides(data_dir, smtp):
+    """The web app of these tests mails through the test's SMTP server."""
+    return {
+        "data_dir": str(data_dir),
+        "default_language": "en",
+        "secure_cookies": False,
+        "base_url": "http://localhost",
+        "mail_transport": "smtp",
+        "smtp_host": smtp.host,
+        "smtp_port": smtp.port,
+        "smtp_security": "none",
+        "mail_from": "Voorbeeld BV <enquete@voorbeeld.nl>",
+        "organisation_name": "Voorbeeld BV",
+    }
+
+
+@pytest.fixture
+def world(conn, data_dir, tmp_path, smtp):
     survey_id = service.create_from_template(conn, CLI, "nps")
     service.change_status(conn, CLI, survey_id, "open")
     imports = Importer(conn, data_dir, tmp_path)
@@ -121,5 +144,4 @@ def world(conn, data_dir, tmp_path):
     targets = suggest(headers)
     targets[headers.index("Vestiging")] = "segment:vestiging"
     imports.run(CONTACTS.encode(), targets=targets)
-    with smtp_server() as smtp:
-        yield World(conn, data_dir, smtp, survey_id, imports)
+    return World(conn, data_dir, smtp, survey_id, imports)

@@ -1,0 +1,207 @@
+"""Staff pages for mail templates: list, create, edit (checked on save), preview with a real
+contact of a list, and "send me a test" through the configured transport."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import sqlite3
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from appliance.auth.guard import requires
+from appliance.contacts import fields
+from appliance.contacts import store as contacts_store
+from appliance.db import transaction
+from appliance.mailing import compose, jobs, links, outbox, store, transport
+from appliance.mailing.forms import TemplateForm, TestMailForm
+from appliance.mailing.render import CampaignMail
+from appliance.privacy import suppression
+from appliance.settings import LANGUAGES
+from appliance.web import ID, actor, get_db, state
+
+bp = Blueprint("mail_templates", __name__, url_prefix="/mailing/templates")
+
+PREVIEW_HASH = b"\0" * 32  # the unsubscribe link of a preview names nobody
+
+
+@bp.route("/")
+@requires("mailings.manage")
+def list_templates():
+    return render_template("mailing/templates.html", templates=store.list_templates(get_db()))
+
+
+def _template_or_404(template_id: int) -> sqlite3.Row:
+    row = store.get_template(get_db(), template_id)
+    if row is None:
+        abort(404)
+    return row
+
+
+def _parts(form: TemplateForm) -> dict[str, dict[str, str]]:
+    """The languages filled in (a language left wholly empty is left out)."""
+    out = {}
+    for lang in LANGUAGES:
+        part = {p: (getattr(form, f"{lang}_{p}").data or "") for p in compose.PARTS}
+        if any(v.strip() for v in part.values()):
+            out[lang] = part
+    return out
+
+
+def _problems(parts: dict[str, dict[str, str]]) -> list[str]:
+    if not parts:
+        return [_("Fill in the texts for at least one language.")]
+    problems = []
+    for lang, part in parts.items():
+        try:
+            compose.check(part)
+        except compose.TemplateProblem as problem:
+            problems.append(f"{lang} / {problem.part}: {_(problem.reason)} {problem.detail}")
+    return problems
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@bp.route(f"/<{ID}:template_id>", methods=["GET", "POST"])
+@requires("mailings.manage")
+def edit_template(template_id: int | None = None):
+    conn = get_db()
+    row = _template_or_404(template_id) if template_id is not None else None
+    form = TemplateForm()
+    if row is not None and not form.is_submitted():
+        form.process(data=_form_data(row))
+    if form.validate_on_submit():
+        parts = _parts(form)
+        problems = _problems(parts)
+        if not problems:
+            try:
+                with transaction(conn):
+                    saved = store.save_template(
+                        conn,
+                        template_id,
+                        form.name.data,
+                        form.style.data,
+                        form.fallback.data,
+                        parts,
+                    )
+                    actor().log(conn, "mailing.template_saved", f"mail_template:{saved}")
+            except sqlite3.IntegrityError:
+                problems = [_("Another template has this name.")]
+            else:
+                flash(_("Template saved."), "success")
+                return redirect(url_for("mail_templates.edit_template", template_id=saved))
+        for problem in problems:
+            flash(problem, "error")
+        return _page(row, form, status=400)
+    return _page(row, form)
+
+
+def _form_data(row: sqlite3.Row) -> dict[str, str]:
+    data = {"name": row["name"], "style": row["style"], "fallback": row["fallback"]}
+    for lang, part in store.template_parts(row).items():
+        for name, value in part.items():
+            data[f"{lang}_{name}"] = value
+    return data
+
+
+def _page(row, form, status=200, test_form=None):
+    preview = _preview(row) if row is not None else None
+    return render_template(
+        "mailing/template.html",
+        template=row,
+        form=form,
+        test_form=test_form or TestMailForm(),
+        placeholders=compose.PLACEHOLDERS,
+        preview=preview,
+        lists=contacts_store.lists_with_counts(get_db()),
+        surveys=get_db().execute("SELECT id, title FROM surveys ORDER BY id DESC").fetchall(),
+        chosen={
+            "survey": request.args.get("survey", type=int),
+            "list": request.args.get("list", type=int),
+            "n": request.args.get("n", 0, type=int),
+        },
+    ), status
+
+
+def _preview_source(row) -> tuple[CampaignMail, sqlite3.Row] | None:
+    """The renderer and the contact for the survey, list and contact number in the query string
+    (defaults: the newest survey, the first list, its first contact with an address), or None
+    when there is nothing to show."""
+    conn = get_db()
+    lists = contacts_store.lists_with_counts(conn)
+    survey = conn.execute(
+        "SELECT * FROM surveys WHERE id = coalesce(?, (SELECT max(id) FROM surveys))",
+        (request.args.get("survey", type=int),),
+    ).fetchone()
+    list_id = request.args.get("list", type=int) or (lists[0]["id"] if lists else None)
+    contact = contacts_store.nth_with_address(conn, list_id, request.args.get("n", 0, type=int))
+    values = jobs.effective(conn, state().settings)
+    if survey is None or contact is None or not values["mail_from"]:
+        return None
+    keys = state().keys
+    return CampaignMail(row, survey, values, keys.cipher(), keys.hasher(), keys.session), contact
+
+
+def _preview(row) -> dict | None:
+    found = _preview_source(row)
+    if found is None:
+        return None
+    mail, contact = found
+    item = outbox.preview_item(contact, links.new_seed(), PREVIEW_HASH)
+    try:
+        message = mail.render(item)
+    except compose.TemplateProblem as problem:
+        return {"error": f"{_(problem.reason)} {problem.detail}"}
+    parsed = email.message_from_bytes(message.data, policy=email.policy.default)
+    return {
+        "to": parsed["To"],
+        "subject": parsed["Subject"],
+        "text": parsed.get_body(("plain",)).get_content(),
+        "html": parsed.get_body(("html",)).get_content(),
+        "language": mail.language_of(item),
+    }
+
+
+@bp.route(f"/<{ID}:template_id>/test", methods=["POST"])
+@requires("mailings.manage")
+def send_test(template_id: int):
+    """The preview message, sent to the address typed in, through the configured transport."""
+    row = _template_or_404(template_id)
+    test_form = TestMailForm()
+    if not test_form.validate_on_submit():
+        return _page(row, TemplateForm(data=_form_data(row)), 400, test_form)
+    try:
+        to = fields.email(test_form.to.data)
+    except fields.Invalid:
+        test_form.to.errors = [_("Not a valid e-mail address.")]
+        return _page(row, TemplateForm(data=_form_data(row)), 400, test_form)
+    found = _preview_source(row)
+    if found is None:
+        flash(
+            _("A test needs a survey, a contact list with addresses and a sender address."),
+            "error",
+        )
+        return _page(row, TemplateForm(data=_form_data(row)), 400, test_form)
+    mail, contact = found
+    # The test's unsubscribe link names the tester's own address, never the contact's.
+    unsubscribe_hash = suppression.address_hash(state().keys.hasher(), to)
+    try:
+        message = mail.render(
+            outbox.preview_item(contact, links.new_seed(), unsubscribe_hash), to=to
+        )
+        connection = transport.from_settings(jobs.effective(get_db(), state().settings)).connect()
+        try:
+            connection.send(message.sender, message.recipient, message.data)
+        finally:
+            connection.close()
+    except compose.TemplateProblem as problem:
+        flash(_("The test was not sent: %(reason)s", reason=_(problem.reason)), "error")
+    except transport.MailError as exc:
+        flash(_("The test was not sent: %(reason)s", reason=str(exc)), "error")
+    else:
+        with transaction(get_db()):
+            actor().log(get_db(), "mailing.test_sent", f"mail_template:{template_id}")
+        flash(_("Test message sent."), "success")
+    return redirect(
+        url_for("mail_templates.edit_template", template_id=template_id, **request.args)
+    )
