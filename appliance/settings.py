@@ -75,6 +75,22 @@ def _check_mail_address(value: str) -> str | None:
     return None
 
 
+def _check_dkim_key(value: str) -> str | None:
+    """Empty, or a readable PEM file with an RSA private key."""
+    if value == "":
+        return None
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    try:
+        key = load_pem_private_key(Path(value).read_bytes(), password=None)
+    except (OSError, ValueError, TypeError) as exc:
+        return f"cannot read a PEM private key from {value}: {exc}"
+    if not isinstance(key, rsa.RSAPrivateKey) or key.key_size < 1024:
+        return "must be an RSA private key of at least 1024 bits (2048 recommended)"
+    return None
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("data_dir", "./data", "Directory holding the database, key files and mail spool."),
     Setting("host", "127.0.0.1", "Address `appliance serve` listens on."),
@@ -252,6 +268,23 @@ SETTINGS: tuple[Setting, ...] = (
         int,
         1,
         30,
+    ),
+    Setting(
+        "dkim_key_file",
+        "",
+        "Optional: a PEM RSA private key to DKIM-sign invitations with, for a relay that does "
+        "not sign. Empty: no signature (the relay may sign).",
+        check=_check_dkim_key,
+    ),
+    Setting(
+        "dkim_selector",
+        "enquete",
+        "DKIM selector: the public key is published at <selector>._domainkey.<domain>.",
+    ),
+    Setting(
+        "dkim_domain",
+        "",
+        "DKIM signing domain (d=). Empty: the domain of mail_from.",
     ),
     Setting(
         "unsubscribe_mailto",

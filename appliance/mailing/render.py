@@ -16,7 +16,7 @@ from typing import Any
 from babel.dates import format_date
 
 from appliance.crypto import FieldCipher, KeyedHasher
-from appliance.mailing import compose, links, salutation, store, unsubscribe
+from appliance.mailing import compose, dkim_signing, links, salutation, store, unsubscribe
 from appliance.mailing.outbox import Claimed
 from appliance.surveys.store import definition_of
 
@@ -72,6 +72,7 @@ class CampaignMail:
         self.base_url = settings["base_url"]
         self.cipher, self.hasher, self.secret = cipher, hasher, unsubscribe_secret
         self.envelope_from = self.prepared[self.languages[0]].envelope_from
+        self.signer = dkim_signing.from_settings(settings)
 
     @classmethod
     def for_wave(
@@ -131,5 +132,7 @@ class CampaignMail:
         fields = self.decrypt(item)
         language = self.language_of(item)
         recipient = to or fields["email"]
-        rendered = self.prepared[language].render(recipient, self.values(item, fields, language))
-        return Message(self.envelope_from, recipient, rendered.data)
+        data = self.prepared[language].render(recipient, self.values(item, fields, language)).data
+        if self.signer is not None:
+            data = self.signer.sign(data)
+        return Message(self.envelope_from, recipient, data)
