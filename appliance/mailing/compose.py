@@ -21,7 +21,8 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-import uuid
+import secrets
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.utils import formatdate, parseaddr
@@ -136,6 +137,17 @@ def _address(value: str) -> str:
 
 
 _GLOBALS = dict(_TEXT_ENV.globals)
+_DATES: dict[int, str] = {}
+
+
+def _date() -> str:
+    """The Date header value, formatted once a second."""
+    now = int(time.time())
+    value = _DATES.get(now)
+    if value is None:
+        _DATES.clear()
+        value = _DATES[now] = formatdate(now, localtime=True)
+    return value
 
 
 def _fill(template, values: dict) -> str:
@@ -165,6 +177,11 @@ class Prepared:
     ):
         check(parts)
         self.subject = _TEXT_ENV.from_string(parts["subject"])
+        # Subjects mostly name the organisation or survey only: render each variant once.
+        self.subject_names = tuple(
+            sorted(meta.find_undeclared_variables(_TEXT_ENV.parse(parts["subject"])))
+        )
+        self.subjects: dict[tuple, str] = {}
         self.text = _TEXT_ENV.from_string(parts["text"])
         self.html = _HTML_ENV.from_string(parts["html"])
         self.envelope_from = parseaddr(sender)[1]
@@ -176,20 +193,30 @@ class Prepared:
         self.fixed = "\r\n".join(fixed)
         self.mailto = parseaddr(unsubscribe_mailto)[1] if unsubscribe_mailto else ""
 
+    def _subject(self, values: dict) -> str:
+        key = tuple(values.get(name) for name in self.subject_names)
+        subject = self.subjects.get(key)
+        if subject is None:
+            if len(self.subjects) > 10_000:
+                self.subjects.clear()
+            subject = self.subjects[key] = _fill(self.subject, values)[:MAX_SUBJECT]
+        return subject
+
     def render(self, recipient: str, values: Mapping[str, str]) -> Rendered:
         """The whole message for one recipient. ``values`` holds every placeholder; the
         unsubscribe link goes into the List-Unsubscribe header too (RFC 8058 one-click)."""
         values = {**_GLOBALS, **values}
         try:
-            subject = _fill(self.subject, values)[:MAX_SUBJECT]
+            subject = self._subject(values)
             text = _fill(self.text, values)
             html = _fill(self.html, values)
         except (UndefinedError, SecurityError, TypeError, ValueError, ArithmeticError) as exc:
             raise TemplateProblem(
                 "template", N_("the template cannot be filled in"), str(exc)
             ) from None
-        message_id = f"<{uuid.uuid4().hex}@{self.domain}>"
-        boundary = f"=_{uuid.uuid4().hex}"
+        unique = secrets.token_hex(16)
+        message_id = f"<{unique}@{self.domain}>"
+        boundary = f"=_{unique}"
         unsubscribe = f"<{header_text(values['unsubscribe_link'])}>"
         if self.mailto:
             unsubscribe += f", <mailto:{self.mailto}?subject=unsubscribe>"
@@ -197,7 +224,7 @@ class Prepared:
             f"{self.fixed}\r\n"
             f"To: {_address(recipient)}\r\n"
             f"Subject: {encode_header(subject)}\r\n"
-            f"Date: {formatdate(localtime=True)}\r\n"
+            f"Date: {_date()}\r\n"
             f"Message-ID: {message_id}\r\n"
             f"List-Unsubscribe: {unsubscribe}\r\n"
             "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"

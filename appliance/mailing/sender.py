@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 
 JOURNAL = "mail-journal"
 BATCH = 200
+CHUNK = 8  # messages handed to a worker at a time
 COMMIT_SECONDS = 0.25
 
 
@@ -149,7 +150,7 @@ class Sender:
     def send_campaign(self, campaign_id: int, stop: threading.Event | None = None) -> Outcome:
         stop = stop or threading.Event()
         outcome = Outcome()
-        jobs: queue.Queue = queue.Queue(maxsize=BATCH * 2)  # backlog + one batch
+        jobs: queue.Queue = queue.Queue(maxsize=BATCH * 2 // CHUNK)  # backlog + one batch
         results: queue.Queue = queue.Queue()
         halt = threading.Event()  # set by a worker when the relay cannot be used
         journal = Journal(self.data_dir)
@@ -171,7 +172,7 @@ class Sender:
         try:
             while True:
                 # Keep the backlog short, so a pause or a rate limit holds back little.
-                busy = jobs.qsize() >= BATCH // 2
+                busy = jobs.qsize() * CHUNK >= BATCH // 2
                 last_commit = self._collect(
                     results, pending, outcome, last_commit, wait=0.02 if busy else 0.0
                 )
@@ -189,6 +190,7 @@ class Sender:
                 if not claimed:
                     break
                 campaign = store.get_campaign(self.conn, campaign_id)
+                chunk: list[tuple[Claimed, Message]] = []
                 for item in claimed:
                     if item.id in blocked:
                         continue
@@ -199,7 +201,12 @@ class Sender:
                             (item.id, "the contact has no address any more")
                         )
                         continue
-                    jobs.put((item, message))  # never blocks long: the backlog is bounded
+                    chunk.append((item, message))
+                    if len(chunk) == CHUNK:
+                        jobs.put(chunk)  # never blocks long: the backlog is bounded
+                        chunk = []
+                if chunk:
+                    jobs.put(chunk)
         finally:
             for _ in workers:
                 jobs.put(None)
@@ -247,13 +254,15 @@ class Sender:
         transaction, at most every COMMIT_SECONDS unless ``final``."""
         if wait:
             with contextlib.suppress(queue.Empty):
-                self._sort(*results.get(timeout=wait), pending, outcome)
+                for result in results.get(timeout=wait):
+                    self._sort(*result, pending, outcome)
         while True:
             try:
-                kind, item, detail = results.get_nowait()
+                done = results.get_nowait()
             except queue.Empty:
                 break
-            self._sort(kind, item, detail, pending, outcome)
+            for kind, item, detail in done:
+                self._sort(kind, item, detail, pending, outcome)
         if not pending or (not final and time.monotonic() - last < COMMIT_SECONDS):
             return last
         with transaction(self.conn):
@@ -289,34 +298,36 @@ class Sender:
     # ---- worker threads ------------------------------------------------------------------------
 
     def _work(self, jobs, results, halt, journal: Journal, limit: RateLimit, outcome: Outcome):
+        """Send chunks of messages over one connection; report each chunk's results at once
+        (fewer hand-overs between threads than one a message)."""
         connection: Connection | None = None
         try:
             while True:
-                job = jobs.get()
-                if job is None:
+                chunk = jobs.get()
+                if chunk is None:
                     return
-                item, message = job
-                if halt.is_set():
-                    results.put(("release", item, ""))
-                    continue
-                if connection is None:
-                    try:
-                        connection = self.connect()
-                    except MailError as exc:
-                        outcome.problem = str(exc)
-                        halt.set()
-                        results.put(("release", item, ""))
+                done = []
+                for item, message in chunk:
+                    if connection is None and not halt.is_set():
+                        try:
+                            connection = self.connect()
+                        except MailError as exc:
+                            outcome.problem = str(exc)
+                            halt.set()
+                    if halt.is_set():
+                        done.append(("release", item, ""))
                         continue
-                limit.wait()
-                kind, detail, drop = self._send_one(connection, item, message, journal)
-                if kind == "refused":
-                    outcome.problem, outcome.sender_refused = detail, True
-                    halt.set()
-                    kind = "release"
-                results.put((kind, item, detail))
-                if drop:
-                    connection.close()
-                    connection = None
+                    limit.wait()
+                    kind, detail, drop = self._send_one(connection, item, message, journal)
+                    if kind == "refused":
+                        outcome.problem, outcome.sender_refused = detail, True
+                        halt.set()
+                        kind = "release"
+                    done.append((kind, item, detail))
+                    if drop:
+                        connection.close()
+                        connection = None
+                results.put(done)
         finally:
             if connection is not None:
                 connection.close()

@@ -205,30 +205,54 @@ class SmtpConnection:
                 mail = f"FROM:<{sender}> SMTPUTF8"
             else:
                 mail = f"FROM:<{sender}>"
+            sock = smtp.sock
+            if sock is None:
+                raise smtplib.SMTPServerDisconnected("not connected")
             if self.pipelining:
-                smtp.send(f"MAIL {mail}\r\nRCPT TO:<{recipient}>\r\nDATA\r\n".encode())
-                replies = [smtp.getreply() for _ in range(3)]
+                sock.sendall(f"MAIL {mail}\r\nRCPT TO:<{recipient}>\r\nDATA\r\n".encode())
+                replies = [self._reply() for _ in range(3)]
             else:
                 replies = []
                 for command in (f"MAIL {mail}", f"RCPT TO:<{recipient}>", "DATA"):
-                    smtp.putcmd(command)
-                    replies.append(smtp.getreply())
+                    sock.sendall(f"{command}\r\n".encode())
+                    replies.append(self._reply())
                     if replies[-1][0] not in (250, 251, 354):
                         break
             self._check(replies)
             data = _DOT.sub(b"..", message)
             if not data.endswith(b"\r\n"):
                 data += b"\r\n"
-            smtp.send(data)
+            sock.sendall(data)
             handover()
-            smtp.send(b".\r\n")
-            code, reply = smtp.getreply()
+            sock.sendall(b".\r\n")
+            code, reply = self._reply()
         except smtplib.SMTPResponseException as exc:
             raise _by_code(exc.smtp_code, exc.smtp_error) from None
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
             raise ConnectionLost(f"the connection dropped: {_os_reason(exc)}") from None
         if code != 250:
             raise _by_code(code, reply)
+
+    def _reply(self) -> tuple[int, bytes]:
+        """One (possibly multi-line) reply; what ``smtplib.getreply`` does, with less work:
+        a campaign reads four replies a message."""
+        file = self.smtp.file
+        if file is None:
+            file = self.smtp.file = self.smtp.sock.makefile("rb")
+        lines = []
+        while True:
+            line = file.readline(_MAX_LINE)
+            if not line:
+                self.smtp.close()
+                raise smtplib.SMTPServerDisconnected("the connection closed")
+            lines.append(line[4:].strip())
+            if line[3:4] != b"-":
+                break
+        try:
+            code = int(line[:3])
+        except ValueError:
+            code = -1
+        return code, b"\n".join(lines)
 
     def _check(self, replies: list[tuple[int, bytes]]) -> None:
         """Raise for the first refused step of MAIL, RCPT, DATA (after a reset)."""
@@ -238,8 +262,8 @@ class SmtpConnection:
                 continue
             if len(replies) == 3 and replies[2][0] == 354:
                 # A pipelined DATA went ahead although an earlier step failed: end it empty.
-                self.smtp.send(b".\r\n")
-                self.smtp.getreply()
+                self.smtp.sock.sendall(b".\r\n")
+                self._reply()
             self._reset()
             if step == 0 and 500 <= code < 600:
                 raise SenderRefused(f"the relay refuses the sender address: {code} {_text(reply)}")
@@ -254,6 +278,7 @@ class SmtpConnection:
         _quietly_close(self.smtp)
 
 
+_MAX_LINE = 8193
 # Dot-stuffing (RFC 5321 4.5.2): a line starting with "." gets a second one.
 _DOT = re.compile(rb"(?m)^\.")
 

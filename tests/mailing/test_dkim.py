@@ -34,7 +34,7 @@ def test_invitations_are_signed_and_verify(world, tmp_path):
     path, record = _key(tmp_path)
     world.campaign(reminders=0)
     world.deliver(dkim_key_file=str(path), dkim_selector="enquete2026")
-    raw = world.smtp.handler.messages[0].data
+    [raw] = [m.data for m in world.smtp.handler.messages if m.recipients == ["jan@example.nl"]]
     assert raw.startswith(b"DKIM-Signature:") and b"d=voorbeeld.nl" in raw
     assert b"s=enquete2026" in raw
 
@@ -45,6 +45,7 @@ def test_invitations_are_signed_and_verify(world, tmp_path):
     assert dkim.verify(raw, dnsfunc=dns)
     # A changed subject no longer verifies.
     tampered = raw.replace(b"Subject: Uw mening", b"Subject: Uw MENING")
+    assert tampered != raw
     assert not dkim.verify(tampered, dnsfunc=dns)
 
 
