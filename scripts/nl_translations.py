@@ -678,6 +678,7 @@ NL = {
     "scheduled": "gepland",
     "sending": "bezig met verzenden",
     "the invitation template": "het sjabloon van de uitnodiging",
+    "Waiting: set the sender address (mail_from) under Settings.": "Wacht: stel onder Instellingen het afzenderadres (mail_from) in.",
 }
 
 

@@ -48,6 +48,7 @@ HOLD = 60.0
 # Fixed campaign messages (msgids, shown translated); relay problems are shown as they come.
 WAITING = N_("Waiting: the survey does not accept answers now.")
 NOBODY = N_("Nobody left to invite: everyone was skipped.")
+NO_SENDER = N_("Waiting: set the sender address (mail_from) under Settings.")
 
 
 @dataclass
@@ -139,6 +140,11 @@ def _campaign(conn, values, keys: Keys, campaign_id: int, report: Report, stop, 
                 _skip_reminders(conn, campaign)
             store.set_message(conn, campaign_id, WAITING, now + HOLD)
         return
+    if not values["mail_from"]:
+        with transaction(conn):
+            store.set_message(conn, campaign_id, NO_SENDER, now + HOLD)
+        report.problems.append(NO_SENDER)
+        return
     if campaign["status"] == "scheduled":
         if not _start(conn, keys, campaign, now):
             return
@@ -159,14 +165,14 @@ def _campaign(conn, values, keys: Keys, campaign_id: int, report: Report, stop, 
     outcome = sender.send_campaign(campaign_id, stop)
     report.sent += outcome.sent
     with transaction(conn):
-        if outcome.sender_refused:
+        if outcome.pause:
             store.set_status(conn, campaign_id, "paused", ("active",))
             store.set_message(conn, campaign_id, outcome.problem)
             audit.record(
                 conn,
                 "mailing.paused",
                 target=f"campaign:{campaign_id}",
-                details={"reason": "the relay refuses the sender address"},
+                details={"reason": "sending cannot go on without a change"},
             )
         elif outcome.problem:
             store.set_message(conn, campaign_id, outcome.problem, clock() + RELAY_BACKOFF)

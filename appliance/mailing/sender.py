@@ -26,8 +26,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from appliance.crypto import DecryptionError
 from appliance.db import transaction
 from appliance.mailing import outbox, store
+from appliance.mailing.compose import TemplateProblem
 from appliance.mailing.outbox import Claimed
 from appliance.mailing.render import CampaignMail, Message, NoAddress
 from appliance.mailing.transport import (
@@ -105,7 +107,7 @@ class Outcome:
     failed: int = 0
     suppressed: int = 0
     problem: str = ""  # set when the relay could not be used; nothing was lost
-    sender_refused: bool = False
+    pause: bool = False  # a problem no retry can solve: the campaign waits for staff
 
 
 @dataclass
@@ -191,7 +193,7 @@ class Sender:
                     break
                 campaign = store.get_campaign(self.conn, campaign_id)
                 chunk: list[tuple[Claimed, Message]] = []
-                for item in claimed:
+                for index, item in enumerate(claimed):
                     if item.id in blocked:
                         continue
                     try:
@@ -201,6 +203,13 @@ class Sender:
                             (item.id, "the contact has no address any more")
                         )
                         continue
+                    except (TemplateProblem, DecryptionError) as exc:
+                        # Every later message would fail alike: hold the campaign for staff.
+                        # The chunk in hand goes to the workers, who hand it back (halt).
+                        outcome.problem, outcome.pause = str(exc), True
+                        halt.set()
+                        pending.release.extend(c.id for c in claimed[index:] if c.id not in blocked)
+                        break
                     chunk.append((item, message))
                     if len(chunk) == CHUNK:
                         jobs.put(chunk)  # never blocks long: the backlog is bounded
@@ -320,7 +329,7 @@ class Sender:
                     limit.wait()
                     kind, detail, drop = self._send_one(connection, item, message, journal)
                     if kind == "refused":
-                        outcome.problem, outcome.sender_refused = detail, True
+                        outcome.problem, outcome.pause = detail, True
                         halt.set()
                         kind = "release"
                     done.append((kind, item, detail))

@@ -151,3 +151,31 @@ def test_a_closed_survey_holds_the_invitations(world, conn):
     assert world.deliver().sent == 0
     row = store.get_campaign(conn, campaign_id)
     assert row["status"] == "scheduled" and "does not accept" in row["message"]
+
+
+def test_a_template_that_fails_for_a_contact_pauses_the_campaign_and_loses_nothing(world, conn):
+    from appliance.db import transaction as tx
+
+    campaign_id = world.campaign(reminders=0)
+    template_id = world.template_id()
+    parts = store.template_parts(store.get_template(conn, template_id))
+    # Passes the check on save (sample values), fails for a real name: a type error.
+    parts["nl"]["text"] += "{{ (first_name ~ '') | int // 0 if first_name else '' }}"
+    with tx(conn):
+        conn.execute(
+            "UPDATE mail_templates SET parts = ? WHERE id = ?",
+            (__import__("json").dumps(parts), template_id),
+        )
+    report = world.deliver()
+    row = store.get_campaign(conn, campaign_id)
+    assert row["status"] == "paused" and report.problems
+    assert conn.execute("SELECT count(*) FROM outbox WHERE state = 'claimed'").fetchone()[0] == 0
+    sent = conn.execute("SELECT count(*) FROM outbox WHERE state = 'sent'").fetchone()[0]
+    assert sent == len(world.smtp.handler.messages)  # what went out is recorded as sent
+
+
+def test_without_a_sender_address_nothing_is_sent_and_the_page_says_why(world, conn):
+    campaign_id = world.campaign(reminders=0)
+    report = world.deliver(mail_from="")
+    assert report.sent == 0 and "sender address" in report.problems[0]
+    assert "mail_from" in store.get_campaign(conn, campaign_id)["message"]
