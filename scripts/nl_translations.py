@@ -679,6 +679,8 @@ NL = {
     "sending": "bezig met verzenden",
     "the invitation template": "het sjabloon van de uitnodiging",
     "Waiting: set the sender address (mail_from) under Settings.": "Wacht: stel onder Instellingen het afzenderadres (mail_from) in.",
+    "change it above": "wijzig dat hierboven",
+    "The survey is closed: messages not yet sent were withdrawn.": "De enquête is gesloten: berichten die nog niet verstuurd waren, zijn ingetrokken.",
 }
 
 

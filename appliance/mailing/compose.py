@@ -119,7 +119,7 @@ def _qp(text: str) -> bytes:
     return binascii.b2a_qp(text.replace("\n", "\r\n").encode())
 
 
-_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+")
+_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+")
 
 
 def _address(value: str) -> str:
@@ -127,7 +127,7 @@ def _address(value: str) -> str:
     if _PLAIN_ADDRESS.fullmatch(value):
         return value  # a bare address of safe characters (the common case): nothing to parse
     name, address = parseaddr(header_text(value))
-    if "@" not in address or any(c in address for c in " <>,;\"'"):
+    if "@" not in address or any(c in address for c in ' <>,;"'):
         raise ValueError("not a usable address")
     if not name:
         return address

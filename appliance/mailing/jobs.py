@@ -48,6 +48,7 @@ HOLD = 60.0
 # Fixed campaign messages (msgids, shown translated); relay problems are shown as they come.
 WAITING = N_("Waiting: the survey does not accept answers now.")
 NOBODY = N_("Nobody left to invite: everyone was skipped.")
+CLOSED = N_("The survey is closed: messages not yet sent were withdrawn.")
 NO_SENDER = N_("Waiting: set the sender address (mail_from) under Settings.")
 
 
@@ -136,9 +137,23 @@ def _campaign(conn, values, keys: Keys, campaign_id: int, report: Report, stop, 
     now = clock()
     if not open_now:
         with transaction(conn):
-            if campaign["status"] == "active" and _reminders_due(campaign, now):
-                _skip_reminders(conn, campaign)
-            store.set_message(conn, campaign_id, WAITING, now + HOLD)
+            if _closed_for_good(survey, _today(values)):
+                # Its links would lead nowhere: withdraw what is queued, plan no reminders.
+                withdrawn = outbox.cancel_queued(conn, campaign_id)
+                if campaign["status"] == "scheduled":
+                    store.set_status(conn, campaign_id, "cancelled", ("scheduled",))
+                elif campaign["waves_built"] <= campaign["reminders"]:
+                    _skip_reminders(conn, campaign)
+                store.set_message(conn, campaign_id, CLOSED)
+                audit.record(
+                    conn,
+                    "mailing.survey_closed",
+                    target=f"campaign:{campaign_id}",
+                    details={"withdrawn": withdrawn},
+                )
+                _finish_if_done(conn, campaign_id)
+            else:
+                store.set_message(conn, campaign_id, WAITING, now + HOLD)
         return
     if not values["mail_from"]:
         with transaction(conn):
@@ -183,9 +198,19 @@ def _campaign(conn, values, keys: Keys, campaign_id: int, report: Report, stop, 
         _finish_if_done(conn, campaign_id)
 
 
+def _closed_for_good(survey, today: date) -> bool:
+    """Closed by staff, or past its closing date (a survey that has yet to open only waits)."""
+    return survey["status"] == "closed" or bool(
+        survey["closes_on"] and today > date.fromisoformat(survey["closes_on"])
+    )
+
+
 def _start(conn, keys: Keys, campaign, now: float) -> bool:
-    """Build the invitation wave; False when the campaign ended because nobody is left."""
+    """Build the invitation wave; False when the campaign ended because nobody is left, or
+    staff paused or cancelled it a moment ago."""
     with transaction(conn):
+        if store.get_campaign(conn, campaign["id"])["status"] != "scheduled":
+            return False
         try:
             selection = build.invitation_wave(conn, keys.hasher(), campaign)
         except build.EmptyCampaign as empty:

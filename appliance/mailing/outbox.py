@@ -142,14 +142,14 @@ def release(conn: sqlite3.Connection, ids: Sequence[int]) -> None:
     )
 
 
-def recover(conn: sqlite3.Connection, handed_over: set[int]) -> tuple[int, int]:
-    """After a sender died: claimed rows it handed to the relay count as sent (unconfirmed),
-    the rest go back to the queue. Returns (sent, requeued). Inside a write transaction, while
-    no sender runs."""
-    claimed = [r[0] for r in conn.execute("SELECT id FROM outbox WHERE state = 'claimed'")]
-    sent = [i for i in claimed if i in handed_over]
+def recover(conn: sqlite3.Connection, handed_over: set[tuple[int, int]]) -> tuple[int, int]:
+    """After a sender died: claimed rows it handed to the relay in their present attempt
+    (journal entries are (id, attempts)) count as sent (unconfirmed), the rest go back to the
+    queue. Returns (sent, requeued). Inside a write transaction, while no sender runs."""
+    claimed = list(conn.execute("SELECT id, attempts FROM outbox WHERE state = 'claimed'"))
+    sent = [i for i, attempts in claimed if (i, attempts) in handed_over]
     mark_sent(conn, sent, unconfirmed=True)
-    back = [i for i in claimed if i not in handed_over]
+    back = [i for i, attempts in claimed if (i, attempts) not in handed_over]
     release(conn, back)
     return len(sent), len(back)
 

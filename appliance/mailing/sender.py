@@ -35,7 +35,6 @@ from appliance.mailing.render import CampaignMail, Message, NoAddress
 from appliance.mailing.transport import (
     Connection,
     ConnectionLost,
-    MailError,
     PermanentFailure,
     SenderRefused,
     TemporaryFailure,
@@ -58,8 +57,10 @@ class Journal:
         self.path = Path(data_dir) / JOURNAL
         self.fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
 
-    def add(self, outbox_id: int) -> None:
-        os.write(self.fd, b"%d\n" % outbox_id)
+    def add(self, outbox_id: int, attempts: int) -> None:
+        # With the attempt: a message journaled, refused (4xx) and claimed again must not
+        # count as handed over on its next attempt.
+        os.write(self.fd, b"%d %d\n" % (outbox_id, attempts))
 
     def clear(self) -> None:
         os.ftruncate(self.fd, 0)
@@ -68,12 +69,18 @@ class Journal:
         os.close(self.fd)
 
     @staticmethod
-    def read(data_dir: str | Path) -> set[int]:
+    def read(data_dir: str | Path) -> set[tuple[int, int]]:
+        """(outbox id, attempts) of every message handed over (a torn last line is skipped)."""
         try:
             text = (Path(data_dir) / JOURNAL).read_bytes()
         except FileNotFoundError:
             return set()
-        return {int(line) for line in text.split(b"\n") if line.strip().isdigit()}
+        out = set()
+        for line in text.split(b"\n"):
+            parts = line.split()
+            if len(parts) == 2 and parts[0].isdigit() and parts[1].isdigit():
+                out.add((int(parts[0]), int(parts[1])))
+        return out
 
 
 class RateLimit:
@@ -178,6 +185,9 @@ class Sender:
                 last_commit = self._collect(
                     results, pending, outcome, last_commit, wait=0.02 if busy else 0.0
                 )
+                if not any(worker.is_alive() for worker in workers):
+                    halt.set()
+                    break
                 if stop.is_set() or halt.is_set() or not self._still_active(campaign_id):
                     halt.set()  # workers hand back what they have not started
                     break
@@ -217,12 +227,21 @@ class Sender:
                 if chunk:
                     jobs.put(chunk)
         finally:
+            failure = None
             for _ in workers:
                 jobs.put(None)
             while any(worker.is_alive() for worker in workers):
-                last_commit = self._collect(results, pending, outcome, last_commit, wait=0.05)
+                try:
+                    last_commit = self._collect(results, pending, outcome, last_commit, wait=0.05)
+                except Exception as exc:  # noqa: BLE001 - first let every worker finish
+                    failure = failure or exc
+                    halt.set()  # the workers hand back what they have not started
+                    time.sleep(0.05)
             for worker in workers:
                 worker.join()
+            if failure is not None:
+                journal.close()
+                raise failure
             try:
                 # Workers answer every job before their stop signal, so nothing is left queued.
                 self._collect(results, pending, outcome, 0.0, final=True)
@@ -308,35 +327,40 @@ class Sender:
 
     def _work(self, jobs, results, halt, journal: Journal, limit: RateLimit, outcome: Outcome):
         """Send chunks of messages over one connection; report each chunk's results at once
-        (fewer hand-overs between threads than one a message)."""
+        (fewer hand-overs between threads than one a message). Every message of a chunk gets a
+        result, whatever goes wrong, so none stays claimed while this process lives."""
         connection: Connection | None = None
         try:
             while True:
                 chunk = jobs.get()
                 if chunk is None:
                     return
-                done = []
-                for item, message in chunk:
-                    if connection is None and not halt.is_set():
-                        try:
-                            connection = self.connect()
-                        except MailError as exc:
-                            outcome.problem = str(exc)
+                done: list[tuple[str, Claimed, str]] = []
+                try:
+                    for item, message in chunk:
+                        if connection is None and not halt.is_set():
+                            try:
+                                connection = self.connect()
+                            except Exception as exc:  # noqa: BLE001 - any failure: stop, keep all
+                                outcome.problem = str(exc) or type(exc).__name__
+                                halt.set()
+                        if halt.is_set():
+                            done.append(("release", item, ""))
+                            continue
+                        limit.wait()
+                        kind, detail, drop = self._send_one(connection, item, message, journal)
+                        if kind == "refused":
+                            outcome.problem, outcome.pause = detail, True
                             halt.set()
-                    if halt.is_set():
-                        done.append(("release", item, ""))
-                        continue
-                    limit.wait()
-                    kind, detail, drop = self._send_one(connection, item, message, journal)
-                    if kind == "refused":
-                        outcome.problem, outcome.pause = detail, True
-                        halt.set()
-                        kind = "release"
-                    done.append((kind, item, detail))
-                    if drop:
-                        connection.close()
-                        connection = None
-                results.put(done)
+                            kind = "release"
+                        done.append((kind, item, detail))
+                        if drop:
+                            connection.close()
+                            connection = None
+                finally:
+                    answered = {item.id for _, item, _ in done}
+                    done += [("release", i, "") for i, _ in chunk if i.id not in answered]
+                    results.put(done)
         finally:
             if connection is not None:
                 connection.close()
@@ -348,7 +372,7 @@ class Sender:
 
         def handover() -> None:
             nonlocal handed
-            journal.add(item.id)
+            journal.add(item.id, item.attempts)
             handed = True
 
         try:
@@ -358,8 +382,11 @@ class Sender:
         except PermanentFailure as exc:
             return "bounced", str(exc), False
         except ConnectionLost as exc:
-            # After the end of data the relay may well have the message: do not send it again.
-            return ("unconfirmed" if handed else "retry"), str(exc), True
+            # Dropped after the end of data: the relay may well have it; do not send it again.
+            return ("unconfirmed" if exc.maybe_delivered else "retry"), str(exc), True
         except TemporaryFailure as exc:
             return "retry", str(exc), False
+        except Exception as exc:  # noqa: BLE001 - unforeseen: never lose or repeat the message
+            log.warning("unexpected %s while sending", type(exc).__name__)
+            return ("unconfirmed" if handed else "retry"), type(exc).__name__, True
         return "sent", "", False

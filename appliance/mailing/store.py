@@ -109,7 +109,8 @@ def list_campaigns(conn: sqlite3.Connection) -> list[sqlite3.Row]:
     return conn.execute(
         "SELECT c.id, c.name, c.status, c.send_at, c.recipients, s.title AS survey_title,"
         " l.name AS list_name,"
-        " (SELECT count(*) FROM outbox o WHERE o.campaign_id = c.id AND o.state = 'sent') AS sent"
+        " (SELECT count(*) FROM outbox o WHERE o.campaign_id = c.id AND o.wave = 0"
+        "  AND o.state = 'sent') AS sent"
         " FROM campaigns c JOIN surveys s ON s.id = c.survey_id"
         " JOIN contact_lists l ON l.id = c.list_id ORDER BY c.id DESC"
     ).fetchall()

@@ -115,11 +115,8 @@ def _page(row, form, status=200, test_form=None):
         preview=preview,
         lists=contacts_store.lists_with_counts(get_db()),
         surveys=get_db().execute("SELECT id, title FROM surveys ORDER BY id DESC").fetchall(),
-        chosen={
-            "survey": request.args.get("survey", type=int),
-            "list": request.args.get("list", type=int),
-            "n": request.args.get("n", 0, type=int),
-        },
+        chosen={"survey": None, "list": None, "n": 0, **_preview_args()},
+        preview_args=_preview_args(),
     ), status
 
 
@@ -200,8 +197,24 @@ def send_test(template_id: int):
         flash(_("The test was not sent: %(reason)s", reason=str(exc)), "error")
     else:
         with transaction(get_db()):
-            actor().log(get_db(), "mailing.test_sent", f"mail_template:{template_id}")
+            # Who was shown, and a keyed hash of where it went (never the address itself).
+            actor().log(
+                get_db(),
+                "mailing.test_sent",
+                f"mail_template:{template_id}",
+                contact=contact["id"],
+                to_hash=unsubscribe_hash.hex()[:16],
+            )
         flash(_("Test message sent."), "success")
     return redirect(
-        url_for("mail_templates.edit_template", template_id=template_id, **request.args)
+        url_for("mail_templates.edit_template", template_id=template_id, **_preview_args())
     )
+
+
+def _preview_args() -> dict[str, int]:
+    """The preview's own query arguments, and nothing else a URL may carry."""
+    return {
+        name: value
+        for name in ("survey", "list", "n")
+        if (value := request.args.get(name, type=int)) is not None
+    }

@@ -37,7 +37,13 @@ class TemporaryFailure(MailError):
 
 
 class ConnectionLost(TemporaryFailure):
-    """The connection dropped (or the relay said 421, closing): reconnect before the next."""
+    """The connection dropped (or the relay said 421, closing): reconnect before the next.
+    ``maybe_delivered``: it dropped after the end of data went out and before the reply came,
+    so the relay may have the message; no other failure leaves that doubt."""
+
+    def __init__(self, message: str, maybe_delivered: bool = False):
+        super().__init__(message)
+        self.maybe_delivered = maybe_delivered
 
 
 class PermanentFailure(MailError):
@@ -157,6 +163,7 @@ class SmtpTransport:
                 smtp.ehlo()
             if self.username:
                 smtp.login(self.username, self.password)
+            connection = SmtpConnection(smtp)
         except ssl.SSLError as exc:
             _quietly_close(smtp)
             raise MailError(f"TLS with {where} failed: {_ssl_reason(exc)}") from None
@@ -178,7 +185,7 @@ class SmtpTransport:
         # TCP_NODELAY, Nagle's algorithm would hold it back for a delayed ACK (~40 ms).
         with contextlib.suppress(OSError, AttributeError):
             smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return SmtpConnection(smtp)
+        return connection
 
 
 class SmtpConnection:
@@ -198,6 +205,7 @@ class SmtpConnection:
         discards the message if the connection drops. Addresses come validated from the
         contacts import, so they are not parsed again here."""
         smtp = self.smtp
+        ended = False  # whether the end of data went out
         try:
             if not (sender + recipient).isascii():
                 if not self.utf8:
@@ -225,12 +233,14 @@ class SmtpConnection:
             sock.sendall(data)
             handover()
             sock.sendall(b".\r\n")
+            ended = True
             code, reply = self._reply()
         except smtplib.SMTPResponseException as exc:
             raise _by_code(exc.smtp_code, exc.smtp_error) from None
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
-            raise ConnectionLost(f"the connection dropped: {_os_reason(exc)}") from None
+            raise ConnectionLost(f"the connection dropped: {_os_reason(exc)}", ended) from None
         if code != 250:
+            # A reply, even 421, says the relay did not take the message: safe to retry.
             raise _by_code(code, reply)
 
     def _reply(self) -> tuple[int, bytes]:

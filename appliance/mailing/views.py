@@ -21,7 +21,7 @@ bp = Blueprint("mailing", __name__, url_prefix="/mailing")
 def status_labels() -> dict[str, str]:
     return {
         "scheduled": _("scheduled"),
-        "active": _("sending"),
+        "active": _("running"),
         "paused": _("paused"),
         "cancelled": _("cancelled"),
         "done": _("done"),

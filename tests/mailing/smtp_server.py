@@ -28,6 +28,8 @@ class Handler:
     # recipient -> how many more times it gets "451 try again later" before it is accepted
     temporary: dict[str, int] = field(default_factory=dict)
     refuse_sender: str = ""
+    # recipient -> how many more times the end of data gets "421" (not accepted)
+    closing_after_data: dict[str, int] = field(default_factory=dict)
     pipelining: bool = False  # advertise RFC 2920 PIPELINING (aiosmtpd reads line by line)
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802
@@ -53,6 +55,10 @@ class Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        first = envelope.rcpt_tos[0] if envelope.rcpt_tos else ""
+        if self.closing_after_data.get(first, 0) > 0:
+            self.closing_after_data[first] -= 1
+            return "421 4.3.0 shutting down, message not accepted"
         self.messages.append(
             Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content)
         )

@@ -143,14 +143,27 @@ def test_pause_resume_and_cancel(world, conn):
         campaigns.change(conn, CLI, first, "resume")
 
 
-def test_a_closed_survey_holds_the_invitations(world, conn):
-    from appliance.surveys import service
-
+def test_a_survey_that_opens_later_holds_the_invitations(world, conn):
     campaign_id = world.campaign(reminders=0)
-    service.change_status(conn, CLI, world.survey_id, "closed")
+    conn.execute("UPDATE surveys SET opens_on = '2999-01-01'")
+    conn.commit()
     assert world.deliver().sent == 0
     row = store.get_campaign(conn, campaign_id)
     assert row["status"] == "scheduled" and "does not accept" in row["message"]
+
+
+def test_a_closed_survey_withdraws_what_is_queued_and_ends_the_campaign(world, conn):
+    from appliance.surveys import service
+
+    campaign_id = world.campaign(reminders=2)
+    world.deliver(smtp_port=free_port())  # built; the relay is down, so all are queued
+    service.change_status(conn, CLI, world.survey_id, "closed")
+    conn.execute("UPDATE campaigns SET not_before = 0")
+    conn.commit()
+    assert world.deliver().sent == 0 and not world.smtp.handler.messages
+    row = store.get_campaign(conn, campaign_id)
+    assert row["status"] == "done" and "closed" in row["message"]
+    assert set(world.states(campaign_id).values()) == {"cancelled"}
 
 
 def test_a_template_that_fails_for_a_contact_pauses_the_campaign_and_loses_nothing(world, conn):
@@ -179,3 +192,14 @@ def test_without_a_sender_address_nothing_is_sent_and_the_page_says_why(world, c
     report = world.deliver(mail_from="")
     assert report.sent == 0 and "sender address" in report.problems[0]
     assert "mail_from" in store.get_campaign(conn, campaign_id)["message"]
+
+
+def test_a_421_after_the_end_of_data_is_retried_not_counted_as_sent(world, conn):
+    world.smtp.handler.closing_after_data["jan@example.nl"] = 1
+    campaign_id = world.campaign(reminders=0)
+    assert world.deliver().sent == 4
+    assert world.states(campaign_id)["jan@example.nl"] == "queued"
+    conn.execute("UPDATE outbox SET next_at = 0")
+    conn.commit()
+    assert world.deliver().sent == 1
+    assert len(world.received()["jan@example.nl"]) == 1

@@ -32,6 +32,11 @@ def test_the_preview_shows_a_real_contact_of_the_list(world, as_role):
     assert "sandbox srcdoc=" in text and "&lt;p&gt;Geachte heer Jansen,&lt;/p&gt;" in text
 
 
+def test_stray_query_arguments_do_not_break_the_page(world, as_role):
+    page = as_role("staff").get(f"/mailing/templates/{world.template_id()}?template_id=2&x=1")
+    assert page.status_code == 200
+
+
 def test_a_template_with_an_unknown_placeholder_is_refused_and_nothing_changes(world, as_role):
     template_id = world.template_id()
     before = store.get_template(world.conn, template_id)["parts"]
