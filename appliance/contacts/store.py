@@ -257,6 +257,14 @@ def visible_contacts(conn: sqlite3.Connection, list_id: int) -> list[sqlite3.Row
     ).fetchall()
 
 
+def first_list_id(conn: sqlite3.Connection) -> int | None:
+    """The list shown first (by name), as in :func:`lists_with_counts`."""
+    row = conn.execute(
+        "SELECT id FROM contact_lists ORDER BY name COLLATE NOCASE LIMIT 1"
+    ).fetchone()
+    return row[0] if row else None
+
+
 def nth_with_address(conn: sqlite3.Connection, list_id: int, n: int) -> sqlite3.Row | None:
     """The ``n``-th (from 0) visible contact of a list that has an e-mail address (previews)."""
     return conn.execute(

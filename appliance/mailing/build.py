@@ -6,9 +6,10 @@ e-mail address, on the suppression list, or whose address was invited to this su
 an earlier campaign or through another list). Each gets one invitation with a link seed and one
 outbox row, in one transaction: all or nothing.
 
-Reminder wave: the campaign's invitations that were sent, whose survey was not completed, whose
-address did not bounce in this campaign and is not suppressed. The sender checks the
-suppression list once more right before sending.
+Reminder wave: the campaign's invitations that were sent, whose survey was not completed and
+whose address did not bounce in this campaign. Whether an address may still be contacted is
+decided by ``privacy.suppression`` alone, asked when a wave is built and again by the sender
+right before each batch goes out (which marks unsubscribed ones ``suppressed``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from appliance.contacts.store import VISIBLE
 from appliance.crypto import KeyedHasher
 from appliance.mailing import links
+from appliance.privacy import suppression
 
 
 @dataclass(frozen=True)
@@ -64,30 +66,24 @@ def select(
             (survey_id,),
         )
     }
-    blocked = {
-        bytes(r[0])
-        for r in conn.execute(
-            f"SELECT c.email_hash FROM contacts c JOIN suppressions s USING (email_hash)"  # noqa: S608
-            f" WHERE c.list_id = ? AND c.{VISIBLE}",
+    rows = [
+        (contact_id, bytes(email_hash) if email_hash is not None else None)
+        for contact_id, email_hash, segments in conn.execute(
+            f"SELECT id, email_hash, segments FROM contacts WHERE list_id = ? AND {VISIBLE}"  # noqa: S608
+            " ORDER BY id",
             (list_id,),
         )
-    }
+        if not wanted or matches(json.loads(segments), wanted)
+    ]
+    # The suppression list decides who may be contacted, here as at send time.
+    blocked = suppression.suppressed(conn, [h for _, h in rows if h is not None])
     ids: list[int] = []
     seen: set[bytes] = set()
     no_address = suppressed = already = 0
-    rows = conn.execute(
-        f"SELECT id, email_hash, segments FROM contacts WHERE list_id = ? AND {VISIBLE}"  # noqa: S608
-        " ORDER BY id",
-        (list_id,),
-    )
-    for contact_id, email_hash, segments in rows:
-        if wanted and not matches(json.loads(segments), wanted):
-            continue
-        if email_hash is None:
+    for contact_id, key in rows:
+        if key is None:
             no_address += 1
-            continue
-        key = bytes(email_hash)
-        if key in blocked:
+        elif key in blocked:
             suppressed += 1
         elif key in invited or key in seen:
             already += 1
@@ -156,7 +152,6 @@ def reminder_wave(conn: sqlite3.Connection, campaign_id: int, wave: int) -> int:
         "   AND o.state = 'sent')"
         " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.invitation_id = i.id"
         "   AND o.state = 'bounced')"
-        " AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.email_hash = c.email_hash)"
         " ORDER BY i.id",
         (campaign_id, wave, campaign_id),
     )

@@ -13,6 +13,7 @@ from appliance.contacts import store as contacts_store
 from appliance.db import transaction
 from appliance.i18n import N_
 from appliance.mailing import build, outbox, store
+from appliance.surveys import store as surveys_store
 
 MAX_REMINDERS = 5
 
@@ -40,7 +41,7 @@ def create(conn: sqlite3.Connection, actor: Actor, plan: Plan) -> tuple[int, bui
     """Create a scheduled campaign. Refused for a closed survey, an unknown list or template,
     or when nobody would be invited now (an empty list, or everyone skipped)."""
     problems = []
-    survey = conn.execute("SELECT status FROM surveys WHERE id = ?", (plan.survey_id,)).fetchone()
+    survey = surveys_store.get_survey(conn, plan.survey_id)
     if survey is None:
         problems.append(N_("Choose a survey."))
     elif survey["status"] == "closed":
@@ -120,7 +121,7 @@ def remind_now(conn: sqlite3.Connection, actor: Actor, campaign_id: int) -> None
             or row["waves_built"] > row["reminders"]
         ):
             raise CampaignError([N_("No reminder is planned for this campaign.")])
-        conn.execute("UPDATE campaigns SET next_wave_at = ? WHERE id = ?", (time.time(), row["id"]))
+        store.wave_built(conn, campaign_id, row["waves_built"], time.time())
         actor.log(conn, "mailing.reminder_brought_forward", f"campaign:{campaign_id}")
 
 
@@ -134,18 +135,11 @@ class Progress:
     per_minute: float
     seconds_left: float | None
 
-    @property
-    def remaining(self) -> int:
-        return self.queued
-
 
 def progress(conn: sqlite3.Connection, campaign_id: int) -> Progress:
     """Totals over all waves, with the speed of the last minute and the time left at that
     speed (None when nothing was sent in the last minute)."""
-    totals = dict.fromkeys(outbox.STATES, 0)
-    for states in outbox.counts(conn, campaign_id).values():
-        for state, number in states.items():
-            totals[state] += number
+    totals = outbox.totals(conn, campaign_id)
     queued = totals["queued"] + totals["claimed"]
     recent = outbox.sent_in_last(conn, campaign_id, 60)
     left = queued / (recent / 60) if recent and queued else (0.0 if not queued else None)

@@ -18,7 +18,6 @@ For each due campaign :func:`deliver`:
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import sqlite3
 import threading
@@ -39,6 +38,7 @@ from appliance.keys import Keys
 from appliance.mailing import build, outbox, store, transport
 from appliance.mailing.render import CampaignMail
 from appliance.mailing.sender import Journal, Sender
+from appliance.surveys import store as surveys_store
 from appliance.surveys.service import accepting
 
 LOCK = "mail-sender.lock"
@@ -59,7 +59,6 @@ class Report:
     busy: bool = False
     recovered: tuple[int, int] = (0, 0)
     sent: int = 0
-    campaigns: list[int] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
 
@@ -119,7 +118,6 @@ def deliver(
             for campaign in store.due(conn, clock()):
                 if stop is not None and stop.is_set():
                     break
-                report.campaigns.append(campaign["id"])
                 _campaign(conn, values, keys, campaign["id"], report, stop, clock)
         finally:
             conn.close()
@@ -132,7 +130,7 @@ def _today(values: Mapping[str, Any]) -> date:
 
 def _campaign(conn, values, keys: Keys, campaign_id: int, report: Report, stop, clock) -> None:
     campaign = store.get_campaign(conn, campaign_id)
-    survey = conn.execute("SELECT * FROM surveys WHERE id = ?", (campaign["survey_id"],)).fetchone()
+    survey = surveys_store.get_survey(conn, campaign["survey_id"])
     open_now = accepting(survey, _today(values))
     now = clock()
     if not open_now:
@@ -216,10 +214,7 @@ def _start(conn, keys: Keys, campaign, now: float) -> bool:
         except build.EmptyCampaign as empty:
             store.set_status(conn, campaign["id"], "done", ("scheduled",))
             store.set_message(conn, campaign["id"], NOBODY)
-            conn.execute(
-                "UPDATE campaigns SET skipped = ? WHERE id = ?",
-                (json.dumps(empty.selection.skipped), campaign["id"]),
-            )
+            store.set_skipped(conn, campaign["id"], empty.selection.skipped)
             audit.record(
                 conn,
                 "mailing.campaign_empty",
@@ -290,8 +285,4 @@ def _finish_if_done(conn, campaign_id: int) -> None:
 
 def summary(conn, campaign_id: int) -> dict[str, int]:
     """Messages per outcome over all waves (no addresses: fit for the audit log)."""
-    totals: dict[str, int] = {}
-    for states in outbox.counts(conn, campaign_id).values():
-        for state, number in states.items():
-            totals[state] = totals.get(state, 0) + number
-    return {k: v for k, v in totals.items() if v}
+    return {k: v for k, v in outbox.totals(conn, campaign_id).items() if v}

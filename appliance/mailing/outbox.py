@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from appliance.db import iso, utcnow
 
 STATES = ("queued", "claimed", "sent", "bounced", "failed", "suppressed", "cancelled")
-OPEN = ("queued", "claimed")
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,11 @@ class Claimed:
 FIELDS = ("email", "first_name", "infix", "last_name", "gender")
 
 
+def _sealed(row: sqlite3.Row) -> dict[str, bytes]:
+    """The contact's encrypted fields that rendering needs (decrypted by the renderer)."""
+    return {name: row[name] for name in FIELDS if row[name] is not None}
+
+
 def preview_item(contact: sqlite3.Row, link_seed: bytes, unsubscribe_hash: bytes) -> Claimed:
     """A message-to-be for a contact that is not in any outbox (template previews and test
     messages). Its survey link leads nowhere (no invitation has that seed), and its unsubscribe
@@ -53,15 +58,8 @@ def preview_item(contact: sqlite3.Row, link_seed: bytes, unsubscribe_hash: bytes
         link_seed,
         contact["id"],
         unsubscribe_hash,
-        {name: contact[name] for name in FIELDS if contact[name] is not None},
+        _sealed(contact),
         contact["language"],
-    )
-
-
-def enqueue(conn: sqlite3.Connection, campaign_id: int, wave: int, invitation_ids: Iterable[int]):
-    conn.executemany(
-        "INSERT OR IGNORE INTO outbox (campaign_id, wave, invitation_id) VALUES (?, ?, ?)",
-        ((campaign_id, wave, i) for i in invitation_ids),
     )
 
 
@@ -98,7 +96,7 @@ def claim(
             bytes(r["link_seed"] or b""),
             r["contact_id"],
             bytes(r["email_hash"]) if r["email_hash"] is not None else None,
-            {name: r[name] for name in FIELDS if r[name] is not None},
+            _sealed(r),
             r["language"],
         )
         for r in rows
@@ -172,11 +170,14 @@ def has_open(conn: sqlite3.Connection, campaign_id: int) -> bool:
     )
 
 
-def next_retry_at(conn: sqlite3.Connection, campaign_id: int) -> float | None:
-    return conn.execute(
-        "SELECT min(next_at) FROM outbox WHERE campaign_id = ? AND state = 'queued'",
-        (campaign_id,),
-    ).fetchone()[0]
+def totals(conn: sqlite3.Connection, campaign_id: int) -> dict[str, int]:
+    """state -> number of messages over all waves (every state present)."""
+    out = dict.fromkeys(STATES, 0)
+    for state, number in conn.execute(
+        "SELECT state, count(*) FROM outbox WHERE campaign_id = ? GROUP BY state", (campaign_id,)
+    ):
+        out[state] = number
+    return out
 
 
 def counts(conn: sqlite3.Connection, campaign_id: int) -> dict[int, dict[str, int]]:
@@ -203,7 +204,7 @@ def problems(conn: sqlite3.Connection, campaign_id: int, limit: int = 500) -> li
 
 def sent_in_last(conn: sqlite3.Connection, campaign_id: int, seconds: int) -> int:
     """Messages sent in the last ``seconds`` (the speed behind the estimate of time left)."""
-    since = iso(utcnow().fromtimestamp(time.time() - seconds, utcnow().tzinfo))
+    since = iso(utcnow() - timedelta(seconds=seconds))
     return conn.execute(
         "SELECT count(*) FROM outbox WHERE campaign_id = ? AND state = 'sent' AND sent_at >= ?",
         (campaign_id, since),

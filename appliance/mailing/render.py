@@ -18,7 +18,7 @@ from babel.dates import format_date
 from appliance.crypto import FieldCipher, KeyedHasher
 from appliance.mailing import compose, dkim_signing, links, salutation, store, unsubscribe
 from appliance.mailing.outbox import Claimed
-from appliance.surveys.store import definition_of
+from appliance.surveys.store import definition_of, get_survey
 
 
 class NoAddress(ValueError):
@@ -82,12 +82,9 @@ class CampaignMail:
         template_id = campaign["template_id"]
         if wave > 0 and campaign["reminder_template_id"]:
             template_id = campaign["reminder_template_id"]
-        survey = conn.execute(
-            "SELECT * FROM surveys WHERE id = ?", (campaign["survey_id"],)
-        ).fetchone()
         return cls(
             store.get_template(conn, template_id),
-            survey,
+            get_survey(conn, campaign["survey_id"]),
             settings,
             keys.cipher(),
             keys.hasher(),

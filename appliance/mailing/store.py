@@ -147,6 +147,12 @@ def started(conn: sqlite3.Connection, campaign_id: int, recipients: int, skipped
     )
 
 
+def set_skipped(conn: sqlite3.Connection, campaign_id: int, skipped: dict[str, int]) -> None:
+    conn.execute(
+        "UPDATE campaigns SET skipped = ? WHERE id = ?", (json.dumps(skipped), campaign_id)
+    )
+
+
 def wave_built(conn: sqlite3.Connection, campaign_id: int, waves: int, next_at: float | None):
     conn.execute(
         "UPDATE campaigns SET waves_built = ?, next_wave_at = ? WHERE id = ?",
@@ -172,12 +178,3 @@ def due(conn: sqlite3.Connection, now: float | None = None) -> list[sqlite3.Row]
         " OR status = 'active') AND not_before <= ? ORDER BY send_at, id",
         (now, now),
     ).fetchall()
-
-
-def next_due_at(conn: sqlite3.Connection) -> float | None:
-    """The earliest moment anything is scheduled (for the scheduler's log and the tests)."""
-    row = conn.execute(
-        "SELECT min(t) FROM (SELECT send_at AS t FROM campaigns WHERE status = 'scheduled'"
-        " UNION ALL SELECT next_wave_at FROM campaigns WHERE status = 'active')"
-    ).fetchone()
-    return row[0]

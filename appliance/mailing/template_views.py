@@ -19,6 +19,7 @@ from appliance.mailing.forms import TemplateForm, TestMailForm
 from appliance.mailing.render import CampaignMail
 from appliance.privacy import suppression
 from appliance.settings import LANGUAGES
+from appliance.surveys import store as surveys_store
 from appliance.web import ID, actor, get_db, state
 
 bp = Blueprint("mail_templates", __name__, url_prefix="/mailing/templates")
@@ -105,48 +106,47 @@ def _form_data(row: sqlite3.Row) -> dict[str, str]:
 
 
 def _page(row, form, status=200, test_form=None):
-    preview = _preview(row) if row is not None else None
+    conn = get_db()
+    args = _preview_args()
     return render_template(
         "mailing/template.html",
         template=row,
         form=form,
         test_form=test_form or TestMailForm(),
         placeholders=compose.PLACEHOLDERS,
-        preview=preview,
-        lists=contacts_store.lists_with_counts(get_db()),
-        surveys=get_db().execute("SELECT id, title FROM surveys ORDER BY id DESC").fetchall(),
-        chosen={"survey": None, "list": None, "n": 0, **_preview_args()},
-        preview_args=_preview_args(),
+        preview=_preview(row) if row is not None else None,
+        lists=contacts_store.lists_with_counts(conn),
+        surveys=surveys_store.titles(conn),
+        chosen={"survey": None, "list": None, "n": 0, **args},
+        preview_args=args,
     ), status
 
 
-def _preview_source(row) -> tuple[CampaignMail, sqlite3.Row] | None:
-    """The renderer and the contact for the survey, list and contact number in the query string
-    (defaults: the newest survey, the first list, its first contact with an address), or None
-    when there is nothing to show."""
+def _preview_source(row) -> tuple[CampaignMail, sqlite3.Row, dict] | None:
+    """The renderer, the contact and the effective settings for the survey, list and contact
+    number in the query string (defaults: the newest survey, the first list, its first contact
+    with an address), or None when there is nothing to show."""
     conn = get_db()
-    lists = contacts_store.lists_with_counts(conn)
-    survey = conn.execute(
-        "SELECT * FROM surveys WHERE id = coalesce(?, (SELECT max(id) FROM surveys))",
-        (request.args.get("survey", type=int),),
-    ).fetchone()
-    list_id = request.args.get("list", type=int) or (lists[0]["id"] if lists else None)
-    contact = contacts_store.nth_with_address(conn, list_id, request.args.get("n", 0, type=int))
+    args = _preview_args()
+    survey_id = args.get("survey") or next((r["id"] for r in surveys_store.titles(conn)), None)
+    survey = surveys_store.get_survey(conn, survey_id) if survey_id else None
+    list_id = args.get("list") or contacts_store.first_list_id(conn)
+    contact = contacts_store.nth_with_address(conn, list_id, args.get("n", 0))
     values = jobs.effective(conn, state().settings)
     if survey is None or contact is None or not values["mail_from"]:
         return None
     keys = state().keys
-    return CampaignMail(row, survey, values, keys.cipher(), keys.hasher(), keys.session), contact
+    mail = CampaignMail(row, survey, values, keys.cipher(), keys.hasher(), keys.session)
+    return mail, contact, values
 
 
 def _preview(row) -> dict | None:
     found = _preview_source(row)
     if found is None:
         return None
-    mail, contact = found
-    item = outbox.preview_item(contact, links.new_seed(), PREVIEW_HASH)
+    mail, contact, _values = found
     try:
-        message = mail.render(item)
+        message = mail.render(outbox.preview_item(contact, links.new_seed(), PREVIEW_HASH))
     except compose.TemplateProblem as problem:
         return {"error": f"{_(problem.reason)} {problem.detail}"}
     parsed = email.message_from_bytes(message.data, policy=email.policy.default)
@@ -155,7 +155,6 @@ def _preview(row) -> dict | None:
         "subject": parsed["Subject"],
         "text": parsed.get_body(("plain",)).get_content(),
         "html": parsed.get_body(("html",)).get_content(),
-        "language": mail.language_of(item),
     }
 
 
@@ -179,14 +178,14 @@ def send_test(template_id: int):
             "error",
         )
         return _page(row, TemplateForm(data=_form_data(row)), 400, test_form)
-    mail, contact = found
+    mail, contact, values = found
     # The test's unsubscribe link names the tester's own address, never the contact's.
     unsubscribe_hash = suppression.address_hash(state().keys.hasher(), to)
     try:
         message = mail.render(
             outbox.preview_item(contact, links.new_seed(), unsubscribe_hash), to=to
         )
-        connection = transport.from_settings(jobs.effective(get_db(), state().settings)).connect()
+        connection = transport.from_settings(values).connect()
         try:
             connection.send(message.sender, message.recipient, message.data)
         finally:

@@ -13,6 +13,7 @@ from appliance.auth.guard import requires
 from appliance.contacts import store as contacts_store
 from appliance.mailing import build, campaigns, outbox, store
 from appliance.mailing.forms import CampaignForm
+from appliance.surveys import store as surveys_store
 from appliance.web import ID, actor, flash_reasons, get_db, setting, state
 
 bp = Blueprint("mailing", __name__, url_prefix="/mailing")
@@ -60,10 +61,7 @@ def list_campaigns():
 def _choices(form: CampaignForm) -> None:
     conn = get_db()
     form.survey_id.choices = [
-        (r["id"], r["title"])
-        for r in conn.execute(
-            "SELECT id, title FROM surveys WHERE status != 'closed' ORDER BY id DESC"
-        )
+        (r["id"], r["title"]) for r in surveys_store.titles(conn, include_closed=False)
     ]
     form.list_id.choices = [
         (r["id"], f"{r['name']} ({r['contacts']})") for r in contacts_store.lists_with_counts(conn)

@@ -27,15 +27,23 @@ def address_hash(hasher: KeyedHasher, normalised_email: str) -> bytes:
 
 
 def suppressed(conn: sqlite3.Connection, hashes: Sequence[bytes]) -> set[bytes]:
-    """Which of ``hashes`` are on the list (one query per batch)."""
+    """Which of ``hashes`` are on the list (one query per 10,000, SQLite's parameter limit
+    being 32,766)."""
     if not hashes or conn.execute("SELECT 1 FROM suppressions LIMIT 1").fetchone() is None:
         return set()
-    marks = ",".join("?" * len(hashes))
-    rows = conn.execute(
-        f"SELECT email_hash FROM suppressions WHERE email_hash IN ({marks})",  # noqa: S608
-        tuple(hashes),
-    )
-    return {bytes(r[0]) for r in rows}
+    found: set[bytes] = set()
+    for start in range(0, len(hashes), _CHUNK):
+        part = tuple(hashes[start : start + _CHUNK])
+        marks = ",".join("?" * len(part))
+        rows = conn.execute(
+            f"SELECT email_hash FROM suppressions WHERE email_hash IN ({marks})",  # noqa: S608
+            part,
+        )
+        found.update(bytes(r[0]) for r in rows)
+    return found
+
+
+_CHUNK = 10_000
 
 
 def add(conn: sqlite3.Connection, hashes: Iterable[bytes], source: str) -> int:

@@ -37,6 +37,14 @@ def list_surveys(conn: sqlite3.Connection) -> list[sqlite3.Row]:
     ).fetchall()
 
 
+def titles(conn: sqlite3.Connection, include_closed: bool = True) -> list[sqlite3.Row]:
+    """(id, title) of surveys, newest first, without the response counts of list_surveys."""
+    where = "" if include_closed else " WHERE status != 'closed'"
+    return conn.execute(
+        f"SELECT id, title FROM surveys{where} ORDER BY id DESC"  # noqa: S608 - fixed clause
+    ).fetchall()
+
+
 def set_dates(
     conn: sqlite3.Connection, survey_id: int, opens_on: str | None, closes_on: str | None
 ) -> None:

@@ -3,6 +3,7 @@ relay that is down or refuses our sender, suppression at send time, pause, resum
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -167,17 +168,15 @@ def test_a_closed_survey_withdraws_what_is_queued_and_ends_the_campaign(world, c
 
 
 def test_a_template_that_fails_for_a_contact_pauses_the_campaign_and_loses_nothing(world, conn):
-    from appliance.db import transaction as tx
-
     campaign_id = world.campaign(reminders=0)
     template_id = world.template_id()
     parts = store.template_parts(store.get_template(conn, template_id))
     # Passes the check on save (sample values), fails for a real name: a type error.
     parts["nl"]["text"] += "{{ (first_name ~ '') | int // 0 if first_name else '' }}"
-    with tx(conn):
+    with transaction(conn):
         conn.execute(
             "UPDATE mail_templates SET parts = ? WHERE id = ?",
-            (__import__("json").dumps(parts), template_id),
+            (json.dumps(parts), template_id),
         )
     report = world.deliver()
     row = store.get_campaign(conn, campaign_id)
