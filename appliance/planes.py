@@ -45,9 +45,20 @@ SYSTEM_TABLES = frozenset(
 )
 # Names typed into a name field live beside the responses but are personal data.
 PERSONAL_RESPONSE_TABLES = frozenset({"name_answers"})
-GATE_DENIED = IDENTITY_TABLES | SYSTEM_TABLES | PERSONAL_RESPONSE_TABLES
-# What the gate may read: the response plane and the campaign counts behind response rates. A new
+# Single responses (open texts included) are for staff only: the gate reads the counters kept in
+# ``report_counts`` instead, so no report can show a single answer, whatever its code does.
+RESPONSE_TABLES = frozenset({"responses", "open_text_hashes"})
+GATE_DENIED = IDENTITY_TABLES | SYSTEM_TABLES | PERSONAL_RESPONSE_TABLES | RESPONSE_TABLES
+# What the gate may read: survey definitions, grants, the counters of the aggregate plane,
+# benchmarks and the campaign counts behind response rates. A new
 # table must be named in one of these sets (a test walks the schema).
 GATE_READABLE = frozenset(
-    {"surveys", "researcher_grants", "responses", "open_text_hashes", "campaigns", "_migrations"}
+    {
+        "surveys",
+        "researcher_grants",
+        "campaigns",
+        "report_counts",
+        "report_benchmarks",
+        "_migrations",
+    }
 )

@@ -20,6 +20,7 @@ from typing import Any
 
 from appliance.crypto import FieldCipher, KeyedHasher
 from appliance.db import iso, transaction, utcnow
+from appliance.reports import store as counters
 
 MODES = ("invitation", "link", "kiosk", "paper", "phone")
 
@@ -93,6 +94,12 @@ def store_response(
             json.dumps(flags),
         ),
     )
+    # The aggregate plane, in the same transaction: reports read these counters.
+    counters.count_response(
+        conn, survey_id, mode=mode, day=day, segments=segments or {}, answers=answers
+    )
+    if invitation_hash is not None:
+        counters.add_campaign_response(conn, invitation_hash)
     for question_id, name in (names or {}).items():
         conn.execute(
             "INSERT INTO name_answers (response_id, question_id, value, submitted_on)"
@@ -214,7 +221,11 @@ def names_of(conn: sqlite3.Connection, cipher: FieldCipher, response_id: str) ->
 
 
 def set_excluded(conn: sqlite3.Connection, response_id: str, reason: str | None, day: str):
-    """Exclude with a reason, or include again with ``reason`` None."""
+    """Exclude with a reason, or include again with ``reason`` None; the report counters follow
+    in the same transaction (an excluded response leaves every figure)."""
+    row = conn.execute("SELECT * FROM responses WHERE id = ?", (response_id,)).fetchone()
+    if row is not None and (row["excluded_on"] is None) != (reason is None):
+        counters.set_excluded(conn, row, excluded=reason is not None)
     conn.execute(
         "UPDATE responses SET excluded_reason = ?, excluded_on = ? WHERE id = ?",
         (reason, day if reason else None, response_id),
