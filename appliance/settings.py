@@ -187,6 +187,16 @@ SETTINGS: tuple[Setting, ...] = (
         editable=True,
     ),
     Setting(
+        "min_open_text_count",
+        10,
+        "Minimum number of open-text answers behind any count of them in a report (the larger "
+        "of this and min_group_size applies).",
+        int,
+        3,
+        1000,
+        editable=True,
+    ),
+    Setting(
         "mail_transport",
         "file",
         'Where mail goes: "file" writes every message as an .eml file under '

@@ -77,6 +77,12 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("audit.show_log", "GET"): ADMIN,
     ("audit.export_log", "GET"): ADMIN,
     ("reports.index", "GET"): STAFF_AND_RESEARCHER,
+    # Survey 1 is not granted to the researcher: it does not exist for her.
+    ("reports.show_report", "GET"): {**STAFF_AND_RESEARCHER, "researcher": GONE},
+    ("reports.report_data", "GET"): {**STAFF_AND_RESEARCHER, "researcher": GONE},
+    ("reports.export_csv", "GET"): {**STAFF_AND_RESEARCHER, "researcher": GONE},
+    ("reports.export_xlsx", "GET"): {**STAFF_AND_RESEARCHER, "researcher": GONE},
+    ("reports.export_pdf", "GET"): {**STAFF_AND_RESEARCHER, "researcher": GONE},
     # The identity plane: staff only; the researcher and even the admin never see contacts.
     ("contacts.index", "GET"): STAFF,
     ("contacts.upload", "GET"): STAFF,

@@ -66,6 +66,7 @@ class ActionForm(FlaskForm):
 
 
 _MIN_K = BY_NAME["min_group_size"]
+_MIN_TEXT = BY_NAME["min_open_text_count"]
 
 
 def _valid_setting(name: str):
@@ -97,6 +98,13 @@ class SettingsForm(FlaskForm):
     min_group_size = IntegerField(
         _l("Minimum group size in reports (never below 3)"),
         validators=[DataRequired(), NumberRange(min=_MIN_K.minimum, max=_MIN_K.maximum)],
+    )
+    min_open_text_count = IntegerField(
+        _l("Minimum number of open answers behind a count of them"),
+        validators=[
+            DataRequired(),
+            NumberRange(min=_MIN_TEXT.minimum, max=_MIN_TEXT.maximum),
+        ],
     )
 
 

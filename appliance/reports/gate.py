@@ -1,36 +1,52 @@
 """THE aggregate gate: the one way the researcher sees anything.
 
-Contract: callers get aggregate objects, never rows. Every count that leaves the gate passes
-:func:`gated`, which hides any group smaller than the minimum group size k (``min_group_size``,
-never below 3), counts included. The gate reads through its own read-only connection whose SQLite
-authorizer refuses every table of the identity and system planes (``planes.GATE_DENIED``), so a
-query written here by mistake against contacts or accounts fails instead of leaking.
+Contract: callers get aggregate objects (:class:`report.Report`), never rows. The gate reads
+through its own read-only connection whose SQLite authorizer refuses every table outside
+``planes.GATE_READABLE`` (single responses, contacts, accounts, the audit log...) and every
+column of those tables outside ``GATE_COLUMNS``, so a query written here by mistake fails instead
+of leaking. Figures come from the counters of the aggregate plane (``reports.store``), and every
+count passes the minimum group size k (``min_group_size``, never below 3) and the complementary
+suppression of ``reports.protect`` inside :func:`report.assemble`.
 
-Report views for the researcher import only this module. The reports issue adds the statistics;
-the shape (a gate object opened per request for one user, suppressed values as ``Suppressed``) is
-fixed here.
+With ``researcher_id`` the gate serves only the surveys granted to that researcher (it reads the
+grants itself); another survey is :class:`NotFound`, as if it did not exist. Views for the
+researcher import only this module; a start-up check (``appliance.auth.guard``) refuses any
+route that needs ``reports.read`` outside the reports blueprint.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 from appliance.db import connect
-from appliance.planes import GATE_DENIED
+from appliance.planes import GATE_READABLE
+from appliance.reports import store
+from appliance.reports.report import (
+    Counts,
+    FilterRefused,
+    Report,
+    Suppressed,
+    View,
+    assemble,
+)
+from appliance.surveys.store import parse_definition
+
+__all__ = ["FilterRefused", "Gate", "NotFound", "Report", "Suppressed", "View", "gated"]
 
 MIN_K = 3
+# Columns the gate may read where a readable table holds more than it needs.
+GATE_COLUMNS = {
+    "campaigns": frozenset(
+        {"id", "name", "survey_id", "recipients", "responses", "started_at", "waves_built"}
+    ),
+}
 
 
-@dataclass(frozen=True)
-class Suppressed:
-    """A value hidden because its group has fewer than ``k`` responses. Carries no count."""
-
-    k: int
-
-    def __str__(self) -> str:
-        return f"< {self.k}"
+class NotFound(Exception):
+    """The survey does not exist or is not granted to this researcher."""
 
 
 def gated(n: int, k: int) -> int | Suppressed:
@@ -41,14 +57,14 @@ def gated(n: int, k: int) -> int | Suppressed:
 
 
 def _authorizer(action: int, arg1, arg2, dbname, source) -> int:
-    if action == sqlite3.SQLITE_READ and arg1 in GATE_DENIED:
-        return sqlite3.SQLITE_DENY
-    if action in (
-        sqlite3.SQLITE_SELECT,
-        sqlite3.SQLITE_READ,
-        sqlite3.SQLITE_FUNCTION,
-        sqlite3.SQLITE_PRAGMA,
-    ):
+    if action == sqlite3.SQLITE_READ:
+        if dbname == "temp" or arg1 not in GATE_READABLE:
+            return sqlite3.SQLITE_DENY
+        allowed = GATE_COLUMNS.get(arg1)
+        if allowed is not None and arg2 and arg2 not in allowed:
+            return sqlite3.SQLITE_DENY
+        return sqlite3.SQLITE_OK
+    if action in (sqlite3.SQLITE_SELECT, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_PRAGMA):
         return sqlite3.SQLITE_OK
     return sqlite3.SQLITE_DENY  # no writes, no ATTACH, no schema changes
 
@@ -61,13 +77,15 @@ class SurveySummary:
 
 
 class Gate:
-    """Aggregates for one viewer. With ``researcher_id`` the gate serves only the surveys granted
-    to that researcher (it reads the grants itself); without, every survey (staff)."""
+    """Aggregates for one viewer; see the module docstring."""
 
-    def __init__(self, db_path: str | Path, k: int, researcher_id: int | None):
+    def __init__(
+        self, db_path: str | Path, k: int, researcher_id: int | None, k_text: int | None = None
+    ):
         if k < MIN_K:
             raise ValueError(f"minimum group size must be at least {MIN_K}")
         self.k = k
+        self.k_text = max(k, k_text or k)
         self._conn = connect(db_path, readonly=True)
         self._conn.set_authorizer(_authorizer)
         self.survey_ids: set[int] | None = None
@@ -93,3 +111,79 @@ class Gate:
             for r in rows
             if self.survey_ids is None or r["id"] in self.survey_ids
         ]
+
+    def _survey(self, survey_id: int) -> sqlite3.Row:
+        if self.survey_ids is not None and survey_id not in self.survey_ids:
+            raise NotFound(survey_id)
+        row = self._conn.execute(
+            "SELECT id, title, definition, report_segments FROM surveys WHERE id = ?",
+            (survey_id,),
+        ).fetchone()
+        if row is None:
+            raise NotFound(survey_id)
+        return row
+
+    def view(
+        self, survey_id: int, *, filter: str = "", breakdown: str = "", period: str = ""
+    ) -> View:
+        """A view from request parameters; anything not reportable is dropped, not guessed."""
+        reportable = json.loads(self._survey(survey_id)["report_segments"])
+        chosen = None
+        attribute, sep, value = filter.partition("=")
+        if sep and attribute in reportable:
+            chosen = (attribute, value)
+        dim = None
+        if breakdown == "mode":
+            dim = "mode"
+        elif breakdown in reportable and (chosen is None or breakdown != chosen[0]):
+            dim = f"seg:{breakdown}"
+        return View(chosen, dim, period if period in ("week", "month") else "month")
+
+    def report(self, survey_id: int, view: View) -> Report:
+        """The report of a survey for this viewer. Raises NotFound, or FilterRefused when the
+        filter's group (or what it leaves out) is below k."""
+        row = self._survey(survey_id)
+        reportable = json.loads(row["report_segments"])
+        cross = {}
+        if view.filter:
+            first = f"seg:{view.filter[0]}"
+            seconds = ["mode", "week"]
+            if view.breakdown and view.breakdown.startswith("seg:"):
+                seconds.append(view.breakdown)
+            for second in seconds:
+                cross[second] = self._cross(survey_id, first, second)
+        counts = Counts(store.read_margins(self._conn, survey_id), cross)
+        report = assemble(
+            survey_id,
+            row["title"],
+            parse_definition(row["definition"]),
+            counts,
+            self.k,
+            self.k_text,
+            view,
+            reportable,
+        )
+        for c in store.campaign_counts(self._conn, survey_id):
+            responded = gated(c["responses"], self.k)
+            report.campaigns.append(
+                {
+                    "name": c["name"],
+                    "recipients": c["recipients"],
+                    "responses": responded,
+                    "rate": None
+                    if isinstance(responded, Suppressed) or not c["recipients"]
+                    else c["responses"] / c["recipients"],
+                }
+            )
+        marks = store.benchmarks(self._conn, survey_id)
+        for q in report.questions:
+            q.benchmark = marks.get(q.id)
+        return report
+
+    def _cross(self, survey_id: int, first: str, second: str) -> list[tuple]:
+        """Cross counters as (question, filter value, second value, answer, n), whichever way
+        round they are stored (two segments are stored in name order)."""
+        if second.startswith("seg:") and second < first:
+            rows = store.read_cross(self._conn, survey_id, second, first)
+            return [(r[0], r[2], r[1], r[3], r[4]) for r in rows]
+        return [tuple(r) for r in store.read_cross(self._conn, survey_id, first, second)]

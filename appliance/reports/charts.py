@@ -1,0 +1,168 @@
+"""Charts as SVG, drawn on the server from a gated report: no script, no external asset.
+
+Every label is escaped; colours are presentation attributes (allowed by the page's CSP, kept by
+printers and by the PDF renderer). A hidden count is drawn as an empty outlined bar marked
+"< k", never with its length.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from markupsafe import Markup, escape
+
+from appliance.reports.report import Bar, Group, Suppressed
+from appliance.reports.stats import Summary
+
+BLUE, GREY, RED, AMBER, GREEN, INK = (
+    "#2b6cb0",
+    "#a0aec0",
+    "#c53030",
+    "#d69e2e",
+    "#2f855a",
+    "#1a202c",
+)
+WIDTH = 560
+FONT = 'font-family="Helvetica, Arial, sans-serif" font-size="12"'
+
+
+def _svg(height: int, body: list[str], title: str) -> Markup:
+    return Markup(  # noqa: S704 - labels pass through escape() in _text and here
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}"'
+        f' viewBox="0 0 {WIDTH} {height}" role="img" aria-label="{escape(title)}">'
+        f"<title>{escape(title)}</title>{''.join(body)}</svg>"
+    )
+
+
+def _text(x: float, y: float, text: str, anchor: str = "start", fill: str = INK) -> str:
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" {FONT} fill="{fill}" text-anchor="{anchor}">'
+        f"{escape(text)}</text>"
+    )
+
+
+def bars(items: Sequence[Bar], labels: dict[str, str], title: str) -> Markup:
+    """Horizontal bars: one per answer, length = share of the answers."""
+    row, left, right = 22, 150, 70
+    span = WIDTH - left - right
+    body = []
+    for i, b in enumerate(items):
+        y = 4 + i * row
+        body.append(_text(left - 8, y + 13, labels.get(b.answer, b.answer), "end"))
+        if isinstance(b.n, Suppressed) or b.share is None:
+            body.append(
+                f'<rect x="{left}" y="{y + 3}" width="{span * 0.04:.1f}" height="{row - 8}"'
+                f' fill="none" stroke="{GREY}" stroke-dasharray="3 2"/>'
+            )
+            body.append(_text(left + span * 0.04 + 6, y + 13, str(b.n), fill="#4a5568"))
+            continue
+        width = max(1.0, span * b.share)
+        body.append(
+            f'<rect x="{left}" y="{y + 3}" width="{width:.1f}" height="{row - 8}" fill="{BLUE}"/>'
+        )
+        body.append(_text(left + width + 6, y + 13, f"{b.share:.0%} ({b.n})"))
+    return _svg(8 + len(items) * row, body, title)
+
+
+def nps(summary: Summary, title: str) -> Markup:
+    """One stacked bar: detractors, passives, promoters, with the score."""
+    left, top, height = 10, 8, 26
+    span = WIDTH - 2 * left
+    body, x = [], float(left)
+    for share, colour, name in (
+        (summary.detractors, RED, "detractors"),
+        (summary.passives, AMBER, "passives"),
+        (summary.promoters, GREEN, "promoters"),
+    ):
+        width = span * (share or 0)
+        body.append(
+            f'<rect x="{x:.1f}" y="{top}" width="{width:.1f}" height="{height}" fill="{colour}">'
+            f"<title>{name} {share:.0%}</title></rect>"
+        )
+        if width > 34:
+            body.append(_text(x + width / 2, top + 17, f"{share:.0%}", "middle", "#ffffff"))
+        x += width
+    body.append(_text(left, top + height + 18, f"NPS {summary.nps:+.0f}"))
+    return _svg(top + height + 26, body, title)
+
+
+def means(groups: Sequence[Group], scale: tuple[int, int], title: str, nps: bool = False):
+    """One row per group: its mean (or NPS) as a dot with the 95 % interval; hidden groups say
+    so without a dot."""
+    row, left, right = 24, 150, 70
+    span = WIDTH - left - right
+    low, high = (-100, 100) if nps else scale
+    body = [
+        f'<line x1="{left}" y1="2" x2="{left}" y2="{4 + len(groups) * row}" stroke="{GREY}"/>',
+    ]
+
+    def x_of(value: float) -> float:
+        return left + span * (value - low) / (high - low or 1)
+
+    for i, g in enumerate(groups):
+        y = 4 + i * row + row / 2
+        body.append(_text(left - 8, y + 4, g.label or "(unknown)", "end"))
+        s = g.summary
+        if s is None:
+            body.append(_text(left + 6, y + 4, str(g.n), fill="#4a5568"))
+            continue
+        value = s.nps if nps else s.mean
+        if not nps:
+            body.append(
+                f'<line x1="{x_of(s.ci_low):.1f}" y1="{y:.1f}" x2="{x_of(s.ci_high):.1f}"'
+                f' y2="{y:.1f}" stroke="{BLUE}" stroke-width="2"/>'
+            )
+        body.append(f'<circle cx="{x_of(value):.1f}" cy="{y:.1f}" r="5" fill="{BLUE}"/>')
+        body.append(_text(WIDTH - right + 8, y + 4, f"{value:.1f}  (n={g.n})"))
+    return _svg(8 + len(groups) * row, body, title)
+
+
+def trend(points: Sequence[Group], scale: tuple[int, int] | None, title: str, nps: bool = False):
+    """A line of the mean (or NPS, or the count when there is no scale) per period; a hidden
+    point breaks the line."""
+    height, left, bottom, top = 180, 44, 36, 12
+    span_x, span_y = WIDTH - left - 16, height - top - bottom
+    shown = [p for p in points if not isinstance(p.n, Suppressed)]
+
+    def value(p: Group) -> float | None:
+        if scale is None:
+            return None if isinstance(p.n, Suppressed) else float(p.n)
+        if p.summary is None:
+            return None
+        return p.summary.nps if nps else p.summary.mean
+
+    if nps:
+        low, high = -100.0, 100.0
+    elif scale:
+        low, high = float(scale[0]), float(scale[1])
+    else:
+        low, high = 0.0, float(max([p.n for p in shown] or [1]))
+    body = [
+        f'<line x1="{left}" y1="{top + span_y}" x2="{WIDTH - 16}" y2="{top + span_y}"'
+        f' stroke="{GREY}"/>',
+        _text(left - 6, top + 4, f"{high:g}", "end"),
+        _text(left - 6, top + span_y + 4, f"{low:g}", "end"),
+    ]
+    step = span_x / max(1, len(points) - 1)
+    segment: list[str] = []
+    for i, p in enumerate(points):
+        x = left + i * step if len(points) > 1 else left + span_x / 2
+        v = value(p)
+        if i % max(1, len(points) // 8) == 0:
+            body.append(_text(x, height - 14, p.label, "middle"))
+        if v is None:
+            body.append(_text(x, top + span_y - 4, "<", "middle", GREY))
+            if len(segment) > 1:
+                body.append(_polyline(segment))
+            segment = []
+            continue
+        y = top + span_y * (1 - (v - low) / (high - low or 1))
+        segment.append(f"{x:.1f},{y:.1f}")
+        body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{BLUE}"/>')
+    if len(segment) > 1:
+        body.append(_polyline(segment))
+    return _svg(height, body, title)
+
+
+def _polyline(points: list[str]) -> str:
+    return f'<polyline points="{" ".join(points)}" fill="none" stroke="{BLUE}" stroke-width="2"/>'
