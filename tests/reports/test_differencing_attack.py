@@ -125,7 +125,7 @@ def _published(browser, survey_id):
             base[view["filter"]["attribute"]] = view["filter"]["value"]
         dim, per = view["breakdown"], view["period"]
 
-        def add(measure, extra, n):
+        def add(measure, extra, n, base=base):
             if n is not None:
                 out.append((measure, {**base, **extra}, n))
 
