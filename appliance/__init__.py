@@ -88,6 +88,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=0, x_port=0)
     app.teardown_appcontext(close_db)
     _register_blueprints(app, csrf)
+    guard.check_gate_routes(app)
     _register_template_helpers(app)
     return app
 
@@ -119,6 +120,7 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from appliance.contacts import views as contact_views
     from appliance.mailing import template_views, unsubscribe_views
     from appliance.mailing import views as mailing_views
+    from appliance.reports import activity_views, manage_views
     from appliance.reports import views as report_views
     from appliance.responses import public as respondent_pages
     from appliance.responses import views as response_views
@@ -139,6 +141,8 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
         template_views,
         response_views,
         report_views,
+        manage_views,
+        activity_views,
     )
     for module in modules:
         app.register_blueprint(module.bp)

@@ -152,3 +152,17 @@ def to_csv(rows: Iterable[sqlite3.Row]) -> Iterator[str]:
     """Stream the log as formula-safe CSV, header first."""
     columns = ("id", "at", "actor", "action", "target", "details", "address", "hash")
     yield from csv_rows(itertools.chain([columns], ([row[c] for c in columns] for row in rows)))
+
+
+def by_actors(
+    conn: sqlite3.Connection, actor_ids: Iterable[int], *, limit: int = 500
+) -> list[sqlite3.Row]:
+    """Everything the given accounts did, newest first."""
+    ids = list(actor_ids)
+    if not ids:
+        return []
+    marks = ", ".join("?" * len(ids))
+    return conn.execute(
+        f"SELECT * FROM audit_log WHERE actor_id IN ({marks}) ORDER BY id DESC LIMIT ?",  # noqa: S608
+        [*ids, limit],
+    ).fetchall()

@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from appliance import audit, db, keys, settings
+from appliance import demo as demo_data
 from appliance.auth import accounts as account_ops
 from appliance.auth import store as accounts
 from appliance.auth.accounts import CLI
@@ -377,6 +378,28 @@ def audit_verify(ctx: Context) -> None:
         err=True,
     )
     raise SystemExit(1)
+
+
+@main.command()
+@click.option("--seed", type=int, default=2026, show_default=True, help="Seed of the contacts.")
+@pass_ctx
+def demo(ctx: Context, seed: int) -> None:
+    """Fill a fresh data directory with an example to explore; prints sign-in details.
+
+    A survey with responses over three months, about 3,000 fictitious contacts, a sent
+    campaign (.eml files) and a staff and a researcher account. Refuses a data directory that
+    holds surveys, contacts or accounts already."""
+    values = ctx.settings()
+    reason = demo_data.refusal(values)
+    if reason:
+        raise click.ClickException(reason)
+    for line in initialise(values):
+        click.echo(line)
+    try:
+        summary = demo_data.fill(values, seed)
+    except demo_data.NotFresh as exc:
+        raise click.ClickException(str(exc)) from None
+    demo_data.report(summary, click.echo)
 
 
 main.add_command(import_contacts)

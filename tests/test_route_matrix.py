@@ -83,6 +83,11 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("reports.export_csv", "GET"): {**STAFF_AND_RESEARCHER, "researcher": GONE},
     ("reports.export_xlsx", "GET"): {**STAFF_AND_RESEARCHER, "researcher": GONE},
     ("reports.export_pdf", "GET"): {**STAFF_AND_RESEARCHER, "researcher": GONE},
+    ("report_manage.report_settings", "GET"): STAFF,
+    ("report_manage.set_segments", "POST"): STAFF,
+    ("report_manage.export_benchmark", "POST"): STAFF,
+    ("report_manage.import_benchmark", "POST"): STAFF,
+    ("activity.researcher_activity", "GET"): only("admin", "staff"),
     # The identity plane: staff only; the researcher and even the admin never see contacts.
     ("contacts.index", "GET"): STAFF,
     ("contacts.upload", "GET"): STAFF,

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
-from appliance.auth.roles import ACTIONS, AUTHENTICATED, PUBLIC, allows
+from appliance.auth.roles import ACTIONS, AUTHENTICATED, GATE_ACTION, GATE_BLUEPRINT, PUBLIC, allows
 
 F = TypeVar("F", bound=Callable)
 log = logging.getLogger(__name__)
@@ -66,6 +66,18 @@ def check_request():
 
 def install(app: Flask) -> None:
     app.before_request(check_request)
+
+
+def check_gate_routes(app: Flask) -> None:
+    """Refuse to start when a route outside the reports blueprint needs the researcher's
+    report action: a new route cannot open a way around the aggregate gate."""
+    for endpoint in app.view_functions:
+        if required_action(app, endpoint) == GATE_ACTION and not endpoint.startswith(
+            GATE_BLUEPRINT + "."
+        ):
+            raise RuntimeError(
+                f"route {endpoint} needs {GATE_ACTION} outside the {GATE_BLUEPRINT} blueprint"
+            )
 
 
 def safe_next(target: str | None) -> str | None:

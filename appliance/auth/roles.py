@@ -15,10 +15,13 @@ ACTIONS: dict[str, str] = {
     "mailings.manage": "Send invitations and reminders",
     "responses.read": "Read individual anonymous responses (response plane)",
     "reports.read": "Read aggregated reports through the aggregate gate",
+    "researchers.watch": "See everything external researchers viewed and exported",
 }
 
 ROLES: dict[str, frozenset[str]] = {
-    "admin": frozenset({"account.self", "users.manage", "settings.manage", "audit.read"}),
+    "admin": frozenset(
+        {"account.self", "users.manage", "settings.manage", "audit.read", "researchers.watch"}
+    ),
     "staff": frozenset(
         {
             "account.self",
@@ -27,12 +30,16 @@ ROLES: dict[str, frozenset[str]] = {
             "mailings.manage",
             "responses.read",
             "reports.read",
+            "researchers.watch",
         }
     ),
     "researcher": frozenset({"account.self", "reports.read"}),
 }
 
 TOTP_REQUIRED = frozenset({"admin", "researcher"})
+# The researcher's only way to data is the aggregate gate: routes needing this action must live
+# in the blueprint whose views read through the gate alone (checked when the app is created).
+GATE_ACTION, GATE_BLUEPRINT = "reports.read", "reports"
 
 
 def allows(role: str, action: str) -> bool:

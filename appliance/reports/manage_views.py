@@ -1,0 +1,109 @@
+"""Staff tools on a survey's report: reportable segments and the national benchmark."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from appliance.auth.guard import requires
+from appliance.db import transaction
+from appliance.reports import benchmark
+from appliance.reports import store as report_store
+from appliance.reports.counters import MAX_REPORT_SEGMENTS
+from appliance.reports.gate import Gate, View
+from appliance.surveys import store as surveys
+from appliance.web import actor, get_db, setting, state
+
+bp = Blueprint("report_manage", __name__, url_prefix="/reports")
+ID = "int(signed=False)"
+
+
+def _survey_or_404(survey_id: int):
+    row = surveys.get_survey(get_db(), survey_id)
+    if row is None:
+        abort(404)
+    return row
+
+
+def _back(survey_id: int):
+    return redirect(url_for("report_manage.report_settings", survey_id=survey_id))
+
+
+@bp.route(f"/<{ID}:survey_id>/settings")
+@requires("surveys.manage")
+def report_settings(survey_id: int):
+    row = _survey_or_404(survey_id)
+    conn = get_db()
+    chosen = json.loads(row["report_segments"])
+    return render_template(
+        "reports/settings.html",
+        survey=row,
+        chosen=chosen,
+        names=sorted(set(report_store.segment_names(conn, survey_id)) | set(chosen)),
+        most=MAX_REPORT_SEGMENTS,
+        marks=report_store.benchmarks(conn, survey_id),
+    )
+
+
+@bp.route(f"/<{ID}:survey_id>/segments", methods=["POST"])
+@requires("surveys.manage")
+def set_segments(survey_id: int):
+    _survey_or_404(survey_id)
+    names = [n for n in request.form.getlist("segment") if n][: MAX_REPORT_SEGMENTS + 1]
+    if len(names) > MAX_REPORT_SEGMENTS:
+        flash(_("Choose at most %(n)d segments.", n=MAX_REPORT_SEGMENTS), "error")
+        return _back(survey_id)
+    conn = get_db()
+    with transaction(conn):
+        chosen = report_store.set_reportable(conn, survey_id, names)
+        actor().log(conn, "report.segments_set", f"survey:{survey_id}", segments=chosen)
+    flash(_("Reportable segments saved; the figures were recounted."), "success")
+    return _back(survey_id)
+
+
+@bp.route(f"/<{ID}:survey_id>/benchmark/export", methods=["POST"])
+@requires("surveys.manage")
+def export_benchmark(survey_id: int):
+    _survey_or_404(survey_id)
+    with Gate(state().db_path, setting("min_group_size"), None) as gate:
+        body = benchmark.export(gate.report(survey_id, View()))
+    actor().log(
+        get_db(),
+        "report.benchmark_exported",
+        f"survey:{survey_id}",
+        questions=len(body["questions"]),
+    )
+    return Response(
+        json.dumps(body, indent=2),
+        mimetype="application/json",
+        headers={"Content-Disposition": 'attachment; filename="benchmark.json"'},
+    )
+
+
+@bp.route(f"/<{ID}:survey_id>/benchmark/import", methods=["POST"])
+@requires("surveys.manage")
+def import_benchmark(survey_id: int):
+    row = _survey_or_404(survey_id)
+    upload = request.files.get("file")
+    source = (request.form.get("source") or "").strip()[:120] or _("benchmark")
+    if upload is None or not upload.filename:
+        flash(_("Choose a file."), "error")
+        return _back(survey_id)
+    definition = surveys.definition_of(row)
+    ids = {q.id for q in definition.questions.values()} | {
+        f"{q.id}.{item.value}" for q in definition.questions.values() for item in q.items
+    }
+    try:
+        figures = benchmark.parse(upload.read(benchmark.MAX_BYTES + 1), ids)
+    except benchmark.BenchmarkError as problem:
+        where = f"{problem.where}: " if problem.where else ""
+        flash(_("The benchmark was not imported: %(why)s", why=where + _(problem.reason)), "error")
+        return _back(survey_id)
+    conn = get_db()
+    with transaction(conn):
+        count = report_store.replace_benchmarks(conn, survey_id, source, figures)
+        actor().log(conn, "report.benchmark_imported", f"survey:{survey_id}", questions=count)
+    flash(_("Benchmark figures imported for %(n)d questions.", n=count), "success")
+    return _back(survey_id)
