@@ -187,6 +187,7 @@ class Summary:
     researcher: tuple[str, str]
     valid_until: str
     base_url: str
+    mail_dir: str
     settings_set: dict[str, str]
     seconds: float
 
@@ -211,8 +212,9 @@ def refusal(values: dict[str, Any]) -> str | None:
         conn.close()
     if not found:
         return None
+    held = ", ".join(found[:-1]) + " and " + found[-1] if len(found) > 1 else found[0]
     return (
-        f"the data directory {values['data_dir']} already holds {' and '.join(found)}; "
+        f"the data directory {values['data_dir']} already holds {held}; "
         "`appliance demo` fills only a fresh one (use another --data-dir)"
     )
 
@@ -263,6 +265,7 @@ def fill(values: dict[str, Any], seed: int = 2026) -> Summary:
         researcher=researcher,
         valid_until=valid_until,
         base_url=values["base_url"],
+        mail_dir=str(Path(values["data_dir"]) / transport.MAIL_DIR),
         settings_set=settings_set,
         seconds=time.monotonic() - started,
     )
@@ -557,7 +560,7 @@ def report(summary: Summary, echo: Callable[[str], None]) -> None:
         f"  contacts     {summary.contacts:,} in list '{LIST_NAME}' "
         f"({summary.rejected} rows rejected by the importer, see Contacts)\n"
         f"  campaign     #{summary.campaign_id} '{CAMPAIGN_NAME}': {summary.messages:,} "
-        "messages written to <data_dir>/mail as .eml files\n"
+        f"messages written as .eml files to {summary.mail_dir}\n"
         f"  responses    {summary.responses:,} over the last {DAYS} days "
         "(invitation, open link, kiosk)\n"
         "\n"

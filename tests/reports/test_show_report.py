@@ -1,0 +1,118 @@
+"""The report page and its JSON: thresholds at k-1, k and k+1, filters, exclusions, access."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from appliance.db import transaction
+from appliance.reports import store as report_store
+from appliance.responses import store as responses
+from tests.reports import study
+
+
+def _survey_with(conn, data_dir, cast, sizes, remarks=0):
+    survey_id = study.create(conn)
+    with transaction(conn):
+        report_store.set_reportable(conn, survey_id, ["regio"])
+    rng = random.Random(2)
+    given = 0
+    for region, count in sizes.items():
+        for _ in range(count):
+            remark = "Prima" if given < remarks else None
+            given += 1
+            study.respond(conn, data_dir, survey_id, rng, region=region, remark=remark)
+    conn.execute("INSERT INTO researcher_grants VALUES (?, ?)", (cast["researcher"].id, survey_id))
+    return survey_id
+
+
+def _json(browser, survey_id, **params):
+    return browser.get(f"/reports/{survey_id}/data.json", query_string=params).get_json()
+
+
+@pytest.mark.parametrize(("n", "shown"), [(4, False), (5, True), (6, True)])
+def test_a_survey_below_k_shows_nothing(as_role, conn, data_dir, cast, n, shown):
+    survey_id = _survey_with(conn, data_dir, cast, {"noord": n})
+    body = _json(as_role("researcher"), survey_id)
+    assert (body["respondents"] == n) is shown
+    assert (body["respondents"] is None) is not shown
+    if shown:
+        nps = next(q for q in body["questions"] if q["id"] == "nps")
+        assert nps["n"] == n and nps["bars"]
+    else:
+        assert body["questions"] == [] and body["trend"] == [] and body["groups"] == []
+
+
+@pytest.mark.parametrize(("remarks", "shown"), [(9, False), (10, True), (11, True)])
+def test_open_answers_are_counted_from_ten(as_role, conn, data_dir, cast, remarks, shown):
+    survey_id = _survey_with(conn, data_dir, cast, {"noord": 30}, remarks=remarks)
+    page = as_role("researcher").get(f"/reports/{survey_id}").get_data(as_text=True)
+    remark = next(
+        q for q in _json(as_role("researcher"), survey_id)["questions"] if q["id"] == "remark"
+    )
+    assert remark["n"] == (remarks if shown else None)
+    assert "Prima" not in page
+
+
+def test_groups_at_k_minus_one_k_and_k_plus_one(as_role, conn, data_dir, cast):
+    survey_id = _survey_with(conn, data_dir, cast, {"a": 4, "b": 5, "c": 6, "d": 40})
+    researcher = as_role("researcher")
+    groups = {g["label"]: g["n"] for g in _json(researcher, survey_id, breakdown="regio")["groups"]}
+    # a (4) is below k; b (5) is hidden too, or a = total - b - c - d.
+    assert groups == {"a": None, "b": None, "c": 6, "d": 40}
+    for region, allowed in (("a", False), ("b", False), ("c", True), ("d", True)):
+        body = _json(researcher, survey_id, filter=f"regio={region}")
+        assert ("refused_filter" not in body) is allowed
+        assert body["respondents"] == ({"c": 6, "d": 40}[region] if allowed else 55)
+    page = researcher.get(f"/reports/{survey_id}?filter=regio%3Da").get_data(as_text=True)
+    assert "is refused" in page
+
+
+def test_excluded_responses_leave_every_figure(as_role, conn, data_dir, cast):
+    survey_id = _survey_with(conn, data_dir, cast, {"noord": 12})
+    ids = [r[0] for r in conn.execute("SELECT id FROM responses LIMIT 2")]
+    with transaction(conn):
+        for rid in ids:
+            responses.set_excluded(conn, rid, "straightliner", "2026-11-22")
+    body = _json(as_role("staff"), survey_id)
+    assert body["respondents"] == 10 and body["excluded"] == 2
+    assert next(q for q in body["questions"] if q["id"] == "sat")["n"] == 10
+    page = as_role("researcher").get(f"/reports/{survey_id}").get_data(as_text=True)
+    assert "2 responses were excluded" in page
+
+
+def test_a_survey_not_granted_does_not_exist_for_the_researcher(as_role, conn, data_dir, cast):
+    survey_id = _survey_with(conn, data_dir, cast, {"noord": 12})
+    conn.execute("DELETE FROM researcher_grants")
+    researcher = as_role("researcher")
+    for path in ("", "/data.json", "/report.csv", "/report.xlsx", "/report.pdf"):
+        assert researcher.get(f"/reports/{survey_id}{path}").status_code == 404
+    assert as_role("staff").get(f"/reports/{survey_id}").status_code == 200
+
+
+def test_an_expired_researcher_sees_nothing(as_role, conn, data_dir, cast):
+    survey_id = _survey_with(conn, data_dir, cast, {"noord": 12})
+    conn.execute("INSERT INTO researcher_grants VALUES (?, ?)", (cast["expired"].id, survey_id))
+    response = as_role("expired").get(f"/reports/{survey_id}/data.json")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def test_every_researcher_view_and_export_is_logged_and_shown(as_role, conn, survey):
+    researcher = as_role("researcher")
+    researcher.get(f"/reports/{survey}?filter=regio%3Dnoord&breakdown=mode")
+    researcher.get(f"/reports/{survey}?filter=regio%3Dtexel")
+    researcher.get(f"/reports/{survey}/report.pdf?breakdown=regio")
+    logged = conn.execute(
+        "SELECT action, details FROM audit_log WHERE actor = 'rita' AND action LIKE 'report.%'"
+        " ORDER BY id"
+    ).fetchall()
+    assert [r[0] for r in logged] == ["report.viewed", "report.viewed", "report.exported"]
+    assert '"filter": "regio=noord"' in logged[0][1] and '"breakdown": "mode"' in logged[0][1]
+    assert '"refused": true' in logged[1][1]
+    for role in ("admin", "staff"):
+        page = as_role(role).get("/researchers/activity").get_data(as_text=True)
+        assert "filter=regio=noord" in page and "filter refused" in page and "pdf" in page
+    # Staff looking at reports is not researcher activity.
+    as_role("staff").get(f"/reports/{survey}")
+    assert conn.execute("SELECT count(*) FROM audit_log WHERE actor = 'sam'").fetchone()[0] == 0

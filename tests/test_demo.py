@@ -1,0 +1,158 @@
+"""`appliance demo`: a fresh data directory filled with an example that works at once."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from appliance import create_app, db
+from appliance.auth import store as accounts
+from appliance.cli import main
+from appliance.mailing import store as mailing_store
+from appliance.surveys import store as surveys_store
+from tests.conftest import Browser
+
+PW = "Cli-wachtwoord-lang-2026\n"
+
+
+def run(*args, input=None):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("APPLIANCE_")}
+    return CliRunner().invoke(main, list(args), env=env, input=input, catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """One demo run on a directory that does not exist yet: (data dir, output, seconds)."""
+    data = tmp_path_factory.mktemp("demo") / "data"
+    started = time.monotonic()
+    result = run("--data-dir", str(data), "demo")
+    assert result.exit_code == 0, result.output
+    return data, result.output, time.monotonic() - started
+
+
+@pytest.fixture
+def conn(demo):
+    connection = db.connect(db.db_path(demo[0]))
+    yield connection
+    connection.close()
+
+
+def credentials(output: str, role: str) -> tuple[str, str]:
+    found = re.search(rf"^\s*{role}:\s+(\S+)\s+password (\S+)$", output, re.MULTILINE)
+    assert found, output
+    return found.group(1), found.group(2)
+
+
+def test_it_fills_a_fresh_directory_quickly(demo, conn):
+    data, output, seconds = demo
+    assert seconds < 30
+    assert (data / "appliance.db").exists() and "applied migrations" in output
+    [listed] = surveys_store.list_surveys(conn)
+    survey = surveys_store.get_survey(conn, listed["id"])
+    assert survey["status"] == "open"
+    assert json.loads(survey["report_segments"]) == ["klanttype", "regio"]
+    assert 500 <= surveys_store.response_count(conn, survey["id"]) <= 700
+    lists = conn.execute(
+        "SELECT l.name, count(c.id) FROM contact_lists l JOIN contacts c ON c.list_id = l.id"
+        " GROUP BY l.id"
+    ).fetchall()
+    assert len(lists) == 1 and 2900 <= lists[0][1] <= 3100
+    assert "http://127.0.0.1:8080" in output
+
+
+def test_contacts_are_imported_encrypted_with_segments(demo, conn):
+    row = conn.execute("SELECT * FROM contacts WHERE email IS NOT NULL LIMIT 1").fetchone()
+    assert isinstance(row["email"], bytes) and b"@" not in row["email"]
+    assert set(json.loads(row["segments"])) == {"regio", "klanttype"}
+    values = {
+        json.loads(r[0])["regio"] for r in conn.execute("SELECT segments FROM contacts LIMIT 500")
+    }
+    assert values <= {"noord", "oost", "zuid", "west", "randstad"} and len(values) == 5
+    batch = conn.execute("SELECT basis, status FROM contact_imports").fetchone()
+    assert tuple(batch) == ("legitimate_interest", "done")
+
+
+def test_the_campaign_went_out_to_files(demo, conn):
+    data = demo[0]
+    [listed] = mailing_store.list_campaigns(conn)
+    campaign = mailing_store.get_campaign(conn, listed["id"])
+    assert campaign["status"] in ("done", "active")
+    files = list((data / "mail").rglob("*.eml"))
+    assert len(files) == campaign["recipients"] > 2500
+    text = files[0].read_text()
+    assert "/i/" in text and "Voorbeeld BV" in text
+    assert re.search(r"^To: .*@(example\.(nl|com|org)|voorbeeld\.nl)>?$", text, re.MULTILINE)
+    # Invitation responses came through the links in those messages.
+    assert 0 < campaign["responses"] < campaign["recipients"]
+
+
+def test_responses_look_like_a_real_study(demo, conn):
+    rows = conn.execute("SELECT mode, submitted_on, segments, answers FROM responses").fetchall()
+    modes = {r["mode"] for r in rows}
+    assert modes == {"invitation", "link", "kiosk"}
+    invited = [r for r in rows if r["mode"] == "invitation"]
+    assert len(invited) > len(rows) / 2
+    assert all(set(json.loads(r["segments"])) == {"regio", "klanttype"} for r in invited)
+    days = sorted(r["submitted_on"] for r in rows)
+    span = (
+        time.mktime(time.strptime(days[-1], "%Y-%m-%d"))
+        - time.mktime(time.strptime(days[0], "%Y-%m-%d"))
+    ) / 86400
+    assert 60 <= span <= 91
+    answers = [json.loads(r["answers"]) for r in rows]
+    nps = [int(a["nps"]) for a in answers]
+    assert sum(7 <= n <= 9 for n in nps) > len(nps) / 2 and sum(n <= 6 for n in nps) > 20
+    remarks = sum("remark" in a for a in answers)
+    assert 0.15 * len(rows) < remarks < 0.4 * len(rows)
+
+
+def test_the_printed_accounts_sign_in(demo, conn, monkeypatch):
+    data, output, _ = demo
+    staff, staff_pw = credentials(output, "staff")
+    researcher, researcher_pw = credentials(output, "researcher")
+    assert accounts.user_by_name(conn, staff).role == "staff"
+    user = accounts.user_by_name(conn, researcher)
+    assert user.role == "researcher"
+    [survey] = surveys_store.list_surveys(conn)
+    assert accounts.granted_survey_ids(conn, user.id) == {survey["id"]}
+    for name in list(os.environ):
+        if name.startswith("APPLIANCE_"):
+            monkeypatch.delenv(name)
+    app = create_app({"data_dir": str(data), "secure_cookies": False})
+    b = Browser(app)
+    r = b.login_password(staff, staff_pw)
+    assert r.status_code == 302 and r.headers["Location"] == "/"
+    assert b.get("/reports/").status_code == 200
+    # Researchers enrol two-factor login before they see anything.
+    assert Browser(app).login_password(researcher, researcher_pw).headers["Location"] == (
+        "/login/enrol"
+    )
+    assert "two-factor" in output
+
+
+def test_a_second_run_refuses_and_changes_nothing(demo, conn):
+    data = demo[0]
+    before = conn.execute("SELECT count(*) FROM audit_log").fetchone()[0]
+    r = run("--data-dir", str(data), "demo")
+    assert r.exit_code != 0 and "fills only a fresh one" in r.output
+    assert conn.execute("SELECT count(*) FROM audit_log").fetchone()[0] == before
+
+
+def test_it_refuses_a_directory_with_an_account(tmp_path: Path):
+    data = str(tmp_path / "data")
+    run("--data-dir", data, "init", "--no-setup-code")
+    added = run(
+        "--data-dir", data, "user", "add", "beheer", "--role", "admin", "--password-stdin", input=PW
+    )
+    assert added.exit_code == 0, added.output
+    r = run("--data-dir", data, "demo")
+    assert r.exit_code == 1 and "user accounts" in r.output
+    connection = db.connect(db.db_path(data))
+    assert connection.execute("SELECT count(*) FROM surveys").fetchone()[0] == 0
+    connection.close()
