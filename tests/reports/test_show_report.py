@@ -79,7 +79,7 @@ def test_excluded_responses_leave_every_figure(as_role, conn, data_dir, cast):
     assert body["respondents"] == 10 and body["excluded"] == 2
     assert next(q for q in body["questions"] if q["id"] == "sat")["n"] == 10
     page = as_role("researcher").get(f"/reports/{survey_id}").get_data(as_text=True)
-    assert "2 responses were excluded" in page
+    assert "left out of every figure: 2." in page
 
 
 def test_a_survey_not_granted_does_not_exist_for_the_researcher(as_role, conn, data_dir, cast):
