@@ -222,7 +222,7 @@ def main() -> None:
             accounts.CLI,
             username="meter",
             role="staff",
-            password="Lange-zin-voor-de-benchmark-2026",
+            password=secrets.token_urlsafe(24),
             display_name="Meter",
         )
         app = create_app(

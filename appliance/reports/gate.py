@@ -147,7 +147,10 @@ class Gate:
         cross = {}
         if view.filter:
             first = f"seg:{view.filter[0]}"
-            seconds = ["mode", "week"]
+            cross["month"] = [
+                tuple(r) for r in store.read_cross_months(self._conn, survey_id, first)
+            ]
+            seconds = ["mode"]
             if view.breakdown and view.breakdown.startswith("seg:"):
                 seconds.append(view.breakdown)
             for second in seconds:

@@ -9,6 +9,7 @@ questions carry a count only, under their own (higher) threshold. Only ``gate`` 
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -111,6 +112,7 @@ class FilterRefused(Exception):
         self.attribute, self.value, self.k = attribute, value, k
 
 
+@functools.lru_cache(maxsize=4096)
 def month_of_week(week: str) -> str:
     """The month an ISO week belongs to: the month of its Thursday (so months nest weeks)."""
     thursday = date.fromisocalendar(int(week[:4]), int(week[6:]), 4)
@@ -124,7 +126,8 @@ Hist = dict[str, int]
 
 class Counts:
     """One-way counters by measure -> (dim, value) -> answer -> n, and the cross counters of
-    the filter attribute by measure -> (dim2, (v1, v2)) -> answer -> n."""
+    the filter attribute by measure -> (dim2, (v1, v2)) -> answer -> n (the week crossed
+    with the filter comes already summed per month)."""
 
     def __init__(self, margins, cross=None):
         self.one: dict[str, dict[tuple[str, str], Hist]] = defaultdict(
@@ -140,8 +143,6 @@ class Counts:
         for dim2, rows in (cross or {}).items():
             for question, v1, v2, answer, n in rows:
                 self.cross[question][dim2][(v1, v2)][answer] += n
-                if dim2 == "week":
-                    self.cross[question]["month"][(v1, month_of_week(v2))][answer] += n
 
     def groups(self, measure: str, dim: str) -> dict[str, Hist]:
         return {v: h for (d, v), h in self.one[measure].items() if d == dim}

@@ -224,6 +224,24 @@ def read_cross(conn: sqlite3.Connection, survey_id: int, dim1: str, dim2: str):
     ).fetchall()
 
 
+# The month an ISO week belongs to (that of its Thursday), in SQL; see report.month_of_week.
+_MONTH_OF_WEEK = (
+    "strftime('%Y-%m', date(substr(val2, 1, 4) || '-01-04', '-6 days', 'weekday 1',"
+    " '+' || ((CAST(substr(val2, 7) AS INTEGER) - 1) * 7 + 3) || ' days'))"
+)
+
+
+def read_cross_months(conn: sqlite3.Connection, survey_id: int, dim1: str):
+    """The cross counters of a segment and the week, summed per month in SQL (a twelfth of
+    the rows to read): (question, val1, month, answer, n)."""
+    return conn.execute(
+        f"SELECT question, val1, {_MONTH_OF_WEEK} AS month, answer, sum(n) FROM report_counts"  # noqa: S608
+        " WHERE survey_id = ? AND dim1 = ? AND dim2 = 'week'"
+        " GROUP BY question, val1, month, answer",
+        (survey_id, dim1),
+    ).fetchall()
+
+
 def campaign_counts(conn: sqlite3.Connection, survey_id: int) -> list[sqlite3.Row]:
     return conn.execute(
         "SELECT id, name, recipients, responses, started_at FROM campaigns"

@@ -90,7 +90,7 @@ def _report_flow(server: Server, context: BrowserContext, cast: dict[str, Member
 
     # 1. The researcher signs in with password and TOTP code.
     _sign_in(page, base, cast["researcher"])
-    expect(page.locator("header .who")).to_contain_text("Researcher")
+    expect(page.locator("header .who")).to_have_text("Rita · External researcher")
 
     # 2. Reports, then the survey: the dashboard with its charts.
     nav.get_by_role("link", name="Reports").click()
