@@ -192,9 +192,11 @@ def counter_cost(data_dir: Path, survey_id: int, count: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="finish within two minutes")
-    parser.add_argument("--responses", type=int, default=1_000_000)
+    parser.add_argument(
+        "--responses", type=int, default=None, help="default 1,000,000; 200,000 with --quick"
+    )
     args = parser.parse_args()
-    n = args.responses
+    n = args.responses or (200_000 if args.quick else 1_000_000)
     repeat = 5 if args.quick else 15
 
     from appliance import create_app, db

@@ -56,3 +56,14 @@ def test_every_table_is_either_denied_to_the_gate_or_declared_readable(conn):
     }
     assert tables - GATE_DENIED - GATE_READABLE == set()
     assert not GATE_DENIED & GATE_READABLE
+
+
+def test_its_connection_cannot_read_single_responses_or_the_open_link(data_dir):
+    with Gate(db.db_path(data_dir), 5, None) as gate:
+        for sql in (
+            "SELECT answers FROM responses",
+            "SELECT link_token FROM surveys",
+            "SELECT list_id FROM campaigns",
+        ):
+            with pytest.raises(sqlite3.DatabaseError, match="not authorized|prohibited"):
+                gate._conn.execute(sql).fetchall()

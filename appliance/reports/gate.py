@@ -39,6 +39,8 @@ __all__ = ["FilterRefused", "Gate", "NotFound", "Report", "Suppressed", "View", 
 MIN_K = 3
 # Columns the gate may read where a readable table holds more than it needs.
 GATE_COLUMNS = {
+    # Not the open link's token: it would let its holder answer the survey.
+    "surveys": frozenset({"id", "title", "status", "definition", "report_segments"}),
     "campaigns": frozenset(
         {"id", "name", "survey_id", "recipients", "responses", "started_at", "waves_built"}
     ),
