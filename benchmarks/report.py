@@ -11,8 +11,9 @@ appliance's own full recount (``reports.store.rebuild``, timed). Then measures:
   rendered by the real app (gate, suppression, statistics, SVG charts), median of several;
 - ``adhoc_ms``: a researcher's allowed ad-hoc filter (one segment value, broken down by mode),
   the whole page; ``adhoc_ratio`` = adhoc time / one GROUP BY pass (target <= 1);
-- ``dashboard_during_recount_ms``: the dashboard while a full recount of the survey runs in
-  another thread (heavy computation must not starve the web threads);
+- ``dashboard_during_heavy_ms``: the dashboard while the ten GROUP BY passes run in another
+  thread (heavy computation must not starve the web threads);
+- ``recount_s``: a full recount of the counters (when staff change the reportable segments);
 - ``counter_write_ms``: what keeping the counters costs a submission (stored with and without).
 
 Targets: dashboard_ms < 100, adhoc_ratio <= 1. Prints one JSON object as its last line.
@@ -241,19 +242,18 @@ def main() -> None:
         dash = timed_get(client, dashboard, repeat)
         filtered = timed_get(client, adhoc, repeat)
 
-        # A full recount in another thread (its own connection, one write transaction) while
-        # the dashboard is asked for.
+        # Heavy computation in another thread (the ten GROUP BY passes over every response, on
+        # their own connection) while the dashboard is asked for.
         during: list[float] = []
         done = threading.Event()
 
-        def recount() -> None:
+        def heavy() -> None:
             other = db.connect(db.db_path(data_dir))
-            with db.transaction(other):
-                report_store.rebuild(other, survey_id)
+            floor(other, survey_id)
             other.close()
             done.set()
 
-        worker = threading.Thread(target=recount)
+        worker = threading.Thread(target=heavy)
         worker.start()
         while not done.is_set():
             during.extend(timed_get(client, dashboard, 1))
@@ -276,8 +276,8 @@ def main() -> None:
         "dashboard_max_ms": round(max(dash), 1),
         "adhoc_ms": round(statistics.median(filtered), 1),
         "adhoc_ratio": round(statistics.median(filtered) / 1000 / one_pass, 4),
-        "dashboard_during_recount_ms": round(statistics.median(during), 1) if during else None,
-        "dashboard_during_recount_max_ms": round(max(during), 1) if during else None,
+        "dashboard_during_heavy_ms": round(statistics.median(during), 1) if during else None,
+        "dashboard_during_heavy_max_ms": round(max(during), 1) if during else None,
         "counter_write_ms": round(write_ms, 3),
         "targets": {"dashboard_ms": "< 100", "adhoc_ratio": "<= 1"},
     }
