@@ -31,6 +31,7 @@ from appliance.reports.report import (
     Suppressed,
     View,
     assemble,
+    hide_small,
 )
 from appliance.surveys.store import parse_definition
 
@@ -52,10 +53,11 @@ class NotFound(Exception):
 
 
 def gated(n: int, k: int) -> int | Suppressed:
-    """Return ``n`` when at least k, else Suppressed(k). k below MIN_K is a programming error."""
+    """``n``, or Suppressed(k) for 1..k-1 (the rule of ``report.hide_small``). k below MIN_K
+    is a programming error."""
     if k < MIN_K:
         raise ValueError(f"minimum group size must be at least {MIN_K}")
-    return n if n >= k else Suppressed(k)
+    return hide_small(n, False, k)
 
 
 def _authorizer(action: int, arg1, arg2, dbname, source) -> int:

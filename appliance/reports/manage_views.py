@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from appliance.auth.guard import requires
@@ -12,19 +12,14 @@ from appliance.db import transaction
 from appliance.reports import benchmark
 from appliance.reports import store as report_store
 from appliance.reports.counters import MAX_REPORT_SEGMENTS
-from appliance.reports.gate import Gate, View
+from appliance.reports.gate import View
+from appliance.reports.views import open_gate
 from appliance.surveys import store as surveys
-from appliance.web import actor, get_db, setting, state
+from appliance.surveys.views import survey_or_404
+from appliance.web import actor, get_db
 
 bp = Blueprint("report_manage", __name__, url_prefix="/reports")
 ID = "int(signed=False)"
-
-
-def _survey_or_404(survey_id: int):
-    row = surveys.get_survey(get_db(), survey_id)
-    if row is None:
-        abort(404)
-    return row
 
 
 def _back(survey_id: int):
@@ -34,7 +29,7 @@ def _back(survey_id: int):
 @bp.route(f"/<{ID}:survey_id>/settings")
 @requires("surveys.manage")
 def report_settings(survey_id: int):
-    row = _survey_or_404(survey_id)
+    row = survey_or_404(survey_id)
     conn = get_db()
     chosen = json.loads(row["report_segments"])
     return render_template(
@@ -50,7 +45,7 @@ def report_settings(survey_id: int):
 @bp.route(f"/<{ID}:survey_id>/segments", methods=["POST"])
 @requires("surveys.manage")
 def set_segments(survey_id: int):
-    _survey_or_404(survey_id)
+    survey_or_404(survey_id)
     names = [n for n in request.form.getlist("segment") if n][: MAX_REPORT_SEGMENTS + 1]
     if len(names) > MAX_REPORT_SEGMENTS:
         flash(_("Choose at most %(n)d segments.", n=MAX_REPORT_SEGMENTS), "error")
@@ -66,8 +61,8 @@ def set_segments(survey_id: int):
 @bp.route(f"/<{ID}:survey_id>/benchmark/export", methods=["POST"])
 @requires("surveys.manage")
 def export_benchmark(survey_id: int):
-    _survey_or_404(survey_id)
-    with Gate(state().db_path, setting("min_group_size"), None) as gate:
+    survey_or_404(survey_id)
+    with open_gate() as gate:  # staff: the same gate and thresholds as their dashboards
         body = benchmark.export(gate.report(survey_id, View()))
     actor().log(
         get_db(),
@@ -85,7 +80,7 @@ def export_benchmark(survey_id: int):
 @bp.route(f"/<{ID}:survey_id>/benchmark/import", methods=["POST"])
 @requires("surveys.manage")
 def import_benchmark(survey_id: int):
-    row = _survey_or_404(survey_id)
+    row = survey_or_404(survey_id)
     upload = request.files.get("file")
     source = (request.form.get("source") or "").strip()[:120] or _("benchmark")
     if upload is None or not upload.filename:

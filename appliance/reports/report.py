@@ -202,7 +202,9 @@ def measures_of(definition: Definition) -> list[tuple[Measure, object, str]]:
 # ---- assembling ---------------------------------------------------------------------------------
 
 
-def _count(n: int, hidden: bool, k: int) -> Count:
+def hide_small(n: int, hidden: bool, k: int) -> Count:
+    """The one rule for a count: hidden when asked (complementary) or when 1..k-1; a zero is
+    shown, as it names nobody."""
     return Suppressed(k) if hidden or 0 < n < k else n
 
 
@@ -214,7 +216,7 @@ def _bars(measure: Measure, hist: Hist, hidden: set, k: int) -> tuple[Bar, ...]:
             if answer.startswith("not:"):
                 continue
             shown = answer not in hidden and total > 0
-            out.append(Bar(answer, _count(n, not shown, k), n / total if shown else None))
+            out.append(Bar(answer, hide_small(n, not shown, k), n / total if shown else None))
     return tuple(out)
 
 
@@ -232,8 +234,8 @@ def _summary(measure: Measure, hist: Hist):
 
 
 class Assembler:
-    def __init__(self, definition: Definition, counts: Counts, k: int, k_text: int, view: View):
-        self.definition, self.counts, self.view = definition, counts, view
+    def __init__(self, counts: Counts, k: int, k_text: int, view: View):
+        self.counts, self.view = counts, view
         self.k, self.k_text = k, k_text
 
     def threshold(self, measure: Measure) -> int:
@@ -253,7 +255,7 @@ class Assembler:
             return tuple(
                 Group(
                     m,
-                    _count(measure.size(h), m in hidden_months, k),
+                    hide_small(measure.size(h), m in hidden_months, k),
                     self._stat(measure, h, m in hidden_months),
                 )
                 for m, h in sorted(months.items())
@@ -267,7 +269,9 @@ class Assembler:
             k,
         )
         return tuple(
-            Group(w, _count(measure.size(h), w in hidden, k), self._stat(measure, h, w in hidden))
+            Group(
+                w, hide_small(measure.size(h), w in hidden, k), self._stat(measure, h, w in hidden)
+            )
             for w, h in sorted(weeks.items())
         )
 
@@ -282,22 +286,14 @@ class Assembler:
         if self.view.filter:
             return self._filtered_table(measure, dim, groups, hidden_rows)
         k = self.threshold(measure)
-        table = {}
-        for g, h in groups.items():
-            for i, line in enumerate(measure.lines(h)):
-                for answer, n in line.items():
-                    table[(g, (i, answer))] = n
-        cols = {key[1] for key in table}
-        hidden_cols = {c for c in cols if c[1] in answers_hidden}
-        hidden = protect.protect_table(table, groups, cols, hidden_rows, hidden_cols, k)
         out = []
         for g, h in sorted(groups.items()):
             row_hidden = g in hidden_rows
-            cell_hidden = {c[1] for (r, c) in hidden if r == g}
+            cell_hidden = self._hidden_answer_cells(measure, groups, hidden_rows, answers_hidden, g)
             out.append(
                 Group(
                     g,
-                    _count(measure.size(h), row_hidden, k),
+                    hide_small(measure.size(h), row_hidden, k),
                     self._stat(measure, h, row_hidden),
                     () if row_hidden else _bars(measure, h, cell_hidden, k),
                 )
@@ -319,7 +315,7 @@ class Assembler:
             out.append(
                 Group(
                     col,
-                    _count(measure.size(hist), cell_hidden, k),
+                    hide_small(measure.size(hist), cell_hidden, k),
                     self._stat(measure, hist, cell_hidden),
                 )
             )
@@ -337,7 +333,7 @@ class Assembler:
             question.type,
             text,
             measure.kind,
-            _count(measure.size(hist), False, k),
+            hide_small(measure.size(hist), False, k),
             scale=measure.scale,
             choices={c.value: dict(c.label) for c in question.choices},
         )
@@ -363,17 +359,23 @@ class Assembler:
         return report
 
     def _filtered_bars(self, measure, rows, hidden_rows, answers_hidden, value):
-        k = self.threshold(measure)
-        table = {}
-        for g, h in rows.items():
-            for i, line in enumerate(measure.lines(h)):
-                for answer, n in line.items():
-                    table[(g, (i, answer))] = n
+        cell_hidden = self._hidden_answer_cells(measure, rows, hidden_rows, answers_hidden, value)
+        return _bars(measure, rows[value], cell_hidden, self.threshold(measure))
+
+    def _hidden_answer_cells(self, measure, groups, hidden_groups, answers_hidden, group) -> set:
+        """Hidden answers of ``group`` in the table (groups x answer lines), protected whole.
+        Deterministic, so computing it again for another group gives the same pattern."""
+        table = {
+            (g, (i, answer)): n
+            for g, h in groups.items()
+            for i, line in enumerate(measure.lines(h))
+            for answer, n in line.items()
+        }
         cols = {key[1] for key in table}
         hidden_cols = {c for c in cols if c[1] in answers_hidden}
-        hidden = protect.protect_table(table, rows, cols, hidden_rows, hidden_cols, k)
-        cell_hidden = {c[1] for (r, c) in hidden if r == value}
-        return _bars(measure, rows[value], cell_hidden, k)
+        k = self.threshold(measure)
+        hidden = protect.protect_table(table, groups, cols, hidden_groups, hidden_cols, k)
+        return {c[1] for (r, c) in hidden if r == group}
 
 
 def assemble(
@@ -387,7 +389,7 @@ def assemble(
     reportable: list[str],
 ) -> Report:
     respondents = Measure("", "respondents")
-    asm = Assembler(definition, counts, k, k_text, view)
+    asm = Assembler(counts, k, k_text, view)
     total = respondents.size(counts.one[""][("", "")])
     excluded = counts.one["#excluded"][("", "")].get("", 0)
     filters = {}
@@ -400,7 +402,7 @@ def assemble(
         k,
         k_text,
         view,
-        _count(total, False, k),
+        hide_small(total, False, k),
         excluded,
         period="month" if view.filter else view.period,
         filters=filters,

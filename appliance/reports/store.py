@@ -27,9 +27,13 @@ _UPSERT = (
 )
 
 
-def reportable(conn: sqlite3.Connection, survey_id: int) -> list[str]:
-    row = conn.execute("SELECT report_segments FROM surveys WHERE id = ?", (survey_id,)).fetchone()
-    return json.loads(row[0]) if row else []
+def _counting(conn: sqlite3.Connection, survey_id: int) -> tuple[Definition, list[str]]:
+    """What counting a survey's responses depends on: its questionnaire and its reportable
+    segments (sorted), read in the caller's transaction."""
+    row = conn.execute(
+        "SELECT definition, report_segments FROM surveys WHERE id = ?", (survey_id,)
+    ).fetchone()
+    return parse_definition(row[0]), sorted(json.loads(row[1]))
 
 
 def add(conn: sqlite3.Connection, survey_id: int, keys: Mapping[Key, int], sign: int = 1) -> None:
@@ -55,16 +59,9 @@ def count_response(
 ) -> None:
     """Add one response to the counters (``sign`` -1 takes it out, when it is excluded). Reads
     the survey's questionnaire and reportable segments inside the caller's transaction."""
-    row = conn.execute(
-        "SELECT definition, report_segments FROM surveys WHERE id = ?", (survey_id,)
-    ).fetchone()
+    definition, segs = _counting(conn, survey_id)
     keys = keys_for(
-        parse_definition(row[0]),
-        mode=mode,
-        day=day,
-        segments=segments,
-        answers=answers,
-        reportable=json.loads(row[1]),
+        definition, mode=mode, day=day, segments=segments, answers=answers, reportable=segs
     )
     add(conn, survey_id, keys, sign)
 
@@ -113,10 +110,7 @@ def rebuild(conn: sqlite3.Connection, survey_id: int) -> None:
     """Recount every included response of a survey from scratch, inside the caller's write
     transaction: two passes over the responses (respondents, then answers with ``json_tree``)
     into a temporary table of the finest groups, then one small roll-up per dimension."""
-    row = conn.execute(
-        "SELECT definition, report_segments FROM surveys WHERE id = ?", (survey_id,)
-    ).fetchone()
-    definition, segs = parse_definition(row[0]), sorted(json.loads(row[1]))
+    definition, segs = _counting(conn, survey_id)
     conn.execute("DELETE FROM report_counts WHERE survey_id = ?", (survey_id,))
     seg_cols = [f"s{i}" for i in range(len(segs))]
     seg_sql = "".join(f", coalesce(json_extract(segments, ?), '') AS {c}" for c in seg_cols)

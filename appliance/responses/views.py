@@ -16,17 +16,11 @@ from appliance.db import transaction
 from appliance.responses import export, quality
 from appliance.responses import store as responses
 from appliance.surveys import store as surveys
+from appliance.surveys.views import survey_or_404
 from appliance.web import ID, actor, get_db, state
 
 bp = Blueprint("responses", __name__, url_prefix="/surveys")
 FLAGS = tuple(quality.FLAG_LABELS)
-
-
-def _survey_or_404(survey_id: int):
-    row = surveys.get_survey(get_db(), survey_id)
-    if row is None:
-        abort(404)
-    return row
 
 
 def _filters() -> dict:
@@ -44,7 +38,7 @@ def _filters() -> dict:
 @bp.route(f"/<{ID}:survey_id>/responses")
 @requires("responses.read")
 def list_responses(survey_id: int):
-    row = _survey_or_404(survey_id)
+    row = survey_or_404(survey_id)
     found = responses.responses_of(get_db(), survey_id, **_filters())
     return render_template(
         "responses/index.html",
@@ -62,7 +56,7 @@ def list_responses(survey_id: int):
 @bp.route(f"/<{ID}:survey_id>/responses/<response_id>")
 @requires("responses.read")
 def show_response(survey_id: int, response_id: str):
-    row = _survey_or_404(survey_id)
+    row = survey_or_404(survey_id)
     found = responses.get_response(get_db(), survey_id, response_id)
     if found is None:
         abort(404)
@@ -110,7 +104,7 @@ def _who(contact_id: int | None) -> dict:
 @requires("surveys.manage")
 def exclude_response(survey_id: int, response_id: str):
     """Exclude with a reason (it leaves every figure), or include again with an empty one."""
-    _survey_or_404(survey_id)
+    survey_or_404(survey_id)
     conn = get_db()
     if responses.get_response(conn, survey_id, response_id) is None:
         abort(404)
@@ -133,7 +127,7 @@ def exclude_response(survey_id: int, response_id: str):
 
 
 def _export(survey_id: int, kind: str):
-    row = _survey_or_404(survey_id)
+    row = survey_or_404(survey_id)
     conn = get_db()
     found = responses.responses_of(conn, survey_id, **_filters())
     actor().log(conn, "responses.exported", f"survey:{survey_id}", format=kind, rows=len(found))

@@ -11,15 +11,14 @@ from appliance.auth.guard import requires
 from appliance.i18n import N_
 from appliance.surveys import builder, service, store
 from appliance.surveys.definition import LANGUAGES, NA_TYPES, DefinitionError
+from appliance.surveys.views import survey_or_404
 from appliance.web import ID, actor, flash_reasons, get_db
 
 bp = Blueprint("builder", __name__, url_prefix="/surveys")
 
 
 def _survey(survey_id: int):
-    row = store.get_survey(get_db(), survey_id)
-    if row is None:
-        abort(404)
+    row = survey_or_404(survey_id)
     return row, store.definition_of(row).to_json()
 
 

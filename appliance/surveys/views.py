@@ -25,7 +25,8 @@ def labels():
     return {"survey_status_labels": {"draft": _("draft"), "open": _("open"), "closed": _("closed")}}
 
 
-def _survey_or_404(survey_id: int):
+def survey_or_404(survey_id: int):
+    """The survey row, or a 404 for an id that does not exist (staff pages)."""
     row = store.get_survey(get_db(), survey_id)
     if row is None:
         abort(404)
@@ -86,7 +87,7 @@ def _day(text: str | None) -> date | None:
 @bp.route(f"/<{ID}:survey_id>", methods=["GET", "POST"])
 @requires("surveys.manage")
 def edit_survey(survey_id: int):
-    row = _survey_or_404(survey_id)
+    row = survey_or_404(survey_id)
     form = DefinitionForm()
     if not form.validate_on_submit():
         return _page(row, form if form.is_submitted() else None, status=400 if form.errors else 200)
@@ -115,7 +116,7 @@ def edit_survey(survey_id: int):
 @bp.route(f"/<{ID}:survey_id>/dates", methods=["POST"])
 @requires("surveys.manage")
 def change_dates(survey_id: int):
-    row = _survey_or_404(survey_id)
+    row = survey_or_404(survey_id)
     dates = DatesForm()
     if not dates.validate_on_submit():
         return _page(row, dates=dates, status=400)
@@ -131,7 +132,7 @@ def change_dates(survey_id: int):
 @bp.route(f"/<{ID}:survey_id>/status", methods=["POST"])
 @requires("surveys.manage")
 def change_status(survey_id: int):
-    _survey_or_404(survey_id)
+    survey_or_404(survey_id)
     try:
         service.change_status(get_db(), actor(), survey_id, request.form.get("status", ""))
     except service.SurveyError as exc:
@@ -143,7 +144,7 @@ def change_status(survey_id: int):
 @requires("surveys.manage")
 def preview_survey(survey_id: int):
     """Exactly what respondents see, with nothing stored and no way to submit."""
-    row = _survey_or_404(survey_id)
+    row = survey_or_404(survey_id)
     definition = store.definition_of(row)
     language = request.args.get("lang", definition.languages[0])
     if language not in definition.languages:
@@ -162,7 +163,7 @@ def preview_survey(survey_id: int):
 @requires("surveys.manage")
 def add_kiosk(survey_id: int):
     """Register a tablet or terminal; its address (with the device key) is shown once."""
-    row = _survey_or_404(survey_id)
+    row = survey_or_404(survey_id)
     form = KioskForm()
     if not form.validate_on_submit():
         flash(_("Give the kiosk a name and an idle time between 15 and 3600 seconds."), "error")
@@ -189,7 +190,7 @@ def add_kiosk(survey_id: int):
 @bp.route(f"/<{ID}:survey_id>/kiosks/<{ID}:kiosk_id>/revoke", methods=["POST"])
 @requires("surveys.manage")
 def revoke_kiosk(survey_id: int, kiosk_id: int):
-    _survey_or_404(survey_id)
+    survey_or_404(survey_id)
     conn = get_db()
     with transaction(conn):
         if store.revoke_kiosk(conn, survey_id, kiosk_id):

@@ -18,10 +18,11 @@ from email import message_from_bytes, policy
 from email.utils import parseaddr
 from pathlib import Path
 
-from playwright.sync_api import BrowserContext, ConsoleMessage, expect
+from playwright.sync_api import BrowserContext, expect
 
 from tests.browser.test_contact_import import _add_staff, sign_in_staff
 from tests.browser.test_first_admin import _require_chromium, chromium_context
+from tests.browser.watch import watch
 from tests.serving import Server, running_server
 
 LIST_NAME = "Klanten 2026"
@@ -38,9 +39,6 @@ SALUTATIONS = {
     "els@example.nl": "Geachte mevrouw De Vries,",
 }
 SEND_TIMEOUT_MS = 30_000
-# Reports every CSP violation of any page to the test (runs before the page's own scripts).
-CSP_LISTENER = """document.addEventListener("securitypolicyviolation", (e) =>
-  window.cspViolation(`${e.violatedDirective} ${e.blockedURI} on ${document.location.href}`));"""
 
 
 def test_campaign_sends_to_a_segment_with_live_progress(tmp_path):
@@ -73,17 +71,7 @@ def _import_contacts(server: Server, csv_file: Path) -> None:
 
 def _campaign_flow(server: Server, context: BrowserContext) -> None:
     base = server.base_url
-    console_errors: list[str] = []
-    csp_violations: list[str] = []
-
-    def record(message: ConsoleMessage) -> None:
-        # The appliance has no favicon: skip the 404 of chromium's own /favicon.ico request.
-        if message.type == "error" and not message.location["url"].endswith("/favicon.ico"):
-            console_errors.append(f"{message.page.url if message.page else '?'}: {message.text}")
-
-    context.on("console", record)
-    context.expose_function("cspViolation", lambda text: csp_violations.append(text))
-    context.add_init_script(CSP_LISTENER)
+    problems = watch(context)
     page = context.new_page()
     nav = page.get_by_role("navigation", name="Main")
 
@@ -139,5 +127,4 @@ def _campaign_flow(server: Server, context: BrowserContext) -> None:
     for address, salutation in SALUTATIONS.items():
         assert texts[address].startswith(salutation), (address, texts[address][:80])
 
-    assert not csp_violations, csp_violations
-    assert not console_errors, console_errors
+    problems.assert_none()

@@ -14,10 +14,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from playwright.sync_api import BrowserContext, ConsoleMessage, Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from appliance import db
 from tests.browser.test_first_admin import _require_chromium, chromium_context
+from tests.browser.watch import watch
 from tests.conftest import PASSWORD, Member, _cast, totp_now
 from tests.reports import study
 from tests.serving import Server, running_server
@@ -25,9 +26,6 @@ from tests.serving import Server, running_server
 # As the `survey` fixture of tests/reports/conftest.py.
 REGIONS = {"noord": 40, "zuid": 25, "oost": 9, "texel": 2, "west": 3}
 RESPONDENTS = sum(REGIONS.values())  # 79
-# Reports every CSP violation of any page to the test (runs before the page's own scripts).
-CSP_LISTENER = """document.addEventListener("securitypolicyviolation", (e) =>
-  window.cspViolation(`${e.violatedDirective} ${e.blockedURI} on ${document.location.href}`));"""
 
 
 def test_researcher_filters_is_refused_exports_and_the_admin_sees_it(tmp_path):
@@ -72,17 +70,7 @@ def _sign_in(page: Page, base: str, member: Member) -> None:
 
 def _report_flow(server: Server, context: BrowserContext, cast: dict[str, Member]) -> None:
     base = server.base_url
-    console_errors: list[str] = []
-    csp_violations: list[str] = []
-
-    def record(message: ConsoleMessage) -> None:
-        # The appliance has no favicon: skip the 404 of chromium's own /favicon.ico request.
-        if message.type == "error" and not message.location["url"].endswith("/favicon.ico"):
-            console_errors.append(f"{message.page.url if message.page else '?'}: {message.text}")
-
-    context.on("console", record)
-    context.expose_function("cspViolation", lambda text: csp_violations.append(text))
-    context.add_init_script(CSP_LISTENER)
+    problems = watch(context)
     page = context.new_page()
     nav = page.get_by_role("navigation", name="Main")
     respondents = page.locator("#respondents .figure")
@@ -166,5 +154,4 @@ def _report_flow(server: Server, context: BrowserContext, cast: dict[str, Member
     expect(pdf).to_contain_text("exported")
     expect(pdf).to_contain_text("Study")
 
-    assert not csp_violations, csp_violations
-    assert not console_errors, console_errors
+    problems.assert_none()
