@@ -186,6 +186,10 @@ def serve(ctx: Context, host: str | None, port: int | None, threads: int | None)
 
     values = ctx.settings(host=host, port=port, threads=threads)
     if db.db_path(values["data_dir"]).exists():
+        # An upgrade may bring a new kind of key (as the audit signing key did).
+        created = keys.create_missing(values["data_dir"])
+        if created:
+            click.echo(f"created key files: {', '.join(created)} (mode 0600)")
         conn = db.connect(db.db_path(values["data_dir"]))
         try:
             applied = db.migrate(conn)

@@ -8,9 +8,13 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from appliance.crypto import KEY_BYTES, FieldCipher, KeyedHasher, new_key
 
-KEY_NAMES = ("field", "hash", "session")
+# field: AES-GCM of contact fields; hash: HMAC of addresses and tokens; session: cookie signing;
+# audit: Ed25519 seed that signs the summaries replacing expired audit-log entries.
+KEY_NAMES = ("field", "hash", "session", "audit")
 KEYS_DIR = "keys"
 
 
@@ -23,12 +27,16 @@ class Keys:
     field: bytes
     hash: bytes
     session: bytes
+    audit: bytes
 
     def cipher(self) -> FieldCipher:
         return FieldCipher(self.field)
 
     def hasher(self) -> KeyedHasher:
         return KeyedHasher(self.hash)
+
+    def signer(self) -> Ed25519PrivateKey:
+        return Ed25519PrivateKey.from_private_bytes(self.audit)
 
 
 def key_path(data_dir: str | Path, name: str) -> Path:

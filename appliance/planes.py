@@ -24,6 +24,7 @@ IDENTITY_TABLES = frozenset(
         "invitations",
         "submissions",
         "suppressions",
+        "privacy_erasures",
         "contact_requests",
         "response_contacts",
         "outbox",
@@ -33,6 +34,8 @@ SYSTEM_TABLES = frozenset(
     {
         "users",
         "recovery_codes",
+        "privacy_requests",
+        "audit_summaries",
         "sessions",
         "login_failures",
         "setup_codes",

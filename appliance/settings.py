@@ -18,11 +18,10 @@ import os
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from appliance import setting_checks as checks
 
 ENV_PREFIX = "APPLIANCE_"
 LANGUAGES = ("nl", "en")
@@ -46,51 +45,6 @@ class Setting:
     secret: bool = False  # never shown, only whether it is set
 
 
-def _check_base_url(value: str) -> str | None:
-    if value == "":
-        return None
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        return "must be an absolute http:// or https:// URL, e.g. https://survey.example.nl"
-    if parts.query or parts.fragment:
-        return "must not contain a query or fragment"
-    return None
-
-
-def _check_timezone(value: str) -> str | None:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        return "is not a known IANA time zone, e.g. Europe/Amsterdam"
-    return None
-
-
-def _check_mail_address(value: str) -> str | None:
-    """Empty, or one address, optionally with a display name ("Name <a@b.nl>")."""
-    if value == "":
-        return None
-    name, address = parseaddr(value)
-    if "\n" in value or "\r" in value or "@" not in address or " " in address:
-        return 'must be an e-mail address, optionally with a name: "Name <a@example.nl>"'
-    return None
-
-
-def _check_dkim_key(value: str) -> str | None:
-    """Empty, or a readable PEM file with an RSA private key."""
-    if value == "":
-        return None
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.hazmat.primitives.serialization import load_pem_private_key
-
-    try:
-        key = load_pem_private_key(Path(value).read_bytes(), password=None)
-    except (OSError, ValueError, TypeError) as exc:
-        return f"cannot read a PEM private key from {value}: {exc}"
-    if not isinstance(key, rsa.RSAPrivateKey) or key.key_size < 1024:
-        return "must be an RSA private key of at least 1024 bits (2048 recommended)"
-    return None
-
-
 SETTINGS: tuple[Setting, ...] = (
     Setting("data_dir", "./data", "Directory holding the database, key files and mail spool."),
     Setting("host", "127.0.0.1", "Address `appliance serve` listens on."),
@@ -101,7 +55,7 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         "Public address used in every link the appliance builds (mail, setup link). "
         "Empty: http://<host>:<port>. Never taken from the request's Host header.",
-        check=_check_base_url,
+        check=checks.check_base_url,
     ),
     Setting(
         "trusted_proxies",
@@ -159,7 +113,7 @@ SETTINGS: tuple[Setting, ...] = (
         "timezone",
         "Europe/Amsterdam",
         "Time zone for dates shown and access windows.",
-        check=_check_timezone,
+        check=checks.check_timezone,
     ),
     Setting(
         "log_level", "INFO", "Application log level.", choices=("DEBUG", "INFO", "WARNING", "ERROR")
@@ -236,14 +190,14 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         'Sender of invitations, e.g. "Klantenservice Voorbeeld BV <enquete@voorbeeld.nl>". '
         "Required before anything is sent.",
-        check=_check_mail_address,
+        check=checks.check_mail_address,
         editable=True,
     ),
     Setting(
         "mail_reply_to",
         "",
         "Optional Reply-To address of invitations.",
-        check=_check_mail_address,
+        check=checks.check_mail_address,
         editable=True,
     ),
     Setting(
@@ -284,7 +238,7 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         "Optional: a PEM RSA private key to DKIM-sign invitations with, for a relay that does "
         "not sign. Empty: no signature (the relay may sign).",
-        check=_check_dkim_key,
+        check=checks.check_dkim_key,
     ),
     Setting(
         "dkim_selector",
@@ -301,7 +255,103 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         "Optional address for mailto: unsubscribe requests, added to the List-Unsubscribe "
         "header beside the https link.",
-        check=_check_mail_address,
+        check=checks.check_mail_address,
+    ),
+    # ---- privacy statement and record of processing (shown to respondents) ----
+    Setting(
+        "organisation_address",
+        "",
+        "Postal address of the organisation, for the privacy statement and the record of "
+        "processing activities.",
+        editable=True,
+    ),
+    Setting(
+        "organisation_registration",
+        "",
+        "Chamber of Commerce (KvK) number or other registration of the organisation.",
+        editable=True,
+    ),
+    Setting(
+        "privacy_contact",
+        "",
+        "Where respondents send privacy questions and requests (inspection, correction, "
+        "erasure): an e-mail address, shown in the privacy statement.",
+        check=checks.check_mail_address,
+        editable=True,
+    ),
+    Setting(
+        "agency_name",
+        "",
+        "Name of the external research agency that analyses the aggregated results.",
+        editable=True,
+    ),
+    # ---- retention (see docs/privacy.md) ----
+    Setting(
+        "retention_contact_months",
+        6,
+        "Contact data for invitations and reminders is erased this many months after its last "
+        "use in a survey that has closed, or after its import if it was never used.",
+        int,
+        1,
+        24,
+    ),
+    Setting(
+        "retention_name_months",
+        6,
+        "A name typed into a name field is erased this many months after the answer.",
+        int,
+        1,
+        24,
+    ),
+    Setting(
+        "contact_request_days",
+        30,
+        "Deadline for acting on a respondent's request to be contacted; the request (the link "
+        "from the answer to the person) is erased once handled, or at this deadline.",
+        int,
+        1,
+        365,
+    ),
+    Setting(
+        "retention_audit_months",
+        24,
+        "Audit-log entries older than this are replaced by a signed summary.",
+        int,
+        6,
+        240,
+    ),
+    Setting(
+        "purge_time",
+        "03:15",
+        "Local time of day at which the daily retention run erases what is due (HH:MM).",
+        check=checks.check_clock_time,
+    ),
+    # ---- backups (see docs/operations.md) ----
+    Setting(
+        "backup_dir",
+        "",
+        "Directory for encrypted backups; empty means <data_dir>/backups. Put it on another "
+        "disk or a mounted share.",
+    ),
+    Setting(
+        "backup_time",
+        "02:30",
+        "Local time of the nightly backup (HH:MM); empty switches nightly backups off.",
+        check=checks.check_clock_time,
+    ),
+    Setting("backup_keep", 14, "How many nightly backups to keep.", int, 1, 365),
+    Setting(
+        "backup_key_file",
+        "",
+        "File holding the backup key (64 hex digits, from `appliance backup-key`); keep a copy "
+        "away from the server. Either this or backup_passphrase.",
+    ),
+    Setting(
+        "backup_passphrase",
+        "",
+        "Passphrase from which the backup key is derived (scrypt); at least 16 characters. Best "
+        "given as the environment variable APPLIANCE_BACKUP_PASSPHRASE.",
+        secret=True,
     ),
 )
 
@@ -312,6 +362,12 @@ def _cross_check(values: dict[str, Any]) -> None:
     """Rules that involve more than one setting."""
     if values["mail_transport"] == "smtp" and not values["smtp_host"]:
         raise SettingsError("setting 'smtp_host': required when mail_transport is \"smtp\"")
+    if values["backup_key_file"] and values["backup_passphrase"]:
+        raise SettingsError(
+            "settings 'backup_key_file' and 'backup_passphrase': give one of them, not both"
+        )
+    if values["backup_passphrase"] and len(values["backup_passphrase"]) < 16:
+        raise SettingsError("setting 'backup_passphrase': must be at least 16 characters")
     if bool(values["smtp_username"]) != bool(values["smtp_password"]):
         raise SettingsError(
             "settings 'smtp_username' and 'smtp_password': give both, or neither for a relay "

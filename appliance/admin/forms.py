@@ -95,6 +95,15 @@ class SettingsForm(FlaskForm):
         validators=[Length(max=200), _valid_setting("mail_reply_to")],
     )
     default_language = SelectField(_l("Default language"), choices=LANGUAGE_OPTIONS)
+    organisation_address = StringField(_l("Postal address"), validators=[Length(max=200)])
+    organisation_registration = StringField(
+        _l("Chamber of Commerce (KvK) number"), validators=[Length(max=40)]
+    )
+    privacy_contact = StringField(
+        _l("E-mail address for privacy questions"),
+        validators=[Length(max=200), _valid_setting("privacy_contact")],
+    )
+    agency_name = StringField(_l("External research agency"), validators=[Length(max=120)])
     min_group_size = IntegerField(
         _l("Minimum group size in reports (never below 3)"),
         validators=[DataRequired(), NumberRange(min=_MIN_K.minimum, max=_MIN_K.maximum)],

@@ -16,11 +16,20 @@ ACTIONS: dict[str, str] = {
     "responses.read": "Read individual anonymous responses (response plane)",
     "reports.read": "Read aggregated reports through the aggregate gate",
     "researchers.watch": "See everything external researchers viewed and exported",
+    "privacy.oversee": "See what retention erases and when; the record of processing activities",
+    "privacy.requests": "Handle data-subject requests: look up, export, rectify and erase a person",
 }
 
 ROLES: dict[str, frozenset[str]] = {
     "admin": frozenset(
-        {"account.self", "users.manage", "settings.manage", "audit.read", "researchers.watch"}
+        {
+            "account.self",
+            "users.manage",
+            "settings.manage",
+            "audit.read",
+            "researchers.watch",
+            "privacy.oversee",
+        }
     ),
     "staff": frozenset(
         {
@@ -31,6 +40,8 @@ ROLES: dict[str, frozenset[str]] = {
             "responses.read",
             "reports.read",
             "researchers.watch",
+            "privacy.oversee",
+            "privacy.requests",
         }
     ),
     "researcher": frozenset({"account.self", "reports.read"}),

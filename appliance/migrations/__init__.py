@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-from appliance.migrations import early, mailing, reports
+from appliance.migrations import early, mailing, privacy, reports
 
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0001_accounts", early.m0001_accounts),
@@ -26,4 +26,5 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0012_mailing", mailing.m0012_mailing),
     ("0013_default_mail_templates", mailing.m0013_default_mail_templates),
     ("0014_report_counts", reports.m0014_report_counts),
+    ("0015_privacy_operations", privacy.m0015_privacy_operations),
 ]

@@ -99,9 +99,12 @@ def save_definition(conn: sqlite3.Connection, survey_id: int, definition: Defini
 def set_status(conn: sqlite3.Connection, survey_id: int, status: str) -> None:
     if status not in STATUSES:
         raise ValueError(status)
+    now = iso(utcnow())
+    # closed_at starts the retention clock of the contact data used for the survey.
     conn.execute(
-        "UPDATE surveys SET status = ?, updated_at = ? WHERE id = ?",
-        (status, iso(utcnow()), survey_id),
+        "UPDATE surveys SET status = ?, updated_at = ?,"
+        " closed_at = CASE WHEN ? = 'closed' THEN ? ELSE NULL END WHERE id = ?",
+        (status, now, status, now, survey_id),
     )
 
 

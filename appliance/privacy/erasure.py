@@ -1,0 +1,120 @@
+"""Physical erasure of identity-plane rows: the one place that deletes contacts.
+
+Used by the retention engine (contacts past their term), by data-subject requests (one person,
+with everything that points at them) and after a restore (people erased since the backup was
+taken). Every function joins the caller's transaction and returns counts per kind; none logs an
+address. Deleted rows are overwritten in place because every connection runs with
+``secure_delete`` on (``appliance.db``); :func:`compact` also clears the write-ahead log and
+rebuilds the file so no freed page keeps old content.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+
+from appliance.db import iso, utcnow
+
+# The parameter limit of SQLite is 32,766; stay well below it.
+_CHUNK = 5_000
+# Above this many erased rows in one run the database file is rebuilt (VACUUM).
+LARGE_PURGE = 1_000
+
+
+def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
+    for start in range(0, len(ids), _CHUNK):
+        yield ids[start : start + _CHUNK]
+
+
+def _delete_in(conn: sqlite3.Connection, sql: str, ids: Sequence[int]) -> int:
+    """Run ``sql`` (with one ``{marks}`` placeholder list) over ``ids`` in chunks."""
+    total = 0
+    for part in _chunks(list(ids)):
+        marks = ",".join("?" * len(part))
+        total += conn.execute(sql.format(marks=marks), tuple(part)).rowcount
+    return total
+
+
+def erase_contacts(
+    conn: sqlite3.Connection, contact_ids: Sequence[int], *, person: bool = False
+) -> dict[str, int]:
+    """Delete contact rows. Invitations keep their survey and token but lose the contact
+    (``ON DELETE SET NULL``); delivery errors of their messages, which may quote the address,
+    are blanked.
+
+    ``person``: an erasure on request also removes the person's invitations (and so their
+    outbox rows), their requests to be contacted and the links of non-anonymous responses to
+    them. The anonymous responses themselves stay: nothing in them points at the person."""
+    counts = {"contacts": 0, "invitations": 0, "contact_requests": 0, "response_links": 0}
+    if not contact_ids:
+        return counts
+    _delete_in(
+        conn,
+        "UPDATE outbox SET error = '' WHERE error != '' AND invitation_id IN"
+        " (SELECT id FROM invitations WHERE contact_id IN ({marks}))",
+        contact_ids,
+    )
+    if person:
+        counts["contact_requests"] = _delete_in(
+            conn, "DELETE FROM contact_requests WHERE contact_id IN ({marks})", contact_ids
+        )
+        counts["response_links"] = _delete_in(
+            conn, "DELETE FROM response_contacts WHERE contact_id IN ({marks})", contact_ids
+        )
+        counts["invitations"] = _delete_in(
+            conn, "DELETE FROM invitations WHERE contact_id IN ({marks})", contact_ids
+        )
+    # Rows that replaced an erased contact keep their own data but not the pointer.
+    _delete_in(
+        conn, "UPDATE contacts SET replaces_id = NULL WHERE replaces_id IN ({marks})", contact_ids
+    )
+    counts["contacts"] = _delete_in(conn, "DELETE FROM contacts WHERE id IN ({marks})", contact_ids)
+    return counts
+
+
+def remember(conn: sqlite3.Connection, entries: Iterable[tuple[str, bytes]]) -> None:
+    """Note keyed hashes ('email' or 'phone', digest) of a person erased on request, so that a
+    restore of an older backup erases them again."""
+    now = iso(utcnow())
+    conn.executemany(
+        "INSERT OR REPLACE INTO privacy_erasures (kind, digest, erased_at) VALUES (?, ?, ?)",
+        [(kind, digest, now) for kind, digest in entries],
+    )
+
+
+def erased_entries(conn: sqlite3.Connection) -> list[tuple[str, bytes, str]]:
+    return [
+        (r[0], bytes(r[1]), r[2])
+        for r in conn.execute("SELECT kind, digest, erased_at FROM privacy_erasures")
+    ]
+
+
+def contacts_erased_since_import(conn: sqlite3.Connection) -> list[int]:
+    """Contacts whose address is in the erasure ledger and who were imported before that
+    erasure (someone imported again afterwards is a new, lawful contact)."""
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT c.id FROM contacts c"
+            " JOIN privacy_erasures e ON e.kind = 'email' AND e.digest = c.email_hash"
+            " JOIN contact_imports i ON i.id = c.import_id"
+            " WHERE i.created_at <= e.erased_at"
+        )
+    ]
+
+
+def compact(conn: sqlite3.Connection, erased_rows: int) -> bool:
+    """Flush the write-ahead log into the database and truncate it; after a large purge also
+    rebuild the file, so no page of it, used or free, holds erased content. Returns whether the
+    file was rebuilt. Must run outside a transaction."""
+    rebuilt = False
+    if erased_rows >= LARGE_PURGE or _free_share(conn) > 0.25:
+        conn.execute("VACUUM")
+        rebuilt = True
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return rebuilt
+
+
+def _free_share(conn: sqlite3.Connection) -> float:
+    pages = conn.execute("PRAGMA page_count").fetchone()[0] or 1
+    return conn.execute("PRAGMA freelist_count").fetchone()[0] / pages
