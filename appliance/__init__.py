@@ -120,6 +120,7 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from appliance.contacts import views as contact_views
     from appliance.mailing import template_views, unsubscribe_views
     from appliance.mailing import views as mailing_views
+    from appliance.privacy import retention_views
     from appliance.reports import activity_views, manage_views
     from appliance.reports import views as report_views
     from appliance.responses import public as respondent_pages
@@ -143,6 +144,7 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
         report_views,
         manage_views,
         activity_views,
+        retention_views,
     )
     for module in modules:
         app.register_blueprint(module.bp)

@@ -19,6 +19,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
 from appliance.csvsafe import csv_rows
 from appliance.db import iso, transaction, utcnow
 
@@ -60,13 +64,23 @@ def record(
 
 
 def _append(conn: sqlite3.Connection, entry: dict[str, Any]) -> int:
-    last = conn.execute("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    last = conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    if last is None:
+        # Every entry went into a summary: the next one continues its ids and its chain.
+        last = conn.execute(
+            "SELECT last_id AS id, tail_hash AS hash FROM audit_summaries ORDER BY id DESC LIMIT 1"
+        ).fetchone()
     prev_hash = last["hash"] if last else GENESIS
     cur = conn.execute(
-        "INSERT INTO audit_log (at, actor_id, actor, action, target, details, address,"
-        " prev_hash, hash) VALUES (:at, :actor_id, :actor, :action, :target, :details, :address,"
-        " :prev_hash, :hash)",
-        {**entry, "prev_hash": prev_hash, "hash": _link(prev_hash, entry)},
+        "INSERT INTO audit_log (id, at, actor_id, actor, action, target, details, address,"
+        " prev_hash, hash) VALUES (:id, :at, :actor_id, :actor, :action, :target, :details,"
+        " :address, :prev_hash, :hash)",
+        {
+            **entry,
+            "id": last["id"] + 1 if last else None,
+            "prev_hash": prev_hash,
+            "hash": _link(prev_hash, entry),
+        },
     )
     return cur.lastrowid
 
@@ -77,20 +91,136 @@ class Verification:
     checked: int
     broken_id: int | None = None
     reason: str = ""
+    summarised: int = 0  # entries past retention, stood in for by signed summaries
 
 
-def verify(conn: sqlite3.Connection) -> Verification:
-    """Walk the chain from the first entry; stop at the first entry whose link does not hold."""
-    prev_hash = GENESIS
+def verify(conn: sqlite3.Connection, public_key: bytes | None = None) -> Verification:
+    """Check the signed summaries of expired entries, then walk the chain of the entries kept
+    from the last summary's tail (or from the start); stop at the first link that does not hold.
+
+    ``public_key`` (raw Ed25519) is the appliance's own audit key: a summary signed by any
+    other key is refused, so a forged summary cannot hide a deleted stretch of the log."""
+    prev_hash, prev_signature, next_id, summarised = GENESIS, "", None, 0
+    for summary in conn.execute("SELECT * FROM audit_summaries ORDER BY id"):
+        problem = _summary_problem(summary, prev_signature, next_id, public_key)
+        if problem:
+            return Verification(False, 0, None, f"summary {summary['id']}: {problem}", summarised)
+        prev_hash, prev_signature = summary["tail_hash"], summary["signature"]
+        next_id, summarised = summary["last_id"] + 1, summarised + summary["entries"]
     checked = 0
     for row in conn.execute("SELECT * FROM audit_log ORDER BY id"):
+        if checked == 0 and next_id is not None and row["id"] != next_id:
+            return Verification(
+                False, 0, row["id"], "entries after the last summary are missing", summarised
+            )
         if row["prev_hash"] != prev_hash:
-            return Verification(False, checked, row["id"], "previous entry missing or changed")
+            return Verification(
+                False, checked, row["id"], "previous entry missing or changed", summarised
+            )
         if _link(prev_hash, row) != row["hash"]:
-            return Verification(False, checked, row["id"], "entry content changed")
+            return Verification(False, checked, row["id"], "entry content changed", summarised)
         prev_hash = row["hash"]
         checked += 1
-    return Verification(True, checked)
+    return Verification(True, checked, summarised=summarised)
+
+
+_SIGNED = (
+    "first_id",
+    "last_id",
+    "entries",
+    "first_at",
+    "last_at",
+    "actions",
+    "tail_hash",
+    "prev_signature",
+    "public_key",
+    "created_at",
+)
+
+
+def _signed_bytes(summary: Mapping[str, Any]) -> bytes:
+    return json.dumps(
+        ["appliance-audit-summary-v1"] + [summary[name] for name in _SIGNED],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    ).encode()
+
+
+def _summary_problem(
+    summary: sqlite3.Row, prev_signature: str, next_id: int | None, public_key: bytes | None
+) -> str:
+    if summary["prev_signature"] != prev_signature:
+        return "does not follow the summary before it"
+    if next_id is not None and summary["first_id"] != next_id:
+        return "entries between two summaries are missing"
+    if public_key is not None and summary["public_key"] != public_key.hex():
+        return "signed by another key than this appliance's audit key"
+    try:
+        key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(summary["public_key"]))
+        key.verify(bytes.fromhex(summary["signature"]), _signed_bytes(summary))
+    except (ValueError, InvalidSignature):
+        return "signature does not verify"
+    return ""
+
+
+def summarise(conn: sqlite3.Connection, signer: Ed25519PrivateKey, last: int) -> int:
+    """Replace the entries up to id ``last`` by one signed summary: their
+    number, time span, count per action and the hash of the last one, which the first entry
+    kept names as its predecessor. Refuses (returns 0) when the stretch does not verify, so a
+    summary never launders a tampered log. Inside the caller's transaction; returns how many
+    entries were replaced."""
+    if not verify(conn, public_key_of(signer)).ok:
+        return 0
+    span = conn.execute(
+        "SELECT min(id), count(*), min(at), max(at) FROM audit_log WHERE id <= ?", (last,)
+    ).fetchone()
+    actions = dict(
+        conn.execute(
+            "SELECT action, count(*) FROM audit_log WHERE id <= ? GROUP BY action ORDER BY action",
+            (last,),
+        ).fetchall()
+    )
+    previous = conn.execute(
+        "SELECT signature FROM audit_summaries ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    summary = {
+        "first_id": span[0],
+        "last_id": last,
+        "entries": span[1],
+        "first_at": span[2],
+        "last_at": span[3],
+        "actions": json.dumps(actions, sort_keys=True, separators=(",", ":")),
+        "tail_hash": conn.execute("SELECT hash FROM audit_log WHERE id = ?", (last,)).fetchone()[0],
+        "prev_signature": previous[0] if previous else "",
+        "public_key": public_key_of(signer).hex(),
+        "created_at": iso(utcnow()),
+    }
+    summary["signature"] = signer.sign(_signed_bytes(summary)).hex()
+    conn.execute(
+        f"INSERT INTO audit_summaries ({', '.join(summary)})"  # noqa: S608 - fixed names
+        f" VALUES ({', '.join(':' + name for name in summary)})",
+        summary,
+    )
+    # The append-only trigger stands aside for this one statement of this transaction.
+    conn.execute("DROP TRIGGER audit_log_no_delete")
+    conn.execute("DELETE FROM audit_log WHERE id <= ?", (last,))
+    conn.execute(_NO_DELETE)
+    return span[1]
+
+
+_NO_DELETE = (
+    "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log"
+    " BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"
+)
+
+
+def public_key_of(signer: Ed25519PrivateKey) -> bytes:
+    """The raw public key that verifies summaries signed by ``signer``."""
+    return signer.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+def summaries(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    return conn.execute("SELECT * FROM audit_summaries ORDER BY id").fetchall()
 
 
 @dataclass(frozen=True)

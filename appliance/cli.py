@@ -25,6 +25,7 @@ from appliance.contacts import store as contacts_store
 from appliance.contacts.commands import import_contacts, suppress_group
 from appliance.db import transaction
 from appliance.mailing.commands import mail_group
+from appliance.privacy.commands import purge
 from appliance.scheduler import Jobs
 
 EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "config.example.toml"
@@ -370,14 +371,20 @@ def audit_group() -> None:
 @audit_group.command("verify")
 @pass_ctx
 def audit_verify(ctx: Context) -> None:
-    """Verify the hash chain; report the first broken link (exit 1)."""
-    with ctx.database() as conn:
-        result = audit.verify(conn)
+    """Verify the signed summaries and the hash chain; report the first broken link (exit 1)."""
+    values = ctx.settings()
+    public = audit.public_key_of(keys.load(values["data_dir"]).signer())
+    with ctx.database(values) as conn:
+        result = audit.verify(conn, public)
+    summarised = (
+        f" (and {result.summarised} older entries in signed summaries)" if result.summarised else ""
+    )
     if result.ok:
-        click.echo(f"audit log intact: {result.checked} entries verified")
+        click.echo(f"audit log intact: {result.checked} entries verified{summarised}")
         return
+    where = f"entry {result.broken_id}" if result.broken_id else "its summaries"
     click.echo(
-        f"audit log BROKEN at entry {result.broken_id}: {result.reason} "
+        f"audit log BROKEN at {where}: {result.reason} "
         f"({result.checked} entries before it verified)",
         err=True,
     )
@@ -409,3 +416,4 @@ def demo(ctx: Context, seed: int) -> None:
 main.add_command(import_contacts)
 main.add_command(suppress_group)
 main.add_command(mail_group)
+main.add_command(purge)

@@ -10,15 +10,38 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from appliance import db
 from appliance.keys import Keys
 from appliance.mailing import jobs as mail_jobs
+from appliance.privacy import retention, retention_store
 
 log = logging.getLogger(__name__)
+
+
+def retention_overdue(settings: Mapping[str, Any]) -> bool:
+    """Whether no retention run finished in the last 25 hours (the appliance was down)."""
+    conn = db.connect(db.db_path(settings["data_dir"]))
+    try:
+        last = retention_store.last_run_at(conn)
+    finally:
+        conn.close()
+    return last is None or db.parse_iso(last) < db.utcnow() - timedelta(hours=25)
+
+
+def purge_due(settings: Mapping[str, Any], keys: Keys):
+    """One retention run on its own connection."""
+    conn = db.connect(db.db_path(settings["data_dir"]))
+    try:
+        return retention.apply(conn, settings, signer=keys.signer())
+    finally:
+        conn.close()
+
+
 MAIL_SECONDS = 5
 
 
@@ -39,12 +62,29 @@ class Jobs:
             id="mail",
             next_run_time=datetime.now(self.scheduler.timezone),
         )
+        if self.settings["purge_time"]:
+            hour, minute = self.settings["purge_time"].split(":")
+            self.scheduler.add_job(self.purge, "cron", hour=hour, minute=minute, id="purge")
+            if retention_overdue(self.settings):
+                # Down at the usual time: run once now rather than keep data a day longer.
+                self.scheduler.add_job(
+                    self.purge, "date", run_date=datetime.now(self.scheduler.timezone)
+                )
         self.scheduler.start()
 
     def stop(self) -> None:
         """Let a running send finish its message and record results, then stop."""
         self.stopping.set()
         self.scheduler.shutdown(wait=True)
+
+    def purge(self) -> None:
+        """The daily retention run (its receipt goes to the audit log)."""
+        try:
+            receipt = purge_due(self.settings, self.keys)
+        except Exception:  # noqa: BLE001 - keep the scheduler alive; the next run tries again
+            log.exception("retention run failed")
+            return
+        log.info("retention run: %d items erased (audit entry %s)", receipt.total, receipt.audit_id)
 
     def deliver_mail(self) -> None:
         try:

@@ -36,6 +36,8 @@ ANY_SIGNED_IN = only("admin", "staff", "researcher")
 
 EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("static", "GET"): PUBLIC_PAGE,
+    ("compliance.show_retention", "GET"): only("admin", "staff"),
+    ("compliance.run_retention", "POST"): only("admin", "staff"),
     ("home.health", "GET"): PUBLIC_PAGE,
     ("home.index", "GET"): ANY_SIGNED_IN,
     ("auth.login", "GET"): PUBLIC_PAGE,

@@ -50,7 +50,11 @@ def show_log():
     rows = rows[:PAGE_SIZE]
     args = {k: v for k, v in request.args.items() if k not in ("before", "verify") and v}
     # Walking the whole chain is linear in the log's length: only when asked for.
-    verification = audit.verify(conn) if request.args.get("verify") else None
+    verification = (
+        audit.verify(conn, audit.public_key_of(state().keys.signer()))
+        if request.args.get("verify")
+        else None
+    )
     return render_template(
         "admin/audit.html",
         form=form,

@@ -22,7 +22,7 @@ from appliance.contacts.preview import preview
 from appliance.csvsafe import csv_rows
 from appliance.db import connect, transaction
 from appliance.i18n import N_
-from appliance.privacy import suppression
+from appliance.privacy import retention, suppression
 from appliance.web import ID, actor, flash_reasons, get_db, state
 
 bp = Blueprint("contacts", __name__, url_prefix="/contacts")
@@ -63,6 +63,7 @@ def index():
     return render_template(
         "contacts/index.html",
         lists=store.lists_with_counts(conn),
+        erasure=retention.list_dates(conn, state().settings),
         imports=store.recent_imports(conn),
         suppressed=suppression.count(conn),
     )

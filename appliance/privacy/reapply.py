@@ -13,7 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from appliance.auth.accounts import Actor
 from appliance.privacy import erasure, retention
+
+RESTORE = Actor(None, "restore")
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,7 @@ def after_restore(
         again = erasure.erase_contacts(
             conn, erasure.contacts_erased_since_import(conn), person=True
         )
-    receipt = retention.apply(conn, settings, now=now, actor="restore", compact=False)
+    receipt = retention.apply(conn, settings, now=now, actor=RESTORE, compact=False)
     return {
         "suppressions_added": after - before,
         "erased_again": again["contacts"],

@@ -1,15 +1,233 @@
-"""The retention engine (placeholder while it is written; see the privacy issue)."""
+"""The retention engine: the one place that decides when personal data is erased.
+
+Rules (settings, defaults from the privacy statement's promises):
+
+- contact data (``contacts`` rows) ``retention_contact_months`` after its last use in a survey
+  that has ended, or after its import if it was never invited; a contact invited to a survey
+  that still runs waits for it to end;
+- rows an import rejected (they hold the raw CSV row) on the same term, counted from the import;
+- a name typed into a name field ``retention_name_months`` after the answer;
+- a request to be contacted (the one link from an answer to a person) once staff mark it
+  handled, or ``contact_request_days`` after the answer;
+- invitation messages written to the mail folder (``mail_transport = "file"``) on the contact
+  term, counted from the file's date;
+- audit-log entries ``retention_audit_months`` after they were written, replaced by one signed
+  summary so the chain still verifies (``appliance.audit.summarise``).
+
+The unsubscribe list and the erasure ledger hold keyed hashes only and are never purged.
+
+:func:`plan` says what falls due when (the page and ``appliance purge --dry-run``); :func:`apply`
+erases what is due in one transaction, writes the deletion receipt (counts per kind) to the
+audit log in that same transaction, then removes mail files and compacts the database so no
+freed page keeps erased content.
+"""
 
 from __future__ import annotations
 
+import os
+import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from appliance import audit, keys
+from appliance.auth.accounts import Actor
+from appliance.db import transaction, utcnow
+from appliance.mailing.transport import MAIL_DIR
+from appliance.privacy import erasure
+from appliance.privacy import retention_store as store
+
+SYSTEM = Actor(None, "system")
+KINDS = ("contacts", "import_rejects", "names", "contact_requests", "mail_files", "audit_entries")
+
+
+@dataclass(frozen=True)
+class Rules:
+    contact_months: int
+    name_months: int
+    request_days: int
+    audit_months: int
+
+    @classmethod
+    def of(cls, settings: Mapping[str, Any]) -> Rules:
+        return cls(
+            settings["retention_contact_months"],
+            settings["retention_name_months"],
+            settings["contact_request_days"],
+            settings["retention_audit_months"],
+        )
+
+
+def local_today(settings: Mapping[str, Any], now: datetime | None = None) -> str:
+    moment = now or utcnow()
+    return moment.astimezone(ZoneInfo(settings["timezone"])).date().isoformat()
+
+
+@dataclass
+class Line:
+    """One kind of data: how many items are due now, how many wait without a date yet (a
+    survey still runs), and the coming due days with their counts."""
+
+    kind: str
+    due_now: int = 0
+    waiting: int = 0
+    upcoming: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def next_due(self) -> str | None:
+        return self.upcoming[0][0] if self.upcoming else None
+
+
+@dataclass
+class Plan:
+    today: str
+    lines: dict[str, Line]
+
+    @property
+    def due_total(self) -> int:
+        return sum(line.due_now for line in self.lines.values())
+
+
+def plan(
+    conn: sqlite3.Connection, settings: Mapping[str, Any], now: datetime | None = None
+) -> Plan:
+    rules, today = Rules.of(settings), local_today(settings, now)
+    schedules = {
+        "contacts": store.contact_schedule(conn, rules.contact_months, today),
+        "import_rejects": store.reject_schedule(conn, rules.contact_months),
+        **store.other_schedules(
+            conn, rules.name_months, rules.request_days, rules.audit_months, today
+        ),
+    }
+    lines = {}
+    for kind in KINDS:
+        if kind == "mail_files":
+            rows = [
+                {"due": due, "n": n} for due, n in sorted(_mail_schedule(settings, rules).items())
+            ]
+        else:
+            rows = schedules[kind]
+        due_now, waiting = store.counts_due(rows, today)
+        upcoming = [(r["due"], r["n"]) for r in rows if r["due"] is not None and r["due"] > today]
+        lines[kind] = Line(kind, due_now, waiting, upcoming)
+    return Plan(today, lines)
+
+
+def list_dates(
+    conn: sqlite3.Connection, settings: Mapping[str, Any]
+) -> dict[int, sqlite3.Row]:
+    """Per contact list: first_due, last_due (days) and how many contacts are waiting."""
+    rules = Rules.of(settings)
+    return store.list_erasure(conn, rules.contact_months, local_today(settings))
+
+
+def survey_dates(
+    conn: sqlite3.Connection, settings: Mapping[str, Any], survey_id: int
+) -> sqlite3.Row:
+    """For one survey: contacts_due (None while it runs), contacts, names_first, names_last."""
+    rules = Rules.of(settings)
+    return store.survey_erasure(
+        conn, survey_id, rules.contact_months, rules.name_months, local_today(settings)
+    )
 
 
 @dataclass
 class Receipt:
     counts: dict[str, int] = field(default_factory=dict)
     compacted: bool = False
+    audit_id: int | None = None
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
 
 
-def apply(conn, settings, *, now=None, actor="system", compact=True, dry_run=False) -> Receipt:
-    return Receipt()
+def apply(
+    conn: sqlite3.Connection,
+    settings: Mapping[str, Any],
+    *,
+    now: datetime | None = None,
+    actor: Actor = SYSTEM,
+    compact: bool = True,
+    signer=None,
+) -> Receipt:
+    """Erase everything due as of ``now`` and log the receipt. ``signer`` signs the audit
+    summary (default: the data directory's audit key). ``compact`` rebuilds the file after a
+    large purge and truncates the write-ahead log (a restore compacts once at its end)."""
+    rules, today = Rules.of(settings), local_today(settings, now)
+    if signer is None:
+        signer = keys.load(settings["data_dir"]).signer()
+    counts: dict[str, int] = {}
+    with transaction(conn):
+        erased = erasure.erase_contacts(conn, store.due_contacts(conn, rules.contact_months, today))
+        counts["contacts"] = erased["contacts"]
+        counts["import_rejects"] = store.erase_rejects(conn, rules.contact_months, today)
+        counts["names"] = store.erase_names(conn, rules.name_months, today)
+        counts["contact_requests"] = store.erase_contact_requests(conn, rules.request_days, today)
+        counts["mail_files"] = len(_due_mail_files(settings, rules, today))
+        last_id = store.last_audit_id_due(conn, rules.audit_months, today)
+        counts["audit_entries"] = audit.summarise(conn, signer, last_id) if last_id else 0
+        receipt_id = audit.record(
+            conn,
+            "retention.purged",
+            actor_id=actor.id,
+            actor=actor.name,
+            address=actor.address,
+            details={"counts": counts, "as_of": today, "rules": rules.__dict__},
+        )
+    # Files go after the commit: a failed transaction leaves them, and the next run tries again.
+    removed = 0
+    for path in _due_mail_files(settings, rules, today):
+        try:
+            path.unlink()
+            removed += 1
+        except FileNotFoundError:
+            pass
+    counts["mail_files"] = removed
+    compacted = erasure.compact(conn, sum(counts.values())) if compact else False
+    return Receipt(counts, compacted, receipt_id)
+
+
+# ---- the mail folder ---------------------------------------------------------------------------
+
+
+def _mail_dir(settings: Mapping[str, Any]) -> Path:
+    return Path(settings["data_dir"]) / MAIL_DIR
+
+
+def _file_due(path: Path, rules: Rules) -> str:
+    written = datetime.fromtimestamp(path.stat().st_mtime, UTC).date()
+    return _add_months(written, rules.contact_months).isoformat()
+
+
+def _mail_files(settings: Mapping[str, Any]) -> list[Path]:
+    folder = _mail_dir(settings)
+    if not folder.is_dir():
+        return []
+    return [Path(root) / name for root, _, names in os.walk(folder) for name in names]
+
+
+def _mail_schedule(settings: Mapping[str, Any], rules: Rules) -> dict[str, int]:
+    days: dict[str, int] = {}
+    for path in _mail_files(settings):
+        due = _file_due(path, rules)
+        days[due] = days.get(due, 0) + 1
+    return days
+
+
+def _due_mail_files(settings: Mapping[str, Any], rules: Rules, today: str) -> list[Path]:
+    return [p for p in _mail_files(settings) if p.exists() and _file_due(p, rules) <= today]
+
+
+def _add_months(day: date, months: int) -> date:
+    """Like the SQL of ``retention_store``: clamped to the month's last day."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    first_of_next = date(year + (month + 1) // 12, (month + 1) % 12 + 1, 1)
+    return min(
+        date(year, month + 1, 1) + timedelta(days=day.day - 1),
+        first_of_next - timedelta(days=1),
+    )

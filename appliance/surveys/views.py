@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from appliance.auth.guard import requires
 from appliance.db import transaction
+from appliance.privacy import retention
 from appliance.surveys import builder, service, store
 from appliance.surveys.definition import DefinitionError
 from appliance.surveys.forms import DatesForm, DefinitionForm, KioskForm, NewSurveyForm
@@ -74,6 +75,8 @@ def _page(row, form=None, dates=None, status=200):
             definition=json.dumps(json.loads(row["definition"]), indent=2, ensure_ascii=False)
         ),
         kiosks=store.kiosks_of(conn, row["id"]),
+        erasure=retention.survey_dates(conn, state().settings, row["id"]),
+        retention_months=state().settings["retention_contact_months"],
         kiosk_form=KioskForm(),
         dates=dates
         or DatesForm(data={"opens_on": _day(row["opens_on"]), "closes_on": _day(row["closes_on"])}),

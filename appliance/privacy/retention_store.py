@@ -1,0 +1,179 @@
+"""SQL of the retention engine: when each piece of personal data falls due, and erasing it.
+
+Dates are ISO days ('YYYY-MM-DD') in the organisation's time zone; ``today`` is passed in, so a
+dry run, the page and the daily job agree on what is due. Month arithmetic is SQLite's
+``date(d, '+N months')``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+
+
+def _plus(day: str, param: str = "months") -> str:
+    """SQL for ``day`` plus N months, clamped to the last day of the month reached: SQLite's
+    own date(d, '+6 months') turns 31 Aug into 3 Mar, which would keep data 3 days too long.
+    The query must bind :<param> ('+N months') and :<param>_end ('+N+1 months')."""
+    return f"min(date({day}, :{param}), date({day}, 'start of month', :{param}_end, '-1 day'))"
+
+
+def _bind(n: int, param: str = "months") -> dict[str, str]:
+    return {param: f"+{int(n)} months", f"{param}_end": f"+{int(n) + 1} months"}
+
+
+# The day a survey stopped taking answers: closed by staff, or the day after its last day.
+# NULL while it still runs (open, draft, or a closing date still ahead).
+_ENDS = """ends AS (
+    SELECT id,
+        CASE WHEN status = 'closed' THEN substr(closed_at, 1, 10)
+             WHEN closes_on IS NOT NULL AND closes_on < :today THEN date(closes_on, '+1 day')
+        END AS ended
+    FROM surveys)"""
+
+# Per visible contact: its due day, NULL while a survey it was invited to still runs.
+_CONTACT_DUE = f"""WITH {_ENDS},
+use AS (
+    SELECT i.contact_id, max(e.ended IS NULL) AS running, max(e.ended) AS last_end
+    FROM invitations i JOIN ends e ON e.id = i.survey_id
+    WHERE i.contact_id IS NOT NULL GROUP BY i.contact_id),
+due AS (
+    SELECT c.id, c.list_id,
+        CASE WHEN u.contact_id IS NULL
+                 THEN {_plus("substr(coalesce(b.finished_at, b.created_at), 1, 10)")}
+             WHEN u.running THEN NULL
+             ELSE {_plus("u.last_end")}
+        END AS due
+    FROM contacts c JOIN contact_imports b ON b.id = c.import_id AND b.status = 'done'
+    LEFT JOIN use u ON u.contact_id = c.id)"""  # noqa: S608
+
+
+def due_contacts(conn: sqlite3.Connection, months: int, today: str) -> list[int]:
+    return [
+        r[0]
+        for r in conn.execute(
+            f"{_CONTACT_DUE} SELECT id FROM due WHERE due <= :today",  # noqa: S608 - fixed SQL
+            {"today": today, **_bind(months)},
+        )
+    ]
+
+
+def contact_schedule(conn: sqlite3.Connection, months: int, today: str) -> list[sqlite3.Row]:
+    """(due, n) per day, NULL first: contacts waiting for a survey to close."""
+    return conn.execute(
+        f"{_CONTACT_DUE} SELECT due, count(*) AS n FROM due GROUP BY due ORDER BY due",  # noqa: S608
+        {"today": today, **_bind(months)},
+    ).fetchall()
+
+
+def list_erasure(conn: sqlite3.Connection, months: int, today: str) -> dict[int, sqlite3.Row]:
+    """Per contact list: first and last due day and how many contacts wait for a survey."""
+    rows = conn.execute(
+        f"{_CONTACT_DUE} SELECT list_id, min(due) AS first_due, max(due) AS last_due,"  # noqa: S608
+        " sum(due IS NULL) AS waiting, count(*) AS n FROM due GROUP BY list_id",
+        {"today": today, **_bind(months)},
+    )
+    return {r["list_id"]: r for r in rows}
+
+
+def survey_erasure(
+    conn: sqlite3.Connection, survey_id: int, contact_months: int, name_months: int, today: str
+) -> sqlite3.Row:
+    """For one survey: the day its contact data falls due (NULL while it runs), how many
+    contacts were invited, and the first and last due day of names typed into it."""
+    return conn.execute(
+        f"WITH {_ENDS} SELECT {_plus('e.ended', 'cm')} AS contacts_due,"  # noqa: S608 - fixed SQL
+        " (SELECT count(DISTINCT contact_id) FROM invitations"
+        "   WHERE survey_id = :sid AND contact_id IS NOT NULL) AS contacts,"
+        f" (SELECT {_plus('min(n.submitted_on)', 'nm')} FROM name_answers n"
+        "   JOIN responses r ON r.id = n.response_id WHERE r.survey_id = :sid) AS names_first,"
+        f" (SELECT {_plus('max(n.submitted_on)', 'nm')} FROM name_answers n"
+        "   JOIN responses r ON r.id = n.response_id WHERE r.survey_id = :sid) AS names_last"
+        " FROM ends e WHERE e.id = :sid",
+        {
+            "today": today,
+            "sid": survey_id,
+            **_bind(contact_months, "cm"),
+            **_bind(name_months, "nm"),
+        },
+    ).fetchone()
+
+
+# ---- the other kinds ---------------------------------------------------------------------------
+
+_REJECTS_DUE = (
+    f"SELECT {_plus('substr(b.created_at, 1, 10)')} AS due, count(*) AS n"  # noqa: S608
+    " FROM import_rejects r JOIN contact_imports b ON b.id = r.import_id"
+)
+_NAMES_DUE = f"SELECT {_plus('submitted_on')} AS due, count(*) AS n FROM name_answers"  # noqa: S608
+# Handled requests are due at once; open ones at their deadline.
+_REQUESTS_DUE = (
+    "SELECT CASE WHEN handled_at IS NOT NULL THEN :today"
+    " ELSE date(substr(created_at, 1, 10), :days) END AS due, count(*) AS n"
+    " FROM contact_requests"
+)
+_AUDIT_DUE = f"SELECT {_plus('substr(at, 1, 10)')} AS due, count(*) AS n FROM audit_log"  # noqa: S608
+
+
+def schedule(conn: sqlite3.Connection, sql: str, params: dict[str, object]) -> list[sqlite3.Row]:
+    return conn.execute(f"{sql} GROUP BY due ORDER BY due", params).fetchall()
+
+
+def other_schedules(
+    conn: sqlite3.Connection, name_months: int, request_days: int, audit_months: int, today: str
+) -> dict[str, list[sqlite3.Row]]:
+    return {
+        "names": schedule(conn, _NAMES_DUE, _bind(name_months)),
+        "contact_requests": schedule(
+            conn, _REQUESTS_DUE, {"today": today, "days": f"+{int(request_days)} days"}
+        ),
+        "audit_entries": schedule(conn, _AUDIT_DUE, _bind(audit_months)),
+    }
+
+
+def reject_schedule(conn: sqlite3.Connection, months: int) -> list[sqlite3.Row]:
+    return schedule(conn, _REJECTS_DUE, _bind(months))
+
+
+def erase_rejects(conn: sqlite3.Connection, months: int, today: str) -> int:
+    return conn.execute(
+        "DELETE FROM import_rejects WHERE import_id IN (SELECT id FROM contact_imports"  # noqa: S608
+        f" WHERE {_plus('substr(created_at, 1, 10)')} <= :today)",
+        {**_bind(months), "today": today},
+    ).rowcount
+
+
+def erase_names(conn: sqlite3.Connection, months: int, today: str) -> int:
+    return conn.execute(
+        f"DELETE FROM name_answers WHERE {_plus('submitted_on')} <= :today",  # noqa: S608
+        {**_bind(months), "today": today},
+    ).rowcount
+
+
+def erase_contact_requests(conn: sqlite3.Connection, days: int, today: str) -> int:
+    return conn.execute(
+        "DELETE FROM contact_requests WHERE handled_at IS NOT NULL"
+        " OR date(substr(created_at, 1, 10), :days) <= :today",
+        {"days": f"+{int(days)} days", "today": today},
+    ).rowcount
+
+
+def last_audit_id_due(conn: sqlite3.Connection, months: int, today: str) -> int | None:
+    """The newest audit entry past retention; it and every older one go into a summary."""
+    return conn.execute(
+        f"SELECT max(id) FROM audit_log WHERE {_plus('substr(at, 1, 10)')} <= :today",  # noqa: S608
+        {**_bind(months), "today": today},
+    ).fetchone()[0]
+
+
+def counts_due(schedule_rows: Sequence[sqlite3.Row], today: str) -> tuple[int, int]:
+    """(due now, waiting without a date) of a schedule."""
+    now = sum(r["n"] for r in schedule_rows if r["due"] is not None and r["due"] <= today)
+    return now, sum(r["n"] for r in schedule_rows if r["due"] is None)
+
+
+def last_run_at(conn: sqlite3.Connection) -> str | None:
+    """When the last deletion receipt was written (ISO UTC), if ever."""
+    return conn.execute(
+        "SELECT max(at) FROM audit_log WHERE action = 'retention.purged'"
+    ).fetchone()[0]

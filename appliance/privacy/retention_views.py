@@ -1,0 +1,51 @@
+"""The retention page: what falls due when, the past deletion receipts, and a button to erase
+what is due now (the daily job does the same)."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+
+from appliance import audit
+from appliance.admin.forms import ActionForm
+from appliance.auth.guard import requires
+from appliance.privacy import retention
+from appliance.web import actor, get_db, state
+
+bp = Blueprint("compliance", __name__, url_prefix="/compliance")
+UPCOMING_SHOWN = 6
+
+
+@bp.route("/retention")
+@requires("privacy.oversee")
+def show_retention():
+    conn = get_db()
+    receipts = [
+        {**dict(row), "details": json.loads(row["details"])}
+        for row in audit.search(conn, audit.Filter(action="retention.purged"), limit=10)
+    ]
+    return render_template(
+        "privacy/retention.html",
+        plan=retention.plan(conn, state().settings),
+        kinds=retention.KINDS,
+        shown=UPCOMING_SHOWN,
+        rules=retention.Rules.of(state().settings),
+        receipts=receipts,
+        summaries=audit.summaries(conn),
+        purge_time=state().settings["purge_time"],
+        form=ActionForm(),
+    )
+
+
+@bp.route("/retention/run", methods=["POST"])
+@requires("privacy.oversee")
+def run_retention():
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("compliance.show_retention"))
+    receipt = retention.apply(
+        get_db(), state().settings, actor=actor(), signer=state().keys.signer()
+    )
+    flash(_("%(n)d items erased; the receipt is in the audit log.", n=receipt.total), "success")
+    return redirect(url_for("compliance.show_retention"))
