@@ -132,6 +132,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("responses.list_responses", "GET"): STAFF,
     ("responses.show_response", "GET"): {**STAFF, "staff": GONE},  # made-up response id
     ("responses.exclude_response", "POST"): {**STAFF, "staff": GONE},
+    ("responses.mark_contact_handled", "POST"): {**STAFF, "staff": GONE},
     ("responses.export_csv", "GET"): STAFF,
     ("responses.export_xlsx", "GET"): STAFF,
     # Respondent pages are public; the walk uses a made-up token, which finds nothing.

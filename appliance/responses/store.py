@@ -149,6 +149,18 @@ def contact_request_of(conn: sqlite3.Connection, response_id: str) -> sqlite3.Ro
     ).fetchone()
 
 
+def mark_contact_handled(conn: sqlite3.Connection, response_id: str) -> bool:
+    """Note that staff acted on the request; False when there is none or it was handled."""
+    return (
+        conn.execute(
+            "UPDATE contact_requests SET handled_at = ?"
+            " WHERE response_id = ? AND handled_at IS NULL",
+            (iso(utcnow()), response_id),
+        ).rowcount
+        > 0
+    )
+
+
 def create_invitation(
     conn: sqlite3.Connection, hasher: KeyedHasher, survey_id: int, contact_id: int | None
 ) -> str:

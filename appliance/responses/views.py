@@ -4,7 +4,7 @@ a response in full, exclusion with a reason, and exports."""
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -80,7 +80,16 @@ def _contact_request(response_id: str) -> dict | None:
     if request_row is None:
         return None
     who = _who(request_row["contact_id"])
-    return {"who": who, "consent": request_row["consent_text"], "at": request_row["created_at"]}
+    return {
+        "who": who,
+        "consent": request_row["consent_text"],
+        "at": request_row["created_at"],
+        "handled_at": request_row["handled_at"],
+        "deadline": (
+            date.fromisoformat(request_row["created_at"][:10])
+            + timedelta(days=state().settings["contact_request_days"])
+        ).isoformat(),
+    }
 
 
 def _linked_contact(response_id: str) -> dict | None:
@@ -156,3 +165,21 @@ def export_csv(survey_id: int):
 @requires("responses.read")
 def export_xlsx(survey_id: int):
     return _export(survey_id, "xlsx")
+
+
+@bp.route(f"/<{ID}:survey_id>/responses/<response_id>/contact-handled", methods=["POST"])
+@requires("surveys.manage")
+def mark_contact_handled(survey_id: int, response_id: str):
+    """Staff have contacted the respondent who asked for it: the request, the one link from
+    this answer to a person, is erased at the next retention run."""
+    survey_or_404(survey_id)
+    conn = get_db()
+    if responses.get_response(conn, survey_id, response_id) is None:
+        abort(404)
+    with transaction(conn):
+        if responses.mark_contact_handled(conn, response_id):
+            actor().log(conn, "contact_request.handled", f"survey:{survey_id}")
+    flash(_("Marked as handled; the request is erased at the next retention run."), "success")
+    return redirect(
+        url_for("responses.show_response", survey_id=survey_id, response_id=response_id)
+    )

@@ -38,9 +38,7 @@ def test_no_byte_of_erased_rows_survives_in_the_database_files(conn, data_dir, t
 def test_a_large_purge_rebuilds_the_file(conn, data_dir, tmp_path):
     world = w.build(conn, data_dir, tmp_path)
     rows = [(1, 1, f"x{i}".encode()) for i in range(1200)]
-    conn.executemany(
-        "INSERT INTO contacts (list_id, import_id, email_hash) VALUES (?, ?, ?)", rows
-    )
+    conn.executemany("INSERT INTO contacts (list_id, import_id, email_hash) VALUES (?, ?, ?)", rows)
     receipt = retention.apply(conn, world.settings, now=w.at_noon(world.day(7)))
     assert receipt.counts["contacts"] >= 1200
     assert receipt.compacted

@@ -37,15 +37,17 @@ def test_invited_contacts_wait_for_their_survey_to_end_then_six_months(conn, wor
     retention.apply(conn, world.settings, now=far)
     assert _counts(conn)["contacts"] == 2  # the survey still runs
     w.close(conn, world)
-    assert retention.apply(conn, world.settings, now=w.at_noon(world.day(6, -1))).counts[
-        "contacts"
-    ] == 0
+    assert (
+        retention.apply(conn, world.settings, now=w.at_noon(world.day(6, -1))).counts["contacts"]
+        == 0
+    )
     receipt = retention.apply(conn, world.settings, now=w.at_noon(world.day(6)))
     assert receipt.counts["contacts"] == 2
     # The invitations stay (they count the response rate) but no longer point at anyone.
-    assert conn.execute("SELECT count(*) FROM invitations WHERE contact_id IS NOT NULL").fetchone()[
-        0
-    ] == 0
+    assert (
+        conn.execute("SELECT count(*) FROM invitations WHERE contact_id IS NOT NULL").fetchone()[0]
+        == 0
+    )
 
 
 def test_a_closing_date_that_has_passed_ends_the_survey_too(conn, world):
@@ -65,9 +67,9 @@ def test_a_closing_date_that_has_passed_ends_the_survey_too(conn, world):
 
 
 def test_a_typed_name_goes_six_months_after_the_answer_and_the_answer_stays(conn, world):
-    assert retention.apply(conn, world.settings, now=w.at_noon(world.day(6, -1))).counts[
-        "names"
-    ] == 0
+    assert (
+        retention.apply(conn, world.settings, now=w.at_noon(world.day(6, -1))).counts["names"] == 0
+    )
     receipt = retention.apply(conn, world.settings, now=w.at_noon(world.day(6)))
     assert receipt.counts["names"] == 1
     assert _counts(conn)["name_answers"] == 0
@@ -76,12 +78,18 @@ def test_a_typed_name_goes_six_months_after_the_answer_and_the_answer_stays(conn
 
 def test_a_contact_request_goes_at_its_deadline_or_once_handled(conn, world):
     days = world.settings["contact_request_days"]
-    assert retention.apply(conn, world.settings, now=w.at_noon(world.day(0, days - 1))).counts[
-        "contact_requests"
-    ] == 0
-    assert retention.apply(conn, world.settings, now=w.at_noon(world.day(0, days))).counts[
-        "contact_requests"
-    ] == 1
+    assert (
+        retention.apply(conn, world.settings, now=w.at_noon(world.day(0, days - 1))).counts[
+            "contact_requests"
+        ]
+        == 0
+    )
+    assert (
+        retention.apply(conn, world.settings, now=w.at_noon(world.day(0, days))).counts[
+            "contact_requests"
+        ]
+        == 1
+    )
 
 
 def test_a_handled_contact_request_goes_at_the_next_run(conn, world):
@@ -94,9 +102,10 @@ def test_rejected_rows_of_an_import_go_with_its_term(conn, world):
     assert _counts(conn)["import_rejects"] == 1
     retention.apply(conn, world.settings, now=w.at_noon(world.day(6, -1)))
     assert _counts(conn)["import_rejects"] == 1
-    assert retention.apply(conn, world.settings, now=w.at_noon(world.day(6))).counts[
-        "import_rejects"
-    ] == 1
+    assert (
+        retention.apply(conn, world.settings, now=w.at_noon(world.day(6))).counts["import_rejects"]
+        == 1
+    )
 
 
 def test_the_terms_follow_the_settings(conn, world):
