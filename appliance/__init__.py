@@ -120,7 +120,8 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from appliance.contacts import views as contact_views
     from appliance.mailing import template_views, unsubscribe_views
     from appliance.mailing import views as mailing_views
-    from appliance.privacy import retention_views
+    from appliance.privacy import request_views as privacy_request_views
+    from appliance.privacy import retention_views, statement_views
     from appliance.reports import activity_views, manage_views
     from appliance.reports import views as report_views
     from appliance.responses import public as respondent_pages
@@ -140,11 +141,13 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
         builder_views,
         mailing_views,
         template_views,
+        privacy_request_views,
         response_views,
         report_views,
         manage_views,
         activity_views,
         retention_views,
+        statement_views,
     )
     for module in modules:
         app.register_blueprint(module.bp)
@@ -176,9 +179,19 @@ def _register_template_helpers(app: Flask) -> None:
         def can(action: str) -> bool:
             return current_user.is_authenticated and allows(current_user.role, action)
 
+        def requests_due() -> int:
+            """Open data-subject requests near or past their deadline (a banner for staff)."""
+            from datetime import datetime
+
+            from appliance.privacy import register
+            from appliance.web import get_db
+
+            return register.due_soon_count(get_db(), datetime.now(state().tz).date())
+
         return {
             "role_labels": ROLE_LABELS,
             "can": can,
+            "requests_due": requests_due,
             "organisation_name": setting("organisation_name"),
             "get_locale": get_locale,
         }

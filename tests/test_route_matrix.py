@@ -38,6 +38,10 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("static", "GET"): PUBLIC_PAGE,
     ("compliance.show_retention", "GET"): only("admin", "staff"),
     ("compliance.run_retention", "POST"): only("admin", "staff"),
+    # The privacy statement is for everybody; the record of processing for admin and staff.
+    ("statement.show", "GET"): PUBLIC_PAGE,
+    ("statement.record", "GET"): only("admin", "staff"),
+    ("statement.record_pdf", "GET"): only("admin", "staff"),
     ("home.health", "GET"): PUBLIC_PAGE,
     ("home.index", "GET"): ANY_SIGNED_IN,
     ("auth.login", "GET"): PUBLIC_PAGE,
@@ -152,6 +156,18 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("api.create_import", "POST"): API,
     ("api.show_import", "GET"): API,
     ("api.add_suppressions", "POST"): API,
+    # Data-subject requests: staff only. Posts without a look-up token or form data are refused
+    # with 400 (shown as ok here); there is no register entry 1.
+    ("requests.lookup", "GET"): STAFF,
+    ("requests.lookup", "POST"): STAFF,
+    ("requests.export", "POST"): STAFF,
+    ("requests.edit_contact", "POST"): STAFF,
+    ("requests.rectify", "POST"): STAFF,
+    ("requests.confirm_erasure", "POST"): STAFF,
+    ("requests.erase", "POST"): STAFF,
+    ("requests.register_page", "GET"): STAFF,
+    ("requests.register_page", "POST"): STAFF,
+    ("requests.close_request", "POST"): {**STAFF, "staff": GONE},
 }
 
 

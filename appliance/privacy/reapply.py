@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from appliance import keys
 from appliance.auth.accounts import Actor
 from appliance.privacy import erasure, retention
 
@@ -59,9 +60,12 @@ def after_restore(
             "INSERT OR IGNORE INTO privacy_erasures (kind, digest, erased_at) VALUES (?, ?, ?)",
             carried.erasures,
         )
-        again = erasure.erase_contacts(
-            conn, erasure.contacts_erased_since_import(conn), person=True
+        restored_keys = keys.load(settings["data_dir"])
+        people = set(erasure.contacts_erased_since_import(conn))
+        people |= set(
+            erasure.contacts_erased_by_phone(conn, restored_keys.cipher(), restored_keys.hasher())
         )
+        again = erasure.erase_contacts(conn, sorted(people), person=True)
     receipt = retention.apply(conn, settings, now=now, actor=RESTORE, compact=False)
     return {
         "suppressions_added": after - before,

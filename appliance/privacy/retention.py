@@ -116,9 +116,7 @@ def plan(
     return Plan(today, lines)
 
 
-def list_dates(
-    conn: sqlite3.Connection, settings: Mapping[str, Any]
-) -> dict[int, sqlite3.Row]:
+def list_dates(conn: sqlite3.Connection, settings: Mapping[str, Any]) -> dict[int, sqlite3.Row]:
     """Per contact list: first_due, last_due (days) and how many contacts are waiting."""
     rules = Rules.of(settings)
     return store.list_erasure(conn, rules.contact_months, local_today(settings))

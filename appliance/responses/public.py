@@ -366,6 +366,8 @@ def transparency(token: str):
         survey=row,
         organisation=setting("organisation_name"),
         k=setting("min_group_size"),
+        contact_months=setting("retention_contact_months"),
+        name_months=setting("retention_name_months"),
     )
 
 

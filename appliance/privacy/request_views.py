@@ -1,0 +1,379 @@
+"""Staff pages for data-subject requests: look a person up by e-mail address or phone number, see
+and export everything held about them, rectify a contact row, erase the person; and the register
+of requests with its deadlines.
+
+The address or phone number is never in a URL, a log line or the audit log. It is typed into a
+POST form; the page about the person is the answer to that POST; every follow-up (export,
+rectify, erase) is a POST carrying a look-up token signed with the session key (itsdangerous):
+staff cannot alter what was looked up between the confirmation and the erasure, a token is bound
+to the member of staff who looked up, and it expires after an hour. It is signed, not encrypted:
+the page it sits in shows the address anyway.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from appliance.auth.guard import requires
+from appliance.contacts import fields
+from appliance.db import transaction
+from appliance.i18n import N_
+from appliance.mailing.transport import MAIL_DIR
+from appliance.privacy import erasure, register, subject_changes, subject_export, subjects
+from appliance.privacy.forms import (
+    ActionForm,
+    CloseForm,
+    ContactForm,
+    EraseForm,
+    ExportForm,
+    LookupForm,
+    RectifyForm,
+    RequestForm,
+)
+from appliance.web import ID, actor, get_db, setting, state
+
+bp = Blueprint("requests", __name__, url_prefix="/compliance")
+TOKEN_SALT, TOKEN_SECONDS = "privacy-subject-lookup", 3600
+
+
+@bp.context_processor
+def labels():
+    return {
+        "kind_labels": {k: _(v) for k, v in register.KINDS.items()},
+        "status_labels": {k: _(v) for k, v in register.STATUSES.items()},
+        "basis_labels": {k: _(v) for k, v in subject_export.BASIS.items()},
+        "source_labels": {k: _(v) for k, v in subject_export.SOURCES.items()},
+        "linked_by_labels": {k: _(v) for k, v in subject_export.LINKED_BY.items()},
+        "field_label": subject_export.field_label,
+        "wave_label": subject_export.wave_label,
+        "not_linked": [_(text) for text in subject_export.NOT_LINKED],
+    }
+
+
+def _today() -> date:
+    return datetime.now(state().tz).date()
+
+
+def _keys():
+    keys = state().keys
+    return keys.cipher(), keys.hasher()
+
+
+# ---- the signed look-up ------------------------------------------------------------------------
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt=TOKEN_SALT)
+
+
+def _token(query: subjects.Query, also: list[int]) -> str:
+    payload = {"k": query.kind, "v": query.value, "d": query.digits, "u": current_user.id}
+    return _serializer().dumps({**payload, "x": sorted(set(also))})
+
+
+def _load(form: ActionForm) -> tuple[subjects.Query, list[int]]:
+    """The look-up a follow-up form carries; an expired or foreign token stops the request."""
+    try:
+        data = _serializer().loads(form.token.data or "", max_age=TOKEN_SECONDS)
+    except BadSignature:
+        data = None
+    if not isinstance(data, dict) or data.get("u") != current_user.id:
+        abort(
+            Response(
+                render_template(
+                    "error.html",
+                    title=_("Look-up expired"),
+                    message=_("Look the person up again: a look-up is valid for one hour."),
+                ),
+                400,
+            )
+        )
+    return subjects.Query(data["k"], data["v"], data["d"]), [int(i) for i in data["x"]]
+
+
+def _linked_request(request_id: int | None):
+    """The open register entry an action is for (None: none chosen)."""
+    if not request_id:
+        return None
+    found = register.get(get_db(), request_id)
+    if found is None or found["status"] != "open":
+        flash(_("That register entry is not open; the action was not recorded in it."), "warning")
+        return None
+    return found
+
+
+def _audit(conn, action: str, entry, note: str, target: str = "subject", **details) -> None:
+    """Audit (counts and ids only) and, for a chosen register entry, a line in its outcome."""
+    if entry is not None:
+        register.note(conn, entry["id"], _today(), note)
+        details["request"] = entry["id"]
+    actor().log(conn, action, target, **details)
+
+
+def _mail_folder() -> Path:
+    return Path(state().settings["data_dir"]) / MAIL_DIR
+
+
+def _dossier(query: subjects.Query, also: list[int]) -> dict:
+    """Everything held about the person, found afresh."""
+    cipher, hasher = _keys()
+    ids = subjects.find(get_db(), cipher, hasher, query, also)
+    return subjects.collect(get_db(), cipher, hasher, query, ids, _mail_folder())
+
+
+def _person(query: subjects.Query, also: list[int], dossier: dict, entry) -> str:
+    return render_template(
+        "privacy/person.html",
+        dossier=dossier,
+        token=_token(query, also),
+        requests=register.open_requests(get_db()),
+        chosen=entry["id"] if entry else None,
+    )
+
+
+# ---- look-up, export, rectify, erase -----------------------------------------------------------
+
+
+@bp.route("/people", methods=["GET", "POST"])
+@requires("privacy.requests")
+def lookup():
+    form = LookupForm(request_id=request.args.get("request", 0, type=int))
+    form.request_id.choices = [(0, _("(none)"))] + [
+        (r["id"], f"#{r['id']} {_(register.KINDS[r['kind']])} {r['reference']}")
+        for r in register.open_requests(get_db())
+    ]
+    if form.validate_on_submit():
+        try:
+            query = subjects.parse(form.identifier.data)
+        except fields.Invalid as exc:
+            form.identifier.errors = [_(exc.reason)]
+        else:
+            entry = _linked_request(form.request_id.data)
+            dossier = _dossier(query, [])
+            with transaction(get_db()) as conn:
+                n = subjects.counts(dossier)
+                note = _("looked up: %(n)d contact rows", n=n["contacts"])
+                _audit(conn, "subject.looked_up", entry, note, by=query.kind, **n)
+            return _person(query, [], dossier, entry)
+    return render_template("privacy/lookup.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/people/export", methods=["POST"])
+@requires("privacy.requests")
+def export():
+    form = ExportForm()
+    if not form.validate_on_submit() or form.format.data not in ("json", "pdf"):
+        abort(400)
+    query, also = _load(form)
+    entry = _linked_request(form.request_id.data)
+    dossier = _dossier(query, also)
+    kind = form.format.data
+    with transaction(get_db()) as conn:
+        n = subjects.counts(dossier)
+        note = _("exported as %(format)s", format=kind.upper())
+        _audit(conn, "subject.exported", entry, note, format=kind, **n)
+    organisation = setting("organisation_name")
+    if kind == "json":
+        body, mimetype = subject_export.to_json(dossier, organisation), "application/json"
+    else:
+        body = subject_export.to_pdf(dossier, organisation, state().tz)
+        mimetype = "application/pdf"
+    name = f"personal-data-{_today().isoformat()}.{kind}"
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def _contact_of(form: ContactForm) -> tuple[subjects.Query, list[int], int]:
+    query, also = _load(form)
+    cipher, hasher = _keys()
+    contact_id = form.contact_id.data
+    if contact_id not in subjects.find(get_db(), cipher, hasher, query, also):
+        abort(404)
+    return query, also, contact_id
+
+
+@bp.route("/people/contact", methods=["POST"])
+@requires("privacy.requests")
+def edit_contact():
+    form = ContactForm()
+    if not form.validate_on_submit():
+        abort(400)
+    _query, _also, contact_id = _contact_of(form)
+    current = subject_changes.current_values(get_db(), _keys()[0], contact_id)
+    carried = {name: form[name].data for name in ("token", "request_id", "contact_id")}
+    edit = RectifyForm(formdata=None, data={**current, **carried})
+    return render_template("privacy/rectify.html", form=edit, contact_id=contact_id)
+
+
+@bp.route("/people/rectify", methods=["POST"])
+@requires("privacy.requests")
+def rectify():
+    form = RectifyForm()
+    if not form.validate_on_submit():
+        return render_template("privacy/rectify.html", form=form), 400
+    query, also, contact_id = _contact_of(form)
+    cipher, hasher = _keys()
+    conn = get_db()
+    current = subject_changes.current_values(conn, cipher, contact_id)
+    changed, problems = subject_changes.changes(current, {n: form[n].data for n in fields.FIELDS})
+    new_email = changed.get("email")
+    if new_email and subject_changes.address_taken(conn, hasher, contact_id, new_email):
+        problems["email"] = N_("another contact in this list already has this address")
+    if problems:
+        for name, reason in problems.items():
+            form[name or "email"].errors = [_(reason)]
+        return render_template("privacy/rectify.html", form=form, contact_id=contact_id), 400
+    entry = _linked_request(form.request_id.data)
+    if changed:
+        with transaction(conn):
+            subject_changes.rectify(conn, cipher, hasher, contact_id, changed)
+            note = _(
+                "rectified contact %(id)d: %(fields)s", id=contact_id, fields=", ".join(changed)
+            )
+            target = f"contact:{contact_id}"
+            _audit(conn, "subject.rectified", entry, note, target, fields=sorted(changed))
+        flash(_("The contact was changed."), "success")
+    else:
+        flash(_("Nothing was changed."), "success")
+    also = [*also, contact_id]
+    return _person(query, also, _dossier(query, also), entry)
+
+
+@bp.route("/people/erase/confirm", methods=["POST"])
+@requires("privacy.requests")
+def confirm_erasure():
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    query, also = _load(form)
+    dossier = _dossier(query, also)
+    erase_form = EraseForm(formdata=None, data={"token": form.token.data})
+    return render_template(
+        "privacy/erase.html",
+        form=erase_form,
+        dossier=dossier,
+        counts=subjects.counts(dossier),
+        has_address=bool(subjects.addresses_of(dossier)),
+        chosen=form.request_id.data,
+        requests=register.open_requests(get_db()),
+    )
+
+
+@bp.route("/people/erase", methods=["POST"])
+@requires("privacy.requests")
+def erase():
+    form = EraseForm()
+    if not form.validate_on_submit():
+        abort(400)
+    query, also = _load(form)
+    entry = _linked_request(form.request_id.data)
+    cipher, hasher = _keys()
+    conn = get_db()
+    dossier = _dossier(query, also)
+    files = subjects.mail_files(_mail_folder(), subjects.addresses_of(dossier))
+    with transaction(conn):
+        # Found again inside the transaction: a contact imported meanwhile goes too.
+        ids = subjects.find(conn, cipher, hasher, query, also)
+        n = subject_changes.erase(conn, cipher, hasher, query, ids, suppress=form.suppress.data)
+        n["mail_files"] = len(files)
+        note = _(
+            "erased: %(contacts)d contact rows, %(invitations)d invitations, %(requests)d"
+            " contact requests, %(links)d response links",
+            contacts=n["contacts"],
+            invitations=n["invitations"],
+            requests=n["contact_requests"],
+            links=n["response_links"],
+        )
+        _audit(conn, "subject.erased", entry, note, **n)
+    for path in files:
+        path.unlink(missing_ok=True)
+    erasure.compact(conn, sum(n.values()))
+    return render_template("privacy/erased.html", counts=n, entry=entry)
+
+
+# ---- the register ------------------------------------------------------------------------------
+
+
+@bp.route("/requests", methods=["GET", "POST"])
+@requires("privacy.requests")
+def register_page():
+    conn = get_db()
+    form = RequestForm()
+    if form.validate_on_submit():
+        with transaction(conn):
+            request_id = register.add(
+                conn,
+                form.received_on.data,
+                form.kind.data,
+                form.reference.data or "",
+                current_user.id,
+            )
+            actor().log(
+                conn, "privacy_request.added", f"privacy_request:{request_id}", kind=form.kind.data
+            )
+        flash(_("The request was added to the register."), "success")
+        return redirect(url_for("requests.register_page"))
+    today = _today()
+    if not form.is_submitted():
+        form.received_on.data = today
+    rows = register.all_requests(conn)
+    return render_template(
+        "privacy/register.html",
+        form=form,
+        rows=rows,
+        warnings={r["id"]: register.warning(r, today) for r in rows},
+        overdue=register.overdue_count(conn, today),
+        due_soon=register.due_soon_count(conn, today) - register.overdue_count(conn, today),
+    ), 400 if form.errors else 200
+
+
+@bp.route(f"/requests/<{ID}:request_id>/close", methods=["POST"])
+@requires("privacy.requests")
+def close_request(request_id: int):
+    conn = get_db()
+    if register.get(conn, request_id) is None:
+        abort(404)
+    form = CloseForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(str(error), "error")
+        return redirect(url_for("requests.register_page"))
+    with transaction(conn):
+        closed = register.close(
+            conn, request_id, form.status.data, form.outcome.data or "", current_user.id, _today()
+        )
+        if closed:
+            actor().log(
+                conn,
+                "privacy_request.closed",
+                f"privacy_request:{request_id}",
+                status=form.status.data,
+            )
+    flash(
+        _("The request was closed.") if closed else _("The request was closed already."),
+        "success" if closed else "warning",
+    )
+    return redirect(url_for("requests.register_page"))

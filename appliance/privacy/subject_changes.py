@@ -1,0 +1,134 @@
+"""Changes to a person found by a data-subject request (``appliance.privacy.subjects``):
+rectification of a contact row and erasure of the person. Every function joins the caller's
+transaction and logs nothing; the caller audits field names and counts only."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping, Sequence
+
+from appliance.contacts import fields
+from appliance.crypto import FieldCipher, KeyedHasher
+from appliance.i18n import N_
+from appliance.privacy import erasure, suppression
+from appliance.privacy.subjects import PHONE_DOMAIN, Query, digest, rows_in
+
+
+def current_values(conn: sqlite3.Connection, cipher: FieldCipher, contact_id: int) -> dict:
+    """The contact's editable fields, decrypted ({} when the row is gone)."""
+    row = conn.execute("SELECT * FROM contacts WHERE id = ?", (contact_id,)).fetchone()
+    if row is None:
+        return {}
+    values = {
+        name: cipher.decrypt(row[name], "contacts", name, contact_id)
+        for name in fields.PERSONAL
+        if row[name] is not None
+    }
+    if row["language"]:
+        values["language"] = row["language"]
+    return values
+
+
+def changes(
+    current: Mapping[str, str], submitted: Mapping[str, str]
+) -> tuple[dict[str, str | None], dict[str, str]]:
+    """(field -> new normalised value, None to clear) for the fields that change, and reasons
+    (msgids) per refused field; '' holds a reason about the whole row."""
+    country = (submitted.get("country") or "").strip()
+    changed: dict[str, str | None] = {}
+    problems: dict[str, str] = {}
+    for name in fields.FIELDS:
+        raw = (submitted.get(name) or "").strip()
+        try:
+            value = fields.NORMALISERS[name](raw, country) if raw else None
+        except fields.Invalid as exc:
+            problems[name] = exc.reason
+            continue
+        if (value or None) != current.get(name):
+            changed[name] = value or None
+    after = {**current, **changed}
+    if not problems and not any(after.get(n) for n in fields.PERSONAL if n != "gender"):
+        problems[""] = N_("the row has no contact data")
+    return changed, problems
+
+
+def address_taken(
+    conn: sqlite3.Connection, hasher: KeyedHasher, contact_id: int, address: str
+) -> bool:
+    """Another row of the contact's list already has this address."""
+    return (
+        conn.execute(
+            "SELECT 1 FROM contacts WHERE email_hash = ? AND id != ? AND list_id ="
+            " (SELECT list_id FROM contacts WHERE id = ?) LIMIT 1",
+            (suppression.address_hash(hasher, address), contact_id, contact_id),
+        ).fetchone()
+        is not None
+    )
+
+
+def rectify(
+    conn: sqlite3.Connection,
+    cipher: FieldCipher,
+    hasher: KeyedHasher,
+    contact_id: int,
+    changed: Mapping[str, str | None],
+) -> None:
+    """Write the changed fields, each sealed again under its row's associated data (table,
+    column, row id); a new address gets its keyed hash. Inside the caller's transaction."""
+    sets, params = [], []
+    for name, value in changed.items():
+        if name not in fields.FIELDS:
+            raise ValueError(name)
+        sets.append(f"{name} = ?")
+        if name in fields.PLAIN:
+            params.append(value)
+        else:
+            params.append(cipher.encrypt(value, "contacts", name, contact_id) if value else None)
+        if name == "email":
+            sets.append("email_hash = ?")
+            params.append(suppression.address_hash(hasher, value) if value else None)
+    if sets:
+        conn.execute(
+            f"UPDATE contacts SET {', '.join(sets)} WHERE id = ?",  # noqa: S608 - whitelisted
+            (*params, contact_id),
+        )
+
+
+# ---- erasure -----------------------------------------------------------------------------------
+
+
+def erase(
+    conn: sqlite3.Connection,
+    cipher: FieldCipher,
+    hasher: KeyedHasher,
+    query: Query,
+    contact_ids: Sequence[int],
+    *,
+    suppress: bool,
+) -> dict[str, int]:
+    """Erase the person's contact rows with their invitations (and messages), contact requests
+    and response links; note the keyed hashes of their addresses and phone numbers in the
+    erasure ledger; optionally add the addresses to the unsubscribe list. Inside the caller's
+    transaction; the caller compacts afterwards. Anonymous responses stay."""
+    rows = rows_in(
+        conn, "SELECT id, email_hash, phone FROM contacts WHERE id IN ({marks})", contact_ids
+    )
+    emails = {bytes(r["email_hash"]) for r in rows if r["email_hash"]}
+    if query.kind == "email":
+        emails.add(digest(hasher, query))
+    ledger = {("email", h) for h in emails}
+    ledger |= {
+        (
+            "phone",
+            hasher.digest(PHONE_DOMAIN, cipher.decrypt(r["phone"], "contacts", "phone", r["id"])),
+        )
+        for r in rows
+        if r["phone"] is not None
+    }
+    if query.kind == "phone":
+        ledger.add(("phone", digest(hasher, query)))
+    result = erasure.erase_contacts(conn, [r["id"] for r in rows], person=True)
+    erasure.remember(conn, sorted(ledger))
+    result["ledger"] = len(ledger)
+    result["unsubscribed"] = suppression.add(conn, sorted(emails), "staff") if suppress else 0
+    return result

@@ -1,0 +1,118 @@
+"""Erasure of a person on request: a confirmation first, then in one transaction their contact
+rows, invitations and messages, contact requests and response links go; anonymous responses
+stay; the ledger keeps keyed hashes; the file holds nothing of it after compaction."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from appliance.keys import load as load_keys
+from appliance.privacy import suppression
+from tests.privacy.subject_world import EMAIL, audit_rows, build, look_up, token_of
+
+
+@pytest.fixture
+def world(conn, data_dir, tmp_path):
+    return build(conn, data_dir, tmp_path)
+
+
+def _count(conn, sql, *args) -> int:
+    return conn.execute(sql, args).fetchone()[0]
+
+
+def _mail_files(data_dir) -> list[Path]:
+    return sorted((Path(data_dir) / "mail").rglob("*.eml"))
+
+
+def _raw_database(data_dir) -> bytes:
+    return b"".join(p.read_bytes() for p in Path(data_dir).glob("appliance.db*") if p.is_file())
+
+
+def test_the_confirmation_lists_what_goes_and_erases_nothing(world, as_role, conn):
+    staff = as_role("staff")
+    token = token_of(look_up(staff, EMAIL).get_data(as_text=True))
+    page = staff.post("/compliance/people/erase/confirm", {"token": token}).get_data(True)
+    assert "2 contact rows, in these lists: Klanten 2026, Nieuwsbrief" in page
+    assert "1 invitations" in page and "1 requests to be contacted" in page
+    assert "the links of 1 responses" in page and "2 messages in the mail folder" in page
+    # Already unsubscribed: the page says the entry stays instead of offering the checkbox.
+    assert "The address stays on the unsubscribe list" in page and 'name="suppress"' not in page
+    assert _count(conn, "SELECT count(*) FROM contacts") == 4
+
+
+def test_erasure_removes_the_person_and_leaves_no_trace_in_the_file(world, as_role, conn, data_dir):
+    keys = load_keys(data_dir)
+    ids = world.contact_ids
+    blobs = [
+        bytes(b)
+        for r in conn.execute("SELECT * FROM contacts WHERE id IN (?, ?)", ids)
+        for b in (r["email"], r["last_name"], r["phone"])
+    ]
+    piet_files = len(_mail_files(data_dir)) - 2
+    assert all(blob in _raw_database(data_dir) for blob in blobs)  # the canary is really there
+    staff = as_role("staff")
+    token = token_of(look_up(staff, EMAIL).get_data(as_text=True))
+    response = staff.post("/compliance/people/erase", {"token": token})
+    assert response.status_code == 200 and "Person erased" in response.get_data(True)
+
+    assert _count(conn, "SELECT count(*) FROM contacts WHERE id IN (?, ?)", *ids) == 0
+    assert _count(conn, "SELECT count(*) FROM contacts") == 2  # Piet and Kees
+    assert _count(conn, "SELECT count(*) FROM invitations WHERE contact_id IS NULL") == 0
+    assert _count(conn, "SELECT count(*) FROM invitations") == 1  # Piet's
+    assert _count(conn, "SELECT count(*) FROM outbox") == 2  # Piet's invitation and reminder
+    assert _count(conn, "SELECT count(*) FROM contact_requests") == 0
+    assert _count(conn, "SELECT count(*) FROM response_contacts") == 0
+    # The responses stay, now anonymous like every other.
+    for response_id in (world.linked_response, world.anonymous_response):
+        assert _count(conn, "SELECT count(*) FROM responses WHERE id = ?", response_id) == 1
+    # The ledger keeps keyed hashes of the address and the number; the unsubscribe entry stays.
+    hasher = keys.hasher()
+    ledger = {
+        (r[0], bytes(r[1])) for r in conn.execute("SELECT kind, digest FROM privacy_erasures")
+    }
+    assert ledger == {
+        ("email", suppression.address_hash(hasher, EMAIL)),
+        ("phone", hasher.digest("phone", "+31612345678")),
+    }
+    assert suppression.suppressed(conn, [suppression.address_hash(hasher, EMAIL)])
+    assert len(_mail_files(data_dir)) == piet_files
+    raw = _raw_database(data_dir)
+    for blob in blobs:
+        assert blob not in raw
+    assert b"toestemming-5521" not in raw  # the wording the person agreed to went with them
+    [entry] = [r for r in audit_rows(conn) if r[0] == "subject.erased"]
+    assert entry[1] == "subject"
+    assert json.loads(entry[2]) == {
+        "contacts": 2,
+        "invitations": 1,
+        "contact_requests": 1,
+        "response_links": 1,
+        "ledger": 2,
+        "unsubscribed": 0,
+        "mail_files": 2,
+    }
+    # Looked up again: nothing left but the unsubscribe entry and the erasure itself.
+    page = look_up(staff, EMAIL).get_data(as_text=True)
+    assert 'id="no-contacts"' in page and "Erased on request before" in page
+
+
+def test_erasure_by_phone_and_adding_to_the_unsubscribe_list(world, as_role, conn, data_dir):
+    hasher = load_keys(data_dir).hasher()
+    staff = as_role("staff")
+    kees = suppression.address_hash(hasher, "kees@example.nl")
+    token = token_of(look_up(staff, "kees@example.nl").get_data(as_text=True))
+    page = staff.post("/compliance/people/erase/confirm", {"token": token}).get_data(True)
+    assert 'name="suppress"' in page
+    staff.post("/compliance/people/erase", {"token": token, "suppress": "y"})
+    assert suppression.suppressed(conn, [kees]) == {kees}
+    source = conn.execute("SELECT source FROM suppressions WHERE email_hash = ?", (kees,))
+    assert source.fetchone()[0] == "staff"
+
+    token = token_of(look_up(staff, "06-12345678").get_data(as_text=True))
+    staff.post("/compliance/people/erase", {"token": token})
+    assert _count(conn, "SELECT count(*) FROM contacts") == 1  # Piet
+    kinds = [r[0] for r in conn.execute("SELECT kind FROM privacy_erasures ORDER BY kind")]
+    assert kinds == ["email", "email", "phone"]
