@@ -19,6 +19,9 @@ from appliance import demo as demo_data
 from appliance.auth import accounts as account_ops
 from appliance.auth import store as accounts
 from appliance.auth.accounts import CLI
+from appliance.backup import locks as backup_locks
+from appliance.backup import rotation
+from appliance.backup.commands import backup, backup_key, restore, rotate_keys
 from appliance.clictx import Context, pass_ctx
 from appliance.contacts import importer, uploads
 from appliance.contacts import store as contacts_store
@@ -135,6 +138,8 @@ def problems(values: dict) -> list[str]:
         keys.load(values["data_dir"])
     except keys.KeyFileError as exc:
         found.append(str(exc))
+    if rotation.unfinished(values["data_dir"]):
+        found.append(rotation.unfinished_message(values["data_dir"]))
     from appliance import TEMPLATES
 
     if not TEMPLATES.is_dir():
@@ -187,6 +192,11 @@ def serve(ctx: Context, host: str | None, port: int | None, threads: int | None)
 
     values = ctx.settings(host=host, port=port, threads=threads)
     if db.db_path(values["data_dir"]).exists():
+        try:
+            # Held until the process ends: `appliance restore` refuses while it is.
+            ctx.serve_lock = backup_locks.serving(values["data_dir"])
+        except backup_locks.Busy as exc:
+            raise click.ClickException(str(exc)) from None
         # An upgrade may bring a new kind of key (as the audit signing key did).
         created = keys.create_missing(values["data_dir"])
         if created:
@@ -224,7 +234,8 @@ def serve(ctx: Context, host: str | None, port: int | None, threads: int | None)
         f"(public address {values['base_url']}); Ctrl+C stops"
     )
     sys.stdout.flush()
-    background = Jobs(app.extensions["appliance"].settings, app.extensions["appliance"].keys)
+    # Live keys: the jobs see a key rotation done while the server runs.
+    background = Jobs(app.extensions["appliance"].settings, app.extensions["appliance"].live_keys)
     background.start()
     try:
         waitress.serve(
@@ -417,3 +428,7 @@ main.add_command(import_contacts)
 main.add_command(suppress_group)
 main.add_command(mail_group)
 main.add_command(purge)
+main.add_command(backup)
+main.add_command(backup_key)
+main.add_command(restore)
+main.add_command(rotate_keys)

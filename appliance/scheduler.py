@@ -16,6 +16,7 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from appliance import db
+from appliance.backup import jobs as backup_jobs
 from appliance.keys import Keys
 from appliance.mailing import jobs as mail_jobs
 from appliance.privacy import retention, retention_store
@@ -31,6 +32,14 @@ def retention_overdue(settings: Mapping[str, Any]) -> bool:
     finally:
         conn.close()
     return last is None or db.parse_iso(last) < db.utcnow() - timedelta(hours=25)
+
+
+def nightly_backups_configured(settings: Mapping[str, Any]) -> bool:
+    """A backup key is configured; without one ``serve`` says so and makes no backups."""
+    if settings["backup_key_file"] or settings["backup_passphrase"]:
+        return True
+    log.warning("nightly backups are off: set backup_key_file or backup_passphrase")
+    return False
 
 
 def purge_due(settings: Mapping[str, Any], keys: Keys):
@@ -70,6 +79,9 @@ class Jobs:
                 self.scheduler.add_job(
                     self.purge, "date", run_date=datetime.now(self.scheduler.timezone)
                 )
+        if self.settings["backup_time"] and nightly_backups_configured(self.settings):
+            hour, minute = self.settings["backup_time"].split(":")
+            self.scheduler.add_job(self.backup, "cron", hour=hour, minute=minute, id="backup")
         self.scheduler.start()
 
     def stop(self) -> None:
@@ -85,6 +97,17 @@ class Jobs:
             log.exception("retention run failed")
             return
         log.info("retention run: %d items erased (audit entry %s)", receipt.total, receipt.audit_id)
+
+    def backup(self) -> None:
+        """The nightly encrypted backup, rotated to keep ``backup_keep`` (audited either way)."""
+        try:
+            outcome = backup_jobs.nightly(self.settings)
+        except Exception:  # noqa: BLE001 - recorded as backup.failed; tomorrow tries again
+            log.exception("nightly backup failed")
+            return
+        log.info(
+            "nightly backup %s written; %d old ones removed", outcome.name, len(outcome.removed)
+        )
 
     def deliver_mail(self) -> None:
         try:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app, flash, g, request
+from flask import current_app, flash, g, has_app_context, request
 from flask_babel import gettext
 from flask_login import current_user
 
@@ -18,7 +18,7 @@ from appliance import db
 from appliance.admin import store as settings_store
 from appliance.auth.accounts import Actor
 from appliance.groupcommit import GroupCommit
-from appliance.keys import Keys
+from appliance.keys import KeyRing, Keys, LiveKeys
 from appliance.responses.quality import Medians
 from appliance.settings import BY_NAME
 
@@ -31,9 +31,28 @@ class State:
     """What create_app resolved once: settings, keys and derived helpers."""
 
     settings: dict[str, Any]
-    keys: Keys
+    loaded_keys: Keys
     writer: GroupCommit
     medians: Medians = field(default_factory=Medians)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "ring", KeyRing(self.settings["data_dir"], self.loaded_keys))
+
+    @property
+    def keys(self) -> Keys:
+        """The keys, read again after ``rotate-keys`` (one ``stat`` per request); the same for
+        the whole of a request, which waits while a rotation runs."""
+        if not has_app_context():
+            return self.ring.current()
+        found = g.get("_appliance_keys")
+        if found is None:
+            found = g._appliance_keys = self.ring.current()
+        return found
+
+    @property
+    def live_keys(self) -> LiveKeys:
+        """For background jobs: the current keys at every use."""
+        return LiveKeys(self.ring)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -56,6 +75,9 @@ def get_db() -> sqlite3.Connection:
     costs pragmas, and closing the last connection makes SQLite checkpoint the whole WAL, which
     would be paid on every request otherwise."""
     if "db" not in g:
+        # During a key rotation this waits for it (see KeyRing), so a request neither meets the
+        # rotation's write lock nor reads with keys the database no longer matches.
+        state().keys  # noqa: B018 - read for its effect
         path = str(state().db_path)
         cached = getattr(_threads, "conn", None)
         if cached is None or _threads.path != path:

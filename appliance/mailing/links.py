@@ -24,7 +24,8 @@ def new_seed() -> bytes:
 
 
 def token(hasher: KeyedHasher, seed: bytes) -> str:
-    return base64.urlsafe_b64encode(hasher.digest(DOMAIN, seed.hex())).rstrip(b"=").decode()
+    # A seed made before a key rotation carries its generation, so its links stay the same.
+    return base64.urlsafe_b64encode(hasher.seed_digest(DOMAIN, seed)).rstrip(b"=").decode()
 
 
 def seed_and_hash(hasher: KeyedHasher) -> tuple[bytes, bytes]:

@@ -112,7 +112,9 @@ class CampaignMail:
             else "",
             "survey_link": f"{links.survey_link(self.base_url, token)}?lang={language}",
             "unsubscribe_link": f"{self.base_url}/u/"
-            + unsubscribe.token_for(self.secret, item.email_hash or b"", language),
+            + unsubscribe.token_for(
+                self.secret, item.email_hash or b"", language, self.hasher.generation
+            ),
         }
 
     def decrypt(self, item: Claimed) -> dict[str, str]:

@@ -23,7 +23,11 @@ def unsubscribe_page(token: str):
     found = unsubscribe.read(state().keys.session, token)
     if found is None:
         return render_template("respondent/unknown.html"), 404
-    address_hash, language = found
+    address_hash, language, generation = found
+    hasher = state().keys.hasher()
+    if generation < hasher.generation:
+        # Mailed before a key rotation: the list now holds this hash as the newer keys make it.
+        address_hash = hasher.forward(address_hash, generation)
     language = language if language in LANGUAGES else LANGUAGES[0]
     done = None
     if request.method == "POST":

@@ -51,3 +51,37 @@ def test_the_daily_job_runs_the_engine_and_catches_up_after_downtime(conn, data_
     receipt = purge_due(world.settings, load_keys(data_dir))
     assert receipt.audit_id
     assert not retention_overdue(world.settings)
+
+
+def test_serve_schedules_the_daily_purge_and_the_nightly_backup(data_dir, conn, tmp_path):
+    from appliance import settings as settings_module
+    from appliance.keys import load as load_keys
+    from appliance.scheduler import Jobs
+
+    values = settings_module.load(
+        {"data_dir": str(data_dir), "backup_passphrase": "a long enough passphrase"}, environ={}
+    )
+    jobs = Jobs(values, load_keys(data_dir))
+    jobs.start()
+    try:
+        ids = {job.id for job in jobs.scheduler.get_jobs()}
+    finally:
+        jobs.stop()
+    assert {"mail", "purge", "backup"} <= ids
+    jobs.backup()
+    written = list((data_dir / "backups").glob("nightly-*.backup"))
+    assert len(written) == 1
+    assert "backup.written" in {r[0] for r in conn.execute("SELECT action FROM audit_log")}
+
+
+def test_without_a_backup_key_serve_makes_no_nightly_backups(data_dir):
+    from appliance import settings as settings_module
+    from appliance.keys import load as load_keys
+    from appliance.scheduler import Jobs
+
+    jobs = Jobs(settings_module.load({"data_dir": str(data_dir)}, environ={}), load_keys(data_dir))
+    jobs.start()
+    try:
+        assert "backup" not in {job.id for job in jobs.scheduler.get_jobs()}
+    finally:
+        jobs.stop()

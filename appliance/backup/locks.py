@@ -1,0 +1,88 @@
+"""File locks between processes on one data directory (``flock``: the kernel releases a lock
+when its holder dies, so a crash never leaves a stale lock behind).
+
+- ``serve.lock``: held by ``serve`` for its lifetime; a restore takes it too, so it never
+  replaces the database under a running server.
+- ``rotation.lock`` (``appliance.keys.ROTATION_LOCK``): held by a key rotation; a backup takes it
+  shared, so it copies the database and the key files of one and the same moment.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from appliance.keys import ROTATION_LOCK
+
+SERVE_LOCK = "serve.lock"
+
+
+class Busy(Exception):
+    """The lock is held by someone else (the message says who)."""
+
+
+def take(path: Path, message: str, *, shared: bool = False, wait: float = 0.0) -> int:
+    """Lock ``path`` (created 0600 if need be) and return the open descriptor, which holds the
+    lock until it is closed. Waits up to ``wait`` seconds, then raises Busy(message)."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    deadline = time.monotonic() + wait
+    mode = (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB
+    while True:
+        try:
+            fcntl.flock(fd, mode)
+            return fd
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                os.close(fd)
+                raise Busy(message) from None
+            time.sleep(0.05)
+
+
+@contextmanager
+def held(path: Path, message: str, *, shared: bool = False, wait: float = 0.0) -> Iterator[None]:
+    fd = take(path, message, shared=shared, wait=wait)
+    try:
+        yield
+    finally:
+        os.close(fd)
+
+
+def serving(data_dir: str | Path) -> int:
+    """For ``serve``: hold the serve lock for the life of the process."""
+    return take(
+        Path(data_dir) / SERVE_LOCK,
+        f"another `appliance serve` is running on {data_dir}",
+    )
+
+
+@contextmanager
+def not_serving(data_dir: str | Path) -> Iterator[None]:
+    """For restore: refuse while ``serve`` runs on the data directory."""
+    with held(
+        Path(data_dir) / SERVE_LOCK,
+        f"the appliance is running on {data_dir} (`appliance serve`); stop it first, e.g. "
+        "`systemctl stop appliance`",
+    ):
+        yield
+
+
+@contextmanager
+def no_rotation(data_dir: str | Path, wait: float = 120.0) -> Iterator[None]:
+    """Shared: wait for a key rotation to finish and keep the next one from starting."""
+    with held(
+        Path(data_dir) / ROTATION_LOCK,
+        "a key rotation is running; try again when it has finished",
+        shared=True,
+        wait=wait,
+    ):
+        yield
+
+
+@contextmanager
+def rotating(data_dir: str | Path) -> Iterator[None]:
+    with held(Path(data_dir) / ROTATION_LOCK, "another key rotation is running"):
+        yield

@@ -1,0 +1,180 @@
+"""Every column that holds key-dependent data, and the one rewrite that moves a database from
+one set of keys to another (``rotate-keys``, and a restore into a data directory whose keys were
+rotated after the backup was taken).
+
+A new column sealed with ``FieldCipher`` or holding a ``KeyedHasher`` digest must be listed here;
+``tests/backup/test_sealed_columns.py`` walks the schema and fails on a BLOB column that is in
+none of the lists below.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from appliance.contacts.fields import PERSONAL
+from appliance.crypto import FieldCipher, KeyedHasher, tag_seed
+
+
+@dataclass(frozen=True)
+class Sealed:
+    """Columns sealed with the field key; ``row_id`` is the SQL for the AAD's row id."""
+
+    table: str
+    columns: tuple[str, ...]
+    row_id: str
+
+
+SEALED = (
+    Sealed("contacts", PERSONAL, "id"),
+    Sealed("import_rejects", ("row_data",), "import_id || ':' || row_number"),
+    Sealed("name_answers", ("value",), "response_id"),
+    Sealed("users", ("totp_secret",), "id"),
+)
+
+# (table, column) holding a KeyedHasher digest.
+HASHED = (
+    ("contacts", "email_hash"),
+    ("suppressions", "email_hash"),
+    ("privacy_erasures", "digest"),
+    ("invitations", "token_hash"),
+    ("open_text_hashes", "digest"),
+    ("submissions", "key_hash"),
+    ("kiosks", "key_hash"),
+    ("recovery_codes", "code_hash"),
+    ("login_failures", "key"),
+)
+
+# Seeds from which a keyed hash is derived again later (invitation links): tagged with the
+# generation they were made under, so the same link comes out after a rotation.
+SEEDS = (("invitations", "link_seed", 16),)
+
+# BLOB columns that do not depend on the keys: unkeyed SHA-256 of high-entropy secrets.
+NOT_KEYED = (
+    ("sessions", "id_hash"),
+    ("setup_codes", "code_hash"),
+    ("api_tokens", "token_hash"),
+)
+
+
+@dataclass
+class Rewritten:
+    """What a rewrite changed, per kind (counts only)."""
+
+    fields: int = 0
+    hashes: int = 0
+    seeds: int = 0
+    per_table: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, int]:
+        return {"fields": self.fields, "hashes": self.hashes, "seeds": self.seeds}
+
+
+def _tables(conn: sqlite3.Connection) -> set[str]:
+    return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def rewrite(
+    conn: sqlite3.Connection,
+    *,
+    old_cipher: FieldCipher | None = None,
+    new_cipher: FieldCipher | None = None,
+    hasher: KeyedHasher | None = None,
+    since: int = 0,
+) -> Rewritten:
+    """Inside the caller's write transaction: re-seal every sealed value from ``old_cipher``
+    to ``new_cipher`` (same AAD; values already under the new key are left), and bring every
+    keyed hash made under the first ``since`` keys of ``hasher``'s chain up to the whole chain.
+    Untagged seeds are tagged with generation ``since`` first. Raises DecryptionError (and the
+    caller rolls back) on a value that does not verify."""
+    done = Rewritten()
+    present = _tables(conn)
+    functions: dict[str, tuple[int, _Counted]] = {}
+    sets: dict[str, list[str]] = {}
+    if old_cipher is not None and new_cipher is not None:
+        for spec in SEALED:
+            for column in spec.columns if spec.table in present else ():
+                name = f"_appliance_reseal_{len(functions)}"
+                functions[name] = (2, _Counted(new_cipher.resealer(old_cipher, spec.table, column)))
+                sets.setdefault(spec.table, []).append(
+                    f"{column} = CASE WHEN {column} IS NOT NULL"
+                    f" THEN {name}({column}, {spec.row_id}) END"
+                )
+    forward = _Counted(hasher.forwarder(since)) if hasher and hasher.generation > since else None
+    if forward is not None:
+        functions["_appliance_forward"] = (1, forward)
+        for table, column in HASHED:
+            if table in present:
+                sets.setdefault(table, []).append(
+                    f"{column} = CASE WHEN {column} IS NOT NULL"
+                    f" THEN _appliance_forward({column}) END"
+                )
+    for name, (arity, function) in functions.items():
+        conn.create_function(name, arity, function)
+    conn.create_function("_appliance_tag", 1, lambda seed: tag_seed(seed, since))
+    try:
+        for table, column, size in SEEDS if forward is not None else ():
+            if table in present:
+                done.seeds += conn.execute(
+                    f"UPDATE {table} SET {column} = _appliance_tag({column})"  # noqa: S608
+                    f" WHERE typeof({column}) = 'blob' AND length({column}) = ?",
+                    (size,),
+                ).rowcount
+        for table, assignments in sets.items():
+            before = sum(f.calls for _, f in functions.values())
+            conn.execute(f"UPDATE {table} SET {', '.join(assignments)}")  # noqa: S608
+            done.per_table[table] = sum(f.calls for _, f in functions.values()) - before
+    finally:
+        for name, (arity, _function) in functions.items():
+            conn.create_function(name, arity, None)
+        conn.create_function("_appliance_tag", 1, None)
+    done.hashes = forward.calls if forward is not None else 0
+    done.fields = sum(f.calls for _, f in functions.values()) - done.hashes
+    return done
+
+
+class _Counted:
+    """A function that counts its calls."""
+
+    def __init__(self, function: Callable):
+        self.function, self.calls = function, 0
+
+    def __call__(self, *args):
+        self.calls += 1
+        return self.function(*args)
+
+
+def sample_key_id(conn: sqlite3.Connection) -> bytes | None:
+    """The key id of some sealed value in the database (None when nothing is sealed)."""
+    present = _tables(conn)
+    for spec in SEALED:
+        if spec.table not in present:
+            continue
+        for column in spec.columns:
+            row = conn.execute(
+                f"SELECT substr({column}, 2, 8) FROM {spec.table}"  # noqa: S608
+                f" WHERE {column} IS NOT NULL LIMIT 1"
+            ).fetchone()
+            if row is not None:
+                return bytes(row[0])
+    return None
+
+
+def live_imports(conn: sqlite3.Connection, alive_since: float) -> int:
+    """Imports that are writing right now (they seal and hash with the keys they started with)."""
+    return conn.execute(
+        "SELECT count(*) FROM contact_imports WHERE status = 'running' AND heartbeat >= ?",
+        (alive_since,),
+    ).fetchone()[0]
+
+
+def rotations(conn: sqlite3.Connection, limit: int = 20) -> list[str]:
+    """Details (JSON) of the latest ``keys.rotated`` audit entries, newest first."""
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT details FROM audit_log WHERE action = 'keys.rotated' ORDER BY id DESC LIMIT ?",
+            (limit,),
+        )
+    ]
