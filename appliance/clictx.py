@@ -10,6 +10,8 @@ import click
 
 from appliance import db, settings
 from appliance.auth.accounts import AccountError
+from appliance.keys import Keys
+from appliance.keys import load as load_keys
 from appliance.settings import SettingsError
 
 
@@ -41,6 +43,21 @@ class Context:
             raise click.ClickException("; ".join(exc.reasons)) from None
         finally:
             conn.close()
+
+    @contextmanager
+    def keys(self, values: dict) -> Iterator[Keys]:
+        """The data directory's keys, held against a key rotation for the whole block: what
+        the command seals or hashes stays readable and matching afterwards. Refuses while an
+        interrupted rotation waits to be settled."""
+        from appliance.backup import locks, rotation
+
+        if rotation.unfinished(values["data_dir"]):
+            raise click.ClickException(rotation.unfinished_message(values["data_dir"]))
+        try:
+            with locks.no_rotation(values["data_dir"]):
+                yield load_keys(values["data_dir"])
+        except locks.Busy as exc:
+            raise click.ClickException(str(exc)) from None
 
 
 pass_ctx = click.make_pass_decorator(Context)

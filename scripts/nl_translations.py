@@ -1032,6 +1032,9 @@ NL = {
     "Register of requests": "Register van verzoeken",
     "Requests": "Verzoeken",
     "%(n)d privacy requests are due within a week or overdue.": "%(n)d privacyverzoeken moeten binnen een week worden afgehandeld of zijn te laat.",
+    "An import refused these rows (for the reason given) but keeps them, encrypted, until the import's retention term, so staff can correct the file. Erasing the person removes them.": "Een import heeft deze regels geweigerd (om de genoemde reden), maar bewaart ze versleuteld tot het einde van de bewaartermijn van de import, zodat medewerkers het bestand kunnen verbeteren. Als u de persoon wist, verdwijnen ze.",
+    "%(n)d rows an import rejected": "%(n)d regels die een import weigerde",
+    "Rows an import rejected: %(n)d": "Regels die een import weigerde: %(n)d",
 }
 
 

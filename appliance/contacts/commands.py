@@ -17,7 +17,6 @@ from appliance.clictx import Context, pass_ctx
 from appliance.contacts import importer, reader, store, uploads
 from appliance.contacts.mapping import Mapping, targets_for
 from appliance.db import transaction
-from appliance.keys import load as load_keys
 from appliance.privacy import suppression
 
 
@@ -71,10 +70,10 @@ def import_contacts(
         ) from None
     path = uploads.path_for(values["data_dir"], token)
     try:
-        with ctx.database(values) as conn:
+        with ctx.database(values) as conn, ctx.keys(values) as keys:
             _import(
                 conn,
-                load_keys(values["data_dir"]),
+                keys,
                 path,
                 list_name,
                 basis,
@@ -148,8 +147,7 @@ def suppress_add(ctx: Context, addresses, from_file) -> None:
     """Add addresses to the unsubscribe list: they are never imported or mailed again."""
     lines = itertools.chain(addresses, from_file or ())
     values = ctx.settings()
-    hasher = load_keys(values["data_dir"]).hasher()
-    with ctx.database(values) as conn, transaction(conn):
-        added, already, invalid = suppression.add_addresses(conn, hasher, lines, "staff")
+    with ctx.database(values) as conn, ctx.keys(values) as keys, transaction(conn):
+        added, already, invalid = suppression.add_addresses(conn, keys.hasher(), lines, "staff")
         CLI.log(conn, "suppression.added", "suppressions", added=added, invalid=invalid)
     click.echo(f"added {added}, already listed {already}, invalid {invalid}")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from appliance.clictx import Context, pass_ctx
-from appliance.keys import load as load_keys
 from appliance.mailing import campaigns, jobs, store
 
 
@@ -24,7 +23,8 @@ def send(ctx: Context) -> None:
     values = ctx.settings()
     with ctx.database(values):
         pass  # refuses clearly when there is no database yet
-    report = jobs.deliver(values, load_keys(values["data_dir"]))
+    with ctx.keys(values) as keys:
+        report = jobs.deliver(values, keys)
     if report.busy:
         click.echo("another sender is running; nothing done")
         return

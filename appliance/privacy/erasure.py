@@ -10,7 +10,9 @@ rebuilds the file so no freed page keeps old content.
 
 from __future__ import annotations
 
+import json
 import sqlite3
+import time
 from collections.abc import Iterable, Sequence
 
 from appliance.db import iso, utcnow
@@ -33,7 +35,9 @@ def _delete_in(conn: sqlite3.Connection, sql: str, ids: Sequence[int]) -> int:
     total = 0
     for part in _chunks(list(ids)):
         marks = ",".join("?" * len(part))
-        total += conn.execute(sql.format(marks=marks), tuple(part)).rowcount
+        # Each ``{marks}`` in the statement takes the chunk once.
+        params = tuple(part) * sql.count("{marks}")
+        total += conn.execute(sql.format(marks=marks), params).rowcount
     return total
 
 
@@ -47,7 +51,13 @@ def erase_contacts(
     ``person``: an erasure on request also removes the person's invitations (and so their
     outbox rows), their requests to be contacted and the links of non-anonymous responses to
     them. The anonymous responses themselves stay: nothing in them points at the person."""
-    counts = {"contacts": 0, "invitations": 0, "contact_requests": 0, "response_links": 0}
+    counts = {
+        "contacts": 0,
+        "invitations": 0,
+        "contact_requests": 0,
+        "response_links": 0,
+        "names": 0,
+    }
     if not contact_ids:
         return counts
     _delete_in(
@@ -57,6 +67,15 @@ def erase_contacts(
         contact_ids,
     )
     if person:
+        # Names typed into responses that are linked to the person (a non-anonymous survey, or
+        # "contact me") are theirs too; the answers stay, unlinked, like every other response.
+        counts["names"] = _delete_in(
+            conn,
+            "DELETE FROM name_answers WHERE response_id IN"
+            " (SELECT response_id FROM response_contacts WHERE contact_id IN ({marks})"
+            "  UNION SELECT response_id FROM contact_requests WHERE contact_id IN ({marks}))",
+            contact_ids,
+        )
         counts["contact_requests"] = _delete_in(
             conn, "DELETE FROM contact_requests WHERE contact_id IN ({marks})", contact_ids
         )
@@ -127,6 +146,38 @@ def contacts_erased_by_phone(conn: sqlite3.Connection, cipher, hasher) -> list[i
     return found
 
 
+def rejects_mentioning(conn: sqlite3.Connection, cipher, needles: set[str]) -> list[dict]:
+    """Rows an import rejected (kept sealed, whole, until the import's term) with a cell equal
+    to one of ``needles`` (lower-cased addresses, or phone numbers as the look-up normalised
+    them, compared digits only). A row rejected for its postcode still holds the address."""
+    if not needles:
+        return []
+    digits = {"".join(c for c in n if c.isdigit()) for n in needles if "@" not in n}
+    found = []
+    for row in conn.execute(
+        "SELECT r.id, r.import_id, r.row_number, r.reason, r.row_data, i.created_at"
+        " FROM import_rejects r JOIN contact_imports i ON i.id = r.import_id"
+    ):
+        sealed = f"{row['import_id']}:{row['row_number']}"
+        cells = json.loads(cipher.decrypt(row["row_data"], "import_rejects", "row_data", sealed))
+        for cell in cells.values():
+            text = str(cell).strip().lower()
+            number = "".join(c for c in text if c.isdigit())
+            if text in needles or (number and any(_same_number(number, d) for d in digits)):
+                found.append({**{k: row[k] for k in ("id", "import_id", "reason")}, "row": cells})
+                break
+    return found
+
+
+def _same_number(cell: str, wanted: str) -> bool:
+    """06-12345678 and +31612345678: the same number once the country and trunk prefix go."""
+    return len(cell) >= 6 and cell.lstrip("0")[-9:] == wanted.lstrip("0")[-9:]
+
+
+def erase_rejects(conn: sqlite3.Connection, reject_ids: Sequence[int]) -> int:
+    return _delete_in(conn, "DELETE FROM import_rejects WHERE id IN ({marks})", reject_ids)
+
+
 def compact(conn: sqlite3.Connection, erased_rows: int) -> bool:
     """Flush the write-ahead log into the database and truncate it; after a large purge also
     rebuild the file, so no page of it, used or free, holds erased content. Returns whether the
@@ -135,8 +186,20 @@ def compact(conn: sqlite3.Connection, erased_rows: int) -> bool:
     if erased_rows >= LARGE_PURGE or _free_share(conn) > 0.25:
         conn.execute("VACUUM")
         rebuilt = True
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    checkpoint(conn)
     return rebuilt
+
+
+def checkpoint(conn: sqlite3.Connection, attempts: int = 50) -> bool:
+    """Copy the write-ahead log into the file and truncate it. A reader of the server in the
+    middle of a request can hold old frames for a moment: try again for up to five seconds.
+    Returns whether the log was emptied (if not, the next run's checkpoint does it)."""
+    for _ in range(attempts):
+        busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        if not busy:
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def _free_share(conn: sqlite3.Connection) -> float:

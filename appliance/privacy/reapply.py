@@ -56,8 +56,11 @@ def after_restore(
             carried.suppressions,
         )
         after = conn.execute("SELECT count(*) FROM suppressions").fetchone()[0]
+        # The later erasure counts: someone imported between two erasures must go again.
         conn.executemany(
-            "INSERT OR IGNORE INTO privacy_erasures (kind, digest, erased_at) VALUES (?, ?, ?)",
+            "INSERT INTO privacy_erasures (kind, digest, erased_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (kind, digest)"
+            " DO UPDATE SET erased_at = max(erased_at, excluded.erased_at)",
             carried.erasures,
         )
         restored_keys = keys.load(settings["data_dir"])

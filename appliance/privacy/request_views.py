@@ -296,7 +296,15 @@ def erase():
     with transaction(conn):
         # Found again inside the transaction: a contact imported meanwhile goes too.
         ids = subjects.find(conn, cipher, hasher, query, also)
-        n = subject_changes.erase(conn, cipher, hasher, query, ids, suppress=form.suppress.data)
+        n = subject_changes.erase(
+            conn,
+            cipher,
+            hasher,
+            query,
+            ids,
+            suppress=form.suppress.data,
+            reject_ids=[r["id"] for r in dossier["rejected_rows"]],
+        )
         n["mail_files"] = len(files)
         note = _(
             "erased: %(contacts)d contact rows, %(invitations)d invitations, %(requests)d"

@@ -22,11 +22,15 @@ def _bind(n: int, param: str = "months") -> dict[str, str]:
     return {param: f"+{int(n)} months", f"{param}_end": f"+{int(n) + 1} months"}
 
 
-# The day a survey stopped taking answers: closed by staff, or the day after its last day.
+# The day a survey stopped taking answers: closed by staff, or the day after its last day,
+# whichever came first. (Timestamps count by their UTC day: in Amsterdam that can erase a few
+# hours early, never late.)
 # NULL while it still runs (open, draft, or a closing date still ahead).
 _ENDS = """ends AS (
     SELECT id,
-        CASE WHEN status = 'closed' THEN substr(closed_at, 1, 10)
+        CASE WHEN status = 'closed' AND closes_on IS NOT NULL
+                 THEN min(substr(closed_at, 1, 10), date(closes_on, '+1 day'))
+             WHEN status = 'closed' THEN substr(closed_at, 1, 10)
              WHEN closes_on IS NOT NULL AND closes_on < :today THEN date(closes_on, '+1 day')
         END AS ended
     FROM surveys)"""

@@ -105,6 +105,7 @@ def erase(
     contact_ids: Sequence[int],
     *,
     suppress: bool,
+    reject_ids: Sequence[int] = (),
 ) -> dict[str, int]:
     """Erase the person's contact rows with their invitations (and messages), contact requests
     and response links; note the keyed hashes of their addresses and phone numbers in the
@@ -128,6 +129,7 @@ def erase(
     if query.kind == "phone":
         ledger.add(("phone", digest(hasher, query)))
     result = erasure.erase_contacts(conn, [r["id"] for r in rows], person=True)
+    result["rejected_rows"] = erasure.erase_rejects(conn, reject_ids)
     erasure.remember(conn, sorted(ledger))
     result["ledger"] = len(ledger)
     result["unsubscribed"] = suppression.add(conn, sorted(emails), "staff") if suppress else 0

@@ -162,6 +162,10 @@ def to_pdf(dossier: Mapping[str, Any], organisation: str, tz: tzinfo) -> bytes:
         doc.ln(2)
     if not dossier["responses"]:
         doc.para(_("None."))
+    if dossier["rejected_rows"]:
+        doc.heading(_("Rows an import rejected"))
+        for row in dossier["rejected_rows"]:
+            doc.para(f"{row['reason']}: " + " · ".join(str(v) for v in row["row"].values()))
     if dossier["mail_files"]:
         doc.heading(_("Messages in the mail folder"))
         doc.line(_("Messages"), dossier["mail_files"])

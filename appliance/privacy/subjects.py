@@ -158,7 +158,11 @@ def collect(
     ledger = [("email", h) for h in email_hashes]
     if query.kind == "phone":
         ledger.append(("phone", digest(hasher, query)))
-    files = mail_files(mail_folder, _addresses(query, contacts)) if mail_folder else []
+    addresses = _addresses(query, contacts)
+    files = mail_files(mail_folder, addresses) if mail_folder else []
+    phones = {c["fields"]["phone"] for c in contacts if "phone" in c["fields"]}
+    if query.kind == "phone":
+        phones.add(query.value)
     return {
         "looked_up": {"kind": query.kind, "value": query.value},
         "contacts": contacts,
@@ -175,6 +179,7 @@ def collect(
         "contact_requests": _contact_requests(conn, contact_ids),
         "responses": _linked_responses(conn, cipher, contact_ids),
         "mail_files": len(files),
+        "rejected_rows": erasure.rejects_mentioning(conn, cipher, addresses | phones),
     }
 
 
@@ -187,6 +192,7 @@ def counts(dossier: Mapping[str, Any]) -> dict[str, int]:
         "responses": len(dossier["responses"]),
         "unsubscribed": len(dossier["unsubscribed"]),
         "mail_files": dossier["mail_files"],
+        "rejected_rows": len(dossier["rejected_rows"]),
     }
 
 

@@ -93,6 +93,8 @@ def test_erasure_removes_the_person_and_leaves_no_trace_in_the_file(world, as_ro
         "ledger": 2,
         "unsubscribed": 0,
         "mail_files": 2,
+        "names": 0,
+        "rejected_rows": 0,
     }
     # Looked up again: nothing left but the unsubscribe entry and the erasure itself.
     page = look_up(staff, EMAIL).get_data(as_text=True)

@@ -56,6 +56,7 @@ def test_an_address_finds_the_person_in_every_list_with_everything_held(world, a
         "responses": 1,
         "unsubscribed": 1,
         "mail_files": 2,
+        "rejected_rows": 0,
     }
 
 
