@@ -15,11 +15,11 @@ from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from appliance import db
+from appliance import audit, db
 from appliance.backup import jobs as backup_jobs
 from appliance.keys import Keys
 from appliance.mailing import jobs as mail_jobs
-from appliance.privacy import retention, retention_store
+from appliance.privacy import retention
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +28,10 @@ def retention_overdue(settings: Mapping[str, Any]) -> bool:
     """Whether no retention run finished in the last 25 hours (the appliance was down)."""
     conn = db.connect(db.db_path(settings["data_dir"]))
     try:
-        last = retention_store.last_run_at(conn)
+        receipts = audit.search(conn, audit.Filter(action=retention.RECEIPT), limit=1)
     finally:
         conn.close()
-    return last is None or db.parse_iso(last) < db.utcnow() - timedelta(hours=25)
+    return not receipts or db.parse_iso(receipts[0]["at"]) < db.utcnow() - timedelta(hours=25)
 
 
 def nightly_backups_configured(settings: Mapping[str, Any]) -> bool:

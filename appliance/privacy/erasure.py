@@ -13,8 +13,9 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
+from appliance.contacts import fields
 from appliance.db import iso, utcnow
 
 # Phone numbers are hashed under this domain in the ledger (as the look-up does).
@@ -134,25 +135,29 @@ def contacts_erased_by_phone(conn: sqlite3.Connection, cipher, hasher) -> list[i
     }
     if not ledger:
         return []
-    found = []
+    return [
+        contact_id
+        for contact_id, phone, imported_at in phones(conn, cipher)
+        if ledger.get(hasher.digest(PHONE_DOMAIN, phone), "") >= imported_at
+    ]
+
+
+def phones(conn: sqlite3.Connection, cipher) -> Iterator[tuple[int, str, str]]:
+    """(contact id, phone number, when its import was made) of every contact with a number,
+    decrypted one by one: the column is sealed, so this is the only way to search it."""
     for row in conn.execute(
         "SELECT c.id, c.phone, i.created_at FROM contacts c"
         " JOIN contact_imports i ON i.id = c.import_id WHERE c.phone IS NOT NULL"
     ):
-        phone = cipher.decrypt(row["phone"], "contacts", "phone", row["id"])
-        erased_at = ledger.get(hasher.digest(PHONE_DOMAIN, phone))
-        if erased_at is not None and row["created_at"] <= erased_at:
-            found.append(row["id"])
-    return found
+        yield row["id"], cipher.decrypt(row["phone"], "contacts", "phone", row["id"]), row[2]
 
 
 def rejects_mentioning(conn: sqlite3.Connection, cipher, needles: set[str]) -> list[dict]:
     """Rows an import rejected (kept sealed, whole, until the import's term) with a cell equal
     to one of ``needles`` (lower-cased addresses, or phone numbers as the look-up normalised
-    them, compared digits only). A row rejected for its postcode still holds the address."""
+    them). A row rejected for its postcode still holds the address."""
     if not needles:
         return []
-    digits = {"".join(c for c in n if c.isdigit()) for n in needles if "@" not in n}
     found = []
     for row in conn.execute(
         "SELECT r.id, r.import_id, r.row_number, r.reason, r.row_data, i.created_at"
@@ -160,18 +165,23 @@ def rejects_mentioning(conn: sqlite3.Connection, cipher, needles: set[str]) -> l
     ):
         sealed = f"{row['import_id']}:{row['row_number']}"
         cells = json.loads(cipher.decrypt(row["row_data"], "import_rejects", "row_data", sealed))
-        for cell in cells.values():
-            text = str(cell).strip().lower()
-            number = "".join(c for c in text if c.isdigit())
-            if text in needles or (number and any(_same_number(number, d) for d in digits)):
-                found.append({**{k: row[k] for k in ("id", "import_id", "reason")}, "row": cells})
-                break
+        if any(_cell_matches(str(cell), needles) for cell in cells.values()):
+            found.append({**{k: row[k] for k in ("id", "import_id", "reason")}, "row": cells})
     return found
 
 
-def _same_number(cell: str, wanted: str) -> bool:
-    """06-12345678 and +31612345678: the same number once the country and trunk prefix go."""
-    return len(cell) >= 6 and cell.lstrip("0")[-9:] == wanted.lstrip("0")[-9:]
+def _cell_matches(cell: str, needles: set[str]) -> bool:
+    """An address in any case, or a phone number in any notation (normalised as the importer
+    and the look-up do)."""
+    text = cell.strip().lower()
+    if not text or text in needles:
+        return bool(text)
+    if "@" in text:
+        return False
+    try:
+        return fields.phone(text, "NL") in needles
+    except fields.Invalid:
+        return False
 
 
 def erase_rejects(conn: sqlite3.Connection, reject_ids: Sequence[int]) -> int:

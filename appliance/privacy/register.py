@@ -10,12 +10,12 @@ soon"; after it, "overdue".
 
 from __future__ import annotations
 
-import calendar
 import sqlite3
 from datetime import date, timedelta
 
 from appliance.db import iso, utcnow
 from appliance.i18n import N_
+from appliance.privacy.retention import add_months
 
 KINDS = {
     "access": N_("access"),
@@ -33,10 +33,7 @@ MAX_OUTCOME = 4000
 
 def deadline_for(received: date) -> date:
     """One calendar month after ``received``, clamped to the last day of that month."""
-    year, month = (
-        (received.year + 1, 1) if received.month == 12 else (received.year, received.month + 1)
-    )
-    return date(year, month, min(received.day, calendar.monthrange(year, month)[1]))
+    return add_months(received, 1)
 
 
 def warning(row: sqlite3.Row, today: date) -> str:

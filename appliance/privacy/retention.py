@@ -26,9 +26,10 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from calendar import monthrange
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -41,6 +42,7 @@ from appliance.privacy import erasure
 from appliance.privacy import retention_store as store
 
 SYSTEM = Actor(None, "system")
+RECEIPT = "retention.purged"  # the audit action of a deletion receipt
 KINDS = ("contacts", "import_rejects", "names", "contact_requests", "mail_files", "audit_entries")
 
 
@@ -159,32 +161,27 @@ def apply(
     if signer is None:
         signer = keys.load(settings["data_dir"]).signer()
     counts: dict[str, int] = {}
+    files = _due_mail_files(settings, rules, today)
     with transaction(conn):
         erased = erasure.erase_contacts(conn, store.due_contacts(conn, rules.contact_months, today))
         counts["contacts"] = erased["contacts"]
         counts["import_rejects"] = store.erase_rejects(conn, rules.contact_months, today)
         counts["names"] = store.erase_names(conn, rules.name_months, today)
         counts["contact_requests"] = store.erase_contact_requests(conn, rules.request_days, today)
-        counts["mail_files"] = len(_due_mail_files(settings, rules, today))
+        counts["mail_files"] = len(files)
         last_id = store.last_audit_id_due(conn, rules.audit_months, today)
         counts["audit_entries"] = audit.summarise(conn, signer, last_id) if last_id else 0
         receipt_id = audit.record(
             conn,
-            "retention.purged",
+            RECEIPT,
             actor_id=actor.id,
             actor=actor.name,
             address=actor.address,
             details={"counts": counts, "as_of": today, "rules": rules.__dict__},
         )
     # Files go after the commit: a failed transaction leaves them, and the next run tries again.
-    removed = 0
-    for path in _due_mail_files(settings, rules, today):
-        try:
-            path.unlink()
-            removed += 1
-        except FileNotFoundError:
-            pass
-    counts["mail_files"] = removed
+    for path in files:
+        path.unlink(missing_ok=True)
     compacted = erasure.compact(conn, sum(counts.values())) if compact else False
     return Receipt(counts, compacted, receipt_id)
 
@@ -198,7 +195,7 @@ def _mail_dir(settings: Mapping[str, Any]) -> Path:
 
 def _file_due(path: Path, rules: Rules) -> str:
     written = datetime.fromtimestamp(path.stat().st_mtime, UTC).date()
-    return _add_months(written, rules.contact_months).isoformat()
+    return add_months(written, rules.contact_months).isoformat()
 
 
 def _mail_files(settings: Mapping[str, Any]) -> list[Path]:
@@ -220,12 +217,8 @@ def _due_mail_files(settings: Mapping[str, Any], rules: Rules, today: str) -> li
     return [p for p in _mail_files(settings) if p.exists() and _file_due(p, rules) <= today]
 
 
-def _add_months(day: date, months: int) -> date:
-    """Like the SQL of ``retention_store``: clamped to the month's last day."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    first_of_next = date(year + (month + 1) // 12, (month + 1) % 12 + 1, 1)
-    return min(
-        date(year, month + 1, 1) + timedelta(days=day.day - 1),
-        first_of_next - timedelta(days=1),
-    )
+def add_months(day: date, months: int) -> date:
+    """``day`` plus whole months, clamped to the last day of the month reached (31 Aug + 6 =
+    28 Feb): the rule of every term here, and of the SQL in ``retention_store``."""
+    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
+    return date(year, month + 1, min(day.day, monthrange(year, month + 1)[1]))

@@ -174,10 +174,3 @@ def counts_due(schedule_rows: Sequence[sqlite3.Row], today: str) -> tuple[int, i
     """(due now, waiting without a date) of a schedule."""
     now = sum(r["n"] for r in schedule_rows if r["due"] is not None and r["due"] <= today)
     return now, sum(r["n"] for r in schedule_rows if r["due"] is None)
-
-
-def last_run_at(conn: sqlite3.Connection) -> str | None:
-    """When the last deletion receipt was written (ISO UTC), if ever."""
-    return conn.execute(
-        "SELECT max(at) FROM audit_log WHERE action = 'retention.purged'"
-    ).fetchone()[0]

@@ -24,7 +24,7 @@ def show_retention():
     conn = get_db()
     receipts = [
         {**dict(row), "details": json.loads(row["details"])}
-        for row in audit.search(conn, audit.Filter(action="retention.purged"), limit=10)
+        for row in audit.search(conn, audit.Filter(action=retention.RECEIPT), limit=10)
     ]
     return render_template(
         "privacy/retention.html",

@@ -101,15 +101,13 @@ def find(
 def phone_matches(conn: sqlite3.Connection, cipher: FieldCipher, query: Query) -> list[int]:
     """Decrypt every stored phone number and compare: the normalised form (E.164), or the digits
     as typed for numbers that were stored as typed (foreign numbers without a country code)."""
-    found = []
-    decrypt, wanted, digits = cipher.decrypt, query.value, query.digits
-    for contact_id, blob in conn.execute("SELECT id, phone FROM contacts WHERE phone IS NOT NULL"):
-        stored = decrypt(blob, "contacts", "phone", contact_id)
-        if stored == wanted or (
-            stored[:1] != "+" and len(digits) >= 6 and _DIGITS.sub("", stored) == digits
-        ):
-            found.append(contact_id)
-    return found
+    wanted, digits = query.value, query.digits
+    return [
+        contact_id
+        for contact_id, stored, _imported in erasure.phones(conn, cipher)
+        if stored == wanted
+        or (stored[:1] != "+" and len(digits) >= 6 and _DIGITS.sub("", stored) == digits)
+    ]
 
 
 def mail_files(folder: Path, addresses: Collection[str]) -> list[Path]:

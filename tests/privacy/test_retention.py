@@ -61,9 +61,9 @@ def test_a_closing_date_that_has_passed_ends_the_survey_too(conn, world):
     later = retention.plan(conn, world.settings, now=w.at_noon(world.day(0, 12)))
     assert later.lines["contacts"].waiting == 0
     days = dict(later.lines["contacts"].upcoming)
-    from appliance.privacy.retention import _add_months
+    from appliance.privacy.retention import add_months
 
-    assert days[_add_months(world.day(0, 11), 6).isoformat()] == 2
+    assert days[add_months(world.day(0, 11), 6).isoformat()] == 2
 
 
 def test_a_typed_name_goes_six_months_after_the_answer_and_the_answer_stays(conn, world):
@@ -117,23 +117,23 @@ def test_the_terms_follow_the_settings(conn, world):
 def test_month_ends_are_clamped_so_nothing_is_kept_a_day_too_long():
     from datetime import date
 
-    from appliance.privacy.retention import _add_months
+    from appliance.privacy.retention import add_months
 
-    assert _add_months(date(2026, 8, 31), 6) == date(2027, 2, 28)
-    assert _add_months(date(2027, 8, 31), 6) == date(2028, 2, 29)
-    assert _add_months(date(2026, 11, 22), 6) == date(2027, 5, 22)
+    assert add_months(date(2026, 8, 31), 6) == date(2027, 2, 28)
+    assert add_months(date(2027, 8, 31), 6) == date(2028, 2, 29)
+    assert add_months(date(2026, 11, 22), 6) == date(2027, 5, 22)
 
 
 def test_sql_and_python_agree_on_month_ends(conn):
     from datetime import date
 
     from appliance.privacy import retention_store
-    from appliance.privacy.retention import _add_months
+    from appliance.privacy.retention import add_months
 
     for day in ("2026-08-31", "2027-08-31", "2026-01-31", "2026-12-31", "2026-03-15"):
         sql = retention_store._plus("?", "m").replace(":m_end", "?").replace(":m", "?")
         got = conn.execute(f"SELECT {sql}", (day, "+6 months", day, "+7 months")).fetchone()[0]  # noqa: S608
-        assert got == _add_months(date.fromisoformat(day), 6).isoformat()
+        assert got == add_months(date.fromisoformat(day), 6).isoformat()
 
 
 def test_every_run_writes_a_receipt_with_counts_per_kind(conn, world):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from appliance.db import transaction
 from appliance.keys import load as load_keys
 from appliance.privacy import erasure, reapply, retention
-from appliance.privacy.retention import _add_months
+from appliance.privacy.retention import add_months
 from appliance.privacy.subjects import Query, collect
 from tests.privacy import world as w
 
@@ -21,7 +21,7 @@ def test_a_survey_closed_after_its_closing_date_ended_on_that_date(conn, data_di
         (closes_on.isoformat(), f"{world.day(0, 40).isoformat()}T09:00:00Z", world.survey_id),
     )
     found = retention.plan(conn, world.settings, now=w.at_noon(world.day(0, 41)))
-    due = _add_months(world.day(0, 11), 6).isoformat()
+    due = add_months(world.day(0, 11), 6).isoformat()
     assert dict(found.lines["contacts"].upcoming)[due] == 2
 
 

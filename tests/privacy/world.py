@@ -43,9 +43,9 @@ class World:
 
     def day(self, months: int = 0, days: int = 0) -> date:
         """``today`` plus whole months (clamped to the month's end) and days."""
-        from appliance.privacy.retention import _add_months
+        from appliance.privacy.retention import add_months
 
-        return _add_months(self.today, months) + timedelta(days=days)
+        return add_months(self.today, months) + timedelta(days=days)
 
 
 def build(conn, data_dir, tmp_path) -> World:
