@@ -29,6 +29,7 @@ from appliance.contacts.commands import import_contacts, suppress_group
 from appliance.db import transaction
 from appliance.mailing.commands import mail_group
 from appliance.privacy.commands import purge
+from appliance.responses import upgrade
 from appliance.scheduler import Jobs
 
 EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "config.example.toml"
@@ -84,6 +85,7 @@ def initialise(values: dict) -> list[str]:
         if applied:
             audit.record(conn, "schema.migrated", actor="cli", details={"applied": applied})
             done.append(f"applied migrations: {', '.join(applied)}")
+        upgrade.after_migrations(conn, values)
     finally:
         conn.close()
     os.chmod(db.db_path(data_dir), 0o600)
@@ -207,6 +209,7 @@ def serve(ctx: Context, host: str | None, port: int | None, threads: int | None)
             if applied:
                 audit.record(conn, "schema.migrated", actor="cli", details={"applied": applied})
                 click.echo(f"applied migrations: {', '.join(applied)}")
+            upgrade.after_migrations(conn, values)
         finally:
             conn.close()
     found = problems(values)
@@ -297,7 +300,8 @@ def _get(conn, username: str) -> accounts.User:
 def user_add(
     ctx: Context, username, role, display_name, language, valid_from, valid_until, password_stdin
 ) -> None:
-    """Create an account (admins and researchers enrol two-factor login at first sign-in)."""
+    """Create an account (it enrols two-factor login at first sign-in; staff only while
+    staff_totp_required is on, the default)."""
     values = ctx.settings()
     with ctx.database(values) as conn:
         user_id = account_ops.create(

@@ -234,14 +234,15 @@ def fill(values: dict[str, Any], seed: int = 2026) -> Summary:
         survey_id = service.create_from_template(conn, CLI, TEMPLATE)
         service.change_status(conn, CLI, survey_id, "open")
         list_id, counts = _import_contacts(conn, values, secret, rng)
-        campaign_id = _campaign(conn, survey_id, list_id, today, values)
-        messages = _deliver(values, secret)
-        answered = _responses(conn, values, secret, rng, survey_id, today)
+        # Reportable before the invitations are made: they fix what a response may carry.
         with transaction(conn):
             report_store.set_reportable(conn, survey_id, SEGMENTS)
             CLI.log(
                 conn, "survey.report_segments_changed", f"survey:{survey_id}", segments=SEGMENTS
             )
+        campaign_id = _campaign(conn, survey_id, list_id, today, values)
+        messages = _deliver(values, secret)
+        answered = _responses(conn, values, secret, rng, survey_id, today)
         valid_until = (today + timedelta(days=30)).isoformat()
         staff = _account(conn, *STAFF, role="staff")
         researcher = _account(
@@ -566,9 +567,10 @@ def report(summary: Summary, echo: Callable[[str], None]) -> None:
         "\n"
         f"Open {summary.base_url}/login and sign in as\n"
         f"  staff:       {summary.staff[0]}  password {summary.staff[1]}\n"
-        f"  researcher:  {summary.researcher[0]}  password {summary.researcher[1]}\n"
-        f"               (access until {summary.valid_until}; sets up two-factor login with an "
-        "authenticator app at the first sign-in)\n"
+        f"  researcher:  {summary.researcher[0]}  password {summary.researcher[1]}"
+        f" (access until {summary.valid_until})\n"
+        "Each sets up two-factor login with an authenticator app at the first sign-in (staff "
+        "unless staff_totp_required is off).\n"
         "The passwords are shown only now. No admin exists yet: `appliance setup-code` prints a "
         "one-time code for /setup."
     )

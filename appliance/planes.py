@@ -62,6 +62,7 @@ GATE_READABLE = frozenset(
         "campaigns",
         "report_counts",
         "report_benchmarks",
+        "report_segment_values",
         "_migrations",
     }
 )

@@ -39,6 +39,7 @@ from appliance.crypto import FieldCipher, KeyedHasher, key_id
 from appliance.db import transaction
 from appliance.migrations import MIGRATIONS
 from appliance.privacy import erasure, reapply
+from appliance.responses import upgrade
 
 
 @dataclass
@@ -186,6 +187,7 @@ def _put_in_place(
             with transaction(conn):
                 done.brought_forward = sealed.rewrite(conn, **plan.forward).as_dict()
         done.migrations = db.migrate(conn)
+        upgrade.after_migrations(conn, settings)
         with _keys_in_place(data_dir, work, plan.adopt):
             done.reapplied = reapply.after_restore(conn, settings, plan.carried, now=now)
             erased = sum(v for k, v in done.reapplied.items() if k != "suppressions_added")

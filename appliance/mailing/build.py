@@ -23,6 +23,7 @@ from appliance.contacts.store import VISIBLE
 from appliance.crypto import KeyedHasher
 from appliance.mailing import links
 from appliance.privacy import suppression
+from appliance.responses.segments import LANGUAGE, coarsen, invited_rows, wave_attributes
 
 
 @dataclass(frozen=True)
@@ -108,24 +109,50 @@ def segment_values(conn: sqlite3.Connection, list_id: int, limit: int = 50) -> d
 
 
 def invitation_wave(
-    conn: sqlite3.Connection, hasher: KeyedHasher, campaign: sqlite3.Row
+    conn: sqlite3.Connection, hasher: KeyedHasher, campaign: sqlite3.Row, k: int
 ) -> Selection:
     """Inside a write transaction: create the invitations and queue wave 0. Raises
-    EmptyCampaign when nobody is left to invite."""
+    EmptyCampaign when nobody is left to invite.
+
+    Each invitation gets the segment values its response will carry, coarsened over this wave
+    with the minimum group size ``k`` (``responses.segments``), and the survey's offered values
+    gain this wave's."""
     selection = select(
         conn, campaign["list_id"], campaign["survey_id"], json.loads(campaign["segment_filter"])
     )
     if not selection.contact_ids:
         raise EmptyCampaign(selection)
+    own = {
+        contact_id: (segments, language)
+        for contact_id, segments, language in conn.execute(
+            f"SELECT id, segments, language FROM contacts WHERE list_id = ? AND {VISIBLE}",  # noqa: S608
+            (campaign["list_id"],),
+        )
+    }
+    stored = coarsen(
+        invited_rows([own[c] for c in selection.contact_ids]),
+        wave_attributes(_report_segments(conn, campaign["survey_id"])),
+        k,
+    )
     rows = []
-    for contact_id in selection.contact_ids:
+    for contact_id, segments in zip(selection.contact_ids, stored, strict=True):
         seed, token_hash = links.seed_and_hash(hasher)
-        rows.append((campaign["survey_id"], contact_id, token_hash, seed, campaign["id"]))
+        rows.append(
+            (
+                campaign["survey_id"],
+                contact_id,
+                token_hash,
+                seed,
+                campaign["id"],
+                json.dumps(segments, ensure_ascii=False, sort_keys=True),
+            )
+        )
     conn.executemany(
-        "INSERT INTO invitations (survey_id, contact_id, token_hash, link_seed, campaign_id)"
-        " VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO invitations (survey_id, contact_id, token_hash, link_seed, campaign_id,"
+        " segments) VALUES (?, ?, ?, ?, ?, ?)",
         rows,
     )
+    offer_values(conn, campaign["survey_id"], stored)
     conn.execute(
         "INSERT INTO outbox (campaign_id, wave, invitation_id)"
         " SELECT ?, 0, id FROM invitations WHERE campaign_id = ? ORDER BY id",
@@ -138,6 +165,22 @@ def invitation_wave(
         (campaign["id"],),
     )
     return selection
+
+
+def _report_segments(conn: sqlite3.Connection, survey_id: int) -> str | None:
+    row = conn.execute("SELECT report_segments FROM surveys WHERE id = ?", (survey_id,)).fetchone()
+    return row[0] if row else None
+
+
+def offer_values(conn: sqlite3.Connection, survey_id: int, stored: list[dict[str, str]]) -> None:
+    """Record the attribute values invitations of the survey carry: what reports offer."""
+    conn.executemany(
+        "INSERT OR IGNORE INTO report_segment_values (survey_id, attribute, value)"
+        " VALUES (?, ?, ?)",
+        sorted(
+            {(survey_id, a, v) for segments in stored for a, v in segments.items() if a != LANGUAGE}
+        ),
+    )
 
 
 def reminder_wave(conn: sqlite3.Connection, campaign_id: int, wave: int) -> int:

@@ -159,7 +159,7 @@ def _campaign(conn, values, keys: Keys, campaign_id: int, report: Report, stop, 
         report.problems.append(NO_SENDER)
         return
     if campaign["status"] == "scheduled":
-        if not _start(conn, keys, campaign, now):
+        if not _start(conn, keys, campaign, now, values["min_group_size"]):
             return
         campaign = store.get_campaign(conn, campaign_id)
     if _reminders_due(campaign, now):
@@ -203,14 +203,14 @@ def _closed_for_good(survey, today: date) -> bool:
     )
 
 
-def _start(conn, keys: Keys, campaign, now: float) -> bool:
+def _start(conn, keys: Keys, campaign, now: float, k: int) -> bool:
     """Build the invitation wave; False when the campaign ended because nobody is left, or
     staff paused or cancelled it a moment ago."""
     with transaction(conn):
         if store.get_campaign(conn, campaign["id"])["status"] != "scheduled":
             return False
         try:
-            selection = build.invitation_wave(conn, keys.hasher(), campaign)
+            selection = build.invitation_wave(conn, keys.hasher(), campaign, k)
         except build.EmptyCampaign as empty:
             store.set_status(conn, campaign["id"], "done", ("scheduled",))
             store.set_message(conn, campaign["id"], NOBODY)

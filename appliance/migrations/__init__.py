@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-from appliance.migrations import early, mailing, privacy, reports
+from appliance.migrations import anonymity, early, mailing, privacy, reports
 
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0001_accounts", early.m0001_accounts),
@@ -27,4 +27,5 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0013_default_mail_templates", mailing.m0013_default_mail_templates),
     ("0014_report_counts", reports.m0014_report_counts),
     ("0015_privacy_operations", privacy.m0015_privacy_operations),
+    ("0016_invitation_segments", anonymity.m0016_invitation_segments),
 ]

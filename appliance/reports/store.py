@@ -178,12 +178,13 @@ def set_reportable(conn: sqlite3.Connection, survey_id: int, names: Iterable[str
 
 
 def segment_names(conn: sqlite3.Connection, survey_id: int) -> list[str]:
-    """Segment attributes on the survey's latest 5,000 responses (for staff to choose from;
-    a sample keeps the settings page quick on a survey with a million responses)."""
+    """Segment attributes staff may declare reportable for the survey: those of the latest
+    5,000 contacts imported (a sample keeps the page quick with a million contacts). Responses
+    carry only attributes declared before their invitations were made, so the choice cannot
+    come from them."""
     rows = conn.execute(
-        "SELECT DISTINCT j.key FROM (SELECT segments FROM responses WHERE survey_id = ?"
-        " ORDER BY submitted_on DESC LIMIT 5000) r, json_each(r.segments) j ORDER BY 1",
-        (survey_id,),
+        "SELECT DISTINCT j.key FROM (SELECT segments FROM contacts"
+        " ORDER BY id DESC LIMIT 5000) c, json_each(c.segments) j ORDER BY 1"
     )
     return [r[0] for r in rows]
 

@@ -1,7 +1,8 @@
 """SQL of the response plane, and the rules that keep answers apart from respondents.
 
 Contract of :func:`submit`: the response row gets a random 128-bit id, the day (not the time) of
-submission, the answers, and the segment attribute values of the invited contact (values only);
+submission, the answers, and the segment values the caller gives (for an invitation: the values
+fixed for it when it was made, see ``responses.segments``, never the contact's own);
 never a contact id, an invitation id, an address or a user agent. Only two links to a person
 exist, both in the identity plane: a contact request (the respondent said "contact me") and, in
 a survey announced as non-anonymous, the response's invited contact. An invitation is only marked
@@ -164,10 +165,12 @@ def mark_contact_handled(conn: sqlite3.Connection, response_id: str) -> bool:
 def create_invitation(
     conn: sqlite3.Connection, hasher: KeyedHasher, survey_id: int, contact_id: int | None
 ) -> str:
-    """A single-use invitation token (256 bits); only its keyed hash is stored."""
+    """A single-use invitation token (256 bits); only its keyed hash is stored. Made alone, it
+    is a wave of one: its response carries no segment values (``responses.segments``)."""
     token = secrets.token_urlsafe(32)
     conn.execute(
-        "INSERT INTO invitations (survey_id, contact_id, token_hash) VALUES (?, ?, ?)",
+        "INSERT INTO invitations (survey_id, contact_id, token_hash, segments)"
+        " VALUES (?, ?, ?, '{}')",
         (survey_id, contact_id, invitation_hash(hasher, token)),
     )
     return token
@@ -178,11 +181,10 @@ def invitation_hash(hasher: KeyedHasher, token: str) -> bytes:
 
 
 def find_invitation(conn: sqlite3.Connection, token_hash: bytes) -> sqlite3.Row | None:
-    """The invitation, with the segment attribute values of the invited contact (values only,
-    no identifier; NULL without a contact)."""
+    """The invitation, with the segment values fixed for its response when it was made (see
+    ``responses.segments``; never the contact's own)."""
     return conn.execute(
-        "SELECT i.id, i.survey_id, i.used, c.segments FROM invitations i"
-        " LEFT JOIN contacts c ON c.id = i.contact_id WHERE i.token_hash = ?",
+        "SELECT id, survey_id, used, segments FROM invitations WHERE token_hash = ?",
         (token_hash,),
     ).fetchone()
 
