@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -240,6 +241,8 @@ def serve(ctx: Context, host: str | None, port: int | None, threads: int | None)
     # Live keys: the jobs see a key rotation done while the server runs.
     background = Jobs(app.extensions["appliance"].settings, app.extensions["appliance"].live_keys)
     background.start()
+    # systemd stops with SIGTERM: leave through the same clean stop as Ctrl+C.
+    signal.signal(signal.SIGTERM, _stop_serving)
     try:
         waitress.serve(
             app,
@@ -254,6 +257,14 @@ def serve(ctx: Context, host: str | None, port: int | None, threads: int | None)
         )
     finally:
         background.stop()
+        app.extensions["appliance"].writer.close()
+        # No page image of recent commits stays beside the database (their order links
+        # responses to invitations).
+        db.settle(db.db_path(values["data_dir"]))
+
+
+def _stop_serving(signum, frame) -> None:
+    raise SystemExit(0)
 
 
 @main.command("setup-code")

@@ -78,6 +78,42 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         _WRITE_LOCK.release()
 
 
+def truncate_wal(conn: sqlite3.Connection, wait_ms: int = BUSY_TIMEOUT_MS) -> bool:
+    """Copy the write-ahead log into the database and truncate it to zero bytes, waiting at
+    most ``wait_ms`` for readers of older snapshots; True when the log is empty afterwards."""
+    conn.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
+    try:
+        busy, log_frames, _done = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    return not busy and log_frames <= 0
+
+
+def forget_order(conn: sqlite3.Connection) -> None:
+    """Rebuild the database file (``VACUUM``): every table and index is written anew in key
+    order, so neither page layout nor cell placement keeps the order rows came in; then empty
+    the WAL, which holds the rebuilt pages. Takes the write lock for the duration."""
+    if not _WRITE_LOCK.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
+        raise sqlite3.OperationalError("database is locked")
+    try:
+        conn.execute("VACUUM")
+    finally:
+        _WRITE_LOCK.release()
+    truncate_wal(conn)
+
+
+def settle(path: str | Path) -> bool:
+    """At a clean stop: empty the WAL so that no page image of recent commits stays beside the
+    database; True when it is empty (SQLite removes it when the last connection closes)."""
+    conn = connect(path)
+    try:
+        return truncate_wal(conn)
+    finally:
+        conn.close()
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

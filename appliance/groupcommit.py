@@ -14,6 +14,13 @@ only the writes of the run that committed count; ``run`` returns its result (or 
 exception) only after that transaction has committed. An acknowledged result therefore survives a
 crash of the process. ``run`` gives up after WAIT_SECONDS (TimeoutError): the unit may still be
 stored later, so callers make units idempotent (a submission's form key does that).
+
+Right after a group commits and no other submission waits, the writer checkpoints the
+write-ahead log and truncates it. The WAL keeps each commit's pages in commit order: a
+respondent's commit holds both the invitation marked used and the new response, so a copy of the
+WAL would link the two. Truncated at once, a copy taken at any moment holds at most the commit
+in flight; under load, at most CHECKPOINT_EVERY seconds of groups. When a reader keeps the
+checkpoint from finishing, it is tried again until it does.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from __future__ import annotations
 import queue
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
@@ -30,6 +38,13 @@ from appliance import db
 
 BATCH_MAX = 200
 WAIT_SECONDS = 60.0
+# A checkpoint never waits for readers (it gives way to the next group and is tried again after
+# the next commit, or CHECKPOINT_RETRY seconds later). While more submissions wait, the writer
+# commits them first and checkpoints at least every CHECKPOINT_EVERY seconds: the log then holds
+# a few groups of several submissions each, never a lone one for long.
+CHECKPOINT_WAIT_MS = 0
+CHECKPOINT_RETRY = 0.2
+CHECKPOINT_EVERY = 0.05
 # The writer thread ends after this long without work and starts again on demand, so an idle
 # app (and each app a test creates) does not keep a thread and a connection open.
 IDLE_SECONDS = 30.0
@@ -44,6 +59,9 @@ class GroupCommit:
         self._queue: queue.SimpleQueue[tuple[Callable, Future]] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._running = False
+        self._thread: threading.Thread | None = None
+        self._unsettled = False
+        self._settled_at = 0.0
 
     def run(self, work: Callable[[sqlite3.Connection], Any]) -> Any:
         """Run ``work`` in the next group transaction; see the module docstring."""
@@ -53,8 +71,17 @@ class GroupCommit:
             if not self._running:
                 thread = threading.Thread(target=self._loop, name="group-commit", daemon=True)
                 thread.start()  # raises if no thread can be had; nothing is left running then
-                self._running = True
+                self._thread, self._running = thread, True
         return future.result(timeout=WAIT_SECONDS)
+
+    def close(self, timeout: float = WAIT_SECONDS) -> None:
+        """Let the writer commit what is queued, settle the WAL and end (a clean stop)."""
+        with self._lock:
+            thread, running = self._thread, self._running
+            if running:
+                self._queue.put(_STOP)
+        if running and thread is not None:
+            thread.join(timeout)
 
     def _loop(self) -> None:
         try:
@@ -66,9 +93,17 @@ class GroupCommit:
         try:
             while True:
                 batch = self._next_batch()
+                if batch is None:
+                    self._settle(conn)
+                    continue
                 if not batch:
+                    self._settle(conn)
                     return
                 self._commit(conn, batch)
+                if self._queue.empty() or time.monotonic() - self._settled_at >= CHECKPOINT_EVERY:
+                    self._settle(conn)
+                else:
+                    self._unsettled = True
         except BaseException as exc:
             for _work, future in batch:
                 if not future.done():
@@ -84,25 +119,45 @@ class GroupCommit:
         with self._lock:
             self._running = False
             while not self._queue.empty():
-                _work, future = self._queue.get_nowait()
-                future.set_exception(exc)
+                unit = self._queue.get_nowait()
+                if unit is not _STOP:
+                    unit[1].set_exception(exc)
 
-    def _next_batch(self) -> list[tuple[Callable, Future]]:
+    def _next_batch(self) -> list[tuple[Callable, Future]] | None:
+        """The next group; [] when the writer should end (idle, or asked to stop); None when
+        an unfinished checkpoint is due to be tried again."""
+        wait = CHECKPOINT_RETRY if self._unsettled else self.idle_seconds
         try:
-            first = self._queue.get(timeout=self.idle_seconds)
+            first = self._queue.get(timeout=wait)
         except queue.Empty:
+            if self._unsettled:
+                return None
             with self._lock:
                 if self._queue.empty():
                     self._running = False
                     return []
             first = self._queue.get()
+        if first is _STOP:
+            with self._lock:
+                self._running = False
+            return []
         batch = [first]
         while len(batch) < BATCH_MAX:
             try:
-                batch.append(self._queue.get_nowait())
+                unit = self._queue.get_nowait()
             except queue.Empty:
                 break
+            if unit is _STOP:
+                self._queue.put(_STOP)  # after this group
+                break
+            batch.append(unit)
         return batch
+
+    def _settle(self, conn: sqlite3.Connection) -> None:
+        """Checkpoint and truncate the WAL; note when readers kept it from finishing."""
+        self._unsettled = not db.truncate_wal(conn, CHECKPOINT_WAIT_MS)
+        if not self._unsettled:
+            self._settled_at = time.monotonic()
 
     def _commit(self, conn: sqlite3.Connection, batch: list[tuple[Callable, Future]]) -> None:
         outcomes: list[tuple[Future, bool, Any]] = []
@@ -144,6 +199,9 @@ class GroupCommit:
             future.set_exception(exc)
         else:
             future.set_result(result)
+
+
+_STOP: Any = object()
 
 
 class _WroteThenFailed(Exception):

@@ -52,9 +52,11 @@ PERSONAL_RESPONSE_TABLES = frozenset({"name_answers"})
 # ``report_counts`` instead, so no report can show a single answer, whatever its code does.
 RESPONSE_TABLES = frozenset({"responses", "open_text_hashes"})
 GATE_DENIED = IDENTITY_TABLES | SYSTEM_TABLES | PERSONAL_RESPONSE_TABLES | RESPONSE_TABLES
-# What the gate may read: survey definitions, grants, the counters of the aggregate plane,
-# benchmarks and the campaign counts behind response rates. A new
-# table must be named in one of these sets (a test walks the schema).
+# What the gate may read: survey definitions, grants, the counters of the aggregate plane, the
+# segment values offered to reports (taken from the invited, never from who answered),
+# benchmarks and the campaign counts behind response rates (not their names:
+# ``reports.gate.GATE_COLUMNS``). A new table must be named in one of these sets (a test walks
+# the schema).
 GATE_READABLE = frozenset(
     {
         "surveys",

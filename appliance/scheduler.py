@@ -51,6 +51,15 @@ def purge_due(settings: Mapping[str, Any], keys: Keys):
         conn.close()
 
 
+def rebuild_file(settings: Mapping[str, Any]) -> None:
+    """One rebuild of the database file on its own connection."""
+    conn = db.connect(db.db_path(settings["data_dir"]))
+    try:
+        db.forget_order(conn)
+    finally:
+        conn.close()
+
+
 MAIL_SECONDS = 5
 
 
@@ -79,6 +88,9 @@ class Jobs:
                 self.scheduler.add_job(
                     self.purge, "date", run_date=datetime.now(self.scheduler.timezone)
                 )
+        if self.settings["rebuild_time"]:
+            hour, minute = self.settings["rebuild_time"].split(":")
+            self.scheduler.add_job(self.rebuild, "cron", hour=hour, minute=minute, id="rebuild")
         if self.settings["backup_time"] and nightly_backups_configured(self.settings):
             hour, minute = self.settings["backup_time"].split(":")
             self.scheduler.add_job(self.backup, "cron", hour=hour, minute=minute, id="backup")
@@ -97,6 +109,15 @@ class Jobs:
             log.exception("retention run failed")
             return
         log.info("retention run: %d items erased (audit entry %s)", receipt.total, receipt.audit_id)
+
+    def rebuild(self) -> None:
+        """The nightly rebuild of the database file (see ``db.forget_order``)."""
+        try:
+            rebuild_file(self.settings)
+        except Exception:  # noqa: BLE001 - keep the scheduler alive; tomorrow tries again
+            log.exception("nightly rebuild failed")
+            return
+        log.info("database file rebuilt")
 
     def backup(self) -> None:
         """The nightly encrypted backup, rotated to keep ``backup_keep`` (audited either way)."""

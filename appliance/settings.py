@@ -101,6 +101,32 @@ SETTINGS: tuple[Setting, ...] = (
         1440,
     ),
     Setting(
+        "staff_totp_required",
+        True,
+        "Staff sign in with a second factor (TOTP), as admins and researchers always do: staff "
+        "read contact data. Turn off only where staff reach the appliance through another "
+        "second factor.",
+        bool,
+    ),
+    Setting(
+        "open_link_per_client_per_minute",
+        30,
+        "Submissions (each page sent counts) one client may make to one survey's open link in "
+        "a minute. Clients are told apart by address; the address is held in memory only.",
+        int,
+        1,
+        10_000,
+    ),
+    Setting(
+        "open_link_per_survey_per_minute",
+        3000,
+        "Submissions to one survey's open link from all clients together in a minute: a "
+        "ceiling against floods from many addresses.",
+        int,
+        1,
+        100_000,
+    ),
+    Setting(
         "max_upload_mb",
         256,
         "Largest contact file accepted, in megabytes; a larger upload is refused before it is "
@@ -289,8 +315,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "retention_contact_months",
         6,
-        "Contact data for invitations and reminders is erased this many months after its last "
-        "use in a survey that has closed, or after its import if it was never used.",
+        "Contact data for invitations and reminders is erased this many months after the last "
+        "invitation or reminder sent to the contact, or after its import if none was sent.",
         int,
         1,
         24,
@@ -324,6 +350,13 @@ SETTINGS: tuple[Setting, ...] = (
         "purge_time",
         "03:15",
         "Local time of day at which the daily retention run erases what is due (HH:MM).",
+        check=checks.check_clock_time,
+    ),
+    Setting(
+        "rebuild_time",
+        "03:45",
+        "Local time of day (HH:MM) at which the database file is rebuilt, so that its page "
+        "layout forgets the order in which responses came in; empty switches it off.",
         check=checks.check_clock_time,
     ),
     # ---- backups (see docs/operations.md) ----

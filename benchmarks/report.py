@@ -99,6 +99,12 @@ def setup(data_dir: Path, n: int):
         conn.execute(
             "UPDATE surveys SET report_segments = ? WHERE id = ?", ('["regio"]', survey_id)
         )
+        # The values reports offer, as the invitation waves would have recorded them.
+        conn.executemany(
+            "INSERT INTO report_segment_values (survey_id, attribute, value)"
+            " VALUES (?, 'regio', ?)",
+            [(survey_id, v) for v in SEGMENT_VALUES],
+        )
     rng = random.Random(1)
     start = date.today() - timedelta(days=364)
     days = [(start + timedelta(days=i)).isoformat() for i in range(365)]

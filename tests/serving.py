@@ -53,6 +53,7 @@ class Server:
     data_dir: Path
     setup_code: str
     output: list[str] = field(default_factory=list)
+    process: subprocess.Popen | None = None
 
     def log(self) -> str:
         return "".join(self.output[-60:])
@@ -116,7 +117,7 @@ def running_server(tmp_path: Path, **settings: str) -> Iterator[Server]:
             if proc.poll() is not None or time.monotonic() > deadline:
                 pytest.fail("/healthz never answered 200:\n" + "".join(output))
             time.sleep(0.1)
-        yield Server(base_url, data_dir, code, output)
+        yield Server(base_url, data_dir, code, output, proc)
     finally:
         proc.terminate()
         try:

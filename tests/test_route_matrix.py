@@ -1,10 +1,13 @@
 """Deny by default, checked route by route: every endpoint x method x role has an expected outcome.
 
 A new route that is not in EXPECTED fails this test, so nobody can add a page without deciding who
-may open it. A route without ``@requires`` is refused by the guard (see the last test).
+may open it. A route without ``@requires`` is refused by the guard (see the last test). Every
+route the researcher is refused leaves exactly one entry for the Researcher activity page.
 """
 
 from __future__ import annotations
+
+import json
 
 import pytest
 from flask import Flask
@@ -18,6 +21,7 @@ from appliance.surveys import service as survey_service
 from tests.conftest import Browser
 
 OK, LOGIN, DENY, GONE, UNAUTH = "ok", "login", "deny", "gone", "unauthorised"
+REFUSED = (DENY, GONE, UNAUTH)
 ROLES = ("anon", "admin", "staff", "researcher", "expired")
 
 
@@ -199,6 +203,16 @@ def routes(app: Flask):
             yield rule, method, args
 
 
+def refusals_since(conn, member, after_id: int) -> list[tuple[int, dict]]:
+    """(id, details) of the refusals recorded for ``member`` after audit entry ``after_id``."""
+    rows = conn.execute(
+        "SELECT id, details FROM audit_log WHERE actor_id = ? AND action = 'request.refused'"
+        " AND id > ? ORDER BY id",
+        (member.id, after_id),
+    )
+    return [(r[0], json.loads(r[1])) for r in rows]
+
+
 def browser_for(app, cast, role) -> Browser:
     b = Browser(app)
     if role != "anon":
@@ -215,6 +229,7 @@ def test_every_route_has_an_expected_outcome_for_every_role(app, cast, conn):
     survey_service.create_from_template(conn, CLI, "nps")  # survey 1
     seen = set()
     failures = []
+    last_refusal = 0
     for rule, method, args in routes(app):
         key = (rule.endpoint, method)
         seen.add(key)
@@ -236,6 +251,16 @@ def test_every_route_has_an_expected_outcome_for_every_role(app, cast, conn):
                 )
             for header in HEADERS:
                 assert header in response.headers, f"{header} missing on {method} {url}"
+            if role == "researcher":
+                logged = refusals_since(conn, cast[role], last_refusal)
+                if logged:
+                    last_refusal = logged[-1][0]
+                wanted = [response.status_code] if got in REFUSED else []
+                if [details["status"] for _id, details in logged] != wanted:
+                    failures.append(
+                        f"{method} {url} as researcher ({response.status_code}): "
+                        f"activity entries {[d for _id, d in logged]}, expected {wanted}"
+                    )
             response.close()
     assert not failures, "\n".join(failures)
     assert set(EXPECTED) == seen, f"stale rows in EXPECTED: {set(EXPECTED) - seen}"

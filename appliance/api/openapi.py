@@ -79,7 +79,12 @@ PATHS: dict[str, dict[str, Any]] = {
             "field:first_name, field:infix, field:last_name, field:full_name, field:gender, "
             "field:street, field:house_number, field:postcode, field:town, field:country, "
             "field:phone, field:language, segment:NAME, drop). Columns that look like special "
-            "categories of personal data are always dropped.",
+            "categories of personal data are always dropped. A segment must be a category: a "
+            "column that identifies people (its header names an identifier or contact detail, "
+            "its values look like e-mail addresses, phone numbers, postcodes, IBANs or customer "
+            "numbers, or nearly every row has a value of its own) is refused with 422 when the "
+            "first 20,000 rows show it, else the import fails before writing anything, with the "
+            "reason in its message.",
             "parameters": [
                 _query("list", "Contact list; created when new", True),
                 _query("basis", "Lawful basis", True, enum=["consent", "legitimate_interest"]),

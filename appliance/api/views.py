@@ -13,8 +13,9 @@ from flask_login import current_user
 
 from appliance.api.openapi import spec
 from appliance.auth.guard import public, requires
-from appliance.contacts import importer, jobs, reader, store, uploads
+from appliance.contacts import identifiers, importer, jobs, reader, store, uploads
 from appliance.contacts.mapping import Mapping, targets_for
+from appliance.contacts.preview import PREVIEW_ROWS
 from appliance.db import transaction
 from appliance.privacy import suppression
 from appliance.web import ID, actor, get_db, state
@@ -66,7 +67,7 @@ def _import_json(batch) -> dict:
         "rows_seen": batch["rows_seen"],
         **{name: batch[name] for name in store.COUNTS},
         "dropped_columns": store.dropped_columns(batch),
-        "message": batch["message"] if batch["status"] != "done" else "",
+        "message": identifiers.stored_text(batch["message"]) if batch["status"] != "done" else "",
         "url": url_for("api.show_import", import_id=batch["id"]),
     }
 
@@ -116,6 +117,8 @@ def _start(table: reader.Table, token: str, list_name: str, basis: str, args):
         )
         if not mapping.fields():
             raise ValueError("no column maps to a contact field; use map=HEADER=field:email")
+        # The rows a web preview reads, answered at once; the import checks the whole file.
+        importer.check_segments(table, mapping, limit=PREVIEW_ROWS)
         import_id = importer.begin(
             conn, actor(), list_name, basis, args.get("purpose", ""), mapping
         )

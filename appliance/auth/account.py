@@ -23,10 +23,10 @@ from appliance.auth.forms import (
     TokenForm,
 )
 from appliance.auth.guard import requires
-from appliance.auth.roles import TOTP_REQUIRED
+from appliance.auth.roles import totp_required
 from appliance.auth.views import confirm_enrolment, throttle
 from appliance.db import transaction
-from appliance.web import ID, actor, client_address, flash_reasons, get_db, state
+from appliance.web import ID, actor, client_address, flash_reasons, get_db, setting, state
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -45,11 +45,15 @@ def _page(status: int = 200, **forms):
     return render_template(
         "account/index.html",
         recovery_left=accounts.unused_recovery_codes(get_db(), current_user.id),
-        totp_required=current_user.role in TOTP_REQUIRED,
+        totp_required=_totp_required(),
         sessions=sessions.live_count(current_user.id),
         api_tokens=tokens.api_tokens(get_db(), current_user.id),
         **forms,
     ), status
+
+
+def _totp_required() -> bool:
+    return totp_required(current_user.role, setting("staff_totp_required"))
 
 
 def _password_confirmed(password: str) -> bool:
@@ -135,7 +139,7 @@ def _confirmed() -> bool:
 @bp.route("/2fa/disable", methods=["POST"])
 @requires("account.self")
 def disable_two_factor():
-    if current_user.role in TOTP_REQUIRED:
+    if _totp_required():
         flash(_("Two-factor login is required for your role."), "error")
         return redirect(url_for("account.show"))
     if _confirmed():

@@ -3,6 +3,9 @@
 The check runs in ``before_request`` for every endpoint, so a route added later without
 ``@requires`` answers 403 instead of being open. The route x role test walks ``app.url_map`` and
 fails on any endpoint missing from its table of expected outcomes.
+
+Every refusal of a watched role's request (403 here, a 404 from a view or from routing) is
+recorded by ``after_request``, which sees every response, so no route can forget it.
 """
 
 from __future__ import annotations
@@ -15,7 +18,17 @@ from urllib.parse import urlsplit
 from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
-from appliance.auth.roles import ACTIONS, AUTHENTICATED, GATE_ACTION, GATE_BLUEPRINT, PUBLIC, allows
+from appliance.auth import refusals
+from appliance.auth.roles import (
+    ACTIONS,
+    AUTHENTICATED,
+    GATE_ACTION,
+    GATE_BLUEPRINT,
+    PUBLIC,
+    WATCHED_ROLES,
+    allows,
+)
+from appliance.web import actor, get_db
 
 F = TypeVar("F", bound=Callable)
 log = logging.getLogger(__name__)
@@ -64,8 +77,30 @@ def check_request():
     return None
 
 
+def record_refusal(response):
+    """after_request hook: a refused request of a signed-in watched account (the researcher)
+    leaves an entry for the Researcher activity page; see ``appliance.auth.refusals``."""
+    if response.status_code not in refusals.STATUSES:
+        return response
+    if not current_user.is_authenticated or current_user.role not in WATCHED_ROLES:
+        return response
+    args = request.view_args or {}
+    rule = request.url_rule.rule if request.url_rule is not None else None
+    survey_id = args.get("survey_id")
+    refusals.record(
+        get_db(),
+        actor(),
+        request.method,
+        refusals.shown_path(rule, args, request.path),
+        response.status_code,
+        survey_id if isinstance(survey_id, int) else None,
+    )
+    return response
+
+
 def install(app: Flask) -> None:
     app.before_request(check_request)
+    app.after_request(record_refusal)
 
 
 def check_gate_routes(app: Flask) -> None:

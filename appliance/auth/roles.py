@@ -47,7 +47,12 @@ ROLES: dict[str, frozenset[str]] = {
     "researcher": frozenset({"account.self", "reports.read"}),
 }
 
-TOTP_REQUIRED = frozenset({"admin", "researcher"})
+# Every role signs in with a second factor (TOTP); staff, who read contact data, may be let off
+# only by switching the setting staff_totp_required off. See totp_required.
+TOTP_BY_SETTING = frozenset({"staff"})
+# Outsiders: every request of theirs that is refused is recorded for the client to see, beside
+# what they viewed (see ``guard.record_refusal``).
+WATCHED_ROLES = frozenset({"researcher"})
 # The researcher's only way to data is the aggregate gate: routes needing this action must live
 # in the blueprint whose views read through the gate alone (checked when the app is created).
 GATE_ACTION, GATE_BLUEPRINT = "reports.read", "reports"
@@ -60,3 +65,11 @@ def allows(role: str, action: str) -> bool:
     if role not in ROLES:
         return False
     return action == AUTHENTICATED or action in ROLES[role]
+
+
+def totp_required(role: str, staff_totp_required: bool) -> bool:
+    """True when ``role`` must sign in with a second factor. Every role needs one except staff
+    while ``staff_totp_required`` is off; an unknown role needs one too."""
+    if role in TOTP_BY_SETTING:
+        return staff_totp_required
+    return True

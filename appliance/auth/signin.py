@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from appliance.auth import passwords, totp
 from appliance.auth import store as accounts
 from appliance.auth.accounts import Actor
-from appliance.auth.roles import TOTP_REQUIRED
+from appliance.auth.roles import totp_required
 from appliance.auth.throttle import Throttle
 from appliance.keys import Keys
 
@@ -46,7 +46,10 @@ def password_step(
     address: str,
     now: datetime,
     tz: ZoneInfo,
+    staff_totp_required: bool = True,
 ) -> PasswordOutcome:
+    """The password step; ``staff_totp_required`` is the setting of that name (admins and
+    researchers need a second factor whatever it says)."""
     minutes = throttle.blocked_for(username, address)
     if minutes:
         if throttle.first_refusal(username, address):
@@ -82,7 +85,7 @@ def password_step(
         accounts.set_password_hash(conn, user.id, passwords.hash_password(password))
     if user.totp_enabled:
         return PasswordOutcome("ok", user, "password")
-    if user.role in TOTP_REQUIRED:
+    if totp_required(user.role, staff_totp_required):
         return PasswordOutcome("ok", user, "enrol")
     signed_in(conn, throttle, user, address, "password")
     return PasswordOutcome("ok", user, "full")

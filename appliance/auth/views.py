@@ -62,6 +62,7 @@ def login():
         client_address(),
         utcnow(),
         state().tz,
+        setting("staff_totp_required"),
     )
     if outcome.result == "throttled":
         flash(

@@ -14,8 +14,9 @@ import click
 
 from appliance.auth.accounts import CLI
 from appliance.clictx import Context, pass_ctx
-from appliance.contacts import importer, reader, store, uploads
+from appliance.contacts import identifiers, importer, reader, store, uploads
 from appliance.contacts.mapping import Mapping, targets_for
+from appliance.contacts.preview import PREVIEW_ROWS
 from appliance.db import transaction
 from appliance.privacy import suppression
 
@@ -103,6 +104,8 @@ def _import(
             mapping = Mapping.build(
                 table.headers, targets_for(table.headers, presets.get(preset), overrides)
             )
+            # The rows a web preview reads: a refusal here leaves no batch and no new list.
+            importer.check_segments(table, mapping, limit=PREVIEW_ROWS)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from None
         if not mapping.fields():
@@ -119,7 +122,7 @@ def _import(
 
         try:
             counts = importer.run_import(conn, keys, CLI, import_id, table, mapping, progress)
-        except reader.FileError as exc:
+        except (reader.FileError, identifiers.NotACategory) as exc:
             raise click.ClickException(f"import failed, nothing was imported: {exc}") from None
     click.echo("", err=True)
     for name, value in counts.as_dict().items():

@@ -14,6 +14,7 @@ duplicates inside the file fall to the unique index (first row wins).
 
 from __future__ import annotations
 
+import itertools
 import json
 import sqlite3
 import time
@@ -21,7 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 
 from appliance.auth.accounts import Actor
-from appliance.contacts import fields, store
+from appliance.contacts import fields, identifiers, store
 from appliance.contacts.mapping import Mapping, split_full_name
 from appliance.contacts.reader import FileError, Table
 from appliance.db import transaction
@@ -150,6 +151,38 @@ def prepare(number: int, cells: list[str], plan: RowPlan) -> Prepared:
     if not _CONTACT_DATA.intersection(values):
         raise fields.Invalid(N_("the row has no contact data"))
     return Prepared(number, values, segments)
+
+
+def check_segments(
+    table: Table,
+    mapping: Mapping,
+    limit: int | None = None,
+    tick: Callable[[], None] | None = None,
+) -> None:
+    """Raise :class:`identifiers.NotACategory` when a segment column of the file is
+    identifier-like, judged on its first ``limit`` data rows (every row when None). Reads the
+    file afresh and leaves ``table`` unread; calls ``tick`` after every identifiers.FEED_ROWS
+    rows. Raises FileError."""
+    segments = identifiers.SegmentCheck(mapping)
+    if not segments:
+        return
+    with table.reopen() as again:
+        rows = itertools.islice((cells for _, cells in again.rows()), limit)
+        while chunk := list(itertools.islice(rows, identifiers.FEED_ROWS)):
+            segments.add_rows(chunk)
+            if tick:
+                tick()
+    if found := segments.findings():
+        raise identifiers.NotACategory(found)
+
+
+def _still_wanted(conn: sqlite3.Connection, import_id: int) -> None:
+    """During the whole-file check: honour a cancel, and show the batch is alive (it has
+    written nothing yet, and a batch silent for STALE_SECONDS counts as crashed)."""
+    with transaction(conn):
+        if not store.may_continue(conn, import_id):
+            raise Cancelled
+        store.record_progress(conn, import_id, 0, Counts().as_dict())
 
 
 def _batches(table: Table, mapping: Mapping, hasher) -> Iterator[tuple[list, list]]:
@@ -289,9 +322,11 @@ def run_import(
 ) -> Counts:
     """Import every row of ``table`` into the batch ``import_id`` (see module docstring).
 
-    Returns the counts when the batch is visible. Raises FileError (unreadable file), Cancelled,
-    or whatever else went wrong, always after removing the batch's rows and recording the
-    outcome on the batch and in the audit log.
+    The segment columns are checked over the whole file first (:func:`check_segments`): an
+    identifier-like one stops the import before it writes a row. Returns the counts when the
+    batch is visible. Raises NotACategory, FileError (unreadable file), Cancelled, or whatever
+    else went wrong, always after removing the batch's rows and recording the outcome on the
+    batch (a NotACategory as :meth:`~identifiers.NotACategory.stored`) and in the audit log.
     """
     batch = store.get_import(conn, import_id)
     list_id = batch["list_id"]
@@ -310,6 +345,7 @@ def run_import(
     # couple of seconds keeps others' waits short without rewriting the index on every batch.
     conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     try:
+        check_segments(table, mapping, tick=lambda: _still_wanted(conn, import_id))
         started = 0.0
         for valid, rejected in _batches(table, mapping, keys.hasher()):
             if not conn.in_transaction:
@@ -342,6 +378,8 @@ def run_import(
             outcome, message = "cancelled", "cancelled"
         elif isinstance(exc, FileError):
             message = str(exc)
+        elif isinstance(exc, identifiers.NotACategory):
+            message = exc.stored()
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         with transaction(conn):
@@ -351,7 +389,7 @@ def run_import(
                 f"contacts.import_{outcome}",
                 f"import:{import_id}",
                 list=list_id,
-                reason=message,
+                reason=identifiers.stored_text(message),
                 rows_seen=counts.rows_seen,
             )
         raise

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from appliance import db
 from appliance.auth.accounts import Actor
-from appliance.contacts import importer, uploads
+from appliance.contacts import identifiers, importer, uploads
 from appliance.contacts.mapping import Mapping
 from appliance.contacts.reader import Table
 from appliance.keys import Keys
@@ -35,8 +35,8 @@ def start(
         try:
             with table:
                 importer.run_import(conn, keys, actor, import_id, table, mapping)
-        except importer.Cancelled:
-            pass
+        except (importer.Cancelled, identifiers.NotACategory):
+            pass  # outcomes staff chose or must fix, recorded on the batch: nothing to log
         except Exception:  # noqa: BLE001 - recorded on the batch by run_import; log no data
             log.warning("import %s ended with an error", import_id, exc_info=False)
         finally:

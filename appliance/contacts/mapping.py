@@ -2,9 +2,11 @@
 
 A mapping is a list with one target per column: ``"field:<name>"`` (see ``fields.FIELDS``, plus
 ``full_name`` which is split into first name, infix and last name), ``"segment:<label>"``, or
-``"drop"``. Suggestions come from Dutch and English headers; columns that look like special
-categories of personal data (health, religion, ...) or national id numbers are always dropped and
-cannot be mapped to anything else.
+``"drop"``. Suggestions come from Dutch and English headers and never propose a segment; columns
+that look like special categories of personal data (health, religion, ...) or national id numbers
+are always dropped and cannot be mapped to anything else, and a column whose header names an
+identifier or an identifying contact detail cannot be a segment (``identifiers`` has the rules on
+the values, which need the rows).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from appliance.contacts import identifiers
 from appliance.contacts.fields import FIELDS
 from appliance.i18n import N_
 
@@ -106,6 +109,34 @@ def forbidden(header: str) -> bool:
     return bool(_FORBIDDEN.search(_clean(header)))
 
 
+# Contact fields whose value points to one person (or one address); town, country, gender and
+# language are shared by many and may be segments.
+_IDENTIFYING_FIELDS = frozenset(
+    (
+        "email",
+        "phone",
+        "first_name",
+        "infix",
+        "last_name",
+        "full_name",
+        "street",
+        "house_number",
+        "postcode",
+    )
+)
+
+
+def segment_refusal(header: str) -> str | None:
+    """Why a column with this header can never be a segment (a msgid of ``identifiers``), or
+    None when only its values can tell."""
+    clean = re.sub(r" \(\d+\)$", "", _clean(header))  # "Telefoon (2)": a repeated header
+    if _BY_HEADER.get(clean) in _IDENTIFYING_FIELDS:
+        return identifiers.NAMES_CONTACT_DETAILS
+    if identifiers.names_identifier(clean):
+        return identifiers.NAMES_IDENTIFIER
+    return None
+
+
 def suggest(headers: list[str]) -> list[str]:
     """One suggested target per header; each field is suggested at most once. Unknown headers
     are dropped until staff map them (to a field or a segment); forbidden ones always are."""
@@ -149,10 +180,13 @@ class Mapping:
 
     @classmethod
     def build(cls, headers: list[str], targets: list[str]) -> Mapping:
-        """Validate ``targets`` against ``headers``; raises ValueError with a clear reason."""
+        """Validate ``targets`` against ``headers``; raises ValueError with a clear reason, and
+        :class:`identifiers.NotACategory` naming every segment column whose header says it is
+        identifying (its values are checked later, by whoever reads the rows)."""
         if len(targets) != len(headers):
             raise ValueError(N_("the mapping does not match the file's columns"))
         seen: set[str] = set()
+        refused: list[identifiers.Finding] = []
         for header, target in zip(headers, targets, strict=True):
             if target == "drop":
                 continue
@@ -163,6 +197,8 @@ class Mapping:
                 key = target
             elif kind == "segment" and re.fullmatch(r"[\w][\w .-]{0,39}", name):
                 key = target.lower()
+                if reason := segment_refusal(header):
+                    refused.append(identifiers.Finding(header, reason))
             else:
                 raise ValueError(N_("unknown mapping target"))
             if key in seen:
@@ -170,6 +206,8 @@ class Mapping:
             seen.add(key)
         if "field:full_name" in seen and seen & {"field:first_name", "field:last_name"}:
             raise ValueError(N_("map either a full name or first and last name, not both"))
+        if refused:
+            raise identifiers.NotACategory(refused)
         return cls(tuple(headers), tuple(targets))
 
     @property

@@ -1,12 +1,13 @@
-"""The dry run shown before an import: sample rows as they would be stored, and the counts."""
+"""The dry run shown before an import: sample rows as they would be stored, the counts, and the
+segment columns the rows show to be identifier-like (the import checks the whole file again)."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from appliance.contacts import fields, store
+from appliance.contacts import fields, identifiers, store
 from appliance.contacts.importer import BATCH, Counts, Prepared, RowPlan, prepare
 from appliance.contacts.mapping import Mapping
 from appliance.contacts.reader import Table
@@ -21,6 +22,7 @@ class Preview:
     samples: list[tuple[int, dict[str, str] | None, str]]  # (row, stored values or None, reason)
     counts: Counts
     complete: bool  # False when only the first PREVIEW_ROWS rows were examined
+    refused: list[identifiers.Finding] = field(default_factory=list)  # segment columns
 
 
 PREVIEW_ROWS = 20_000
@@ -30,9 +32,11 @@ PREVIEW_SAMPLES = 10
 def preview(
     conn: sqlite3.Connection, keys: Keys, table: Table, mapping: Mapping, list_id: int | None
 ) -> Preview:
-    """Dry run over the first rows: the first few as they would be stored, and the counts
-    (added, updated, duplicate, invalid, suppressed) the import would report for them."""
+    """Dry run over the first rows: the first few as they would be stored, the counts
+    (added, updated, duplicate, invalid, suppressed) the import would report for them, and the
+    findings of the segment check over the same rows."""
     plan, hasher = RowPlan.of(mapping), keys.hasher()
+    segments = identifiers.SegmentCheck(mapping)
     counts, samples, seen = Counts(), [], set()
     has_contacts = list_id is not None and store.list_has_contacts(conn, list_id)
     pending: list[Prepared] = []
@@ -60,6 +64,8 @@ def preview(
             complete = False
             break
         counts.rows_seen += 1
+        if segments:
+            segments.add(cells)
         try:
             row = prepare(number, cells, plan)
         except fields.Invalid as exc:
@@ -77,4 +83,4 @@ def preview(
         if len(pending) >= BATCH:
             settle()
     settle()
-    return Preview(samples, counts, complete)
+    return Preview(samples, counts, complete, segments.findings())

@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import functools
 import io
 import re
 import zipfile
@@ -52,6 +53,14 @@ class Table:
     _rows: Iterator[tuple[int, list[str]]] | None = None
     _close: list = field(default_factory=list)
     _position: Callable[[], float] | None = None
+    _reopen: Callable[[], Table] | None = None
+
+    def reopen(self) -> Table:
+        """The same file opened again with the encoding, separator or sheet this one settled on
+        (no second detection), read from its first row. Raises FileError."""
+        if self._reopen is None:
+            raise RuntimeError("only a table from open_table can be opened again")
+        return self._reopen()
 
     def fraction(self) -> float:
         """How far through the file reading has come, 0..1 (0 when unknown, as for XLSX)."""
@@ -172,6 +181,11 @@ def _open_csv(path: Path, encoding: str, delimiter: str) -> Table:
     delimiter = delimiter or detect_delimiter(text[:SNIFF_CHARS])
     if delimiter not in DELIMITERS:
         raise FileError(N_("unknown column separator"))
+    return _csv_table(path, encoding, delimiter)
+
+
+def _csv_table(path: Path, encoding: str, delimiter: str) -> Table:
+    """The open CSV table, with the encoding and separator settled (detected or chosen)."""
     raw = path.open("rb")
     stream = io.TextIOWrapper(raw, encoding=encoding, newline="")
     reader = csv.reader(_lines(stream), delimiter=delimiter, quotechar='"', strict=False)
@@ -200,7 +214,15 @@ def _open_csv(path: Path, encoding: str, delimiter: str) -> Table:
     headers = _header(rows, [stream.close])
     size = path.stat().st_size
     return Table(
-        "csv", headers, encoding, delimiter, [], rows, [stream.close], lambda: raw.tell() / size
+        "csv",
+        headers,
+        encoding,
+        delimiter,
+        [],
+        rows,
+        [stream.close],
+        lambda: raw.tell() / size,
+        functools.partial(_csv_table, path, encoding, delimiter),
     )
 
 
@@ -320,4 +342,14 @@ def _open_xlsx(path: Path, sheet: str) -> Table:
     closers = [book.close, handle.close]
     rows = numbered()
     headers = _header(rows, closers)
-    return Table("xlsx", headers, "", "", names, rows, closers)
+    return Table(
+        "xlsx",
+        headers,
+        "",
+        "",
+        names,
+        rows,
+        closers,
+        None,
+        functools.partial(_open_xlsx, path, sheet),
+    )

@@ -9,16 +9,17 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 
 from appliance.auth.guard import requires
-from appliance.contacts import batches, importer, jobs, reader, store, uploads
+from appliance.contacts import batches, identifiers, importer, jobs, reader, store, uploads
 from appliance.contacts.forms import FIELD_LABELS, AddressesForm, MapForm, UploadForm
 from appliance.contacts.mapping import (
     TARGET_FIELDS,
     Mapping,
     forbidden,
     segment_label,
+    segment_refusal,
     suggest,
 )
-from appliance.contacts.preview import preview
+from appliance.contacts.preview import PREVIEW_ROWS, preview
 from appliance.csvsafe import csv_rows
 from appliance.db import connect, transaction
 from appliance.i18n import N_
@@ -107,6 +108,15 @@ def _open(token: str, form: MapForm) -> reader.Table:
     return reader.open_table(uploads.path_for(_data_dir(), token), **_options(form))
 
 
+def _checked(table: reader.Table, targets: list[str]) -> Mapping:
+    """The mapping, its segment columns checked on the rows a preview reads; raises
+    ValueError (NotACategory among them: the mapping page, which reads the same rows, says
+    which columns and why) or FileError."""
+    mapping = Mapping.build(table.headers, targets)
+    importer.check_segments(table, mapping, limit=PREVIEW_ROWS)
+    return mapping
+
+
 def _mapping_page(token: str, form: MapForm, targets: list[str] | None, status: int = 200):
     """Render the column mapping with a dry-run preview, or send staff back with the reason."""
     conn = get_db()
@@ -126,12 +136,19 @@ def _mapping_page(token: str, form: MapForm, targets: list[str] | None, status: 
         if targets is None:
             targets = suggest(headers)
         found = store.list_by_name(conn, form.list_name.data or "")
+        dry_run = None
         try:
             mapping = Mapping.build(headers, targets)
             dry_run = preview(conn, state().keys, table, mapping, found["id"] if found else None)
+            if dry_run.refused:
+                raise identifiers.NotACategory(dry_run.refused)  # shown with the preview
+        except identifiers.NotACategory as exc:
+            for finding in exc.findings:
+                flash(_(finding.reason, **finding.variables), "error")
+            status = 400
         except ValueError as exc:
             flash(_(str(exc)), "error")
-            dry_run, status = None, 400
+            status = 400
         except reader.FileError as exc:
             flash(_("The file cannot be read: %(reason)s", reason=_(exc.reason)), "error")
             dry_run, status = None, 400
@@ -144,6 +161,7 @@ def _mapping_page(token: str, form: MapForm, targets: list[str] | None, status: 
             fields=TARGET_FIELDS,
             forbidden=[forbidden(h) for h in headers],
             segment_labels=[segment_label(h) for h in headers],
+            no_segment=[segment_refusal(h) is not None for h in headers],
             preview=dry_run,
             table=table,
             list_exists=found is not None,
@@ -188,7 +206,9 @@ def _save_preset(token: str, form: MapForm, targets: list[str]):
     conn = get_db()
     try:
         with _open(token, form) as table:
-            mapping = Mapping.build(table.headers, targets)
+            mapping = _checked(table, targets)
+    except identifiers.NotACategory:
+        return _mapping_page(token, form, targets, 400)
     except (ValueError, reader.FileError, FileNotFoundError) as exc:
         flash(_(str(getattr(exc, "reason", exc))), "error")
         return _mapping_page(token, form, targets, 400)
@@ -206,9 +226,12 @@ def _start(token: str, form: MapForm, targets: list[str]):
     except (FileNotFoundError, reader.FileError):
         return _mapping_page(token, form, targets)
     try:
-        mapping = Mapping.build(table.headers, targets)
+        mapping = _checked(table, targets)
         if not mapping.fields():
             problems.append(N_("Map at least one column to a contact field."))
+    except identifiers.NotACategory:
+        table.close()
+        return _mapping_page(token, form, targets, 400)
     except ValueError as exc:
         problems.append(str(exc))
     if problems:
@@ -243,6 +266,7 @@ def show_import(import_id: int):
         batch=batch,
         contact_list=store.get_list(conn, batch["list_id"]),
         dropped=store.dropped_columns(batch),
+        reasons=[_(m, **v) for m, v in identifiers.stored_reasons(batch["message"])],
     )
 
 

@@ -41,11 +41,14 @@ def purge(ctx: Context, dry_run: bool, upcoming: int) -> None:
 
 def _show_plan(found: retention.Plan, upcoming: int) -> None:
     click.echo(f"as of {found.today} (dry run: nothing is erased)")
-    click.echo(f"{'kind':<22} {'due now':>8}  {'waiting':>8}  next due days")
+    click.echo(f"{'kind':<22} {'due now':>8}  next due days")
     for kind in retention.KINDS:
         line = found.lines[kind]
         days = ", ".join(f"{day}: {n:,}" for day, n in line.upcoming[:upcoming]) or "-"
         if len(line.upcoming) > upcoming:
             days += f", ... ({len(line.upcoming) - upcoming} more days)"
-        click.echo(f"{KIND_NAMES[kind]:<22} {line.due_now:>8,}  {line.waiting:>8,}  {days}")
-    click.echo("waiting: contacts invited to a survey that still runs (due once it has ended)")
+        click.echo(f"{KIND_NAMES[kind]:<22} {line.due_now:>8,}  {days}")
+    click.echo(
+        "contacts fall due after the last invitation or reminder sent to them"
+        " (or their import if none was sent), whatever the survey's state"
+    )

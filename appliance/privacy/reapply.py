@@ -68,7 +68,9 @@ def after_restore(
         people |= set(
             erasure.contacts_erased_by_phone(conn, restored_keys.cipher(), restored_keys.hasher())
         )
-        again = erasure.erase_contacts(conn, sorted(people), person=True)
+        again = erasure.erase_contacts(
+            conn, sorted(people), person=True, hasher=restored_keys.hasher()
+        )
     receipt = retention.apply(conn, settings, now=now, actor=RESTORE, compact=False)
     return {
         "suppressions_added": after - before,

@@ -211,8 +211,8 @@ def _retention(setting) -> Section:
             (
                 _("Contact data"),
                 _(
-                    "%(n)d month(s) after the last survey it was used for closes, or after its "
-                    "import if never used",
+                    "%(n)d month(s) after the last invitation or reminder sent to the contact, "
+                    "or after its import if none was sent",
                     n=setting("retention_contact_months"),
                 ),
             ),
@@ -257,7 +257,9 @@ def _security(setting, usage: Usage, k: int) -> Section:
     measures = [
         _("Contact data encrypted field by field (AES-256-GCM), each value bound to its place"),
         _("Keyed hashes (HMAC-SHA256) instead of addresses on the unsubscribe list"),
-        _(
+        _("Two-factor login for every account: admins, staff and researchers")
+        if setting("staff_totp_required")
+        else _(
             "Two-factor login for admins and researchers; staff with it on: %(n)d of %(total)d",
             n=usage.staff_two_factor,
             total=usage.accounts.get("staff", 0),

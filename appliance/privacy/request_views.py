@@ -270,11 +270,12 @@ def confirm_erasure():
     query, also = _load(form)
     dossier = _dossier(query, also)
     erase_form = EraseForm(formdata=None, data={"token": form.token.data})
+    ids = [contact["id"] for contact in dossier["contacts"]]
     return render_template(
         "privacy/erase.html",
         form=erase_form,
         dossier=dossier,
-        counts=subjects.counts(dossier),
+        counts=subject_changes.preview(get_db(), ids, dossier),
         has_address=bool(subjects.addresses_of(dossier)),
         chosen=form.request_id.data,
         requests=register.open_requests(get_db()),

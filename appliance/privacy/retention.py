@@ -2,9 +2,9 @@
 
 Rules (settings, defaults from the privacy statement's promises):
 
-- contact data (``contacts`` rows) ``retention_contact_months`` after its last use in a survey
-  that has ended, or after its import if it was never invited; a contact invited to a survey
-  that still runs waits for it to end;
+- contact data (``contacts`` rows) ``retention_contact_months`` after the last invitation or
+  reminder sent to the contact, or after its import if none was ever sent; whether the survey
+  still runs does not matter;
 - rows an import rejected (they hold the raw CSV row) on the same term, counted from the import;
 - a name typed into a name field ``retention_name_months`` after the answer;
 - a request to be contacted (the one link from an answer to a person) once staff mark it
@@ -70,12 +70,11 @@ def local_today(settings: Mapping[str, Any], now: datetime | None = None) -> str
 
 @dataclass
 class Line:
-    """One kind of data: how many items are due now, how many wait without a date yet (a
-    survey still runs), and the coming due days with their counts."""
+    """One kind of data: how many items are due now, and the coming due days with their counts.
+    Every item has a due day."""
 
     kind: str
     due_now: int = 0
-    waiting: int = 0
     upcoming: list[tuple[str, int]] = field(default_factory=list)
 
     @property
@@ -98,7 +97,7 @@ def plan(
 ) -> Plan:
     rules, today = Rules.of(settings), local_today(settings, now)
     schedules = {
-        "contacts": store.contact_schedule(conn, rules.contact_months, today),
+        "contacts": store.contact_schedule(conn, rules.contact_months),
         "import_rejects": store.reject_schedule(conn, rules.contact_months),
         **store.other_schedules(
             conn, rules.name_months, rules.request_days, rules.audit_months, today
@@ -112,26 +111,24 @@ def plan(
             ]
         else:
             rows = schedules[kind]
-        due_now, waiting = store.counts_due(rows, today)
-        upcoming = [(r["due"], r["n"]) for r in rows if r["due"] is not None and r["due"] > today]
-        lines[kind] = Line(kind, due_now, waiting, upcoming)
+        upcoming = [(r["due"], r["n"]) for r in rows if r["due"] > today]
+        lines[kind] = Line(kind, store.count_due(rows, today), upcoming)
     return Plan(today, lines)
 
 
 def list_dates(conn: sqlite3.Connection, settings: Mapping[str, Any]) -> dict[int, sqlite3.Row]:
-    """Per contact list: first_due, last_due (days) and how many contacts are waiting."""
-    rules = Rules.of(settings)
-    return store.list_erasure(conn, rules.contact_months, local_today(settings))
+    """Per contact list: first_due and last_due (days) of its contacts; lists without contacts
+    are absent."""
+    return store.list_erasure(conn, Rules.of(settings).contact_months)
 
 
 def survey_dates(
     conn: sqlite3.Connection, settings: Mapping[str, Any], survey_id: int
 ) -> sqlite3.Row:
-    """For one survey: contacts_due (None while it runs), contacts, names_first, names_last."""
+    """For one survey: contacts (invited and still held), contacts_first and contacts_last (the
+    days the first and the last of them fall due; None without any), names_first, names_last."""
     rules = Rules.of(settings)
-    return store.survey_erasure(
-        conn, survey_id, rules.contact_months, rules.name_months, local_today(settings)
-    )
+    return store.survey_erasure(conn, survey_id, rules.contact_months, rules.name_months)
 
 
 @dataclass

@@ -22,34 +22,39 @@ def _bind(n: int, param: str = "months") -> dict[str, str]:
     return {param: f"+{int(n)} months", f"{param}_end": f"+{int(n) + 1} months"}
 
 
-# The day a survey stopped taking answers: closed by staff, or the day after its last day,
-# whichever came first. (Timestamps count by their UTC day: in Amsterdam that can erase a few
-# hours early, never late.)
-# NULL while it still runs (open, draft, or a closing date still ahead).
-_ENDS = """ends AS (
-    SELECT id,
-        CASE WHEN status = 'closed' AND closes_on IS NOT NULL
-                 THEN min(substr(closed_at, 1, 10), date(closes_on, '+1 day'))
-             WHEN status = 'closed' THEN substr(closed_at, 1, 10)
-             WHEN closes_on IS NOT NULL AND closes_on < :today THEN date(closes_on, '+1 day')
-        END AS ended
-    FROM surveys)"""
+# Per contact: the UTC day of the last invitation or reminder actually sent to it. A message still
+# queued, refused (bounced, failed) or cancelled reached no one; such a contact counts from its
+# import, which is earlier, so the promise holds either way. (Timestamps count by their UTC day:
+# in Amsterdam that can erase a few hours early, never late.)
+_LAST_SENT = """last_sent AS (
+    SELECT i.contact_id, substr(max(o.sent_at), 1, 10) AS day
+    FROM invitations i JOIN outbox o ON o.invitation_id = i.id
+    WHERE i.contact_id IS NOT NULL{only} AND o.state = 'sent' AND o.sent_at IS NOT NULL
+    GROUP BY i.contact_id)"""
 
-# Per visible contact: its due day, NULL while a survey it was invited to still runs.
-_CONTACT_DUE = f"""WITH {_ENDS},
-use AS (
-    SELECT i.contact_id, max(e.ended IS NULL) AS running, max(e.ended) AS last_end
-    FROM invitations i JOIN ends e ON e.id = i.survey_id
-    WHERE i.contact_id IS NOT NULL GROUP BY i.contact_id),
+# Contacts invited to one survey (:sid), for its page.
+_INVITED = " AND i.contact_id IN (SELECT contact_id FROM invitations WHERE survey_id = :sid)"
+
+
+def _contact_due(only_invited_to_survey: bool = False) -> str:
+    """A ``WITH`` clause ending in ``due (id, list_id, due)``: per visible contact the day it
+    falls due, the contact term after the last message sent to it, or after its import when none
+    was. Never NULL: nothing, not even a survey that stays open, keeps a contact longer."""
+    only = _INVITED if only_invited_to_survey else ""
+    invited = (
+        " WHERE c.id IN (SELECT contact_id FROM invitations WHERE survey_id = :sid)"
+        if only_invited_to_survey
+        else ""
+    )
+    start = "coalesce(s.day, substr(coalesce(b.finished_at, b.created_at), 1, 10))"
+    return f"""WITH {_LAST_SENT.format(only=only)},
 due AS (
-    SELECT c.id, c.list_id,
-        CASE WHEN u.contact_id IS NULL
-                 THEN {_plus("substr(coalesce(b.finished_at, b.created_at), 1, 10)")}
-             WHEN u.running THEN NULL
-             ELSE {_plus("u.last_end")}
-        END AS due
+    SELECT c.id, c.list_id, {_plus(start)} AS due
     FROM contacts c JOIN contact_imports b ON b.id = c.import_id AND b.status = 'done'
-    LEFT JOIN use u ON u.contact_id = c.id)"""  # noqa: S608
+    LEFT JOIN last_sent s ON s.contact_id = c.id{invited})"""  # noqa: S608
+
+
+_CONTACT_DUE = _contact_due()
 
 
 def due_contacts(conn: sqlite3.Connection, months: int, today: str) -> list[int]:
@@ -62,44 +67,40 @@ def due_contacts(conn: sqlite3.Connection, months: int, today: str) -> list[int]
     ]
 
 
-def contact_schedule(conn: sqlite3.Connection, months: int, today: str) -> list[sqlite3.Row]:
-    """(due, n) per day, NULL first: contacts waiting for a survey to close."""
+def contact_schedule(conn: sqlite3.Connection, months: int) -> list[sqlite3.Row]:
+    """(due, n) per day, earliest first."""
     return conn.execute(
         f"{_CONTACT_DUE} SELECT due, count(*) AS n FROM due GROUP BY due ORDER BY due",  # noqa: S608
-        {"today": today, **_bind(months)},
+        _bind(months),
     ).fetchall()
 
 
-def list_erasure(conn: sqlite3.Connection, months: int, today: str) -> dict[int, sqlite3.Row]:
-    """Per contact list: first and last due day and how many contacts wait for a survey."""
+def list_erasure(conn: sqlite3.Connection, months: int) -> dict[int, sqlite3.Row]:
+    """Per contact list: the first and the last due day of its contacts."""
     rows = conn.execute(
         f"{_CONTACT_DUE} SELECT list_id, min(due) AS first_due, max(due) AS last_due,"  # noqa: S608
-        " sum(due IS NULL) AS waiting, count(*) AS n FROM due GROUP BY list_id",
-        {"today": today, **_bind(months)},
+        " count(*) AS n FROM due GROUP BY list_id",
+        _bind(months),
     )
     return {r["list_id"]: r for r in rows}
 
 
 def survey_erasure(
-    conn: sqlite3.Connection, survey_id: int, contact_months: int, name_months: int, today: str
+    conn: sqlite3.Connection, survey_id: int, contact_months: int, name_months: int
 ) -> sqlite3.Row:
-    """For one survey: the day its contact data falls due (NULL while it runs), how many
-    contacts were invited, and the first and last due day of names typed into it."""
+    """For one survey: how many of the contacts invited to it are still held, the first and
+    the last day one of them falls due (each by its own last message, whichever survey it was
+    for), and the first and last due day of names typed into the survey."""
     return conn.execute(
-        f"WITH {_ENDS} SELECT {_plus('e.ended', 'cm')} AS contacts_due,"  # noqa: S608 - fixed SQL
-        " (SELECT count(DISTINCT contact_id) FROM invitations"
-        "   WHERE survey_id = :sid AND contact_id IS NOT NULL) AS contacts,"
+        f"{_contact_due(only_invited_to_survey=True)}"  # noqa: S608 - fixed SQL
+        " SELECT (SELECT count(*) FROM due) AS contacts,"
+        " (SELECT min(due) FROM due) AS contacts_first,"
+        " (SELECT max(due) FROM due) AS contacts_last,"
         f" (SELECT {_plus('min(n.submitted_on)', 'nm')} FROM name_answers n"
         "   JOIN responses r ON r.id = n.response_id WHERE r.survey_id = :sid) AS names_first,"
         f" (SELECT {_plus('max(n.submitted_on)', 'nm')} FROM name_answers n"
-        "   JOIN responses r ON r.id = n.response_id WHERE r.survey_id = :sid) AS names_last"
-        " FROM ends e WHERE e.id = :sid",
-        {
-            "today": today,
-            "sid": survey_id,
-            **_bind(contact_months, "cm"),
-            **_bind(name_months, "nm"),
-        },
+        "   JOIN responses r ON r.id = n.response_id WHERE r.survey_id = :sid) AS names_last",
+        {"sid": survey_id, **_bind(contact_months), **_bind(name_months, "nm")},
     ).fetchone()
 
 
@@ -170,7 +171,6 @@ def last_audit_id_due(conn: sqlite3.Connection, months: int, today: str) -> int 
     ).fetchone()[0]
 
 
-def counts_due(schedule_rows: Sequence[sqlite3.Row], today: str) -> tuple[int, int]:
-    """(due now, waiting without a date) of a schedule."""
-    now = sum(r["n"] for r in schedule_rows if r["due"] is not None and r["due"] <= today)
-    return now, sum(r["n"] for r in schedule_rows if r["due"] is None)
+def count_due(schedule_rows: Sequence[sqlite3.Row], today: str) -> int:
+    """How many items of a schedule are due on ``today`` or before."""
+    return sum(r["n"] for r in schedule_rows if r["due"] <= today)

@@ -19,7 +19,7 @@ from appliance.privacy import record_store
 from appliance.settings import LANGUAGES
 
 # The day the wording of the two templates last changed; raise it with every edit of them.
-TEXT_REVISED = date(2026, 11, 22)
+TEXT_REVISED = date(2026, 12, 2)
 # Admin-editable settings that appear in the statement: a change to one of them dates it.
 SHOWN_SETTINGS = (
     "organisation_name",
@@ -46,6 +46,7 @@ class Facts:
     request_days: int
     audit_months: int
     backup_keep: int
+    staff_two_factor: bool  # staff sign in with a second factor too
     changed: date  # "last changed" as the statement shows it
 
 
@@ -70,6 +71,7 @@ def facts(conn: sqlite3.Connection, setting: Callable[[str], Any], tz: ZoneInfo)
         request_days=setting("contact_request_days"),
         audit_months=setting("retention_audit_months"),
         backup_keep=setting("backup_keep"),
+        staff_two_factor=setting("staff_totp_required"),
         changed=changed,
     )
 

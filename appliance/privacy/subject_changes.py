@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from appliance.contacts import fields
 from appliance.crypto import FieldCipher, KeyedHasher
@@ -96,6 +97,21 @@ def rectify(
 
 # ---- erasure -----------------------------------------------------------------------------------
 
+# What an erasure removes, per kind: the confirmation page and the result page show these counts.
+ERASED = (*erasure.COUNTS, "rejected_rows", "mail_files")
+
+
+def preview(
+    conn: sqlite3.Connection, contact_ids: Sequence[int], dossier: Mapping[str, Any]
+) -> dict[str, int]:
+    """What :func:`erase` of these contact rows, with the dossier's rejected rows and mail files,
+    would erase now: per kind of :data:`ERASED`, counted as the erasure counts. Changes
+    nothing."""
+    counts = erasure.person_counts(conn, contact_ids)
+    counts["rejected_rows"] = len(dossier["rejected_rows"])
+    counts["mail_files"] = dossier["mail_files"]
+    return counts
+
 
 def erase(
     conn: sqlite3.Connection,
@@ -108,9 +124,12 @@ def erase(
     reject_ids: Sequence[int] = (),
 ) -> dict[str, int]:
     """Erase the person's contact rows with their invitations (and messages), contact requests
-    and response links; note the keyed hashes of their addresses and phone numbers in the
-    erasure ledger; optionally add the addresses to the unsubscribe list. Inside the caller's
-    transaction; the caller compacts afterwards. Anonymous responses stay."""
+    and response links, and their own words (open answers, typed names) in the responses linked
+    to them; note the keyed hashes of their addresses and phone numbers in the erasure ledger;
+    optionally add the addresses to the unsubscribe list. Inside the caller's transaction; the
+    caller compacts afterwards and removes the mail files. Returns the counts of
+    :data:`ERASED` (the caller adds ``mail_files``), ``ledger`` and ``unsubscribed``. Closed
+    answers stay, and so do responses not linked to the person."""
     rows = rows_in(
         conn, "SELECT id, email_hash, phone FROM contacts WHERE id IN ({marks})", contact_ids
     )
@@ -128,7 +147,7 @@ def erase(
     }
     if query.kind == "phone":
         ledger.add(("phone", digest(hasher, query)))
-    result = erasure.erase_contacts(conn, [r["id"] for r in rows], person=True)
+    result = erasure.erase_contacts(conn, [r["id"] for r in rows], person=True, hasher=hasher)
     result["rejected_rows"] = erasure.erase_rejects(conn, reject_ids)
     erasure.remember(conn, sorted(ledger))
     result["ledger"] = len(ledger)

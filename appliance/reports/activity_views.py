@@ -1,5 +1,6 @@
-"""What the researcher saw: every report view, export and sign-in of external researchers, for
-the client (admin and staff) to check (promise 14). Read from the audit log."""
+"""What the researcher saw and tried: every report view, export and sign-in of external
+researchers, and every request refused to them (``appliance.auth.refusals``), for the client
+(admin and staff) to check (promise 14). Read from the audit log."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import json
 from flask import Blueprint, render_template, request
 
 from appliance import audit
+from appliance.auth import refusals
 from appliance.auth import store as accounts
 from appliance.auth.guard import requires
 from appliance.surveys import store as surveys
@@ -34,4 +36,6 @@ def researcher_activity():
         chosen=chosen,
         entries=entries,
         titles={r["id"]: r["title"] for r in surveys.titles(conn)},
+        refused=refusals.ACTION,
+        reasons=refusals.REASONS,
     )

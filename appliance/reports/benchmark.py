@@ -1,10 +1,11 @@
 """The national benchmark: an anonymous aggregate file out, reference averages in.
 
 Contract of :func:`export`: built from a gated, unfiltered report, it holds per question only
-its id, type, scale and the figures the gate shows (hidden counts left out, not marked), and no
-organisation name, survey title, question wording, date or segment. :func:`parse` accepts that
-same format (as the agency's national averages) or a CSV ``question,mean,nps,top2`` and raises
-:class:`BenchmarkError` naming the first problem.
+its id, type, scale and the figures the gate shows (hidden counts left out, not marked; a
+statistic known only within a range as the middle of that range, one the report leaves out not
+at all), and no organisation name, survey title, question wording, date or segment.
+:func:`parse` accepts that same format (as the agency's national averages) or a CSV
+``question,mean,nps,top2`` and raises :class:`BenchmarkError` naming the first problem.
 """
 
 from __future__ import annotations
@@ -37,9 +38,10 @@ def export(report: Report) -> dict:
             item["scale"] = list(q.scale)
         s = q.summary
         if s is not None:
-            item.update(mean=round(s.mean, 3), sd=round(s.sd, 3), top2=round(s.top2, 4))
-            if s.nps is not None:
-                item["nps"] = s.nps
+            for name, digits in (("mean", 3), ("sd", 3), ("top2", 4), ("nps", 1)):
+                figure = getattr(s, name)
+                if figure is not None:
+                    item[name] = round(figure.mid, digits)
         item["distribution"] = {b.answer: b.n for b in q.bars if not isinstance(b.n, Suppressed)}
         questions.append(item)
     return {"format": FORMAT, "min_group_size": report.k, "questions": questions}

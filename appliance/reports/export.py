@@ -2,40 +2,71 @@
 
 Contract: these functions read only the Report the gate returned, so an export can hold nothing
 the screen would hide: a hidden count is written as ``< k`` (JSON: ``null`` with
-``"hidden": true``) and a hidden group carries no statistic.
+``"hidden": true``), a hidden group carries no statistic, and a statistic known only within a
+range (``derived.Range``) is written as that range (JSON: ``{"min": .., "max": ..}``, rounded
+outwards; CSV: ``min–max``), or left empty when the report leaves it out.
 """
 
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Iterator
 from typing import Any
 
+from appliance.reports.derived import Range, Summary
+from appliance.reports.labels import Labels, wave_label
 from appliance.reports.report import Bar, Group, QuestionReport, Report, Suppressed
-from appliance.reports.stats import Summary
+
+# Decimals per figure in JSON, CSV and XLSX.
+DIGITS = {"n": 0, "mean": 2, "median": 1, "sd": 2, "ci": 2, "share": 3, "nps": 1}
 
 
 def _n(value) -> Any:
     return None if isinstance(value, Suppressed) else value
 
 
+def figure(value: Range | None, digits: int) -> Any:
+    """A published figure as a number, a {min, max} range rounded outwards, or None."""
+    if value is None:
+        return None
+    if value.exact:
+        return round(value.low, digits) if digits else round(value.low)
+    scale = 10**digits
+    low = math.floor(value.low * scale + 1e-9) / scale
+    high = math.ceil(value.high * scale - 1e-9) / scale
+    if digits == 0:
+        low, high = int(low), int(high)
+    return {"min": low, "max": high}
+
+
+def _text(value: Range | None, digits: int) -> Any:
+    """A figure in a CSV/XLSX cell: a number, ``min–max`` as text, or empty."""
+    found = figure(value, digits)
+    if found is None:
+        return ""
+    if isinstance(found, dict):
+        return f"{found['min']}\u2013{found['max']}"
+    return found
+
+
 def _summary(s: Summary | None) -> dict | None:
     if s is None:
         return None
     out = {
-        "n": s.n,
-        "mean": round(s.mean, 2),
-        "median": s.median,
-        "sd": round(s.sd, 2),
-        "ci95": [round(s.ci_low, 2), round(s.ci_high, 2)],
-        "top2_share": round(s.top2, 3),
+        "n": figure(s.n, DIGITS["n"]),
+        "mean": figure(s.mean, DIGITS["mean"]),
+        "median": figure(s.median, DIGITS["median"]),
+        "sd": figure(s.sd, DIGITS["sd"]),
+        "ci95": [figure(s.ci_low, DIGITS["ci"]), figure(s.ci_high, DIGITS["ci"])],
+        "top2_share": figure(s.top2, DIGITS["share"]),
     }
-    if s.nps is not None:
+    if s.is_nps:
         out.update(
-            nps=s.nps,
-            promoters=round(s.promoters, 3),
-            passives=round(s.passives, 3),
-            detractors=round(s.detractors, 3),
+            nps=figure(s.nps, DIGITS["nps"]),
+            promoters=figure(s.promoters, DIGITS["share"]),
+            passives=figure(s.passives, DIGITS["share"]),
+            detractors=figure(s.detractors, DIGITS["share"]),
         )
     return out
 
@@ -49,9 +80,10 @@ def _bar(b: Bar) -> dict:
     }
 
 
-def _group(g: Group) -> dict:
+def _group(g: Group, name: str | None = None) -> dict:
     return {
         "label": g.label,
+        **({"name": name} if name is not None else {}),
         "n": _n(g.n),
         "hidden": isinstance(g.n, Suppressed),
         "summary": _summary(g.summary),
@@ -61,6 +93,11 @@ def _group(g: Group) -> dict:
 
 def to_json(report: Report, language: str) -> dict:
     view = report.view
+    names = Labels(report, language)
+
+    def group(g: Group) -> dict:
+        return _group(g, names.group(view.breakdown, g.label))
+
     return {
         "survey": report.survey_id,
         "title": report.title,
@@ -73,14 +110,24 @@ def to_json(report: Report, language: str) -> dict:
             "breakdown": view.breakdown,
             "period": report.period,
         },
+        "filters": {
+            attribute: [
+                {"value": v, "name": names.group(None, v), "allowed": allowed}
+                for v, allowed in values
+            ]
+            for attribute, values in report.filters.items()
+        },
         "respondents": _n(report.respondents),
         "excluded": report.excluded,
-        "groups": [_group(g) for g in report.groups],
+        "groups": [group(g) for g in report.groups],
         "trend": [_group(g) for g in report.trend],
         "campaigns": [
             {
-                **c,
+                "label": wave_label(c, report.campaigns),
+                "started_on": c["started_on"],
+                "recipients": _n(c["recipients"]),
                 "responses": _n(c["responses"]),
+                "hidden": isinstance(c["responses"], Suppressed),
                 "rate": None if c["rate"] is None else round(c["rate"], 3),
             }
             for c in report.campaigns
@@ -94,7 +141,7 @@ def to_json(report: Report, language: str) -> dict:
                 "hidden": isinstance(q.n, Suppressed),
                 "summary": _summary(q.summary),
                 "bars": [_bar(b) for b in q.bars],
-                "groups": [_group(g) for g in q.groups],
+                "groups": [group(g) for g in q.groups],
                 "trend": [_group(g) for g in q.trend],
                 "benchmark": None
                 if q.benchmark is None
@@ -120,43 +167,53 @@ def _cells(n, share, summary: Summary | None) -> list:
             ["", "", "", "", "", "", ""]
             if s is None
             else [
-                round(s.mean, 2),
-                s.median,
-                round(s.sd, 2),
-                round(s.ci_low, 2),
-                round(s.ci_high, 2),
-                round(s.top2, 3),
-                "" if s.nps is None else s.nps,
+                _text(s.mean, DIGITS["mean"]),
+                _text(s.median, DIGITS["median"]),
+                _text(s.sd, DIGITS["sd"]),
+                _text(s.ci_low, DIGITS["ci"]),
+                _text(s.ci_high, DIGITS["ci"]),
+                _text(s.top2, DIGITS["share"]),
+                _text(s.nps, DIGITS["nps"]),
             ]
         ),
     ]
 
 
 def rows(report: Report, language: str) -> Iterator[list]:
-    """One flat table: respondents, breakdown groups and trend, then per question its total,
-    bars, groups and trend. Labels come from the survey; cells are made formula-safe later."""
+    """One flat table: respondents, breakdown groups and trend, waves, then per question its
+    total, bars, groups and trend. Labels come from the survey, groups are named as on the page;
+    cells are made formula-safe later."""
+    names = Labels(report, language)
     yield list(HEADER)
     yield ["respondents", "", "", "", *_cells(report.respondents, None, None)]
     yield ["excluded", "", "", "", report.excluded, *[""] * 8]
     for g in report.groups:
-        yield ["respondents by group", "", g.label, "", *_cells(g.n, None, None)]
+        name = names.group(report.view.breakdown, g.label)
+        yield ["respondents by group", "", name, "", *_cells(g.n, None, None)]
     for g in report.trend:
         yield ["respondents by period", "", g.label, "", *_cells(g.n, None, None)]
+    for c in report.campaigns:
+        label = wave_label(c, report.campaigns)
+        yield ["campaign invited", "", label, "", *_cells(c["recipients"], None, None)]
+        yield ["campaign responses", "", label, "", *_cells(c["responses"], c["rate"], None)]
     for q in report.questions:
-        yield from _question_rows(q, language)
+        yield from _question_rows(q, names)
 
 
-def _question_rows(q: QuestionReport, language: str) -> Iterator[list]:
-    text = q.text.get(language) or next(iter(q.text.values()))
+def _question_rows(q: QuestionReport, names: Labels) -> Iterator[list]:
+    text = names.question(q)
     yield ["question", text, "", "", *_cells(q.n, None, q.summary)]
     for b in q.bars:
         yield ["answer", text, "", b.answer, *_cells(b.n, b.share, None)]
     for g in q.groups:
-        yield ["group", text, g.label, "", *_cells(g.n, None, g.summary)]
+        name = names.group(names.report.view.breakdown, g.label)
+        yield ["group", text, name, "", *_cells(g.n, None, g.summary)]
         for b in g.bars:
-            yield ["group answer", text, g.label, b.answer, *_cells(b.n, b.share, None)]
+            yield ["group answer", text, name, b.answer, *_cells(b.n, b.share, None)]
     for g in q.trend:
         yield ["period", text, g.label, "", *_cells(g.n, None, g.summary)]
+        for b in g.bars:
+            yield ["period answer", text, g.label, b.answer, *_cells(b.n, b.share, None)]
 
 
 def xlsx(report: Report, language: str) -> bytes:

@@ -3,10 +3,14 @@
 Contract: callers get aggregate objects (:class:`report.Report`), never rows. The gate reads
 through its own read-only connection whose SQLite authorizer refuses every table outside
 ``planes.GATE_READABLE`` (single responses, contacts, accounts, the audit log...) and every
-column of those tables outside ``GATE_COLUMNS``, so a query written here by mistake fails instead
-of leaking. Figures come from the counters of the aggregate plane (``reports.store``), and every
-count passes the minimum group size k (``min_group_size``, never below 3) and the complementary
-suppression of ``reports.protect`` inside :func:`report.assemble`.
+column of those tables outside ``GATE_COLUMNS`` (a campaign's name, typed by staff, is out of
+reach), so a query written here by mistake fails instead of leaking. Figures come from the
+counters of the aggregate plane (``reports.store``), rows from the values offered to reports
+(``report_segment_values``, never from who answered), and every count passes the minimum group
+size k (``min_group_size``, never below 3) and the complementary suppression of
+``reports.protect`` inside :func:`assemble.assemble`; statistics come from the published counts
+only (``reports.derived``). Campaigns are waves named by their start date, their counts gated
+like any other.
 
 With ``researcher_id`` the gate serves only the surveys granted to that researcher (it reads the
 grants itself); another survey is :class:`NotFound`, as if it did not exist. Views for the
@@ -24,13 +28,13 @@ from pathlib import Path
 from appliance.db import connect
 from appliance.planes import GATE_READABLE
 from appliance.reports import store
+from appliance.reports.assemble import assemble
 from appliance.reports.report import (
     Counts,
     FilterRefused,
     Report,
     Suppressed,
     View,
-    assemble,
     hide_small,
 )
 from appliance.surveys.store import parse_definition
@@ -43,7 +47,7 @@ GATE_COLUMNS = {
     # Not the open link's token: it would let its holder answer the survey.
     "surveys": frozenset({"id", "title", "status", "definition", "report_segments"}),
     "campaigns": frozenset(
-        {"id", "name", "survey_id", "recipients", "responses", "started_at", "waves_built"}
+        {"id", "survey_id", "recipients", "responses", "started_at", "waves_built"}
     ),
 }
 
@@ -149,6 +153,7 @@ class Gate:
         row = self._survey(survey_id)
         reportable = json.loads(row["report_segments"])
         cross = {}
+        first = ""
         if view.filter:
             first = f"seg:{view.filter[0]}"
             cross["month"] = [
@@ -159,7 +164,13 @@ class Gate:
                 seconds.append(view.breakdown)
             for second in seconds:
                 cross[second] = self._cross(survey_id, first, second)
-        counts = Counts(store.read_margins(self._conn, survey_id), cross)
+        offered = store.offered_values(self._conn, survey_id)
+        counts = Counts(
+            store.read_margins(self._conn, survey_id),
+            cross,
+            {a: offered.get(a, []) for a in reportable},
+            first,
+        )
         report = assemble(
             survey_id,
             row["title"],
@@ -169,19 +180,8 @@ class Gate:
             self.k_text,
             view,
             reportable,
+            store.campaign_counts(self._conn, survey_id),
         )
-        for c in store.campaign_counts(self._conn, survey_id):
-            responded = gated(c["responses"], self.k)
-            report.campaigns.append(
-                {
-                    "name": c["name"],
-                    "recipients": c["recipients"],
-                    "responses": responded,
-                    "rate": None
-                    if isinstance(responded, Suppressed) or not c["recipients"]
-                    else c["responses"] / c["recipients"],
-                }
-            )
         marks = store.benchmarks(self._conn, survey_id)
         for q in report.questions:
             q.benchmark = marks.get(q.id)

@@ -16,7 +16,7 @@ from appliance.reports.gate import View
 from appliance.reports.views import open_gate
 from appliance.surveys import store as surveys
 from appliance.surveys.views import survey_or_404
-from appliance.web import actor, get_db
+from appliance.web import actor, get_db, setting
 
 bp = Blueprint("report_manage", __name__, url_prefix="/reports")
 ID = "int(signed=False)"
@@ -38,6 +38,7 @@ def report_settings(survey_id: int):
         chosen=chosen,
         names=sorted(set(report_store.segment_names(conn, survey_id)) | set(chosen)),
         most=MAX_REPORT_SEGMENTS,
+        k=setting("min_group_size"),
         marks=report_store.benchmarks(conn, survey_id),
     )
 

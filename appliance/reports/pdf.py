@@ -19,6 +19,7 @@ def _latin(text: str) -> str:
     return (
         str(text)
         .replace("\u2013", "-")
+        .replace("\u2014", "-")
         .replace("\u2019", "'")
         .encode("latin-1", "replace")
         .decode("latin-1")
@@ -41,7 +42,8 @@ _TITLES = re.compile(r"<title>.*?</title>")
 def _chart(doc: FPDF, svg) -> None:
     if doc.get_y() > 220:
         doc.add_page()
-    doc.image(io.BytesIO(_TITLES.sub("", str(svg)).encode()), w=170)
+    # The chart's text is drawn with the same core fonts: Latin-1 too.
+    doc.image(io.BytesIO(_latin(_TITLES.sub("", str(svg))).encode()), w=170)
     doc.ln(2)
 
 
@@ -68,10 +70,24 @@ def render(report: Report, names: Labels, organisation: str) -> bytes:
     if organisation:
         _line(doc, _("Organisation"), organisation)
     _line(doc, _("Report of"), date.today().isoformat())
-    _line(doc, _("Respondents"), f"{report.respondents} ({scope})")
-    _line(doc, _("Excluded after quality checks"), report.excluded)
+    _line(doc, _("Respondents"), f"{names.count(report.respondents)} ({scope})")
+    _line(doc, _("Excluded after quality checks"), names.count(report.excluded))
     if view.breakdown:
         _line(doc, _("Break down by"), names.dimension(view.breakdown))
+        for g in report.groups:
+            _line(doc, f"    {names.group(view.breakdown, g.label)}", names.count(g.n))
+    for c in report.campaigns:
+        rate = names.percent(c["rate"])
+        _line(
+            doc,
+            names.wave(c),
+            _(
+                "invited %(invited)s, responses %(responses)s, rate %(rate)s",
+                invited=names.count(c["recipients"]),
+                responses=names.count(c["responses"]),
+                rate=rate,
+            ),
+        )
     doc.ln(2)
     if report.trend:
         _chart(doc, charts.trend(names.periods(report.trend), None, _("Responses over time")))
@@ -81,17 +97,19 @@ def render(report: Report, names: Labels, organisation: str) -> bytes:
             doc.add_page()
         doc.multi_cell(0, 6, _latin(names.question(q)), new_x="LMARGIN", new_y="NEXT")
         if q.kind == "text":
-            _line(doc, _("Open answers"), q.n)
+            _line(doc, _("Open answers"), names.count(q.n))
             continue
-        _line(doc, "n", q.n)
+        _line(doc, "n", names.count(q.n))
         s = q.summary
         if s is not None:
-            if s.nps is not None:
-                _line(doc, "NPS", f"{s.nps:+.0f}")
-            _line(doc, _("Mean"), f"{s.mean:.1f} ({s.ci_low:.1f} - {s.ci_high:.1f}, 95%)")
-            _line(doc, _("Median"), s.median)
-            _line(doc, _("Top-2-box"), f"{s.top2:.0%}")
-            if s.nps is not None:
+            if q.type == "nps":
+                _line(doc, "NPS", names.number(s.nps, 0, signed=True))
+            interval = f"{names.number(s.ci_low)} - {names.number(s.ci_high)}, 95%"
+            _line(doc, _("Mean"), f"{names.number(s.mean)} ({interval})")
+            _line(doc, _("Median"), names.number(s.median))
+            _line(doc, _("Standard deviation"), names.number(s.sd))
+            _line(doc, _("Top-2-box"), names.percent(s.top2))
+            if q.type == "nps" and charts.nps(s, names.question(q)):
                 _chart(doc, charts.nps(s, names.question(q)))
         if q.bars:
             _chart(doc, charts.bars(q.bars, names.answers(q), names.question(q)))

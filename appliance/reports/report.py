@@ -1,10 +1,10 @@
-"""Assembling a report from counters: the figures and which of them to hide. Pure functions.
+"""What a report is made of: the view asked for, the counters read, the measures of a
+questionnaire, and the gated objects handed to pages and exports (``assemble`` fills them).
 
-Contract of :func:`assemble`: given a survey's questionnaire, its one-way counters and (for a
-filtered view) the cross counters of the filter attribute, it returns a :class:`Report` in which
-every count below the minimum group size is a :class:`Suppressed`, complementary counts are hidden
-as ``protect`` decides, and a statistic is present only for a group that is shown. Open-text
-questions carry a count only, under their own (higher) threshold. Only ``gate`` calls this.
+Rows of a dimension never depend on responses: a segment attribute offers the values its
+invitations carry (``report_segment_values``), the mode a fixed list, so the presence of a row
+says nothing. Counters of a value not offered, and of responses without a value, are counted in
+:data:`UNKNOWN`, which is part of every total but never a row (``protect`` calls it virtual).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from appliance.reports import protect, stats
 from appliance.reports.counters import UNCOUNTED
+from appliance.reports.derived import Summary
 from appliance.surveys.definition import CHOICE_TYPES, SCALES, TEXT_TYPES, Definition
 
 
@@ -65,7 +65,7 @@ class Group:
 
     label: str
     n: Count
-    summary: stats.Summary | None = None
+    summary: Summary | None = None
     bars: tuple[Bar, ...] = ()
 
 
@@ -76,7 +76,7 @@ class QuestionReport:
     text: dict[str, str]
     kind: str  # 'scale', 'choice', 'multiple', 'text'
     n: Count
-    summary: stats.Summary | None = None
+    summary: Summary | None = None
     bars: tuple[Bar, ...] = ()
     groups: tuple[Group, ...] = ()
     trend: tuple[Group, ...] = ()
@@ -124,17 +124,26 @@ def month_of_week(week: str) -> str:
 Hist = dict[str, int]
 
 
+# The survey modes, always offered in this order (a mode nobody used is a row all the same).
+MODES = ("invitation", "link", "kiosk", "paper", "phone")
+# Responses without an offered value of a segment attribute.
+UNKNOWN = ""
+
+
 class Counts:
     """One-way counters by measure -> (dim, value) -> answer -> n, and the cross counters of
     the filter attribute by measure -> (dim2, (v1, v2)) -> answer -> n (the week crossed
-    with the filter comes already summed per month)."""
+    with the filter comes already summed per month). A segment value not in ``offered`` (per
+    attribute) is counted as :data:`UNKNOWN`."""
 
-    def __init__(self, margins, cross=None):
+    def __init__(self, margins, cross=None, offered=None, first: str = ""):
+        self.offered: dict[str, list[str]] = {a: sorted(v) for a, v in (offered or {}).items()}
+        self._offered = {a: set(v) for a, v in self.offered.items()}
         self.one: dict[str, dict[tuple[str, str], Hist]] = defaultdict(
             lambda: defaultdict(lambda: defaultdict(int))
         )
         for question, dim, val, answer, n in margins:
-            self.one[question][(dim, val)][answer] += n
+            self.one[question][(dim, self.fold(dim, val))][answer] += n
             if dim == "week":
                 self.one[question][("month", month_of_week(val))][answer] += n
         self.cross: dict[str, dict[str, dict[tuple[str, str], Hist]]] = defaultdict(
@@ -142,10 +151,30 @@ class Counts:
         )
         for dim2, rows in (cross or {}).items():
             for question, v1, v2, answer, n in rows:
-                self.cross[question][dim2][(v1, v2)][answer] += n
+                key = (self.fold(first, v1), self.fold(dim2, v2))
+                self.cross[question][dim2][key][answer] += n
+
+    def fold(self, dim: str, value: str) -> str:
+        if dim.startswith("seg:") and value not in self._offered.get(dim[4:], ()):
+            return UNKNOWN
+        return value
+
+    def members(self, measure: str, dim: str) -> list[str]:
+        """The rows of a dimension: offered values, every mode, or the periods counted."""
+        if dim == "mode":
+            return list(MODES)
+        if dim.startswith("seg:"):
+            return list(self.offered.get(dim[4:], ()))
+        return sorted(v for (d, v) in self.one[measure] if d == dim)
 
     def groups(self, measure: str, dim: str) -> dict[str, Hist]:
-        return {v: h for (d, v), h in self.one[measure].items() if d == dim}
+        """Counters of every row of ``dim`` (empty ones too) and, for a segment, of
+        :data:`UNKNOWN`."""
+        keys = self.members(measure, dim)
+        if dim.startswith("seg:"):
+            keys.append(UNKNOWN)
+        one = self.one[measure]
+        return {v: dict(one[(dim, v)]) if (dim, v) in one else {} for v in keys}
 
 
 # ---- the measures ----------------------------------------------------------------------------
@@ -199,227 +228,7 @@ def measures_of(definition: Definition) -> list[tuple[Measure, object, str]]:
     return out
 
 
-# ---- assembling ---------------------------------------------------------------------------------
-
-
 def hide_small(n: int, hidden: bool, k: int) -> Count:
-    """The one rule for a count: hidden when asked (complementary) or when 1..k-1; a zero is
-    shown, as it names nobody."""
+    """The one rule for a count: hidden when asked (complementary, or a labelled group's zero)
+    or when 1..k-1; otherwise a zero is shown, as it names nobody."""
     return Suppressed(k) if hidden or 0 < n < k else n
-
-
-def _bars(measure: Measure, hist: Hist, hidden: set, k: int) -> tuple[Bar, ...]:
-    out = []
-    for line in measure.lines(hist):
-        total = sum(line.values())
-        for answer, n in line.items():
-            if answer.startswith("not:"):
-                continue
-            shown = answer not in hidden and total > 0
-            out.append(Bar(answer, hide_small(n, not shown, k), n / total if shown else None))
-    return tuple(out)
-
-
-def _hidden_answers(measure: Measure, hist: Hist, k: int) -> set:
-    hidden: set = set()
-    for line in measure.lines(hist):
-        hidden |= protect.protect_line(line, k)
-    return hidden
-
-
-def _summary(measure: Measure, hist: Hist):
-    if measure.kind != "scale":
-        return None
-    return stats.summary(hist, measure.scale, measure.is_nps)
-
-
-class Assembler:
-    def __init__(self, counts: Counts, k: int, k_text: int, view: View):
-        self.counts, self.view = counts, view
-        self.k, self.k_text = k, k_text
-
-    def threshold(self, measure: Measure) -> int:
-        return self.k_text if measure.kind == "text" else self.k
-
-    def hidden_groups(self, measure: Measure, dim: str) -> tuple[dict[str, Hist], set]:
-        groups = self.counts.groups(measure.id, dim)
-        sizes = {v: measure.size(h) for v, h in groups.items()}
-        return groups, protect.protect_line(sizes, self.threshold(measure))
-
-    def trend(self, measure: Measure) -> tuple[Group, ...]:
-        k = self.threshold(measure)
-        months, hidden_months = self.hidden_groups(measure, "month")
-        if self.view.filter:
-            return self._filtered_table(measure, "month", months, hidden_months)
-        if self.view.period == "month":
-            return tuple(
-                Group(
-                    m,
-                    hide_small(measure.size(h), m in hidden_months, k),
-                    self._stat(measure, h, m in hidden_months),
-                )
-                for m, h in sorted(months.items())
-            )
-        weeks = self.counts.groups(measure.id, "week")
-        hidden = protect.nested(
-            {m: measure.size(h) for m, h in months.items()},
-            {w: measure.size(h) for w, h in weeks.items()},
-            {w: month_of_week(w) for w in weeks},
-            hidden_months,
-            k,
-        )
-        return tuple(
-            Group(
-                w, hide_small(measure.size(h), w in hidden, k), self._stat(measure, h, w in hidden)
-            )
-            for w, h in sorted(weeks.items())
-        )
-
-    def _stat(self, measure: Measure, hist: Hist, hidden: bool):
-        return None if hidden else _summary(measure, hist)
-
-    def breakdown(self, measure: Measure, answers_hidden: set) -> tuple[Group, ...]:
-        dim = self.view.breakdown
-        if not dim:
-            return ()
-        groups, hidden_rows = self.hidden_groups(measure, dim)
-        if self.view.filter:
-            return self._filtered_table(measure, dim, groups, hidden_rows)
-        k = self.threshold(measure)
-        out = []
-        for g, h in sorted(groups.items()):
-            row_hidden = g in hidden_rows
-            cell_hidden = self._hidden_answer_cells(measure, groups, hidden_rows, answers_hidden, g)
-            out.append(
-                Group(
-                    g,
-                    hide_small(measure.size(h), row_hidden, k),
-                    self._stat(measure, h, row_hidden),
-                    () if row_hidden else _bars(measure, h, cell_hidden, k),
-                )
-            )
-        return tuple(out)
-
-    def _filtered_table(self, measure, dim, col_groups, hidden_cols) -> tuple[Group, ...]:
-        """Row ``value`` of the table (filter attribute x ``dim``), protected as a whole."""
-        attribute, value = self.view.filter
-        k = self.threshold(measure)
-        rows, hidden_rows = self.hidden_groups(measure, f"seg:{attribute}")
-        cross = self.counts.cross[measure.id][dim]
-        table = {rc: measure.size(h) for rc, h in cross.items()}
-        hidden = protect.protect_table(table, rows, col_groups, hidden_rows, hidden_cols, k)
-        out = []
-        for col in sorted(col_groups):
-            hist = cross.get((value, col), {})
-            cell_hidden = (value, col) in hidden
-            out.append(
-                Group(
-                    col,
-                    hide_small(measure.size(hist), cell_hidden, k),
-                    self._stat(measure, hist, cell_hidden),
-                )
-            )
-        return tuple(out)
-
-    def question(self, measure: Measure, question, item: str) -> QuestionReport:
-        k = self.threshold(measure)
-        hist = self.counts.one[measure.id][("", "")]
-        text = dict(question.text)
-        if item:
-            label = next(i.label for i in question.items if i.value == item)
-            text = {lang: f"{question.text[lang]}: {label[lang]}" for lang in question.text}
-        report = QuestionReport(
-            measure.id,
-            question.type,
-            text,
-            measure.kind,
-            hide_small(measure.size(hist), False, k),
-            scale=measure.scale,
-            choices={c.value: dict(c.label) for c in question.choices},
-        )
-        if isinstance(report.n, Suppressed):
-            return report
-        answers_hidden = _hidden_answers(measure, hist, k)
-        if self.view.filter:
-            attribute, value = self.view.filter
-            rows, hidden_rows = self.hidden_groups(measure, f"seg:{attribute}")
-            if value in hidden_rows or value not in rows:
-                report.n, report.hidden_in_filter = Suppressed(k), True
-                return report
-            fhist = rows[value]
-            report.n = measure.size(fhist)
-            report.summary = _summary(measure, fhist)
-            report.bars = self._filtered_bars(measure, rows, hidden_rows, answers_hidden, value)
-        else:
-            report.summary = _summary(measure, hist)
-            report.bars = _bars(measure, hist, answers_hidden, k)
-        if measure.kind != "text":
-            report.groups = self.breakdown(measure, answers_hidden)
-            report.trend = self.trend(measure)
-        return report
-
-    def _filtered_bars(self, measure, rows, hidden_rows, answers_hidden, value):
-        cell_hidden = self._hidden_answer_cells(measure, rows, hidden_rows, answers_hidden, value)
-        return _bars(measure, rows[value], cell_hidden, self.threshold(measure))
-
-    def _hidden_answer_cells(self, measure, groups, hidden_groups, answers_hidden, group) -> set:
-        """Hidden answers of ``group`` in the table (groups x answer lines), protected whole.
-        Deterministic, so computing it again for another group gives the same pattern."""
-        table = {
-            (g, (i, answer)): n
-            for g, h in groups.items()
-            for i, line in enumerate(measure.lines(h))
-            for answer, n in line.items()
-        }
-        cols = {key[1] for key in table}
-        hidden_cols = {c for c in cols if c[1] in answers_hidden}
-        k = self.threshold(measure)
-        hidden = protect.protect_table(table, groups, cols, hidden_groups, hidden_cols, k)
-        return {c[1] for (r, c) in hidden if r == group}
-
-
-def assemble(
-    survey_id: int,
-    title: str,
-    definition: Definition,
-    counts: Counts,
-    k: int,
-    k_text: int,
-    view: View,
-    reportable: list[str],
-) -> Report:
-    respondents = Measure("", "respondents")
-    asm = Assembler(counts, k, k_text, view)
-    total = respondents.size(counts.one[""][("", "")])
-    excluded = counts.one["#excluded"][("", "")].get("", 0)
-    filters = {}
-    for attribute in reportable:
-        groups, hidden = asm.hidden_groups(respondents, f"seg:{attribute}")
-        filters[attribute] = [(v, v not in hidden) for v in sorted(groups)]
-    report = Report(
-        survey_id,
-        title,
-        k,
-        k_text,
-        view,
-        hide_small(total, False, k),
-        excluded,
-        period="month" if view.filter else view.period,
-        filters=filters,
-        breakdowns=["mode", *reportable],
-    )
-    if view.filter:
-        attribute, value = view.filter
-        if (value, True) not in filters.get(attribute, []):
-            raise FilterRefused(attribute, value, k)
-    if isinstance(report.respondents, Suppressed):
-        return report
-    if view.filter:
-        report.respondents = respondents.size(
-            asm.hidden_groups(respondents, f"seg:{view.filter[0]}")[0][view.filter[1]]
-        )
-    report.groups = asm.breakdown(respondents, set())
-    report.trend = asm.trend(respondents)
-    for measure, question, item in measures_of(definition):
-        report.questions.append(asm.question(measure, question, item))
-    return report

@@ -238,11 +238,27 @@ def read_cross_months(conn: sqlite3.Connection, survey_id: int, dim1: str):
 
 
 def campaign_counts(conn: sqlite3.Connection, survey_id: int) -> list[sqlite3.Row]:
+    """Campaigns that sent invitations: (id, recipients, responses, started_at), never the
+    name staff typed (the gate may not read it)."""
     return conn.execute(
-        "SELECT id, name, recipients, responses, started_at FROM campaigns"
-        " WHERE survey_id = ? AND waves_built > 0 ORDER BY id",
+        "SELECT id, recipients, responses, started_at FROM campaigns"
+        " WHERE survey_id = ? AND waves_built > 0 ORDER BY started_at, id",
         (survey_id,),
     ).fetchall()
+
+
+def offered_values(conn: sqlite3.Connection, survey_id: int) -> dict[str, list[str]]:
+    """Per segment attribute the values reports offer: those the survey's invitations carry,
+    each held by at least k invited contacts (``responses.segments``), never taken from who
+    answered."""
+    out: dict[str, list[str]] = {}
+    for attribute, value in conn.execute(
+        "SELECT attribute, value FROM report_segment_values WHERE survey_id = ?"
+        " ORDER BY attribute, value",
+        (survey_id,),
+    ):
+        out.setdefault(attribute, []).append(value)
+    return out
 
 
 def benchmarks(conn: sqlite3.Connection, survey_id: int) -> dict[str, sqlite3.Row]:

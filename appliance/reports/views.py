@@ -105,9 +105,9 @@ def _download(survey_id: int, kind: str) -> Response:
     name = f"report-{survey_id}-{date.today().isoformat()}.{kind}"
     disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
     if kind == "csv":
-        return Response(
-            csv_rows(export.rows(report, _language())), mimetype="text/csv", headers=disposition
-        )
+        # Rows are made here, where the reader's language is known, not while streaming.
+        table = list(export.rows(report, _language()))
+        return Response(csv_rows(table), mimetype="text/csv", headers=disposition)
     if kind == "xlsx":
         return Response(
             export.xlsx(report, _language()),

@@ -3,8 +3,9 @@
 No cookies and no third-party resources: the state of a half-answered survey travels in a signed
 hidden field (answers so far, the page, a random form key), never in a session. The form key
 makes a double click or a retry idempotent. These pages need no CSRF token (there is no session
-to ride on); a honeypot field and a per-survey rate limit keep scripted floods off open links
-without tracking anyone.
+to ride on); a honeypot field and two limits keep scripted floods off open links: one per client,
+so nobody can lock real respondents out, and a high one per survey. Both are held in memory only
+(``appliance.responses.limits``): the client's address is never stored beside an answer.
 """
 
 from __future__ import annotations
@@ -26,11 +27,12 @@ from appliance.auth.guard import public
 from appliance.i18n import N_
 from appliance.responses import quality
 from appliance.responses import store as responses
-from appliance.responses.limits import RateLimit
+from appliance.responses.limits import OpenLinkLimit
+from appliance.responses.segments import response_language, split_language
 from appliance.surveys import service, store
 from appliance.surveys.answers import check, condition_met
 from appliance.surveys.definition import Definition
-from appliance.web import get_db, setting, state
+from appliance.web import client_address, get_db, setting, state
 
 bp = Blueprint("respond", __name__)
 # Shown under every contact opt-in question, and stored with each "yes" as what was agreed to.
@@ -39,7 +41,16 @@ OPTIN_EXPLANATION = N_(
     "If you answer no, they stay anonymous."
 )
 STATE_MAX_AGE = 24 * 3600
-open_link_limit = RateLimit(per_minute=120)
+LIMIT_KEY = "open_link_limit"
+
+
+@bp.record_once
+def _make_limit(setup) -> None:
+    """One limit per app, sized by its settings (not admin-editable: read once)."""
+    values = setup.app.extensions["appliance"].settings
+    setup.app.extensions[LIMIT_KEY] = OpenLinkLimit(
+        values["open_link_per_client_per_minute"], values["open_link_per_survey_per_minute"]
+    )
 
 
 def _signer() -> URLSafeTimedSerializer:
@@ -110,13 +121,15 @@ def _page_definition(definition: Definition, index: int) -> Definition:
 
 @dataclass(frozen=True)
 class Channel:
-    """How the respondent came: an open link, an invitation (its token's hash and the invited
-    contact's segment values), or a kiosk (where to return to after each response, after how
-    long idle, and whether a walked-away respondent's answers are discarded or submitted)."""
+    """How the respondent came: an open link, an invitation (its token's hash, and the segment
+    values and language fixed for its response when it was made), or a kiosk (where to return
+    to after each response, after how long idle, and whether a walked-away respondent's answers
+    are discarded or submitted)."""
 
     mode: str
     invitation_hash: bytes | None = None
     segments: dict[str, str] = field(default_factory=dict)
+    fixed_language: str = ""
     reset_url: str = ""
     idle_seconds: int = 0
     on_idle: str = "discard"
@@ -270,7 +283,9 @@ def _submit(
     fields = {
         "survey_id": row["id"],
         "mode": channel.mode,
-        "language": language,
+        "language": language
+        if invitation_hash is None
+        else response_language(language, channel.fixed_language),
         "answers": answers,
         "form_key": carried["key"],
         "today": _today(),
@@ -325,7 +340,8 @@ def open_link(token: str):
         return _render(
             "respondent/message.html", definition, _language(definition), 410, message="closed"
         )
-    if request.method == "POST" and not open_link_limit.allow(row["id"]):
+    limit: OpenLinkLimit = current_app.extensions[LIMIT_KEY]
+    if request.method == "POST" and not limit.allow(row["id"], client_address()):
         return _render(
             "respondent/message.html", definition, _language(definition), 429, message="busy"
         )
@@ -351,7 +367,8 @@ def invitation_link(token: str):
         return _render(
             "respondent/message.html", definition, _language(definition), 410, message="closed"
         )
-    channel = Channel("invitation", token_hash, json.loads(invitation["segments"] or "{}"))
+    segments, fixed_language = split_language(json.loads(invitation["segments"] or "{}"))
+    channel = Channel("invitation", token_hash, segments, fixed_language)
     return _flow(row, definition, channel)
 
 

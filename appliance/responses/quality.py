@@ -33,6 +33,12 @@ def _norm(text: str) -> str:
     return " ".join(text.lower().split())
 
 
+def open_text_digest(hasher: KeyedHasher, question_id: str, text: str) -> bytes:
+    """The keyed hash kept in ``open_text_hashes`` for an open answer: equal for texts that
+    differ only in case and spacing."""
+    return hasher.digest("open-text", f"{question_id}\x1f{_norm(text)}")
+
+
 class Medians:
     """Each survey's median duration, recomputed at most every ``ttl`` seconds once it exists:
     finding it walks half the survey's index entries, and a median seconds old judges a speeder
@@ -98,7 +104,7 @@ def flags_for(
         ):
             flags.append("straight_lining")
         if question.type in TEXT_TYPES and isinstance(value, str) and len(value) >= 10:
-            digest = hasher.digest("open-text", f"{question.id}\x1f{_norm(value)}")
+            digest = open_text_digest(hasher, question.id, value)
             added = conn.execute(
                 "INSERT OR IGNORE INTO open_text_hashes (survey_id, question_id, digest)"
                 " VALUES (?, ?, ?)",

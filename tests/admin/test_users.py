@@ -25,7 +25,12 @@ def test_it_creates_a_staff_account_that_can_sign_in(app, as_role, conn):
     nina = accounts.user_by_name(conn, "nina")
     assert nina.role == "staff" and nina.language == "nl" and nina.valid_until is None
     assert audit_actions(conn)[-1] == "user.created"
-    assert Browser(app).login_password("nina", "Nieuwe-medewerker-2026").status_code == 302
+    # Staff set up two-factor login at the first sign-in, before anything else.
+    nina_browser = Browser(app)
+    r = nina_browser.login_password("nina", "Nieuwe-medewerker-2026")
+    assert r.status_code == 302 and r.headers["Location"] == "/login/enrol"
+    assert nina_browser.enrol(nina.id).status_code == 200
+    assert nina_browser.get("/contacts/").status_code == 200
 
 
 def test_it_explains_every_problem_with_a_new_account(as_role, conn):

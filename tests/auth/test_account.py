@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from appliance import create_app
 from appliance.auth import store as accounts
-from tests.conftest import PASSWORD, audit_actions, totp_now
+from tests.conftest import PASSWORD, Browser, audit_actions, totp_now
 
 
 def test_it_refuses_a_wrong_current_password(as_role, cast, conn):
@@ -27,8 +28,22 @@ def test_it_switches_the_interface_language(as_role, cast, conn):
     assert "Mijn account" in staff.get("/account/").get_data(as_text=True)
 
 
-def test_staff_can_turn_two_factor_on_and_off(app, as_role, cast, conn):
-    staff = as_role("staff")
+def test_staff_cannot_turn_two_factor_off(as_role, cast, conn):
+    r = as_role("staff").post(
+        "/account/2fa/disable", {"2fa-current_password": PASSWORD}, prefix="2fa"
+    )
+    assert r.status_code == 302
+    assert accounts.get_user(conn, cast["staff"].id).totp_enabled
+    assert "2fa.disabled" not in audit_actions(conn)
+
+
+def test_staff_can_turn_two_factor_on_and_off_when_the_setting_allows(
+    settings_overrides, cast, conn
+):
+    app = create_app({**settings_overrides, "staff_totp_required": False})
+    accounts.clear_totp(conn, cast["staff"].id)
+    staff = Browser(app)
+    staff.sign_in(cast["staff"])
     assert b"data:image/svg+xml" in staff.get("/account/2fa").data
     secret = accounts.totp_secret(conn, app.extensions["appliance"].keys.cipher(), cast["staff"].id)
     r = staff.post("/account/2fa", {"code": totp_now(secret)})  # no password: refused
@@ -70,7 +85,7 @@ def test_guessing_the_current_password_ends_the_session(as_role, cast, conn):
     staff = as_role("staff")
     for _ in range(4):
         r = staff.post(
-            "/account/2fa/disable", {"2fa-current_password": "guess-1234567"}, prefix="2fa"
+            "/account/recovery-codes", {"2fa-current_password": "guess-1234567"}, prefix="2fa"
         )
         assert staff.get("/account/").status_code == 200
     r = staff.post(

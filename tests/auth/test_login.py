@@ -5,15 +5,45 @@ from __future__ import annotations
 import re
 import time
 
+from appliance import create_app
 from appliance.auth import store as accounts
 from tests.conftest import PASSWORD, Browser, audit_actions, totp_now
 
 
-def test_it_signs_in_staff_with_password_only(browser, conn):
+def test_it_requires_a_totp_code_for_staff(browser, cast, conn):
+    r = browser.login_password("sam")
+    assert r.headers["Location"] == "/login/code"
+    assert browser.get("/contacts/").status_code == 302  # not signed in yet
+    r = browser.post("/login/code", {"code": totp_now(cast["staff"].totp_secret)})
+    assert r.status_code == 302 and r.headers["Location"] == "/"
+    assert browser.get("/contacts/").status_code == 200
+    assert audit_actions(conn)[-1] == "login.success"
+
+
+def test_it_makes_staff_without_2fa_enrol_at_their_next_sign_in(app, browser, cast, conn):
+    accounts.clear_totp(conn, cast["staff"].id)
+    assert browser.login_password("sam").headers["Location"] == "/login/enrol"
+    assert browser.get("/contacts/").status_code == 302
+    r = browser.enrol(cast["staff"].id)
+    assert r.status_code == 200 and r.data.count(b"<li><code>") == 10
+    assert browser.get("/contacts/").status_code == 200
+    assert accounts.get_user(conn, cast["staff"].id).totp_enabled
+
+
+def test_staff_sign_in_with_password_only_when_the_setting_is_off(settings_overrides, cast, conn):
+    app = create_app({**settings_overrides, "staff_totp_required": False})
+    accounts.clear_totp(conn, cast["staff"].id)
+    browser = Browser(app)
     r = browser.login_password("sam")
     assert r.status_code == 302 and r.headers["Location"] == "/"
     assert browser.get("/reports/").status_code == 200
     assert audit_actions(conn)[-1] == "login.success"
+    # A second factor that is on is still asked for, and admins and researchers always need one.
+    assert Browser(app).login_password("sara").headers["Location"] == "/login/code"
+    accounts.clear_totp(conn, cast["admin"].id)
+    accounts.clear_totp(conn, cast["researcher"].id)
+    assert Browser(app).login_password("ada").headers["Location"] == "/login/enrol"
+    assert Browser(app).login_password("rita").headers["Location"] == "/login/enrol"
 
 
 def test_it_gives_the_same_answer_for_unknown_user_and_wrong_password(browser, conn):
@@ -153,20 +183,23 @@ def test_it_refuses_a_disabled_account_with_the_generic_message(browser, cast, c
     assert r.status_code == 401 and b"Username or password is incorrect." in r.data
 
 
-def test_it_follows_a_local_next_but_not_a_foreign_one(app):
+def test_it_follows_a_local_next_but_not_a_foreign_one(app, cast):
     b = Browser(app)
     b.get("/login?next=/account/")
-    assert b.login_password("sam").headers["Location"] == "/account/"
-    for evil in ("https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:x"):
+    assert b.sign_in_with_code(cast["staff"]).headers["Location"] == "/account/"
+    evil = ("https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:x")
+    for i, target in enumerate(evil):
         c = Browser(app)
-        c.get("/login", query_string={"next": evil})
-        assert c.login_password("sam").headers["Location"] == "/"
+        c.get("/login", query_string={"next": target})
+        # One TOTP code per time step: the further sign-ins use the recovery codes.
+        code = f"aaaa-bbbb-cccc-{i:04d}"
+        assert c.sign_in_with_code(cast["staff"], code).headers["Location"] == "/"
 
 
-def test_it_rotates_the_session_id_at_sign_in(browser):
+def test_it_rotates_the_session_id_at_sign_in(browser, cast):
     with browser.client.session_transaction() as sess:
         sess["_user_id"] = "planted-by-attacker"
-    browser.login_password("sam")
+    browser.sign_in_with_code(cast["staff"])
     with browser.client.session_transaction() as sess:
         assert sess["_user_id"] != "planted-by-attacker"
 

@@ -1,7 +1,8 @@
 """End to end in a real browser: the external researcher signs in (password, then a TOTP code),
 opens the report of the survey granted to them, filters it by a region that is large enough,
-is refused a region that is too small (and sees the unfiltered figures instead), and exports the
-PDF. An admin then signs in and finds each of those actions on the "Researcher activity" page.
+is refused a region that is too small (and sees the unfiltered figures instead), exports the
+PDF and is refused a page of single responses. An admin then signs in and finds each of those
+actions on the "Researcher activity" page.
 
 The cast of ``tests/conftest.py`` and the study survey of ``tests/reports/conftest.py`` (79
 responses over five regions) are written into the data directory of the running server. Runs
@@ -128,7 +129,13 @@ def _report_flow(server: Server, context: BrowserContext, cast: dict[str, Member
     assert body.startswith(b"%PDF"), body[:20]
     assert len(body) > 1000, len(body)
 
-    # 6. Sign out; the admin signs in and checks what the researcher saw.
+    # 6. A row-level page is refused (a plain request with the same session, so the 403 leaves
+    # no console error).
+    survey_id = int(report_url.rsplit("/", 1)[1])
+    forbidden = page.request.get(f"{base}/surveys/{survey_id}/responses")
+    assert forbidden.status == 403, forbidden.status
+
+    # 7. Sign out; the admin signs in and checks what the researcher saw and tried.
     page.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(f"{base}/login")
     expect(page.locator(".flash.info")).to_have_text("You are signed out.")
@@ -153,5 +160,11 @@ def _report_flow(server: Server, context: BrowserContext, cast: dict[str, Member
     expect(pdf).to_have_count(1)
     expect(pdf).to_contain_text("exported")
     expect(pdf).to_contain_text("Study")
+    # The refusal is there, and nothing else of the visit was taken for one.
+    refusals = rows.filter(has=page.locator(".badge", has_text=re.compile(r"^refused$")))
+    expect(refusals).to_have_count(1)
+    expect(refusals).to_contain_text(f"GET /surveys/{survey_id}/responses")
+    expect(refusals).to_contain_text("403")
+    expect(refusals).to_contain_text("role does not allow")
 
     problems.assert_none()

@@ -29,7 +29,7 @@ from appliance import db
 from appliance.auth.accounts import CLI
 from appliance.surveys import service
 from appliance.surveys import store as surveys
-from tests.browser.test_contact_import import STAFF, STAFF_PASSWORD, _add_staff, sign_in_staff
+from tests.browser.test_contact_import import _add_staff, sign_in_staff, sign_in_staff_http
 from tests.browser.test_first_admin import UI_TIMEOUT_MS, _require_chromium, chromium_context
 from tests.serving import Server, running_server
 
@@ -396,14 +396,7 @@ def test_xlsx_export_survives_control_characters_in_an_answer(tmp_path):
                     },
                 )
                 assert sent.status == 200, sent.status
-                login = http.get("/login").text()
-                csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', login)
-                assert csrf, login
-                signed_in = http.post(
-                    "/login",
-                    form={"csrf_token": csrf[1], "username": STAFF, "password": STAFF_PASSWORD},
-                )
-                assert signed_in.ok, signed_in.status
+                sign_in_staff_http(http)
                 csv_export = http.get(f"/surveys/{survey_id}/responses.csv")
                 assert csv_export.status == 200, csv_export.status
                 assert "first line" in csv_export.text()

@@ -185,3 +185,36 @@ def test_a_damaged_workbook_cell_is_a_clear_error(tmp_path):
             dst.writestr(item, data)
     with reader.open_table(bad) as table, pytest.raises(reader.FileError, match="not a valid"):
         list(table.rows())
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "cp1252", "utf-8-sig"])
+def test_a_table_opened_again_reads_the_same_rows_as_it_settled(tmp_path, encoding):
+    path = tmp_path / "export.csv"
+    path.write_bytes(
+        encode([["naam", "regio"], ["Noëlle", "Zuid"], ["Jos", "Noord"]], ";", encoding)
+    )
+    with reader.open_table(path) as table:
+        first = list(table.rows())
+        with table.reopen() as again:
+            assert (again.encoding, again.delimiter) == (table.encoding, table.delimiter)
+            assert again.headers == table.headers and list(again.rows()) == first
+
+
+def test_a_workbook_opened_again_reads_the_chosen_sheet(tmp_path):
+    book = openpyxl.Workbook()
+    book.active.append(["email"])
+    book.create_sheet("Klanten").append(["email", "regio"])
+    book["Klanten"].append(["a@example.nl", "Zuid"])
+    path = tmp_path / "export.xlsx"
+    book.save(path)
+    with reader.open_table(path, sheet="Klanten") as table, table.reopen() as again:
+        assert list(again.rows()) == [(2, ["a@example.nl", "Zuid"])]
+
+
+def test_a_detected_encoding_staff_could_not_choose_still_opens_again(tmp_path):
+    # A byte cp1252 leaves undefined makes the detector answer latin_1, not in ENCODINGS.
+    path = tmp_path / "export.csv"
+    path.write_bytes(b"naam;regio\n" + "Noëlle;Zuid\n".encode("latin-1") * 3 + b"\x90;Oost\n")
+    with reader.open_table(path) as table, table.reopen() as again:
+        assert table.encoding == again.encoding == "latin_1"
+        assert len(list(again.rows())) == 4

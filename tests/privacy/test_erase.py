@@ -37,7 +37,8 @@ def test_the_confirmation_lists_what_goes_and_erases_nothing(world, as_role, con
     page = staff.post("/compliance/people/erase/confirm", {"token": token}).get_data(True)
     assert "2 contact rows, in these lists: Klanten 2026, Nieuwsbrief" in page
     assert "1 invitations" in page and "1 requests to be contacted" in page
-    assert "the links of 1 responses" in page and "2 messages in the mail folder" in page
+    assert "1 links of responses to this person" in page and "2 messages in the mail folder" in page
+    assert "1 open answers in the responses linked to this person" in page
     # Already unsubscribed: the page says the entry stays instead of offering the checkbox.
     assert "The address stays on the unsubscribe list" in page and 'name="suppress"' not in page
     assert _count(conn, "SELECT count(*) FROM contacts") == 4
@@ -94,6 +95,7 @@ def test_erasure_removes_the_person_and_leaves_no_trace_in_the_file(world, as_ro
         "unsubscribed": 0,
         "mail_files": 2,
         "names": 0,
+        "open_answers": 1,
         "rejected_rows": 0,
     }
     # Looked up again: nothing left but the unsubscribe entry and the erasure itself.

@@ -104,8 +104,8 @@ EXPECTED = {
     "Non-anonymous surveys": "1; responses linked to a contact: 0",
     "External research agency (processor)": "Onderzoeksbureau Meetbaar",
     "Researcher accounts": "2",
-    "Contact data": "4 month(s) after the last survey it was used for closes, or after its "
-    "import if never used",
+    "Contact data": "4 month(s) after the last invitation or reminder sent to the contact, or "
+    "after its import if none was sent",
     "Names typed into a name field": "3 month(s) after the answer",
     "Contact requests": "Erased once handled, at the latest after 14 day(s)",
     "Audit log": "36 month(s), then replaced by a signed summary",

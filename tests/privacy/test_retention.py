@@ -21,49 +21,35 @@ def _counts(conn) -> dict[str, int]:
     return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}  # noqa: S608
 
 
-def test_a_contact_never_invited_is_erased_six_months_after_its_import(conn, world):
+def test_contacts_never_sent_anything_are_erased_six_months_after_their_import(conn, world):
+    """Alice and Bob were invited, but no message went out (the invitations were made by
+    hand); Carol was never invited. All three count from the import."""
     before = retention.apply(conn, world.settings, now=w.at_noon(world.day(6, -1)))
     assert before.counts["contacts"] == 0
     receipt = retention.apply(conn, world.settings, now=w.at_noon(world.day(6)))
-    assert receipt.counts["contacts"] == 1
-    remaining = {r[0] for r in conn.execute("SELECT id FROM contacts")}
-    assert remaining == {world.contact_ids["alice"], world.contact_ids["bob"]}
-
-
-def test_invited_contacts_wait_for_their_survey_to_end_then_six_months(conn, world):
-    far = w.at_noon(world.day(18))
-    found = retention.plan(conn, world.settings, now=far)
-    assert found.lines["contacts"].waiting == 2
-    retention.apply(conn, world.settings, now=far)
-    assert _counts(conn)["contacts"] == 2  # the survey still runs
-    w.close(conn, world)
-    assert (
-        retention.apply(conn, world.settings, now=w.at_noon(world.day(6, -1))).counts["contacts"]
-        == 0
-    )
-    receipt = retention.apply(conn, world.settings, now=w.at_noon(world.day(6)))
-    assert receipt.counts["contacts"] == 2
+    assert receipt.counts["contacts"] == 3
     # The invitations stay (they count the response rate) but no longer point at anyone.
+    assert _counts(conn)["invitations"] == 2
     assert (
         conn.execute("SELECT count(*) FROM invitations WHERE contact_id IS NOT NULL").fetchone()[0]
         == 0
     )
 
 
-def test_a_closing_date_that_has_passed_ends_the_survey_too(conn, world):
+def test_a_survey_that_stays_open_keeps_no_one(conn, world):
+    found = retention.plan(conn, world.settings, now=w.at_noon(world.day(18)))
+    assert found.lines["contacts"].due_now == 3
+
+
+def test_neither_a_closing_date_nor_closing_moves_the_day(conn, world):
     conn.execute(
         "UPDATE surveys SET closes_on = ? WHERE id = ?",
-        (world.day(0, 10).isoformat(), world.survey_id),
+        (world.day(12).isoformat(), world.survey_id),
     )
-    # Closes after day +10 inclusive, so it ended on day +11: contacts due on +11 days + 6 months.
-    due = retention.plan(conn, world.settings, now=w.at_noon(world.day(0, 1)))
-    assert due.lines["contacts"].waiting == 2
-    later = retention.plan(conn, world.settings, now=w.at_noon(world.day(0, 12)))
-    assert later.lines["contacts"].waiting == 0
-    days = dict(later.lines["contacts"].upcoming)
-    from appliance.privacy.retention import add_months
-
-    assert days[add_months(world.day(0, 11), 6).isoformat()] == 2
+    due = world.day(6).isoformat()
+    assert retention.plan(conn, world.settings).lines["contacts"].upcoming == [(due, 3)]
+    w.close(conn, world)
+    assert retention.plan(conn, world.settings).lines["contacts"].upcoming == [(due, 3)]
 
 
 def test_a_typed_name_goes_six_months_after_the_answer_and_the_answer_stays(conn, world):
@@ -111,7 +97,7 @@ def test_rejected_rows_of_an_import_go_with_its_term(conn, world):
 def test_the_terms_follow_the_settings(conn, world):
     shorter = {**world.settings, "retention_contact_months": 1, "retention_name_months": 2}
     receipt = retention.apply(conn, shorter, now=w.at_noon(world.day(2)))
-    assert receipt.counts["contacts"] == 1 and receipt.counts["names"] == 1
+    assert receipt.counts["contacts"] == 3 and receipt.counts["names"] == 1
 
 
 def test_month_ends_are_clamped_so_nothing_is_kept_a_day_too_long():
@@ -144,7 +130,7 @@ def test_every_run_writes_a_receipt_with_counts_per_kind(conn, world):
     details = json.loads(row["details"])
     assert row["actor"] == "system"
     assert set(details["counts"]) == set(retention.KINDS)
-    assert details["counts"]["contacts"] == 1 and details["counts"]["names"] == 1
+    assert details["counts"]["contacts"] == 3 and details["counts"]["names"] == 1
     assert w.CANARY not in row["details"]
     empty = retention.apply(conn, world.settings, now=w.at_noon(world.day(6)))
     assert empty.total == 0 and empty.audit_id > receipt.audit_id

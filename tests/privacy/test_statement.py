@@ -134,14 +134,17 @@ def test_it_shows_the_configured_details_and_follows_their_changes(
     if lang == "en":
         assert "The organisation that invited you to the survey is responsible" in before
         assert "An external research agency, if we engage one," in before
-        assert "at most 6 months after the survey has closed" in before
+        assert "at most 6 months after the last invitation or reminder we sent you" in before
         assert "groups of at least 5 people" in before
     else:
         assert (
             "De organisatie die u voor de enquête heeft uitgenodigd is verantwoordelijk" in before
         )
         assert "Een extern onderzoeksbureau, als wij er een inschakelen," in before
-        assert "ten hoogste 6 maanden nadat de enquête is gesloten" in before
+        assert (
+            "ten hoogste 6 maanden na de laatste uitnodiging of herinnering die wij u stuurden"
+            in before
+        )
         assert "groepen van ten minste 5 personen" in before
     _configure(as_role)
     changed = create_app({**settings_overrides, **RETENTION})
@@ -159,7 +162,7 @@ def test_it_shows_the_configured_details_and_follows_their_changes(
     expected = {
         "en": [
             "groups of at least 7 people",
-            "at most 4 months after the survey has closed",
+            "at most 4 months after the last invitation or reminder we sent you",
             "erased 3 months after you answered",
             "at the latest after 14 days",
             "only the 9 most recent are kept",
@@ -168,7 +171,7 @@ def test_it_shows_the_configured_details_and_follows_their_changes(
         ],
         "nl": [
             "groepen van ten minste 7 personen",
-            "ten hoogste 4 maanden nadat de enquête is gesloten",
+            "ten hoogste 4 maanden na de laatste uitnodiging of herinnering die wij u stuurden",
             "verwijderd 3 maanden nadat u antwoordde",
             "uiterlijk na 14 dagen",
             "alleen de 9 meest recente",

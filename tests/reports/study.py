@@ -115,9 +115,21 @@ def respond(
     )
 
 
+def offer(conn, survey_id: int, values: dict[str, list[str]]) -> None:
+    """The values reports offer per attribute, as invitation waves record them (each held by
+    at least k invited contacts): here written directly, the panel being imagined."""
+    conn.executemany(
+        "INSERT OR IGNORE INTO report_segment_values (survey_id, attribute, value)"
+        " VALUES (?, ?, ?)",
+        [(survey_id, a, v) for a, vs in values.items() for v in vs],
+    )
+
+
 def seed(conn, data_dir, survey_id, sizes: dict[str, int], seed_value: int = 1) -> None:
-    """``sizes`` maps region -> number of responses; types, modes and days vary."""
+    """``sizes`` maps region -> number of responses; types, modes and days vary. Every region
+    of ``sizes`` and both customer types are offered."""
     rng = random.Random(seed_value)
+    offer(conn, survey_id, {"regio": list(sizes), "klanttype": list(TYPES)})
     with transaction(conn):
         report_store.set_reportable(conn, survey_id, ["regio", "klanttype"])
     for region, count in sizes.items():

@@ -1,9 +1,15 @@
 """The differencing attack: a researcher collects every figure of every filter, breakdown and
-period the API allows, and solves the linear system they form. No group below k may come out.
+period the API allows (JSON and CSV), and solves the linear system they form. No group below k
+may come out.
 
 Unknowns are the counts of the finest cells (region x customer type x mode x week x answer).
-Each published count is one equation. A group (any combination of one value per dimension, or
-none) is derivable exactly when its indicator vector lies in the row space of the equations;
+Each published count is one equation. So is each statistic whose interval (its displayed
+precision, or its published range) leaves one integer for what lies behind it: the number of
+numeric answers behind ``n``, the sum of answers behind a mean (times n), the sum of squares
+behind a standard deviation (once the sum is known), the answers in the top two boxes, in each
+NPS band and the promoters minus the detractors behind an NPS, and the responses of all waves
+together (the respondents by invitation). A group (any combination of one value per dimension,
+or none) is derivable exactly when its indicator vector lies in the row space of the equations;
 the test fails on any derivable group with 1..k-1 responses, and on any published count that is
 not the true one.
 """
@@ -11,68 +17,44 @@ not the true one.
 from __future__ import annotations
 
 import itertools
-import json
-import random
+import math
 from collections import Counter
-from datetime import timedelta
 
 import numpy as np
-import pytest
 
-from appliance.db import transaction
-from appliance.reports import store
-from appliance.reports.counters import week_of
 from appliance.reports.report import month_of_week
-from tests.reports import study
+from tests.reports import attack, study
 
 K, K_TEXT = 5, 10
 FILTERS = [""] + [f"regio={r}" for r in study.REGIONS] + [f"klanttype={t}" for t in study.TYPES]
 BREAKDOWNS = ["", "mode", "regio", "klanttype"]
-MEASURES = {"": [""], "channel": ["shop", "web", "phone"], "nps": [], "remark": ["*"]}
-MEASURES["nps"] = [*map(str, range(11)), "na"]
+MEASURES = {
+    "": [""],
+    "channel": ["shop", "web", "phone"],
+    "nps": [*map(str, range(11)), "na"],
+    "sat": [*map(str, range(1, 6))],
+    "remark": ["*"],
+}
+NPS_BANDS = {
+    "promoters": {"9": 1, "10": 1},
+    "passives": {"7": 1, "8": 1},
+    "detractors": {str(v): 1 for v in range(7)},
+}
 
 
-@pytest.fixture
-def small_groups(conn, data_dir, cast):
-    survey_id = study.create(conn)
-    rng = random.Random(11)
-    with transaction(conn):
-        store.set_reportable(conn, survey_id, ["regio", "klanttype"])
-    sizes = {"noord": 40, "zuid": 22, "oost": 9, "texel": 2, "west": 3}
-    for region, count in sizes.items():
-        for _ in range(count):
-            study.respond(
-                conn,
-                data_dir,
-                survey_id,
-                rng,
-                region=region,
-                kind=rng.choice(study.TYPES),
-                mode=rng.choice(study.MODES),
-                day=study.START + timedelta(days=rng.randint(0, 27)),
-                remark=rng.choice([None, "Goed"]),
-            )
-    conn.execute("INSERT INTO researcher_grants VALUES (?, ?)", (cast["researcher"].id, survey_id))
-    return survey_id
-
-
-def _atoms(conn, survey_id, measure):
+def _atoms(rows, measure):
     """True counts of the finest cells, and the universe of cells an attacker must consider."""
     counts: Counter = Counter()
-    for seg, mode, day, answers in conn.execute(
-        "SELECT segments, mode, submitted_on, answers FROM responses WHERE survey_id = ?",
-        (survey_id,),
-    ):
-        seg, answers = json.loads(seg), json.loads(answers)
-        if measure == "":
-            values = [""]
-        elif measure == "remark":
-            values = ["*"] if answers.get("remark") else []
-        else:
-            values = [answers[measure]] if measure in answers else []
+    for r in rows:
+        values = [""] if measure == "" else []
+        if measure == "remark":
+            values = ["*"] if r["answers"].get("remark") else []
+        elif measure:
+            found = attack.answer_of(r, measure)
+            values = [found] if found is not None else []
         for value in values:
-            counts[(seg.get("regio", ""), seg.get("klanttype", ""), mode, week_of(day), value)] += 1
-    weeks = sorted({a[3] for a in counts})
+            counts[(r["regio"], r["klanttype"], r["mode"], r["week"], value)] += 1
+    weeks = sorted({r["week"] for r in rows})
     domains = [
         ["", *study.REGIONS],
         ["", *study.TYPES],
@@ -80,20 +62,10 @@ def _atoms(conn, survey_id, measure):
         weeks,
         MEASURES[measure],
     ]
-    universe = list(itertools.product(*domains))
-    return counts, universe, weeks
+    return counts, list(itertools.product(*domains)), weeks
 
 
-COLUMN = {
-    "regio": 0,
-    "seg:regio": 0,
-    "klanttype": 1,
-    "seg:klanttype": 1,
-    "mode": 2,
-    "week": 3,
-    "answer": 4,
-    "month": 5,
-}
+COLUMN = {"regio": 0, "klanttype": 1, "mode": 2, "week": 3, "answer": 4, "month": 5}
 
 
 class Universe:
@@ -110,42 +82,59 @@ class Universe:
             mask &= self.columns[COLUMN[dim]] == value
         return mask
 
+    def weighted(self, conditions, weights: dict[str, float]) -> np.ndarray:
+        """The cells of a group, each weighted by a function of its answer."""
+        answers = self.columns[COLUMN["answer"]]
+        factor = np.array([weights.get(a, 0.0) for a in answers], dtype=float)
+        return self.vector(conditions) * factor
 
-def _published(browser, survey_id):
-    """(measure, conditions, value) of every count shown anywhere."""
+
+def _one_integer(low: float, high: float, scale: float = 1.0) -> int | None:
+    """The one integer in [low, high] * scale, if there is exactly one."""
+    first, last = math.ceil(low * scale - 1e-9), math.floor(high * scale + 1e-9)
+    return first if first == last else None
+
+
+def _equations(group: attack.Group, measure: str) -> list[tuple[dict, dict | None, int]]:
+    """(conditions, answer weights or None for a count, value) of every equation one group's
+    published figures pin."""
     out = []
-    for flt, breakdown, period in itertools.product(FILTERS, BREAKDOWNS, ("week", "month")):
-        body = browser.get(
-            f"/reports/{survey_id}/data.json",
-            query_string={"filter": flt, "breakdown": breakdown, "period": period},
-        ).get_json()
-        view = body["view"]
-        base = {}
-        if view["filter"]:
-            base[view["filter"]["attribute"]] = view["filter"]["value"]
-        dim, per = view["breakdown"], view["period"]
-
-        def add(measure, extra, n, base=base):
-            if n is not None:
-                out.append((measure, {**base, **extra}, n))
-
-        add("", {}, body["respondents"])
-        for g in body["groups"]:
-            add("", {dim: g["label"]}, g["n"])
-        for g in body["trend"]:
-            add("", {per: g["label"]}, g["n"])
-        for q in body["questions"]:
-            if q["id"] not in MEASURES:
-                continue
-            add(q["id"], {}, q["n"])
-            for b in q["bars"]:
-                add(q["id"], {"answer": b["answer"]}, b["n"])
-            for g in q["groups"]:
-                add(q["id"], {dim: g["label"]}, g["n"])
-                for b in g["bars"]:
-                    add(q["id"], {dim: g["label"], "answer": b["answer"]}, b["n"])
-            for g in q["trend"]:
-                add(q["id"], {per: g["label"]}, g["n"])
+    if group.n is not None:
+        out.append((group.conditions, None, group.n))
+    for answer, count in group.bars.items():
+        if count is not None:
+            out.append(({**group.conditions, "answer": answer}, None, count))
+    if measure not in attack.SCALES or "n" not in group.figures:
+        return out
+    numeric = [a for a in MEASURES[measure] if a.isdigit()]
+    size = _one_integer(*group.figures["n"])
+    if size is None or size == 0:
+        return out
+    out.append((group.conditions, dict.fromkeys(numeric, 1.0), size))
+    (low_end, high_end), _ = attack.SCALES[measure]
+    linear = {
+        "mean": {a: float(a) for a in numeric},
+        "top2": {a: 1.0 for a in numeric if int(a) >= high_end - 1},
+    }
+    if measure == "nps":
+        linear.update(NPS_BANDS)
+        linear["nps"] = {a: (1.0 if int(a) >= 9 else -1.0 if int(a) <= 6 else 0) for a in numeric}
+    sums = {}
+    for name, weights in linear.items():
+        if name not in group.figures:
+            continue
+        low, high = group.figures[name]
+        scale = size / 100 if name == "nps" else size
+        pinned = _one_integer(low, high, scale)
+        if pinned is not None:
+            sums[name] = pinned
+            out.append((group.conditions, weights, pinned))
+    if "mean" in sums and "sd" in group.figures and size > 1:
+        low, high = group.figures["sd"]
+        squares = [(size - 1) * s * s + sums["mean"] ** 2 / size for s in (max(low, 0), high)]
+        pinned = _one_integer(*squares)
+        if pinned is not None:
+            out.append((group.conditions, {a: float(a) ** 2 for a in numeric}, pinned))
     return out
 
 
@@ -170,23 +159,35 @@ def _groups(weeks, answers):
 
 
 def test_no_group_below_k_can_be_derived_from_all_allowed_views(as_role, conn, small_groups):
-    published = _published(as_role("researcher"), small_groups)
-    assert len(published) > 500
+    published = attack.collect(as_role("researcher"), small_groups, FILTERS, BREAKDOWNS)
+    assert len(published.groups) > 300
+    rows = attack.responses(conn, small_groups)
+    derived = 0
     for measure in MEASURES:
         k = K_TEXT if measure == "remark" else K
-        truth, atoms, weeks = _atoms(conn, small_groups, measure)
+        truth, atoms, weeks = _atoms(rows, measure)
         universe = Universe(atoms)
         x = np.array([truth[a] for a in atoms], dtype=float)
-        rows = {}
-        for m, conditions, value in published:
-            if m != measure:
+        equations = {}
+        for group in published.groups.values():
+            if group.measure != measure:
                 continue
-            vector = universe.vector(conditions)
-            actual = int(x[vector].sum())
-            assert value == actual, (measure, conditions, value, actual)
-            assert not 0 < value < k, (measure, conditions, value)
-            rows[vector.tobytes()] = vector
-        matrix = np.array(list(rows.values()), dtype=float)
+            for conditions, weights, value in _equations(group, measure):
+                if weights is None:
+                    vector = universe.vector(conditions).astype(float)
+                    assert not 0 < value < k, (measure, conditions, value)
+                else:
+                    vector = universe.weighted(conditions, weights)
+                    derived += 1
+                actual = vector @ x
+                assert abs(value - actual) < 1e-6, (measure, conditions, weights, value, actual)
+                equations[vector.tobytes()] = vector
+        if measure == "" and published.campaigns:
+            answered = [c["responses"] for c in published.campaigns]
+            if None not in answered:
+                vector = universe.vector({"mode": "invitation"}).astype(float)
+                equations[vector.tobytes()] = vector
+        matrix = np.array(list(equations.values()), dtype=float)
         _, singular, vt = np.linalg.svd(matrix)
         rank = int((singular > 1e-8 * singular[0]).sum())
         null = vt[rank:].T  # columns span the unknown directions
@@ -197,6 +198,7 @@ def test_no_group_below_k_can_be_derived_from_all_allowed_views(as_role, conn, s
             if 0 < true < k and np.abs(g @ null).max(initial=0) < 1e-7:
                 leaks.append((conditions, int(true)))
         assert not leaks, f"{measure!r}: derivable small groups {leaks[:5]}"
+    assert derived > 20  # the statistics were read, and pinned what they could
 
 
 def test_the_small_regions_are_refused_as_filters(as_role, small_groups):

@@ -14,6 +14,7 @@ from tests.reports import study
 
 def _survey_with(conn, data_dir, cast, sizes, remarks=0):
     survey_id = study.create(conn)
+    study.offer(conn, survey_id, {"regio": list(sizes)})
     with transaction(conn):
         report_store.set_reportable(conn, survey_id, ["regio"])
     rng = random.Random(2)

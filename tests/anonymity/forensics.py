@@ -1,0 +1,149 @@
+"""What an attacker with a copy of the data directory reads out of SQLite's own files.
+
+- :func:`commits` replays the write-ahead log frame by frame on top of the database file and
+  yields the database as it was after each commit, so that what each commit changed can be
+  read with plain SQL.
+- :func:`cell_order` walks every b-tree leaf page and reports, per cell that holds a response
+  id, where in its page the cell sits: SQLite fills a page from its end towards its header, so
+  a cell written later sits lower.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import struct
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+RESPONSE_ID = re.compile(rb"[0-9a-f]{32}")
+LEAF_PAGES = (0x0A, 0x0D)  # index leaf (WITHOUT ROWID tables too), table leaf
+
+
+def page_size(db_bytes: bytes) -> int:
+    size = struct.unpack(">H", db_bytes[16:18])[0]
+    return 65536 if size == 1 else size
+
+
+def wal_frames(wal_bytes: bytes) -> list[tuple[int, int, bytes]]:
+    """Valid frames of a WAL file as (page number, commit size or 0, page)."""
+    if len(wal_bytes) < 32:
+        return []
+    size = struct.unpack(">I", wal_bytes[8:12])[0]
+    salts = wal_bytes[16:24]
+    frames, at = [], 32
+    while at + 24 + size <= len(wal_bytes):
+        number, commit = struct.unpack(">II", wal_bytes[at : at + 8])
+        if wal_bytes[at + 8 : at + 16] != salts:
+            break  # left over from an earlier generation of the log
+        frames.append((number, commit, wal_bytes[at + 24 : at + 24 + size]))
+        at += 24 + size
+    return frames
+
+
+def commits(db_bytes: bytes, wal_bytes: bytes) -> Iterator[sqlite3.Connection]:
+    """The database file, then the database after each commit found in the WAL."""
+    image = bytearray(db_bytes)
+    with tempfile.TemporaryDirectory() as work:
+        yield _open(image, Path(work) / "0.db")
+        frames = wal_frames(wal_bytes)
+        size = page_size(db_bytes) if db_bytes else (len(frames[0][2]) if frames else 4096)
+        for n, (number, commit, page) in enumerate(frames, 1):
+            end = number * size
+            if len(image) < end:
+                image.extend(bytes(end - len(image)))
+            image[end - size : end] = page
+            if commit:
+                del image[commit * size :]
+                yield _open(image, Path(work) / f"{n}.db")
+
+
+def _open(image: bytes, path: Path) -> sqlite3.Connection:
+    path.write_bytes(bytes(image))
+    return sqlite3.connect(f"file:{path}?immutable=1", uri=True)
+
+
+def linked(db_bytes: bytes, wal_bytes: bytes) -> dict[str, int]:
+    """response id -> invitation id, for every commit that added exactly one response and
+    marked exactly one invitation used: the attacker's links."""
+    links: dict[str, int] = {}
+    responses: set[str] = set()
+    used: set[int] = set()
+    for snapshot in commits(db_bytes, wal_bytes):
+        try:
+            now_responses = {r[0] for r in snapshot.execute("SELECT id FROM responses")}
+            now_used = {r[0] for r in snapshot.execute("SELECT id FROM invitations WHERE used")}
+        except sqlite3.DatabaseError:
+            continue  # not a database yet
+        finally:
+            snapshot.close()
+        new_responses, new_used = now_responses - responses, now_used - used
+        if len(new_responses) == 1 and len(new_used) == 1:
+            links[next(iter(new_responses))] = next(iter(new_used))
+        responses, used = now_responses, now_used
+    return links
+
+
+def cell_order(db_bytes: bytes) -> list[tuple[int, int, str]]:
+    """(page number, cell offset, response id) of every leaf cell holding a response id."""
+    size = page_size(db_bytes)
+    found = []
+    for number in range(1, len(db_bytes) // size + 1):
+        page = db_bytes[(number - 1) * size : number * size]
+        header = 100 if number == 1 else 0
+        if page[header] not in LEAF_PAGES:
+            continue
+        cells = struct.unpack(">H", page[header + 3 : header + 5])[0]
+        pointers = page[header + 8 : header + 8 + 2 * cells]
+        for (offset,) in struct.iter_unpack(">H", pointers):
+            if not 0 < offset < size:
+                continue
+            match = RESPONSE_ID.search(page[offset : offset + 120])
+            if match:
+                found.append((number, offset, match.group().decode()))
+    return found
+
+
+def order_correlation(cells: list[tuple[int, int, str]], rank: dict[str, int]) -> float:
+    """Pooled within-page rank correlation of cell offsets with the order responses came in
+    (-1: every page holds its cells in arrival order; 0: no trace of it)."""
+    xs: list[float] = []
+    ys: list[float] = []
+    pages: dict[int, list[tuple[int, int]]] = {}
+    for number, offset, rid in cells:
+        if rid in rank:
+            pages.setdefault(number, []).append((offset, rank[rid]))
+    for pairs in pages.values():
+        if len(pairs) < 2:
+            continue
+        xs += _centred_ranks([p[0] for p in pairs])
+        ys += _centred_ranks([p[1] for p in pairs])
+    top = sum(x * y for x, y in zip(xs, ys, strict=True))
+    norm = (sum(x * x for x in xs) * sum(y * y for y in ys)) ** 0.5
+    return top / norm if norm else 0.0
+
+
+def _centred_ranks(values: list[int]) -> list[float]:
+    order = sorted(range(len(values)), key=values.__getitem__)
+    ranks = [0.0] * len(values)
+    for r, i in enumerate(order):
+        ranks[i] = r - (len(values) - 1) / 2
+    return ranks
+
+
+def lowest_cell_lateness(cells: list[tuple[int, int, str]], rank: dict[str, int]) -> float:
+    """Mean, over pages, of how late (0: first, 1: last) the cell written lowest in its page
+    came in among that page's cells. SQLite writes new cells below the old ones until a page is
+    rebalanced, so a live file says about 1; a file rebuilt in key order says about 0.5."""
+    pages: dict[int, list[tuple[int, int]]] = {}
+    for number, offset, rid in cells:
+        if rid in rank:
+            pages.setdefault(number, []).append((offset, rank[rid]))
+    scores = []
+    for pairs in pages.values():
+        if len(pairs) < 3:
+            continue
+        lowest = min(pairs)[1]
+        scores.append(sorted(r for _, r in pairs).index(lowest) / (len(pairs) - 1))
+    return sum(scores) / len(scores)
