@@ -264,6 +264,8 @@ def serve(ctx: Context, host: str | None, port: int | None, threads: int | None)
 
 
 def _stop_serving(signum, frame) -> None:
+    # A second SIGTERM must not cut the clean stop short.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise SystemExit(0)
 
 

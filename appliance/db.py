@@ -55,14 +55,16 @@ def journal_mode(conn: sqlite3.Connection) -> str:
 
 
 @contextmanager
-def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+def transaction(
+    conn: sqlite3.Connection, wait: float = BUSY_TIMEOUT_MS / 1000
+) -> Iterator[sqlite3.Connection]:
     """Run the block in one write transaction (BEGIN IMMEDIATE); roll back on any exception,
     including a failed COMMIT, so the connection is never left inside a transaction.
 
     Writers in this process take turns on one lock, so a transaction must not wait for another
     thread of this process that is itself inside :func:`transaction`. Waiting for that lock
-    counts like SQLite's busy timeout: past it, "database is locked" as before."""
-    if not _WRITE_LOCK.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
+    counts like SQLite's busy timeout: past ``wait`` seconds, "database is locked"."""
+    if not _WRITE_LOCK.acquire(timeout=wait):
         raise sqlite3.OperationalError("database is locked")
     try:
         conn.execute("BEGIN IMMEDIATE")
@@ -89,6 +91,13 @@ def truncate_wal(conn: sqlite3.Connection, wait_ms: int = BUSY_TIMEOUT_MS) -> bo
     finally:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     return not busy and log_frames <= 0
+
+
+def pad_wal(conn: sqlite3.Connection) -> None:
+    """Start a new log with one write to a page that means nothing (``wal_pad``): the
+    wal-index then lists that page only, not the pages of the commit before the truncation."""
+    with transaction(conn):
+        conn.execute("UPDATE wal_pad SET n = 1 - n")
 
 
 def forget_order(conn: sqlite3.Connection) -> None:

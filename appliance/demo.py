@@ -509,6 +509,7 @@ def _responses(conn, values, secret: keys.Keys, rng: random.Random, survey_id: i
                 duration_s=duration,
                 invitation_hash=token_hash,
                 flagger=_flagger(hasher, survey_id, definition, answers, duration, medians),
+                k=values["min_group_size"],
             )
             stored += 1
     return stored

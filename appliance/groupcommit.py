@@ -20,11 +20,14 @@ write-ahead log and truncates it. The WAL keeps each commit's pages in commit or
 respondent's commit holds both the invitation marked used and the new response, so a copy of the
 WAL would link the two. Truncated at once, a copy taken at any moment holds at most the commit
 in flight; under load, at most CHECKPOINT_EVERY seconds of groups. When a reader keeps the
-checkpoint from finishing, it is tried again until it does.
+checkpoint from finishing, it is tried again until it does. After a truncation one write to a
+page of its own (``db.pad_wal``) starts the new log, so the wal-index (``-shm``) no longer lists
+the pages of the last respondent's commit.
 """
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import sqlite3
 import threading
@@ -43,6 +46,9 @@ WAIT_SECONDS = 60.0
 # commits them first and checkpoints at least every CHECKPOINT_EVERY seconds: the log then holds
 # a few groups of several submissions each, never a lone one for long.
 CHECKPOINT_WAIT_MS = 0
+# Submissions wait this long for the process's write lock: the nightly rebuild holds it for a
+# few seconds (2.5 s at a million responses), which must delay respondents, not fail them.
+LOCK_WAIT = 30.0
 CHECKPOINT_RETRY = 0.2
 CHECKPOINT_EVERY = 0.05
 # The writer thread ends after this long without work and starts again on demand, so an idle
@@ -62,12 +68,15 @@ class GroupCommit:
         self._thread: threading.Thread | None = None
         self._unsettled = False
         self._settled_at = 0.0
+        self._closed = False
 
     def run(self, work: Callable[[sqlite3.Connection], Any]) -> Any:
         """Run ``work`` in the next group transaction; see the module docstring."""
         future: Future = Future()
-        self._queue.put((work, future))
         with self._lock:
+            if self._closed:
+                raise Closed("the writer is stopping")
+            self._queue.put((work, future))
             if not self._running:
                 thread = threading.Thread(target=self._loop, name="group-commit", daemon=True)
                 thread.start()  # raises if no thread can be had; nothing is left running then
@@ -75,8 +84,10 @@ class GroupCommit:
         return future.result(timeout=WAIT_SECONDS)
 
     def close(self, timeout: float = WAIT_SECONDS) -> None:
-        """Let the writer commit what is queued, settle the WAL and end (a clean stop)."""
+        """Let the writer commit what is queued, settle the WAL and end (a clean stop). Later
+        calls of :meth:`run` raise :class:`Closed`: nothing may commit after the stop."""
         with self._lock:
+            self._closed = True
             thread, running = self._thread, self._running
             if running:
                 self._queue.put(_STOP)
@@ -105,7 +116,7 @@ class GroupCommit:
                 else:
                     self._unsettled = True
         except BaseException as exc:
-            for _work, future in batch:
+            for _work, future in batch or ():
                 if not future.done():
                     future.set_exception(exc)
             self._fail_waiting(exc)
@@ -158,11 +169,13 @@ class GroupCommit:
         self._unsettled = not db.truncate_wal(conn, CHECKPOINT_WAIT_MS)
         if not self._unsettled:
             self._settled_at = time.monotonic()
+            with contextlib.suppress(sqlite3.OperationalError):  # best effort; tried each time
+                db.pad_wal(conn)
 
     def _commit(self, conn: sqlite3.Connection, batch: list[tuple[Callable, Future]]) -> None:
         outcomes: list[tuple[Future, bool, Any]] = []
         try:
-            with db.transaction(conn):
+            with db.transaction(conn, LOCK_WAIT):
                 for work, future in batch:
                     before = conn.total_changes
                     try:
@@ -193,7 +206,7 @@ class GroupCommit:
     def _commit_alone(conn: sqlite3.Connection, unit: tuple[Callable, Future]) -> None:
         work, future = unit
         try:
-            with db.transaction(conn):
+            with db.transaction(conn, LOCK_WAIT):
                 result = work(conn)
         except Exception as exc:
             future.set_exception(exc)
@@ -202,6 +215,10 @@ class GroupCommit:
 
 
 _STOP: Any = object()
+
+
+class Closed(RuntimeError):
+    """The writer was closed: the process is stopping."""
 
 
 class _WroteThenFailed(Exception):

@@ -44,6 +44,7 @@ SYSTEM_TABLES = frozenset(
         "api_tokens",
         "kiosks",
         "mail_templates",
+        "wal_pad",
     }
 )
 # Names typed into a name field live beside the responses but are personal data.
@@ -65,6 +66,9 @@ GATE_READABLE = frozenset(
         "report_counts",
         "report_benchmarks",
         "report_segment_values",
+        "report_release_counts",
+        "report_release_waves",
+        "report_releases",
         "_migrations",
     }
 )

@@ -16,10 +16,12 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from appliance import audit, db
+from appliance.admin import store as settings_store
 from appliance.backup import jobs as backup_jobs
 from appliance.keys import Keys
 from appliance.mailing import jobs as mail_jobs
 from appliance.privacy import retention
+from appliance.reports import releases
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,17 @@ def purge_due(settings: Mapping[str, Any], keys: Keys):
     conn = db.connect(db.db_path(settings["data_dir"]))
     try:
         return retention.apply(conn, settings, signer=keys.signer())
+    finally:
+        conn.close()
+
+
+def release_due(settings: Mapping[str, Any]) -> list[int]:
+    """One round of report releases on its own connection, with the effective minimum group
+    size (an admin's override, else the config's)."""
+    conn = db.connect(db.db_path(settings["data_dir"]))
+    try:
+        k = settings_store.overrides(conn).get("min_group_size", settings["min_group_size"])
+        return releases.cut_due(conn, k)
     finally:
         conn.close()
 
@@ -88,6 +101,13 @@ class Jobs:
                 self.scheduler.add_job(
                     self.purge, "date", run_date=datetime.now(self.scheduler.timezone)
                 )
+        self.scheduler.add_job(
+            self.release,
+            "interval",
+            seconds=releases.RELEASE_SECONDS,
+            id="release",
+            next_run_time=datetime.now(self.scheduler.timezone),
+        )
         if self.settings["rebuild_time"]:
             hour, minute = self.settings["rebuild_time"].split(":")
             self.scheduler.add_job(self.rebuild, "cron", hour=hour, minute=minute, id="rebuild")
@@ -109,6 +129,16 @@ class Jobs:
             log.exception("retention run failed")
             return
         log.info("retention run: %d items erased (audit entry %s)", receipt.total, receipt.audit_id)
+
+    def release(self) -> None:
+        """Cut the report releases that are due (what researchers see)."""
+        try:
+            released = release_due(self.settings)
+        except Exception:  # noqa: BLE001 - keep the scheduler alive; the next round tries again
+            log.exception("report release failed")
+            return
+        if released:
+            log.info("report releases cut for %d surveys", len(released))
 
     def rebuild(self) -> None:
         """The nightly rebuild of the database file (see ``db.forget_order``)."""

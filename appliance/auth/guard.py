@@ -11,6 +11,7 @@ recorded by ``after_request``, which sees every response, so no route can forget
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable
 from typing import TypeVar
 from urllib.parse import urlsplit
@@ -87,14 +88,18 @@ def record_refusal(response):
     args = request.view_args or {}
     rule = request.url_rule.rule if request.url_rule is not None else None
     survey_id = args.get("survey_id")
-    refusals.record(
-        get_db(),
-        actor(),
-        request.method,
-        refusals.shown_path(rule, args, request.path),
-        response.status_code,
-        survey_id if isinstance(survey_id, int) else None,
-    )
+    try:
+        refusals.record(
+            get_db(),
+            actor(),
+            request.method,
+            refusals.shown_path(rule, args, request.path),
+            response.status_code,
+            survey_id if isinstance(survey_id, int) else None,
+        )
+    except sqlite3.OperationalError:
+        # A busy database must not turn the refusal into a server error.
+        log.warning("could not record a refused request (database busy)")
     return response
 
 

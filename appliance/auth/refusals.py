@@ -36,9 +36,11 @@ _ARGUMENT = re.compile(r"<(?:[^:<>]*:)?(\w+)>")
 
 def shown_path(rule: str | None, args: Mapping[str, Any], path: str) -> str:
     """The path to record: built from the matched ``rule`` with number arguments filled in and
-    any other argument as ``<name>``; ``path`` as sent (cut short) when no rule matched."""
+    any other argument as ``<name>``; for a path no rule matches, its first segment only (the
+    rest may be anything the researcher typed, a token among it)."""
     if rule is None:
-        return path[:MAX_PATH]
+        first = path.lstrip("/").split("/", 1)[0][:40]
+        return f"/{first}/<unmatched>" if first else "/<unmatched>"
 
     def fill(match: re.Match) -> str:
         value = args.get(match[1])

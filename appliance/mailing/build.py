@@ -23,7 +23,14 @@ from appliance.contacts.store import VISIBLE
 from appliance.crypto import KeyedHasher
 from appliance.mailing import links
 from appliance.privacy import suppression
-from appliance.responses.segments import LANGUAGE, coarsen, invited_rows, wave_attributes
+from appliance.responses.segments import (
+    LANGUAGE,
+    coarsen,
+    encode,
+    group_key,
+    invited_rows,
+    wave_attributes,
+)
 
 
 @dataclass(frozen=True)
@@ -144,12 +151,13 @@ def invitation_wave(
                 token_hash,
                 seed,
                 campaign["id"],
-                json.dumps(segments, ensure_ascii=False, sort_keys=True),
+                encode(segments),
+                group_key(segments),
             )
         )
     conn.executemany(
         "INSERT INTO invitations (survey_id, contact_id, token_hash, link_seed, campaign_id,"
-        " segments) VALUES (?, ?, ?, ?, ?, ?)",
+        " segments, group_key) VALUES (?, ?, ?, ?, ?, ?, ?)",
         rows,
     )
     offer_values(conn, campaign["survey_id"], stored)

@@ -28,4 +28,5 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0014_report_counts", reports.m0014_report_counts),
     ("0015_privacy_operations", privacy.m0015_privacy_operations),
     ("0016_invitation_segments", anonymity.m0016_invitation_segments),
+    ("0017_report_releases", anonymity.m0017_report_releases),
 ]

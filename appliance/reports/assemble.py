@@ -325,8 +325,9 @@ def _waves(asm: Assembler, campaigns: Sequence[Mapping], nobody: bool) -> list[d
 
     The waves' responses are one line with the responses not from a wave (virtual, like the
     unknown value of a segment) whose total is the respondents. All waves together are the
-    invitation mode's respondents: when the mode breakdown hides that count, and what it hides
-    besides would come out as 1..k-1, the smallest wave is hidden too, so the sum stays open."""
+    invitation mode's respondents: when the mode breakdown shows that count, it is the line's
+    total and there is no remainder; when it hides it, and what it hides besides would come out
+    as 1..k-1, the smallest wave is hidden too, so the sum stays open."""
     k = asm.k
     answered = {c["id"]: c["responses"] for c in campaigns}
     if nobody:
@@ -336,6 +337,9 @@ def _waves(asm: Assembler, campaigns: Sequence[Mapping], nobody: bool) -> list[d
         modes, hidden_modes = asm.line(respondents, "mode")
         total = sum(respondents.size(h) for h in modes.values())
         line = {**answered, None: max(0, total - sum(answered.values()))}
+        if "invitation" not in hidden_modes:
+            # The waves add up to a shown count: the remainder is known, and hides nothing.
+            line = dict(answered)
         hide = []
         if "invitation" in hidden_modes and answered:
             besides = sum(respondents.size(modes[m]) for m in hidden_modes if m != "invitation")

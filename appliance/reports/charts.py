@@ -157,12 +157,12 @@ def trend(points: Sequence[Group], scale: tuple[int, int] | None, title: str, np
     elif scale:
         low, high = float(scale[0]), float(scale[1])
     else:
-        low, high = 0.0, float(max([p.n for p in shown] or [1]))
+        low, high = 0.0, float(max([p.n for p in shown], default=0) or 1)  # never 0..0
     body = [
         f'<line x1="{left}" y1="{top + span_y}" x2="{WIDTH - 16}" y2="{top + span_y}"'
         f' stroke="{GREY}"/>',
-        _text(left - 6, top + 4, f"{high:g}", "end"),
-        _text(left - 6, top + span_y + 4, f"{low:g}", "end"),
+        _text(left - 6, top + 4, Labels.count(high), "end"),  # 1.991, as the reader writes it
+        _text(left - 6, top + span_y + 4, Labels.count(low), "end"),
     ]
 
     def y_of(v: float) -> float:

@@ -49,7 +49,11 @@ GATE_COLUMNS = {
     "campaigns": frozenset(
         {"id", "survey_id", "recipients", "responses", "started_at", "waves_built"}
     ),
+    # Not the count of changes since the release: it would count responses not yet released.
+    "report_releases": frozenset({"survey_id", "released_at"}),
 }
+# What a researcher's connection may not read at all: the live counters (``reports.releases``).
+LIVE_TABLES = frozenset({"report_counts", "campaigns"})
 
 
 class NotFound(Exception):
@@ -62,6 +66,12 @@ def gated(n: int, k: int) -> int | Suppressed:
     if k < MIN_K:
         raise ValueError(f"minimum group size must be at least {MIN_K}")
     return hide_small(n, False, k)
+
+
+def _researchers_authorizer(action: int, arg1, arg2, dbname, source) -> int:
+    if action == sqlite3.SQLITE_READ and arg1 in LIVE_TABLES:
+        return sqlite3.SQLITE_DENY
+    return _authorizer(action, arg1, arg2, dbname, source)
 
 
 def _authorizer(action: int, arg1, arg2, dbname, source) -> int:
@@ -95,7 +105,9 @@ class Gate:
         self.k = k
         self.k_text = max(k, k_text or k)
         self._conn = connect(db_path, readonly=True)
-        self._conn.set_authorizer(_authorizer)
+        # A researcher sees releases only; staff see the live counters.
+        self.released = researcher_id is not None
+        self._conn.set_authorizer(_researchers_authorizer if self.released else _authorizer)
         self.survey_ids: set[int] | None = None
         if researcher_id is not None:
             rows = self._conn.execute(
@@ -157,7 +169,8 @@ class Gate:
         if view.filter:
             first = f"seg:{view.filter[0]}"
             cross["month"] = [
-                tuple(r) for r in store.read_cross_months(self._conn, survey_id, first)
+                tuple(r)
+                for r in store.read_cross_months(self._conn, survey_id, first, self.released)
             ]
             seconds = ["mode"]
             if view.breakdown and view.breakdown.startswith("seg:"):
@@ -166,7 +179,7 @@ class Gate:
                 cross[second] = self._cross(survey_id, first, second)
         offered = store.offered_values(self._conn, survey_id)
         counts = Counts(
-            store.read_margins(self._conn, survey_id),
+            store.read_margins(self._conn, survey_id, self.released),
             cross,
             {a: offered.get(a, []) for a in reportable},
             first,
@@ -180,7 +193,7 @@ class Gate:
             self.k_text,
             view,
             reportable,
-            store.campaign_counts(self._conn, survey_id),
+            store.campaign_counts(self._conn, survey_id, self.released),
         )
         marks = store.benchmarks(self._conn, survey_id)
         for q in report.questions:
@@ -191,6 +204,8 @@ class Gate:
         """Cross counters as (question, filter value, second value, answer, n), whichever way
         round they are stored (two segments are stored in name order)."""
         if second.startswith("seg:") and second < first:
-            rows = store.read_cross(self._conn, survey_id, second, first)
+            rows = store.read_cross(self._conn, survey_id, second, first, self.released)
             return [(r[0], r[2], r[1], r[3], r[4]) for r in rows]
-        return [tuple(r) for r in store.read_cross(self._conn, survey_id, first, second)]
+        return [
+            tuple(r) for r in store.read_cross(self._conn, survey_id, first, second, self.released)
+        ]

@@ -13,11 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from appliance.reports.derived import Range
 from appliance.reports.report import QuestionReport, Report, Suppressed
-
-try:
-    from appliance.responses.segments import OTHER
-except ImportError:  # pragma: no cover - the module arrives with the segment values
-    OTHER = "~other"
+from appliance.responses.segments import OTHER
 
 MODES = {
     "invitation": _l("invitation"),

@@ -64,11 +64,15 @@ def count_response(
         definition, mode=mode, day=day, segments=segments, answers=answers, reportable=segs
     )
     add(conn, survey_id, keys, sign)
+    if sign > 0:
+        _changed(conn, survey_id)
 
 
 def set_excluded(conn: sqlite3.Connection, response: sqlite3.Row, excluded: bool) -> None:
     """Take a response out of every figure (or put it back) and count it as excluded."""
     sign = -1 if excluded else 1
+    if excluded:
+        _changed(conn, response["survey_id"])
     count_response(
         conn,
         response["survey_id"],
@@ -201,19 +205,27 @@ def add_campaign_response(conn: sqlite3.Connection, invitation_hash: bytes) -> N
 # ---- reading (the gate's connection) -----------------------------------------------------------
 
 
-def read_margins(conn: sqlite3.Connection, survey_id: int) -> list[sqlite3.Row]:
+# The live counters, or the release the researcher sees (see :func:`release_due`).
+_COUNTS = {False: "report_counts", True: "report_release_counts"}
+
+
+def read_margins(
+    conn: sqlite3.Connection, survey_id: int, released: bool = False
+) -> list[sqlite3.Row]:
     """Every one-dimensional counter of a survey: (question, dim1, val1, answer, n)."""
     return conn.execute(
-        "SELECT question, dim1, val1, answer, n FROM report_counts"
+        f"SELECT question, dim1, val1, answer, n FROM {_COUNTS[released]}"  # noqa: S608
         " WHERE survey_id = ? AND dim2 = ''",
         (survey_id,),
     ).fetchall()
 
 
-def read_cross(conn: sqlite3.Connection, survey_id: int, dim1: str, dim2: str):
+def read_cross(
+    conn: sqlite3.Connection, survey_id: int, dim1: str, dim2: str, released: bool = False
+):
     """The cross counters of two dimensions: (question, val1, val2, answer, n)."""
     return conn.execute(
-        "SELECT question, val1, val2, answer, n FROM report_counts"
+        f"SELECT question, val1, val2, answer, n FROM {_COUNTS[released]}"  # noqa: S608
         " WHERE survey_id = ? AND dim1 = ? AND dim2 = ?",
         (survey_id, dim1, dim2),
     ).fetchall()
@@ -226,20 +238,29 @@ _MONTH_OF_WEEK = (
 )
 
 
-def read_cross_months(conn: sqlite3.Connection, survey_id: int, dim1: str):
+def read_cross_months(conn: sqlite3.Connection, survey_id: int, dim1: str, released: bool = False):
     """The cross counters of a segment and the week, summed per month in SQL (a twelfth of
     the rows to read): (question, val1, month, answer, n)."""
     return conn.execute(
-        f"SELECT question, val1, {_MONTH_OF_WEEK} AS month, answer, sum(n) FROM report_counts"  # noqa: S608
+        f"SELECT question, val1, {_MONTH_OF_WEEK} AS month, answer, sum(n)"  # noqa: S608
+        f" FROM {_COUNTS[released]}"
         " WHERE survey_id = ? AND dim1 = ? AND dim2 = 'week'"
         " GROUP BY question, val1, month, answer",
         (survey_id, dim1),
     ).fetchall()
 
 
-def campaign_counts(conn: sqlite3.Connection, survey_id: int) -> list[sqlite3.Row]:
+def campaign_counts(
+    conn: sqlite3.Connection, survey_id: int, released: bool = False
+) -> list[sqlite3.Row]:
     """Campaigns that sent invitations: (id, recipients, responses, started_at), never the
-    name staff typed (the gate may not read it)."""
+    name staff typed (the gate may not read it); as live, or as in the release."""
+    if released:
+        return conn.execute(
+            "SELECT id, recipients, responses, started_at FROM report_release_waves"
+            " WHERE survey_id = ? ORDER BY started_at, id",
+            (survey_id,),
+        ).fetchall()
     return conn.execute(
         "SELECT id, recipients, responses, started_at FROM campaigns"
         " WHERE survey_id = ? AND waves_built > 0 ORDER BY started_at, id",
@@ -300,3 +321,54 @@ def counts_of(conn: sqlite3.Connection, survey_id: int) -> Counter:
             )
         }
     )
+
+
+# ---- releases: what the researcher sees ---------------------------------------------------------
+
+
+def _changed(conn: sqlite3.Connection, survey_id: int) -> None:
+    """One response of the survey was added, excluded, included again or rewritten."""
+    conn.execute(
+        "INSERT INTO report_releases (survey_id, changes) VALUES (?, 1)"
+        " ON CONFLICT (survey_id) DO UPDATE SET changes = changes + 1",
+        (survey_id,),
+    )
+
+
+def due_releases(conn: sqlite3.Connection, k: int) -> list[int]:
+    """Surveys whose live counters have had at least ``k`` changes since their release."""
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT survey_id FROM report_releases WHERE changes >= ? ORDER BY survey_id", (k,)
+        )
+    ]
+
+
+def release(conn: sqlite3.Connection, survey_id: int) -> None:
+    """Inside a write transaction: the survey's live counters and waves become its release."""
+    conn.execute("DELETE FROM report_release_counts WHERE survey_id = ?", (survey_id,))
+    conn.execute(
+        "INSERT INTO report_release_counts SELECT * FROM report_counts WHERE survey_id = ?",
+        (survey_id,),
+    )
+    conn.execute("DELETE FROM report_release_waves WHERE survey_id = ?", (survey_id,))
+    conn.execute(
+        "INSERT INTO report_release_waves (survey_id, id, recipients, responses, started_at)"
+        " SELECT survey_id, id, recipients, responses, started_at FROM campaigns"
+        " WHERE survey_id = ? AND waves_built > 0",
+        (survey_id,),
+    )
+    conn.execute(
+        "INSERT INTO report_releases (survey_id, released_at, changes) VALUES (?, ?, 0)"
+        " ON CONFLICT (survey_id) DO UPDATE SET released_at = excluded.released_at,"
+        " changes = 0",
+        (survey_id, iso(utcnow())),
+    )
+
+
+def released_at(conn: sqlite3.Connection, survey_id: int) -> str | None:
+    row = conn.execute(
+        "SELECT released_at FROM report_releases WHERE survey_id = ?", (survey_id,)
+    ).fetchone()
+    return row[0] if row else None

@@ -15,7 +15,7 @@ from flask_login import current_user
 
 from appliance.auth.guard import requires
 from appliance.csvsafe import csv_rows
-from appliance.reports import charts, export, labels, pdf
+from appliance.reports import charts, export, labels, pdf, releases
 from appliance.reports.gate import FilterRefused, Gate, NotFound
 from appliance.web import actor, get_db, setting, state
 
@@ -24,8 +24,11 @@ ID = "int(signed=False)"
 
 
 def open_gate() -> Gate:
-    """The gate for the current viewer: a researcher sees only the surveys granted to them."""
+    """The gate for the current viewer: a researcher sees only the surveys granted to them,
+    as released (releases that are due are cut first, so none waits for the scheduler)."""
     researcher = current_user.id if current_user.role == "researcher" else None
+    if researcher is not None:
+        releases.cut_due(get_db(), setting("min_group_size"))
     return Gate(
         state().db_path,
         setting("min_group_size"),

@@ -305,6 +305,7 @@ def _submit(
         # The mode cannot have changed since this respondent saw it: a survey's anonymity is
         # fixed once it has been open (surveys.service.update_definition).
         "link_contact": not definition.anonymous,
+        "k": setting("min_group_size"),
     }
     cipher = app_state.keys.cipher()
     try:

@@ -14,6 +14,11 @@ stored with a response are computed once per invitation wave by :func:`coarsen`,
 So a response matches at least ``k`` invitations whichever way it is joined, and every wave of a
 survey keeps that on its own (a union of groups of at least ``k`` is one too). A wave of fewer
 than ``k`` invitations stores no values at all.
+
+Whoever holds the database also sees which invitations were used, so matching k invitations is
+not enough: a response stores its segment values only once at least ``k`` used invitations of
+its wave share them, itself included, and its language only once ``k`` share that too
+(``responses.store.store_response``). Used counts only grow, so that stays true.
 """
 
 from __future__ import annotations
@@ -48,6 +53,17 @@ def wave_attributes(report_segments: str | None) -> list[str]:
     """What a wave fixes per invitation: the reportable attributes, then the language (the
     first to be generalised)."""
     return [*reportable(report_segments), LANGUAGE]
+
+
+def encode(values: Mapping[str, str]) -> str:
+    """The one text form of fixed values (sorted keys), so equal values compare equal in SQL."""
+    return json.dumps(dict(values), ensure_ascii=False, sort_keys=True)
+
+
+def group_key(fixed: Mapping[str, str]) -> str:
+    """The text form of fixed values without the language: the group a response's segment
+    values name."""
+    return encode({a: v for a, v in fixed.items() if a != LANGUAGE})
 
 
 def split_language(fixed: Mapping[str, str]) -> tuple[dict[str, str], str]:

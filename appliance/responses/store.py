@@ -58,9 +58,15 @@ def store_response(
     flagger: Callable[[sqlite3.Connection], list[str]] | None = None,
     contact_consent: str | None = None,
     link_contact: bool = False,
+    k: int | None = None,
 ) -> str:
     """Store one response (see the module docstring); returns its id. Call inside a write
-    transaction: it checks before it writes, but a failure after that leaves partial writes."""
+    transaction: it checks before it writes, but a failure after that leaves partial writes.
+
+    With ``k``, an invitation's response keeps its segment values only when at least ``k`` used
+    invitations of its wave (itself included) share them, and its language only when ``k``
+    share that too; otherwise it stores none, and "" for the language (who answered is in the
+    database: the used invitations)."""
     if mode not in MODES:
         raise ValueError(mode)
     key_hash = hasher.digest("form-key", form_key)
@@ -77,6 +83,8 @@ def store_response(
         )
         if used.rowcount != 1:
             raise AlreadyAnswered
+        if k is not None:
+            segments, language = _shared(conn, invitation_hash, segments or {}, language, k)
     response_id = new_response_id()
     # After the checks: a submission refused above leaves no trace in the flag data.
     flags = flagger(conn) if flagger else []
@@ -136,6 +144,36 @@ def store_response(
     return response_id
 
 
+def _shared(
+    conn: sqlite3.Connection,
+    invitation_hash: bytes,
+    segments: Mapping[str, str],
+    language: str,
+    k: int,
+) -> tuple[Mapping[str, str], str]:
+    """The segment values and language a response of this (just used) invitation may keep."""
+    wave = conn.execute(
+        "SELECT survey_id, campaign_id, segments, group_key FROM invitations WHERE token_hash = ?",
+        (invitation_hash,),
+    ).fetchone()
+    if segments and _used_alike(conn, wave, "group_key", k) < k:
+        segments = {}
+    if language and _used_alike(conn, wave, "segments", k) < k:
+        language = ""
+    return segments, language
+
+
+def _used_alike(conn: sqlite3.Connection, wave: sqlite3.Row, column: str, k: int) -> int:
+    """How many used invitations of the wave share this invitation's ``column``, up to k."""
+    if column not in ("group_key", "segments"):
+        raise ValueError(column)
+    return conn.execute(
+        "SELECT count(*) FROM (SELECT 1 FROM invitations"  # noqa: S608
+        f" WHERE campaign_id IS ? AND {column} = ? AND survey_id = ? AND used = 1 LIMIT ?)",
+        (wave["campaign_id"], wave[column], wave["survey_id"], k),
+    ).fetchone()[0]
+
+
 def linked_contact_of(conn: sqlite3.Connection, response_id: str) -> sqlite3.Row | None:
     """The link of a response in a non-anonymous survey to its invited contact (``contact_id``
     NULL once the contact is erased); None for every other response."""
@@ -169,8 +207,8 @@ def create_invitation(
     is a wave of one: its response carries no segment values (``responses.segments``)."""
     token = secrets.token_urlsafe(32)
     conn.execute(
-        "INSERT INTO invitations (survey_id, contact_id, token_hash, segments)"
-        " VALUES (?, ?, ?, '{}')",
+        "INSERT INTO invitations (survey_id, contact_id, token_hash, segments, group_key)"
+        " VALUES (?, ?, ?, '{}', '{}')",
         (survey_id, contact_id, invitation_hash(hasher, token)),
     )
     return token

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections import Counter
 
 from appliance.admin import store as settings_store
 from appliance.db import transaction
 from appliance.mailing.build import offer_values
 from appliance.reports import store as counters
-from appliance.responses.segments import LANGUAGE, coarsen, invited_rows, wave_attributes
+from appliance.responses.segments import (
+    LANGUAGE,
+    coarsen,
+    encode,
+    group_key,
+    invited_rows,
+    wave_attributes,
+)
 
 
 def after_migrations(conn: sqlite3.Connection, values) -> list[int]:
@@ -25,10 +33,11 @@ def after_migrations(conn: sqlite3.Connection, values) -> list[int]:
 
 def settle_legacy_segments(conn: sqlite3.Connection, k: int) -> list[int]:
     """For each survey marked by migration 0016: fix the segment values of its older
-    invitations wave by wave (as a new wave would); keep an invited response's segment values
-    and language only when together they are exactly the fixed values of some invitation (so at
-    least ``k`` share them), otherwise store none and an unknown language; and recount. One
-    transaction per survey; returns the surveys settled."""
+    invitations wave by wave (as a new wave would; invitations of erased contacts get none);
+    keep an invited response's segment values only when at least ``k`` used invitations of the
+    survey have exactly those fixed values, and its language only when ``k`` share both; else
+    none and an unknown language; and recount. One transaction per survey; returns the surveys
+    settled."""
     done = []
     marked = [r[0] for r in conn.execute("SELECT id FROM surveys WHERE legacy_segments = 1")]
     for survey_id in marked:
@@ -51,40 +60,45 @@ def settle_legacy_segments(conn: sqlite3.Connection, k: int) -> list[int]:
                     " ORDER BY i.id",
                     (survey_id, wave),
                 ).fetchall()
-                stored = coarsen(invited_rows([(s, lang) for _, s, lang in rows]), attributes, k)
+                # Invitations whose contact was erased say nothing about anyone: no values.
+                known = [r for r in rows if r[1] is not None]
+                stored = coarsen(invited_rows([(s, lang) for _, s, lang in known]), attributes, k)
+                fixed = dict(zip((r[0] for r in known), stored, strict=True))
                 conn.executemany(
-                    "UPDATE invitations SET segments = ? WHERE id = ?",
+                    "UPDATE invitations SET segments = ?, group_key = ? WHERE id = ?",
                     [
-                        (json.dumps(s, ensure_ascii=False, sort_keys=True), i)
-                        for (i, _, _), s in zip(rows, stored, strict=True)
+                        (encode(fixed.get(i, {})), group_key(fixed.get(i, {})), i)
+                        for i, _, _ in rows
                     ],
                 )
                 offer_values(conn, survey_id, stored)
-            allowed = {
-                _canonical(json.loads(s))
+            # Who answered is in the file (used invitations): values stay only where k of the
+            # used invitations share them, as for new responses.
+            used = [
+                json.loads(s)
                 for (s,) in conn.execute(
-                    "SELECT DISTINCT segments FROM invitations WHERE survey_id = ?", (survey_id,)
+                    "SELECT segments FROM invitations WHERE survey_id = ? AND used = 1",
+                    (survey_id,),
                 )
                 if s
-            }
+            ]
+            by_group = Counter(group_key(f) for f in used)
+            by_fixed = Counter(encode(f) for f in used)
             for response_id, mode, language, segments in conn.execute(
                 "SELECT id, mode, language, segments FROM responses WHERE survey_id = ?"
                 " AND (mode = 'invitation' OR segments != '{}')",
                 (survey_id,),
             ).fetchall():
-                fixed = {**json.loads(segments), LANGUAGE: language}
-                if mode != "invitation" or _canonical(fixed) not in allowed:
-                    # Too rare to keep, or not known to be shared by k invitations.
-                    unknown = "" if mode == "invitation" else language
-                    conn.execute(
-                        "UPDATE responses SET segments = '{}', language = ? WHERE id = ?",
-                        (unknown, response_id),
-                    )
+                values = json.loads(segments)
+                if mode != "invitation" or by_group[encode(values)] < k:
+                    values = {}
+                if mode == "invitation" and by_fixed[encode({**values, LANGUAGE: language})] < k:
+                    language = ""
+                conn.execute(
+                    "UPDATE responses SET segments = ?, language = ? WHERE id = ?",
+                    (encode(values), language, response_id),
+                )
             counters.rebuild(conn, survey_id)
             conn.execute("UPDATE surveys SET legacy_segments = 0 WHERE id = ?", (survey_id,))
         done.append(survey_id)
     return done
-
-
-def _canonical(values: dict) -> str:
-    return json.dumps(values, ensure_ascii=False, sort_keys=True)

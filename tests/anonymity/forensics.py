@@ -42,6 +42,23 @@ def wal_frames(wal_bytes: bytes) -> list[tuple[int, int, bytes]]:
     return frames
 
 
+def wal_pages(wal_bytes: bytes) -> set[int]:
+    """The page numbers a WAL file holds images of."""
+    return {number for number, _, _ in wal_frames(wal_bytes)}
+
+
+def pad_page(db_bytes: bytes) -> int:
+    """The page of ``wal_pad``, the one page a settled log may hold."""
+    with tempfile.TemporaryDirectory() as work:
+        conn = _open(db_bytes, Path(work) / "pad.db")
+        try:
+            return conn.execute(
+                "SELECT rootpage FROM sqlite_master WHERE name = 'wal_pad'"
+            ).fetchone()[0]
+        finally:
+            conn.close()
+
+
 def commits(db_bytes: bytes, wal_bytes: bytes) -> Iterator[sqlite3.Connection]:
     """The database file, then the database after each commit found in the WAL."""
     image = bytearray(db_bytes)

@@ -55,9 +55,12 @@ def _answer_every_invitation(world, app):
 
 
 def _copy(conn, data_dir, tmp_path) -> sqlite3.Connection:
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    target = tmp_path / "stolen.db"
-    shutil.copy(data_dir / "appliance.db", target)
+    # The whole directory: a checkpoint can be held off by the writer thread's last read.
+    target = tmp_path / "stolen" / "appliance.db"
+    target.parent.mkdir()
+    for suffix in ("", "-wal"):
+        if (data_dir / f"appliance.db{suffix}").exists():
+            shutil.copy(data_dir / f"appliance.db{suffix}", f"{target}{suffix}")
     stolen = sqlite3.connect(target)
     stolen.row_factory = sqlite3.Row
     return stolen
@@ -101,10 +104,14 @@ def test_every_response_matches_at_least_k_invited_contacts(world, app, conn, da
     ]
     for response in responses:
         stored = json.loads(response["segments"])
-        assert sum(f == stored for f in fixed) >= K, stored
+        # No values (withheld until k answered alike) match every invitation.
+        assert not stored or sum(f == stored for f in fixed) >= K, stored
     values = Counter(json.loads(r["segments"]).get("regio") for r in responses)
-    # Texel (2) and west (1) are too rare to name; the others are named where they can be.
-    assert set(values) == {"noord", "zuid", "oost", OTHER} and min(values.values()) >= K
+    # Texel (2) and west (1) are too rare to name; the others are named where they can be,
+    # once k of their group have answered (the first k-1 of each group carry none).
+    assert set(values) == {"noord", "zuid", "oost", OTHER, None}
+    assert min(n for v, n in values.items() if v) >= 1
+    assert sum(n for v, n in values.items() if v) >= 30
     # Two English speakers among 60: their language is not kept.
     assert {r["language"] for r in responses} <= {"nl", ""}
 
@@ -113,8 +120,9 @@ def test_nothing_that_no_report_uses_reaches_a_response(world, app, conn, cast, 
     _answer_every_invitation(world, app)
     stored = [json.loads(r[0]) for r in conn.execute("SELECT segments FROM responses")]
     assert len(stored) == 60
-    assert all(set(s) == {"regio", "klanttype"} for s in stored)
-    assert not {"texel", "west"} & {s["regio"] for s in stored}
+    assert all(set(s) in ({"regio", "klanttype"}, set()) for s in stored)
+    assert sum(bool(s) for s in stored) >= 30
+    assert not {"texel", "west"} & {s.get("regio") for s in stored}
 
 
 def test_reports_offer_the_values_of_the_invited_never_the_rare_ones(world, app, conn):

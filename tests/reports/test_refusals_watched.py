@@ -85,7 +85,7 @@ def test_a_survey_that_does_not_exist_is_not_found(as_role, conn, cast, survey):
     entries = _refusals(conn, cast["researcher"].id)
     assert [(e["path"], e["reason"]) for e in entries] == [
         ("/reports/9999/data.json", "not_found"),
-        ("/no/such/page", "not_found"),
+        ("/no/<unmatched>", "not_found"),  # what she typed after the first part: not kept
     ]
     rows = [r for r in _activity_rows(as_role("staff")) if "refused" in r]
     assert len(rows) == 2 and all("not found" in r for r in rows)

@@ -172,6 +172,9 @@ def test_waves_are_named_by_date_and_their_small_counts_hidden(
         assert "Wave of 3 March 2026 (2)" in text
     # One answer in the small wave: hidden, and the big wave with it (the total is shown).
     assert _answer(world, app, lambda address: address == "x1@example.nl") == 1
+    assert waves() == [first, second]  # one change: not released yet
+    with transaction(conn):
+        report_store.release(conn, panel)
     first, second = waves()
     assert first["responses"] is second["responses"] is None
     assert first["rate"] is second["rate"] is None and first["hidden"] and second["hidden"]
