@@ -187,7 +187,7 @@ NL = {
     "Use a long passphrase; common passwords are refused.": "Gebruik een lange wachtzin; veelgebruikte wachtwoorden worden geweigerd.",
     "Create admin": "Beheerder aanmaken",
     "Aggregated results only…": "Alleen geaggregeerde resultaten. Elk cijfer op basis van minder dan %(k)d reacties is verborgen.",
-    "Aggregated results only. Any figure based on fewer than %(k)d responses is hidden (shown as \"< %(k)d\"), and so is any figure from which a hidden one could be worked out.": "Alleen geaggregeerde resultaten. Elk cijfer op basis van minder dan %(k)d reacties is verborgen (getoond als „< %(k)d”), en ook elk cijfer waaruit een verborgen cijfer af te leiden is.",
+    'Aggregated results only. Any figure based on fewer than %(k)d responses is hidden (shown as "< %(k)d"), and so is any figure from which a hidden one could be worked out.': "Alleen geaggregeerde resultaten. Elk cijfer op basis van minder dan %(k)d reacties is verborgen (getoond als „< %(k)d”), en ook elk cijfer waaruit een verborgen cijfer af te leiden is.",
     "system": "systeem",
     "signed in": "aangemeld",
     "sign-in failed": "aanmelden mislukt",

@@ -118,7 +118,7 @@ def to_json(report: Report, language: str) -> dict:
             for attribute, values in report.filters.items()
         },
         "respondents": _n(report.respondents),
-        "excluded": report.excluded,
+        "excluded": _n(report.excluded),
         "groups": [group(g) for g in report.groups],
         "trend": [_group(g) for g in report.trend],
         "campaigns": [
@@ -186,7 +186,7 @@ def rows(report: Report, language: str) -> Iterator[list]:
     names = Labels(report, language)
     yield list(HEADER)
     yield ["respondents", "", "", "", *_cells(report.respondents, None, None)]
-    yield ["excluded", "", "", "", report.excluded, *[""] * 8]
+    yield ["excluded", "", "", "", _cells(report.excluded, None, None)[0], *[""] * 8]
     for g in report.groups:
         name = names.group(report.view.breakdown, g.label)
         yield ["respondents by group", "", name, "", *_cells(g.n, None, None)]

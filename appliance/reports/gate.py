@@ -195,6 +195,9 @@ class Gate:
             reportable,
             store.campaign_counts(self._conn, survey_id, self.released),
         )
+        if self.released:
+            # How many staff excluded is a group like any other for the researcher.
+            report.excluded = gated(report.excluded, self.k)
         marks = store.benchmarks(self._conn, survey_id)
         for q in report.questions:
             q.benchmark = marks.get(q.id)

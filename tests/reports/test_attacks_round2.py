@@ -210,11 +210,6 @@ def test_two_looks_around_an_exclusion_do_not_read_the_excluded_response(as_role
     assert moved.get("oost") != -1 or not _readable_answers(after, before)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the number of excluded responses is shown as it is (docs/decisions.md: 'the report"
-    " says how many there are'); needs hide_small on it in assemble and export",
-)
 def test_the_excluded_count_is_not_a_small_group(as_role, conn, live):
     survey_id, _ = live
     victim = conn.execute(
