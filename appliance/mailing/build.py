@@ -23,12 +23,13 @@ from appliance.contacts.store import VISIBLE
 from appliance.crypto import KeyedHasher
 from appliance.mailing import links
 from appliance.privacy import suppression
+from appliance.reports import store as report_store
 from appliance.responses.segments import (
-    LANGUAGE,
     coarsen,
     encode,
     group_key,
     invited_rows,
+    offered,
     wave_attributes,
 )
 
@@ -160,7 +161,7 @@ def invitation_wave(
         " segments, group_key) VALUES (?, ?, ?, ?, ?, ?, ?)",
         rows,
     )
-    offer_values(conn, campaign["survey_id"], stored)
+    report_store.offer_values(conn, campaign["survey_id"], offered(stored))
     conn.execute(
         "INSERT INTO outbox (campaign_id, wave, invitation_id)"
         " SELECT ?, 0, id FROM invitations WHERE campaign_id = ? ORDER BY id",
@@ -178,17 +179,6 @@ def invitation_wave(
 def _report_segments(conn: sqlite3.Connection, survey_id: int) -> str | None:
     row = conn.execute("SELECT report_segments FROM surveys WHERE id = ?", (survey_id,)).fetchone()
     return row[0] if row else None
-
-
-def offer_values(conn: sqlite3.Connection, survey_id: int, stored: list[dict[str, str]]) -> None:
-    """Record the attribute values invitations of the survey carry: what reports offer."""
-    conn.executemany(
-        "INSERT OR IGNORE INTO report_segment_values (survey_id, attribute, value)"
-        " VALUES (?, ?, ?)",
-        sorted(
-            {(survey_id, a, v) for segments in stored for a, v in segments.items() if a != LANGUAGE}
-        ),
-    )
 
 
 def reminder_wave(conn: sqlite3.Connection, campaign_id: int, wave: int) -> int:

@@ -268,6 +268,17 @@ def campaign_counts(
     ).fetchall()
 
 
+def offer_values(
+    conn: sqlite3.Connection, survey_id: int, pairs: Iterable[tuple[str, str]]
+) -> None:
+    """Record (attribute, value) pairs the survey's invitations carry: what reports offer."""
+    conn.executemany(
+        "INSERT OR IGNORE INTO report_segment_values (survey_id, attribute, value)"
+        " VALUES (?, ?, ?)",
+        sorted((survey_id, a, v) for a, v in pairs),
+    )
+
+
 def offered_values(conn: sqlite3.Connection, survey_id: int) -> dict[str, list[str]]:
     """Per segment attribute the values reports offer: those the survey's invitations carry,
     each held by at least k invited contacts (``responses.segments``), never taken from who

@@ -66,6 +66,11 @@ def group_key(fixed: Mapping[str, str]) -> str:
     return encode({a: v for a, v in fixed.items() if a != LANGUAGE})
 
 
+def offered(stored: Sequence[Mapping[str, str]]) -> set[tuple[str, str]]:
+    """(attribute, value) pairs a wave's fixed values offer to reports (not the language)."""
+    return {(a, v) for values in stored for a, v in values.items() if a != LANGUAGE}
+
+
 def split_language(fixed: Mapping[str, str]) -> tuple[dict[str, str], str]:
     """An invitation's fixed values as (segment values, language or "" when not kept)."""
     values = dict(fixed)
