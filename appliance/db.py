@@ -64,9 +64,7 @@ def transaction(
     Writers in this process take turns on one lock, so a transaction must not wait for another
     thread of this process that is itself inside :func:`transaction`. Waiting for that lock
     counts like SQLite's busy timeout: past ``wait`` seconds, "database is locked"."""
-    if not _WRITE_LOCK.acquire(timeout=wait):
-        raise sqlite3.OperationalError("database is locked")
-    try:
+    with _writer(wait):
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield conn
@@ -76,6 +74,15 @@ def transaction(
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
+
+
+@contextmanager
+def _writer(wait: float) -> Iterator[None]:
+    """This process's turn to write (see :func:`transaction`)."""
+    if not _WRITE_LOCK.acquire(timeout=wait):
+        raise sqlite3.OperationalError("database is locked")
+    try:
+        yield
     finally:
         _WRITE_LOCK.release()
 
@@ -104,12 +111,8 @@ def forget_order(conn: sqlite3.Connection) -> None:
     """Rebuild the database file (``VACUUM``): every table and index is written anew in key
     order, so neither page layout nor cell placement keeps the order rows came in; then empty
     the WAL, which holds the rebuilt pages. Takes the write lock for the duration."""
-    if not _WRITE_LOCK.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
-        raise sqlite3.OperationalError("database is locked")
-    try:
+    with _writer(BUSY_TIMEOUT_MS / 1000):
         conn.execute("VACUUM")
-    finally:
-        _WRITE_LOCK.release()
     truncate_wal(conn)
 
 

@@ -58,8 +58,7 @@ def release_due(settings: Mapping[str, Any]) -> list[int]:
     size (an admin's override, else the config's)."""
     conn = db.connect(db.db_path(settings["data_dir"]))
     try:
-        k = settings_store.overrides(conn).get("min_group_size", settings["min_group_size"])
-        return releases.cut_due(conn, k)
+        return releases.cut_due(conn, settings_store.effective(conn, settings)["min_group_size"])
     finally:
         conn.close()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Mapping
 from typing import Any
 
 from appliance.db import iso, utcnow
@@ -14,6 +15,11 @@ def overrides(conn: sqlite3.Connection) -> dict[str, Any]:
         r["name"]: json.loads(r["value"])
         for r in conn.execute("SELECT name, value FROM setting_overrides")
     }
+
+
+def effective(conn: sqlite3.Connection, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings with the admin's stored overrides applied (as the web pages see them)."""
+    return {**settings, **overrides(conn)}
 
 
 def set_override(conn: sqlite3.Connection, name: str, value: Any, user_id: int | None) -> None:

@@ -31,7 +31,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from appliance import audit, db
-from appliance.admin import store as settings_store
+from appliance.admin.store import effective
 from appliance.db import transaction
 from appliance.i18n import N_
 from appliance.keys import Keys
@@ -75,11 +75,6 @@ def sender_lock(data_dir: str | Path) -> Iterator[bool]:
         yield True
     finally:
         os.close(fd)  # releases the lock
-
-
-def effective(conn: sqlite3.Connection, settings: Mapping[str, Any]) -> dict[str, Any]:
-    """The settings with the admin's stored overrides applied (as the web pages see them)."""
-    return {**settings, **settings_store.overrides(conn)}
 
 
 def recover(conn: sqlite3.Connection, data_dir: str | Path) -> tuple[int, int]:

@@ -28,7 +28,7 @@ from appliance.i18n import N_
 from appliance.responses import quality
 from appliance.responses import store as responses
 from appliance.responses.limits import OpenLinkLimit
-from appliance.responses.segments import response_language, split_language
+from appliance.responses.segments import LANGUAGE
 from appliance.surveys import service, store
 from appliance.surveys.answers import check, condition_met
 from appliance.surveys.definition import Definition
@@ -122,14 +122,13 @@ def _page_definition(definition: Definition, index: int) -> Definition:
 @dataclass(frozen=True)
 class Channel:
     """How the respondent came: an open link, an invitation (its token's hash, and the segment
-    values and language fixed for its response when it was made), or a kiosk (where to return
+    values fixed for its response when it was made), or a kiosk (where to return
     to after each response, after how long idle, and whether a walked-away respondent's answers
     are discarded or submitted)."""
 
     mode: str
     invitation_hash: bytes | None = None
     segments: dict[str, str] = field(default_factory=dict)
-    fixed_language: str = ""
     reset_url: str = ""
     idle_seconds: int = 0
     on_idle: str = "discard"
@@ -283,9 +282,7 @@ def _submit(
     fields = {
         "survey_id": row["id"],
         "mode": channel.mode,
-        "language": language
-        if invitation_hash is None
-        else response_language(language, channel.fixed_language),
+        "language": language,
         "answers": answers,
         "form_key": carried["key"],
         "today": _today(),
@@ -368,8 +365,9 @@ def invitation_link(token: str):
         return _render(
             "respondent/message.html", definition, _language(definition), 410, message="closed"
         )
-    segments, fixed_language = split_language(json.loads(invitation["segments"] or "{}"))
-    channel = Channel("invitation", token_hash, segments, fixed_language)
+    fixed = json.loads(invitation["segments"] or "{}")
+    segments = {a: v for a, v in fixed.items() if a != LANGUAGE}
+    channel = Channel("invitation", token_hash, segments)
     return _flow(row, definition, channel)
 
 

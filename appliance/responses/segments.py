@@ -71,19 +71,6 @@ def offered(stored: Sequence[Mapping[str, str]]) -> set[tuple[str, str]]:
     return {(a, v) for values in stored for a, v in values.items() if a != LANGUAGE}
 
 
-def split_language(fixed: Mapping[str, str]) -> tuple[dict[str, str], str]:
-    """An invitation's fixed values as (segment values, language or "" when not kept)."""
-    values = dict(fixed)
-    language = values.pop(LANGUAGE, "")
-    return values, "" if language == OTHER else language
-
-
-def response_language(answered_in: str, fixed: str) -> str:
-    """The language an invited response records: the one it was given in when that is the
-    invitation's fixed language, else "" (unknown), so a switch of language names nobody."""
-    return answered_in if answered_in == fixed else ""
-
-
 def coarsen(
     rows: Sequence[Mapping[str, str]], attributes: Sequence[str], k: int
 ) -> list[dict[str, str]]:

@@ -22,6 +22,7 @@ from typing import Any
 from appliance.crypto import FieldCipher, KeyedHasher
 from appliance.db import iso, transaction, utcnow
 from appliance.reports import store as counters
+from appliance.responses.segments import LANGUAGE
 
 MODES = ("invitation", "link", "kiosk", "paper", "phone")
 
@@ -151,14 +152,17 @@ def _shared(
     language: str,
     k: int,
 ) -> tuple[Mapping[str, str], str]:
-    """The segment values and language a response of this (just used) invitation may keep."""
+    """The segment values and language a response of this (just used) invitation may keep: its
+    language only when it is the invitation's fixed one (a switch of language, or a language too
+    rare to fix, would name the respondent) and k used invitations share both."""
     wave = conn.execute(
         "SELECT survey_id, campaign_id, segments, group_key FROM invitations WHERE token_hash = ?",
         (invitation_hash,),
     ).fetchone()
     if segments and _used_alike(conn, wave, "group_key", k) < k:
         segments = {}
-    if language and _used_alike(conn, wave, "segments", k) < k:
+    fixed_language = json.loads(wave["segments"] or "{}").get(LANGUAGE)
+    if language != fixed_language or _used_alike(conn, wave, "segments", k) < k:
         language = ""
     return segments, language
 

@@ -28,8 +28,7 @@ from appliance.responses.segments import (
 def after_migrations(conn: sqlite3.Connection, values) -> list[int]:
     """What must follow the migrations with the effective settings ``values`` (the config's,
     overridden by what admins stored)."""
-    k = settings_store.overrides(conn).get("min_group_size", values["min_group_size"])
-    return settle_legacy_segments(conn, k)
+    return settle_legacy_segments(conn, settings_store.effective(conn, values)["min_group_size"])
 
 
 def settle_legacy_segments(conn: sqlite3.Connection, k: int) -> list[int]:

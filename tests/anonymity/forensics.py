@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import sqlite3
 import struct
 import tempfile
@@ -19,6 +20,18 @@ from pathlib import Path
 
 RESPONSE_ID = re.compile(rb"[0-9a-f]{32}")
 LEAF_PAGES = (0x0A, 0x0D)  # index leaf (WITHOUT ROWID tables too), table leaf
+
+
+def steal(data_dir: Path, into: Path) -> sqlite3.Connection:
+    """What a copy of the data directory holds, opened: the database file and its WAL."""
+    target = into / "stolen" / "appliance.db"
+    target.parent.mkdir()
+    for suffix in ("", "-wal"):
+        if (data_dir / f"appliance.db{suffix}").exists():
+            shutil.copy(data_dir / f"appliance.db{suffix}", f"{target}{suffix}")
+    stolen = sqlite3.connect(target)
+    stolen.row_factory = sqlite3.Row
+    return stolen
 
 
 def page_size(db_bytes: bytes) -> int:

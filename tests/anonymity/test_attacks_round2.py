@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import random
-import shutil
 import sqlite3
 import struct
 import time
@@ -44,17 +43,6 @@ def _answer(app, message, marker: str) -> None:
     page = client.get(link).get_data(as_text=True)
     done = client.post(link, data={"state": state_of(page), "nps": "8", "why": marker})
     assert done.status_code == 200
-
-
-def _stolen(conn, data_dir, tmp_path) -> sqlite3.Connection:
-    target = tmp_path / "stolen" / "appliance.db"
-    target.parent.mkdir()
-    for suffix in ("", "-wal"):
-        if (data_dir / f"appliance.db{suffix}").exists():
-            shutil.copy(data_dir / f"appliance.db{suffix}", f"{target}{suffix}")
-    stolen = sqlite3.connect(target)
-    stolen.row_factory = sqlite3.Row
-    return stolen
 
 
 def _candidates(stolen, survey_id: int) -> dict[str, set[int]]:
@@ -129,7 +117,7 @@ def test_responses_match_k_used_invitations_at_a_usual_response_rate(
     for address in random.Random(3).sample(sorted(received), 12):
         _answer(app, received[address][0], f"inv-{invitation_of[address]}")
 
-    stolen = _stolen(conn, data_dir, tmp_path)
+    stolen = forensics.steal(data_dir, tmp_path)
     candidates = _candidates(stolen, world.survey_id)
     assert len(candidates) == 12
     links = _peel(candidates)
@@ -158,7 +146,7 @@ def test_a_wave_smaller_than_k_is_not_told_apart_from_the_others(
     for address in chosen:
         _answer(app, received[address][0], f"inv-{invitation_of[address]}")
 
-    stolen = _stolen(conn, data_dir, tmp_path)
+    stolen = forensics.steal(data_dir, tmp_path)
     candidates = _candidates(stolen, world.survey_id)
     links = _peel(candidates)
     truth = _truth(stolen, world.survey_id)

@@ -54,6 +54,15 @@ def _invitations(conn, data_dir, count: int) -> tuple[int, list[tuple[str, int]]
     return survey_id, made
 
 
+def _invite(server, count: int) -> tuple[int, list[tuple[str, int]]]:
+    """:func:`_invitations` on a running server's database."""
+    conn = db.connect(db.db_path(server.data_dir))
+    try:
+        return _invitations(conn, server.data_dir, count)
+    finally:
+        conn.close()
+
+
 def _truth(conn) -> dict[str, str]:
     """response id -> the marker its respondent typed (the order they answered in)."""
     return {
@@ -155,11 +164,7 @@ def _answer(base_url: str, token: str, marker: str) -> None:
 
 def test_copies_taken_while_serving_and_after_a_stop_link_at_most_the_last_few(tmp_path):
     with running_server(tmp_path) as server:
-        conn = db.connect(db.db_path(server.data_dir))
-        try:
-            survey_id, made = _invitations(conn, server.data_dir, 30)
-        finally:
-            conn.close()
+        survey_id, made = _invite(server, 30)
         copies: list[tuple[bytes, bytes]] = []
         answering = threading.Event()
         answering.set()
@@ -197,11 +202,7 @@ def test_copies_taken_while_serving_and_after_a_stop_link_at_most_the_last_few(t
 
 def test_responses_answered_through_the_server_leave_no_log(tmp_path):
     with running_server(tmp_path) as server:
-        conn = db.connect(db.db_path(server.data_dir))
-        try:
-            _, made = _invitations(conn, server.data_dir, 5)
-        finally:
-            conn.close()
+        _, made = _invite(server, 5)
         for n, (token, _) in enumerate(made):
             _answer(server.base_url, token, f"m{n}")
             # Acknowledged, then truncated: nothing of the commit is left in the log, which
@@ -216,11 +217,7 @@ def test_every_acknowledged_response_survives_a_kill(tmp_path):
     """Truncating the log after each commit must not cost durability: kill -9 right after the
     last thank-you page loses nothing."""
     with running_server(tmp_path) as server:
-        conn = db.connect(db.db_path(server.data_dir))
-        try:
-            _, made = _invitations(conn, server.data_dir, 20)
-        finally:
-            conn.close()
+        _, made = _invite(server, 20)
         workers = [
             threading.Thread(target=_answer, args=(server.base_url, token, f"m{n}"))
             for n, (token, _) in enumerate(made)

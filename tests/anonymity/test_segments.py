@@ -7,8 +7,6 @@ must still match at least k invitations and k contacts, whichever way it is join
 from __future__ import annotations
 
 import json
-import shutil
-import sqlite3
 from collections import Counter
 
 from hypothesis import given
@@ -18,6 +16,7 @@ from appliance.contacts.mapping import suggest
 from appliance.db import transaction
 from appliance.reports import store as report_store
 from appliance.responses.segments import LANGUAGE, OTHER, coarsen
+from tests.anonymity import forensics
 from tests.mailing.conftest import link_in
 from tests.surveys.test_respond import state_of
 
@@ -54,18 +53,6 @@ def _answer_every_invitation(world, app):
         assert client.post(link, data={"state": state_of(page), "nps": "8"}).status_code == 200
 
 
-def _copy(conn, data_dir, tmp_path) -> sqlite3.Connection:
-    # The whole directory: a checkpoint can be held off by the writer thread's last read.
-    target = tmp_path / "stolen" / "appliance.db"
-    target.parent.mkdir()
-    for suffix in ("", "-wal"):
-        if (data_dir / f"appliance.db{suffix}").exists():
-            shutil.copy(data_dir / f"appliance.db{suffix}", f"{target}{suffix}")
-    stolen = sqlite3.connect(target)
-    stolen.row_factory = sqlite3.Row
-    return stolen
-
-
 def _consistent(stored: dict, raw: dict) -> bool:
     """Could a contact with ``raw`` values have given a response storing ``stored``?"""
     return all(v == OTHER or raw.get(a) == v for a, v in stored.items())
@@ -73,7 +60,7 @@ def _consistent(stored: dict, raw: dict) -> bool:
 
 def test_every_response_matches_at_least_k_invited_contacts(world, app, conn, data_dir, tmp_path):
     _answer_every_invitation(world, app)
-    stolen = _copy(conn, data_dir, tmp_path)
+    stolen = forensics.steal(data_dir, tmp_path)
     responses = stolen.execute(
         "SELECT segments, language FROM responses WHERE survey_id = ?", (world.survey_id,)
     ).fetchall()
