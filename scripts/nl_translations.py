@@ -798,6 +798,7 @@ NL = {
     "no figures for the questions of this survey were found": "er zijn geen cijfers voor de vragen van deze enquête gevonden",
     "not a number": "geen getal",
     "not applicable": "niet van toepassing",
+    "no answer": "geen antwoord",
     "open link": "open link",
     "out of range": "buiten het bereik",
     "paper": "papier",

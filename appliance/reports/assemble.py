@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 
 from appliance.reports import derived, protect
 from appliance.reports.report import (
+    NO_ANSWER,
     UNKNOWN,
     Bar,
     Counts,
@@ -47,11 +48,15 @@ def _labelled(dim: str) -> bool:
 
 
 def _bars(measure: Measure, hist: Hist, hidden: set, k: int) -> tuple[Bar, ...]:
+    """The published bars of a group; 'no answer' once (it is a cell of every line), and left
+    out when nobody in the group is without an answer."""
     out = []
-    for line in measure.lines(hist):
+    for i, line in enumerate(measure.lines(hist)):
         total = sum(line.values())
         for answer, n in line.items():
             if answer.startswith("not:"):
+                continue
+            if answer == NO_ANSWER and (i or (n == 0 and answer not in hidden)):
                 continue
             shown = answer not in hidden and total > 0
             out.append(Bar(answer, hide_small(n, not shown, k), n / total if shown else None))
@@ -94,6 +99,12 @@ def _summary(measure: Measure, bars: tuple[Bar, ...], n) -> derived.Summary | No
     shown = {b.answer: b.n for b in bars if not isinstance(b.n, Suppressed)}
     hidden = [b.answer for b in bars if isinstance(b.n, Suppressed)]
     return derived.summary(shown, hidden, n, measure.scale, measure.is_nps)
+
+
+def _few_without(measure: Measure, hist: Hist, k: int) -> bool:
+    """Whether an open text's count of answers would give away the 1..k-1 respondents of its
+    group who wrote nothing (the group's respondents are published beside it)."""
+    return measure.kind == "text" and 0 < hist.get(NO_ANSWER, 0) < k
 
 
 class Assembler:
@@ -153,6 +164,7 @@ class Assembler:
         """A group with its bars and the statistics they allow (none when it is hidden)."""
         k = self.threshold(measure)
         size = measure.size(hist)
+        hidden = hidden or _few_without(measure, hist, self.k)
         n = hide_small(size, hidden, k)
         if isinstance(n, Suppressed) or not size:
             return Group(label, n)
@@ -243,7 +255,7 @@ class Assembler:
             question.type,
             text,
             measure.kind,
-            hide_small(measure.size(hist), False, k),
+            hide_small(measure.size(hist), _few_without(measure, hist, self.k), k),
             scale=measure.scale,
             choices={c.value: dict(c.label) for c in question.choices},
         )
@@ -282,6 +294,7 @@ def assemble(
     """The report of one view; ``campaigns`` are rows of (id, recipients, responses,
     started_at) of the survey's campaigns that sent invitations."""
     respondents = Measure("", "respondents")
+    counts.fill_no_answer([measure for measure, _, _ in measures_of(definition)])
     asm = Assembler(counts, k, k_text, view)
     total = respondents.size(counts.one[""][("", "")])
     excluded = counts.one["#excluded"][("", "")].get("", 0)

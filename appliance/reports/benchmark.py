@@ -16,7 +16,7 @@ import json
 import math
 
 from appliance.i18n import N_
-from appliance.reports.report import Report, Suppressed
+from appliance.reports.report import NO_ANSWER, Report, Suppressed
 
 FORMAT = "appliance-benchmark/1"
 MAX_BYTES = 1_000_000
@@ -42,7 +42,11 @@ def export(report: Report) -> dict:
                 figure = getattr(s, name)
                 if figure is not None:
                     item[name] = round(figure.mid, digits)
-        item["distribution"] = {b.answer: b.n for b in q.bars if not isinstance(b.n, Suppressed)}
+        item["distribution"] = {
+            b.answer: b.n
+            for b in q.bars
+            if not isinstance(b.n, Suppressed) and b.answer != NO_ANSWER
+        }
         questions.append(item)
     return {"format": FORMAT, "min_group_size": report.k, "questions": questions}
 

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from appliance.reports.derived import Range
-from appliance.reports.report import QuestionReport, Report, Suppressed
+from appliance.reports.report import NO_ANSWER, QuestionReport, Report, Suppressed
 from appliance.responses.segments import OTHER
 
 MODES = {
@@ -22,7 +22,12 @@ MODES = {
     "paper": _l("paper"),
     "phone": _l("telephone"),
 }
-ANSWERS = {"yes": _l("yes"), "no": _l("no"), "na": _l("not applicable")}
+ANSWERS = {
+    "yes": _l("yes"),
+    "no": _l("no"),
+    "na": _l("not applicable"),
+    NO_ANSWER: _l("no answer"),
+}
 
 
 class Labels:

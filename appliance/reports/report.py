@@ -128,6 +128,10 @@ Hist = dict[str, int]
 MODES = ("invitation", "link", "kiosk", "paper", "phone")
 # Responses without an offered value of a segment attribute.
 UNKNOWN = ""
+# The answer of a respondent who gave none to a question (skipped it, or never saw it): a cell of
+# every question's line, so that the line's total is the group's respondents and the skippers
+# are protected like any other answer.
+NO_ANSWER = "#none"
 
 
 class Counts:
@@ -153,6 +157,19 @@ class Counts:
             for question, v1, v2, answer, n in rows:
                 key = (self.fold(first, v1), self.fold(dim2, v2))
                 self.cross[question][dim2][key][answer] += n
+
+    def fill_no_answer(self, measures: list[Measure]) -> None:
+        """Count :data:`NO_ANSWER` of each measure in every group, one-way and crossed: the
+        group's respondents less those who answered."""
+        people = self.one[""]
+        for measure in measures:
+            one = self.one[measure.id]
+            for key, hist in people.items():
+                one[key][NO_ANSWER] = hist.get("", 0) - measure.answered(one[key])
+            for dim2, cells in self.cross[""].items():
+                cross = self.cross[measure.id][dim2]
+                for key, hist in cells.items():
+                    cross[key][NO_ANSWER] = hist.get("", 0) - measure.answered(cross[key])
 
     def fold(self, dim: str, value: str) -> str:
         if dim.startswith("seg:") and value not in self._offered.get(dim[4:], ()):
@@ -188,21 +205,34 @@ class Measure:
     scale: tuple[int, int] | None = None
     is_nps: bool = False
 
-    def size(self, hist: Mapping[str, int]) -> int:
+    def answered(self, hist: Mapping[str, int]) -> int:
+        """How many in the group gave an answer ('not applicable' included)."""
         if self.kind in ("respondents", "multiple"):
             return hist.get("", 0)
         if self.kind == "text":
             return hist.get("*", 0)
-        return sum(hist.values())
+        return sum(n for answer, n in hist.items() if answer != NO_ANSWER)
+
+    def size(self, hist: Mapping[str, int]) -> int:
+        """The total of the group's lines: its respondents for an answer line (those who gave
+        no answer included), the answers given for an open text."""
+        if self.kind in ("respondents", "text"):
+            return self.answered(hist)
+        return self.answered(hist) + hist.get(NO_ANSWER, 0)
 
     def lines(self, hist: Mapping[str, int]) -> list[dict[str, int]]:
-        """The answer lines whose totals are the group size: one for a single answer, one per
-        option (chosen / not chosen) for multiple choice, none for texts and respondents."""
+        """The answer lines whose totals are the group size, :data:`NO_ANSWER` a cell of each:
+        one for a single answer, one per option (chosen / not chosen) for multiple choice, none
+        for texts and respondents."""
+        none = hist.get(NO_ANSWER, 0)
         if self.kind in ("scale", "choice"):
-            return [{a: hist.get(a, 0) for a in self.answers}]
+            return [{**{a: hist.get(a, 0) for a in self.answers}, NO_ANSWER: none}]
         if self.kind == "multiple":
-            size = self.size(hist)
-            return [{a: hist.get(a, 0), f"not:{a}": size - hist.get(a, 0)} for a in self.answers]
+            answered = self.answered(hist)
+            return [
+                {a: hist.get(a, 0), f"not:{a}": answered - hist.get(a, 0), NO_ANSWER: none}
+                for a in self.answers
+            ]
         return []
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from appliance.reports import stats
 from appliance.reports.counters import week_of
-from appliance.reports.report import month_of_week
+from appliance.reports.report import NO_ANSWER, month_of_week
 from appliance.surveys.definition import Definition
 from tests.reports import study
 
@@ -251,8 +251,7 @@ def true_counts(rows: list[dict], measure: str, conditions: dict) -> Counter:
     for r in rows:
         if all(r[d] == v for d, v in conditions.items()):
             answer = answer_of(r, measure)
-            if answer is not None:
-                found[answer] += 1
+            found[NO_ANSWER if answer is None else answer] += 1
     return found
 
 
