@@ -20,6 +20,9 @@ from pathlib import Path
 
 RESPONSE_ID = re.compile(rb"[0-9a-f]{32}")
 LEAF_PAGES = (0x0A, 0x0D)  # index leaf (WITHOUT ROWID tables too), table leaf
+# An index b-tree (a WITHOUT ROWID table too) keeps some whole entries in its interior pages,
+# behind a four-byte child pointer.
+INTERIOR_INDEX = 0x02
 
 
 def steal(data_dir: Path, into: Path) -> sqlite3.Connection:
@@ -116,16 +119,19 @@ def linked(db_bytes: bytes, wal_bytes: bytes) -> dict[str, int]:
 
 
 def cell_order(db_bytes: bytes) -> list[tuple[int, int, str]]:
-    """(page number, cell offset, response id) of every leaf cell holding a response id."""
+    """(page number, cell offset, response id) of every b-tree cell holding a response id: the
+    leaf cells and the entries an index keeps in its interior pages."""
     size = page_size(db_bytes)
     found = []
     for number in range(1, len(db_bytes) // size + 1):
         page = db_bytes[(number - 1) * size : number * size]
         header = 100 if number == 1 else 0
-        if page[header] not in LEAF_PAGES:
+        kind = page[header]
+        if kind not in LEAF_PAGES and kind != INTERIOR_INDEX:
             continue
         cells = struct.unpack(">H", page[header + 3 : header + 5])[0]
-        pointers = page[header + 8 : header + 8 + 2 * cells]
+        start = header + (12 if kind == INTERIOR_INDEX else 8)
+        pointers = page[start : start + 2 * cells]
         for (offset,) in struct.iter_unpack(">H", pointers):
             if not 0 < offset < size:
                 continue
