@@ -114,7 +114,7 @@ def _locale() -> str:
 
 def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from appliance import home
-    from appliance.admin import audit_views, settings_views, users
+    from appliance.admin import audit_views, backup_views, settings_views, users
     from appliance.api import views as api_views
     from appliance.auth import account, views
     from appliance.contacts import views as contact_views
@@ -126,7 +126,7 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from appliance.reports import views as report_views
     from appliance.responses import public as respondent_pages
     from appliance.responses import views as response_views
-    from appliance.surveys import builder_views
+    from appliance.surveys import builder_views, qr_views
     from appliance.surveys import views as survey_views
 
     modules = (
@@ -136,9 +136,11 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
         users,
         settings_views,
         audit_views,
+        backup_views,
         contact_views,
         survey_views,
         builder_views,
+        qr_views,
         mailing_views,
         template_views,
         privacy_request_views,
@@ -163,6 +165,7 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
+    from appliance import formats
     from appliance.admin.forms import ROLE_LABELS
     from appliance.auth.roles import allows
     from appliance.db import parse_iso
@@ -170,9 +173,7 @@ def _register_template_helpers(app: Flask) -> None:
 
     @app.template_filter("localtime")
     def localtime(text: str | None) -> str:
-        if not text:
-            return ""
-        return parse_iso(text).astimezone(state().tz).strftime("%Y-%m-%d %H:%M")
+        return formats.moment(parse_iso(text)) if text else ""
 
     @app.context_processor
     def helpers():

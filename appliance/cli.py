@@ -308,14 +308,21 @@ def audit_verify(ctx: Context) -> None:
 
 @main.command()
 @click.option("--seed", type=int, default=2026, show_default=True, help="Seed of the contacts.")
+@click.option("--host", default=None, help="Address it will be served on (default: settings).")
+@click.option(
+    "--port", type=int, default=None, help="Port it will be served on (default: settings)."
+)
 @pass_ctx
-def demo(ctx: Context, seed: int) -> None:
+def demo(ctx: Context, seed: int, host: str | None, port: int | None) -> None:
     """Fill a fresh data directory with an example to explore; prints sign-in details.
 
     A survey with responses over three months, about 3,000 fictitious contacts, a sent
     campaign (.eml files) and a staff and a researcher account. Refuses a data directory that
-    holds surveys, contacts or accounts already."""
-    values = ctx.settings()
+    holds surveys, contacts or accounts already. The sign-in address printed is the one
+    ``serve`` uses: base_url, else the configured host and port (or --host/--port, when it will
+    be served with those)."""
+    served = {name: value for name, value in (("host", host), ("port", port)) if value}
+    values = ctx.settings(**served)
     reason = demo_data.refusal(values)
     if reason:
         raise click.ClickException(reason)

@@ -1,23 +1,101 @@
-"""Landing redirect per role and the health check."""
+"""The start page of each role (where signing in lands) and the health check.
+
+Staff see what needs doing today, the admin sees the system's health, and the researcher sees
+the surveys granted to her and how long her access lasts, read through the aggregate gate alone
+(its grants and survey titles; never a response).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, url_for
+from datetime import date, datetime
+
+from flask import Blueprint, render_template
+from flask_babel import format_date, format_decimal
+from flask_babel import gettext as _
 from flask_login import current_user
 
+from appliance import audit, formats
+from appliance.admin import store as settings_store
 from appliance.auth.guard import public, requires
 from appliance.auth.roles import AUTHENTICATED
-from appliance.db import ping
-from appliance.web import get_db
+from appliance.db import ping, utcnow
+from appliance.mailing.views import local_time, status_labels
+from appliance.privacy import register
+from appliance.reports.gate import Gate
+from appliance.startpage import service
+from appliance.web import get_db, setting, state
 
 bp = Blueprint("home", __name__)
-LANDING = {"admin": "users.list_users", "staff": "reports.index", "researcher": "reports.index"}
+UNITS = ("B", "kB", "MB", "GB", "TB")
+
+
+@bp.app_template_filter("filesize")
+def filesize(n: int | None) -> str:
+    """Bytes in the reader's language: 1,5 GB in Dutch, 1.5 GB in English (powers of 1000)."""
+    if n is None:
+        return "—"
+    value, unit = float(n), 0
+    while value >= 1000 and unit < len(UNITS) - 1:
+        value, unit = value / 1000, unit + 1
+    shown = format_decimal(value, format="#,##0" if unit == 0 else "#,##0.0")
+    return f"{shown} {UNITS[unit]}"
+
+
+@bp.app_template_filter("isoday")
+def isoday(text: str | None) -> str:
+    """An ISO date ("2026-12-02") in the reader's language: 2 dec 2026, Dec 2, 2026."""
+    return format_date(date.fromisoformat(text)) if text else ""
+
+
+bp.add_app_template_filter(formats.moment, "moment")
+
+
+@bp.context_processor
+def helpers():
+    return {
+        "local_time": local_time,
+        "campaign_status_labels": status_labels(),
+        "kind_labels": {k: _(v) for k, v in register.KINDS.items()},
+    }
 
 
 @bp.route("/")
 @requires(AUTHENTICATED)
 def index():
-    return redirect(url_for(LANDING[current_user.role]))
+    return START[current_user.role]()
+
+
+def _staff():
+    conn = get_db()
+    settings = settings_store.effective(conn, state().settings)
+    today = datetime.now(state().tz).date()
+    return render_template(
+        "home/staff.html", start=service.staff_start(conn, settings, today), today=today
+    )
+
+
+def _admin():
+    conn = get_db()
+    start = service.admin_start(
+        conn,
+        settings_store.effective(conn, state().settings),
+        str(state().db_path),
+        audit.public_key_of(state().keys.signer()),
+        state().tz,
+    )
+    return render_template("home/admin.html", start=start, backup=start.backup)
+
+
+def _researcher():
+    with Gate(state().db_path, setting("min_group_size"), current_user.id) as gate:
+        surveys = gate.surveys()
+    today = utcnow().astimezone(state().tz).date()
+    until = current_user.valid_until
+    days_left = (datetime.fromisoformat(until).date() - today).days + 1 if until else None
+    return render_template("home/researcher.html", surveys=surveys, days_left=days_left)
+
+
+START = {"admin": _admin, "staff": _staff, "researcher": _researcher}
 
 
 @bp.route("/healthz")

@@ -14,6 +14,7 @@ CSP = "; ".join(
         "img-src 'self' data:",  # data: only for the locally generated TOTP QR code
         "font-src 'self'",
         "connect-src 'self'",
+        "frame-src 'self'",  # the sandboxed preview of a mail's HTML part
         "form-action 'self'",
         "frame-ancestors 'none'",
         "base-uri 'none'",

@@ -35,7 +35,7 @@ class SettingsError(ValueError):
 class Setting:
     name: str
     default: Any
-    help: str
+    help: str  # an English msgid (extracted as Setting's 3rd argument), translated where shown
     kind: type = str
     minimum: int | None = None
     maximum: int | None = None
@@ -177,21 +177,43 @@ SETTINGS: tuple[Setting, ...] = (
         editable=True,
     ),
     Setting(
+        "speeder_seconds_per_answer",
+        2,
+        "A response given faster than this many seconds per answer is flagged as a speeder, "
+        "from the first response on (0 switches this floor off; a response faster than a third "
+        "of the survey's median time is flagged too, once 20 responses exist).",
+        int,
+        0,
+        30,
+    ),
+    Setting(
         "mail_transport",
         "file",
         'Where mail goes: "file" writes every message as an .eml file under '
         '<data_dir>/mail (try the appliance without a mail server); "smtp" sends through the '
         "company's relay below.",
         choices=("file", "smtp"),
+        editable=True,
     ),
-    Setting("smtp_host", "", "Host name of the company's SMTP relay (required for smtp)."),
-    Setting("smtp_port", 587, "Port of the SMTP relay (587 STARTTLS, 465 TLS, 25).", int, 1, 65535),
+    Setting(
+        "smtp_host", "", "Host name of the company's SMTP relay (required for smtp).", editable=True
+    ),
+    Setting(
+        "smtp_port",
+        587,
+        "Port of the SMTP relay (587 STARTTLS, 465 TLS, 25).",
+        int,
+        1,
+        65535,
+        editable=True,
+    ),
     Setting(
         "smtp_security",
         "starttls",
         "starttls: upgrade the connection before anything is sent; tls: implicit TLS from the "
         "start (port 465); none: plain, only for a relay on this machine or a trusted network.",
         choices=("starttls", "tls", "none"),
+        editable=True,
     ),
     Setting(
         "smtp_verify_certificate",
@@ -200,12 +222,13 @@ SETTINGS: tuple[Setting, ...] = (
         "self-signed certificate on a trusted network.",
         bool,
     ),
-    Setting("smtp_username", "", "Login name at the relay, if it asks for one."),
+    Setting("smtp_username", "", "Login name at the relay, if it asks for one.", editable=True),
     Setting(
         "smtp_password",
         "",
         "Password for smtp_username. Prefer the APPLIANCE_SMTP_PASSWORD environment variable "
         "(e.g. a systemd credential) to writing it in a file.",
+        editable=True,
         secret=True,
     ),
     Setting(

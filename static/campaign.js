@@ -5,7 +5,6 @@
   var section = document.getElementById("progress");
   if (!section) { return; }
   var url = section.getAttribute("data-url");
-  var fields = ["queued", "sent", "failed", "suppressed", "per_minute"];
   function set(id, value) {
     var el = document.getElementById(id);
     if (el) { el.textContent = value; }
@@ -15,11 +14,17 @@
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (data) {
         if (!data) { return; }
-        fields.forEach(function (name) { set(name, String(data[name])); });
-        set("minutes_left", data.minutes_left === null ? "–" : String(data.minutes_left));
+        Object.keys(data.shown || {}).forEach(function (name) { set(name, data.shown[name]); });
         set("status", data.status_label);
+        set("percent", data.percent_label);
+        var bar = document.getElementById("bar");
+        if (bar) { bar.value = data.percent; bar.textContent = data.percent_label; }
         var message = document.getElementById("message");
-        if (message) { message.textContent = data.message; message.hidden = !data.message; }
+        if (message) {
+          message.textContent = data.message;
+          message.hidden = !data.message;
+          message.className = "flash " + (data.message_kind === "warning" ? "warning" : "error");
+        }
         if (data.status !== "done" && data.status !== "cancelled") { setTimeout(tick, 2000); }
       })
       .catch(function () { setTimeout(tick, 10000); });

@@ -165,3 +165,18 @@ def test_it_refuses_a_directory_with_an_account(tmp_path: Path):
     connection = db.connect(db.db_path(data))
     assert connection.execute("SELECT count(*) FROM surveys").fetchone()[0] == 0
     connection.close()
+
+
+def test_the_printed_address_is_the_one_served(tmp_path, demo):
+    """Not always 8080: the configured host and port (or the ones given to demo), as serve
+    and the links in mail use them."""
+    assert "Open http://127.0.0.1:8080/login" in demo[1]  # nothing configured: the default
+    config = tmp_path / "appliance.toml"
+    config.write_text('host = "0.0.0.0"\nport = 9123\n')
+    result = run("--data-dir", str(tmp_path / "a"), "--config", str(config), "demo")
+    assert result.exit_code == 0, result.output
+    assert "Open http://127.0.0.1:9123/login and sign in" in result.output
+    assert ":8080" not in result.output
+    result = run("--data-dir", str(tmp_path / "b"), "demo", "--port", "9555", "--host", "10.0.0.5")
+    assert result.exit_code == 0, result.output
+    assert "Open http://10.0.0.5:9555/login and sign in" in result.output

@@ -66,6 +66,9 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("account.show", "GET"): ANY_SIGNED_IN,
     ("account.change_password", "POST"): ANY_SIGNED_IN,
     ("account.change_language", "POST"): ANY_SIGNED_IN,
+    # Replacing a password an admin gave; without one to replace it leads to the start page.
+    ("account.first_password", "GET"): ANY_SIGNED_IN,
+    ("account.first_password", "POST"): ANY_SIGNED_IN,
     ("account.enable_two_factor", "GET"): ANY_SIGNED_IN,
     ("account.enable_two_factor", "POST"): ANY_SIGNED_IN,
     ("account.disable_two_factor", "POST"): ANY_SIGNED_IN,
@@ -84,6 +87,8 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("settings.edit_settings", "GET"): ADMIN,
     ("settings.edit_settings", "POST"): ADMIN,
     ("settings.send_test_mail", "POST"): ADMIN,
+    ("settings.save_relay", "POST"): ADMIN,
+    ("backups.show_backups", "GET"): ADMIN,
     ("audit.show_log", "GET"): ADMIN,
     ("audit.export_log", "GET"): ADMIN,
     ("reports.index", "GET"): STAFF_AND_RESEARCHER,
@@ -119,6 +124,10 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("surveys.preview_survey", "GET"): STAFF,
     ("surveys.add_kiosk", "POST"): STAFF,
     ("surveys.revoke_kiosk", "POST"): STAFF,
+    # The open link's QR code (it lets anyone answer): staff only, like the link itself.
+    ("survey_qr.download_svg", "GET"): STAFF,
+    ("survey_qr.download_png", "GET"): STAFF,
+    ("survey_qr.show_poster", "GET"): STAFF,
     ("builder.save_general", "POST"): STAFF,
     ("builder.add_question", "POST"): STAFF,
     ("builder.edit_question", "GET"): STAFF,
@@ -137,6 +146,8 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("mail_templates.edit_template", "GET"): STAFF,  # template 1 is a standard template
     ("mail_templates.edit_template", "POST"): STAFF,
     ("mail_templates.send_test", "POST"): STAFF,
+    # The list has no contact with an address: nothing to preview.
+    ("mail_templates.preview_html", "GET"): {**STAFF, "staff": GONE},
     ("responses.list_responses", "GET"): STAFF,
     ("responses.show_response", "GET"): {**STAFF, "staff": GONE},  # made-up response id
     ("responses.exclude_response", "POST"): {**STAFF, "staff": GONE},

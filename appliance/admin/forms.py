@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     EmailField,
     IntegerField,
@@ -26,7 +28,7 @@ ROLE_CHOICES = [
     SelectChoice("admin", _l("Admin")),
 ]
 ROLE_LABELS = {choice.value: choice.label for choice in ROLE_CHOICES}
-LANGUAGE_OPTIONS = [SelectChoice(c, LANGUAGE_NAMES[c]) for c in LANGUAGES]
+LANGUAGE_OPTIONS = [SelectChoice(c, LANGUAGE_NAMES[c], {"lang": c}) for c in LANGUAGES]
 LANGUAGE_CHOICES = [SelectChoice("", _l("Organisation default")), *LANGUAGE_OPTIONS]
 
 
@@ -66,6 +68,7 @@ class ActionForm(FlaskForm):
 
 
 _MIN_K = BY_NAME["min_group_size"]
+SENDER_EXAMPLE = "Klantenservice Voorbeeld BV <klantenservice@voorbeeld.nl>"
 _MIN_TEXT = BY_NAME["min_open_text_count"]
 
 
@@ -77,8 +80,13 @@ def _valid_setting(name: str):
         try:
             coerce(BY_NAME[name], field.data or "", "settings page")
         except SettingsError:
+            # gettext with the example as a parameter gives plain text, escaped when shown; a
+            # lazy string would reach the page as markup and "<...>" would vanish as a tag.
             raise ValidationError(
-                _l('Give one e-mail address, optionally with a name: "Name <a@example.nl>".')
+                gettext(
+                    'Give one e-mail address, optionally with a name: "%(example)s".',
+                    example=SENDER_EXAMPLE,
+                )
             ) from None
 
     return check
@@ -115,6 +123,51 @@ class SettingsForm(FlaskForm):
             NumberRange(min=_MIN_TEXT.minimum, max=_MIN_TEXT.maximum),
         ],
     )
+
+
+class RelayForm(FlaskForm):
+    """Where mail goes; applied on the next message, no restart. The password is never shown:
+    left empty it stays as it is."""
+
+    mail_transport = SelectField(
+        _l("Mail goes"),
+        choices=[
+            SelectChoice("file", _l("into files in the data directory (no mail server)")),
+            SelectChoice("smtp", _l("through the SMTP relay below")),
+        ],
+    )
+    smtp_host = StringField(_l("Relay host"), validators=[Length(max=253)])
+    smtp_port = IntegerField(
+        _l("Port"),
+        validators=[DataRequired(), NumberRange(min=1, max=65535)],
+        render_kw={"inputmode": "numeric"},
+    )
+    smtp_security = SelectField(
+        _l("Security"),
+        choices=[
+            SelectChoice("starttls", _l("STARTTLS (port 587)")),
+            SelectChoice("tls", _l("TLS from the start (port 465)")),
+            SelectChoice("none", _l("none (only for a relay on a trusted network)")),
+        ],
+    )
+    smtp_username = StringField(
+        _l("Login name (empty: no login)"),
+        validators=[Length(max=254)],
+        render_kw={"autocomplete": "off"},
+    )
+    smtp_password = PasswordField(
+        _l("New password (empty: keep the present one)"),
+        validators=[Length(max=1024)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    clear_password = BooleanField(_l("Remove the stored password"))
+
+    def validate_smtp_host(self, field):
+        host = (field.data or "").strip()
+        if self.mail_transport.data == "smtp" and not host:
+            raise ValidationError(gettext("Give the relay's host name to send through it."))
+        if any(c.isspace() or ord(c) < 32 for c in host):
+            raise ValidationError(gettext("A host name has no spaces."))
 
 
 class TestMailForm(FlaskForm):

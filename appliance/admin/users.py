@@ -73,6 +73,7 @@ def create_user():
             display_name=form.display_name.data or "",
             language=form.language.data or None,
             survey_ids=set(form.surveys.data or []),
+            first_password=True,
             **_window(form),
         )
     except AccountError as exc:
@@ -157,6 +158,7 @@ def reset_password(user_id: int):
             user,
             form.new_password.data,
             keep_session=current_user.sid if user.id == current_user.id else None,
+            temporary=user.id != current_user.id,
         )
     except AccountError as exc:
         flash_reasons(exc.reasons)

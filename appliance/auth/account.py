@@ -105,6 +105,31 @@ def change_password():
     return redirect(url_for("account.show"))
 
 
+@bp.route("/new-password", methods=["GET", "POST"])
+@requires("account.self")
+def first_password():
+    """The password an admin gave must be replaced before anything else (see ``guard``)."""
+    if not current_user.must_change_password:
+        return redirect(url_for("home.index"))
+    form = ChangePasswordForm(prefix="pw")
+    if not form.validate_on_submit() or not _password_confirmed(form.current_password.data):
+        status = 400 if form.is_submitted() else 200
+        return render_template("account/first_password.html", form=form), status
+    try:
+        account_ops.set_password(
+            get_db(),
+            actor(),
+            current_user.user,
+            form.new_password.data,
+            keep_session=current_user.sid,
+        )
+    except AccountError as exc:
+        flash_reasons(exc.reasons)
+        return render_template("account/first_password.html", form=form), 400
+    flash(_("Your own password is set. Welcome."), "success")
+    return redirect(url_for("home.index"))
+
+
 @bp.route("/language", methods=["POST"])
 @requires("account.self")
 def change_language():

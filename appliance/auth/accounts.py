@@ -25,6 +25,7 @@ CLAIM_REFUSED = N_(
     "Run `appliance setup-code` on the server for a new one."
 )
 TAKEN = N_("This username is already taken.")
+SAME_PASSWORD = N_("Choose a new password, not the one you have now.")
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$")
 
 
@@ -90,9 +91,13 @@ def create(
     valid_until: str | None = None,
     survey_ids: set[int] | None = None,
     claim: Callable[[sqlite3.Connection], bool] | None = None,
+    first_password: bool = False,
 ) -> int:
     """Create an account (and a researcher's survey grants) in one transaction, logging
     ``user.created``; raises AccountError with every reason.
+
+    ``first_password``: an admin chose the password; the new user must replace it at the
+    first sign-in (see ``guard.check_request``).
 
     ``claim``, when given, runs inside the same transaction before the insert (the first-admin
     setup consumes its one-time code there); when it returns False nothing is written.
@@ -127,6 +132,7 @@ def create(
                 language=language or None,
                 valid_from=valid_from,
                 valid_until=valid_until,
+                must_change_password=first_password,
             )
             actor.log(
                 conn,
@@ -136,6 +142,7 @@ def create(
                 role=role,
                 valid_from=valid_from,
                 valid_until=valid_until,
+                first_password=first_password,
             )
             if role == "researcher" and survey_ids:
                 _write_grants(conn, actor, user_id, survey_ids)
@@ -198,18 +205,33 @@ def set_password(
     password: str,
     *,
     keep_session: str | None = None,
+    temporary: bool = False,
 ) -> int:
-    """Set a new password and end the user's other sessions; returns how many ended."""
+    """Set a new password and end the user's other sessions; returns how many ended.
+
+    ``temporary``: an admin gives the password, and its owner must replace it at the next
+    sign-in. A password the owner sets clears that demand."""
     reasons = passwords.problems(password, user.username)
     if reasons:
         raise AccountError(reasons)
+    if actor.id == user.id:
+        temporary = False
+        if passwords.verify(user.password_hash, password):
+            raise AccountError([SAME_PASSWORD])
     password_hash = passwords.hash_password(password)
     with transaction(conn):
-        accounts.set_password_hash(conn, user.id, password_hash)
+        accounts.set_password_hash(conn, user.id, password_hash, must_change=temporary)
         ended = accounts.end_user_sessions(conn, user.id, keep_raw=keep_session)
         action = "password.changed" if actor.id == user.id else "password.reset"
-        actor.log(conn, action, f"user:{user.id}", sessions_ended=ended)
+        actor.log(conn, action, f"user:{user.id}", sessions_ended=ended, **_first(temporary, user))
     return ended
+
+
+def _first(temporary: bool, user: accounts.User) -> dict[str, bool]:
+    """The audit detail of a password that must be replaced, or of one that replaced it."""
+    if temporary:
+        return {"must_change": True}
+    return {"replaced_first_password": True} if user.must_change_password else {}
 
 
 def set_disabled(conn: sqlite3.Connection, actor: Actor, user: accounts.User, disabled: bool):

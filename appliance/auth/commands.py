@@ -61,6 +61,9 @@ def user_add(
             language=language,
             valid_from=valid_from,
             valid_until=valid_until,
+            # Staff and researchers replace the password they were given at the first sign-in;
+            # an admin created here is the operator's own account.
+            first_password=role != "admin",
         )
     click.echo(f"created {role} {username} (id {user_id})")
 
@@ -107,10 +110,12 @@ def user_enable(ctx: Context, username: str) -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @pass_ctx
 def user_reset_password(ctx: Context, username: str, password_stdin: bool) -> None:
-    """Set a new password; every session of the account ends."""
+    """Set a new password; every session of the account ends. Staff and researchers must
+    replace it at their next sign-in."""
     with ctx.database() as conn:
+        found = _get(conn, username)
         ended = account_ops.set_password(
-            conn, CLI, _get(conn, username), _read_password(password_stdin)
+            conn, CLI, found, _read_password(password_stdin), temporary=found.role != "admin"
         )
     click.echo(f"password of {username} set; {ended} session(s) ended")
 

@@ -98,5 +98,6 @@ class TokenForm(FlaskForm):
 
 class LanguageForm(FlaskForm):
     language = SelectField(
-        _l("Interface language"), choices=[SelectChoice(c, LANGUAGE_NAMES[c]) for c in LANGUAGES]
+        _l("Interface language"),
+        choices=[SelectChoice(c, LANGUAGE_NAMES[c], {"lang": c}) for c in LANGUAGES],
     )

@@ -35,6 +35,10 @@ F = TypeVar("F", bound=Callable)
 log = logging.getLogger(__name__)
 # Flask registers 'static' itself; it serves only vendored CSS/JS/images.
 _FRAMEWORK_PUBLIC = frozenset({"static"})
+# While an account still has the password an admin gave it, only these pages answer: the page
+# that replaces it, and signing out. Every other page leads there.
+FIRST_PASSWORD_PAGE = "account.first_password"  # noqa: S105 - an endpoint
+_FIRST_PASSWORD_OPEN = frozenset({FIRST_PASSWORD_PAGE, "auth.logout"})
 
 
 def requires(action: str) -> Callable[[F], F]:
@@ -73,6 +77,12 @@ def check_request():
         if request.path.startswith("/api/"):
             abort(401)  # a program, not a person: no login page
         return redirect(url_for("auth.login", next=safe_next(request.full_path)))
+    if (
+        current_user.must_change_password
+        and not current_user.via_token
+        and request.endpoint not in _FIRST_PASSWORD_OPEN
+    ):
+        return redirect(url_for(FIRST_PASSWORD_PAGE))
     if not allows(current_user.role, action):
         abort(403)
     return None

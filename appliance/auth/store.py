@@ -16,7 +16,7 @@ from appliance.db import iso, utcnow
 
 USER_COLUMNS = (
     "id, username, display_name, role, password_hash, password_changed_at, language, valid_from,"
-    " valid_until, totp_enabled, totp_last_step, disabled_at, created_at"
+    " valid_until, totp_enabled, totp_last_step, disabled_at, created_at, must_change_password"
 )
 
 
@@ -35,6 +35,8 @@ class User:
     totp_last_step: int
     disabled_at: str | None
     created_at: str
+    # The password was given by an admin: its owner must set one of their own before anything.
+    must_change_password: bool = False
 
     @property
     def disabled(self) -> bool:
@@ -56,6 +58,7 @@ def _user(row: sqlite3.Row | None) -> User | None:
         return None
     values = dict(row)
     values["totp_enabled"] = bool(values["totp_enabled"])
+    values["must_change_password"] = bool(values["must_change_password"])
     return User(**values)
 
 
@@ -96,12 +99,14 @@ def create_user(
     language: str | None = None,
     valid_from: str | None = None,
     valid_until: str | None = None,
+    must_change_password: bool = False,
 ) -> int:
     """Insert an account; raises sqlite3.IntegrityError when the username is taken."""
     now = iso(utcnow())
     cur = conn.execute(
         "INSERT INTO users (username, display_name, role, password_hash, password_changed_at,"
-        " language, valid_from, valid_until, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " language, valid_from, valid_until, created_at, must_change_password)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             username.strip(),
             display_name.strip(),
@@ -112,6 +117,7 @@ def create_user(
             valid_from,
             valid_until,
             now,
+            int(must_change_password),
         ),
     )
     return cur.lastrowid
@@ -128,10 +134,14 @@ def update_user(conn: sqlite3.Connection, user_id: int, **fields) -> None:
     conn.execute(f"UPDATE users SET {assignments} WHERE id = ?", [*fields.values(), user_id])  # noqa: S608
 
 
-def set_password_hash(conn: sqlite3.Connection, user_id: int, password_hash: str) -> None:
+def set_password_hash(
+    conn: sqlite3.Connection, user_id: int, password_hash: str, must_change: bool = False
+) -> None:
+    """``must_change``: the password was given by an admin, not chosen by its owner."""
     conn.execute(
-        "UPDATE users SET password_hash = ?, password_changed_at = ? WHERE id = ?",
-        (password_hash, iso(utcnow()), user_id),
+        "UPDATE users SET password_hash = ?, password_changed_at = ?, must_change_password = ?"
+        " WHERE id = ?",
+        (password_hash, iso(utcnow()), int(must_change), user_id),
     )
 
 

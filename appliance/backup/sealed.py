@@ -31,6 +31,7 @@ SEALED = (
     Sealed("import_rejects", ("row_data",), "import_id || ':' || row_number"),
     Sealed("name_answers", ("value",), "response_id"),
     Sealed("users", ("totp_secret",), "id"),
+    Sealed("setting_overrides", ("sealed",), "name"),
 )
 
 # (table, column) holding a KeyedHasher digest.

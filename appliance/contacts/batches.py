@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from appliance.auth.accounts import Actor
 from appliance.contacts import store
@@ -33,10 +33,19 @@ def undo(conn: sqlite3.Connection, actor: Actor, import_id: int) -> int:
     return removed
 
 
-def rejects_csv(conn: sqlite3.Connection, keys: Keys, import_id: int) -> Iterator[list[str]]:
+def rejects_csv(
+    conn: sqlite3.Connection,
+    keys: Keys,
+    import_id: int,
+    translate: Callable[[str], str] = lambda msgid: msgid,
+) -> Iterator[list[str]]:
     """The invalid rows of a batch, for staff to fix, one at a time: row number, reason, then
-    the row's mapped cells. Only a finished batch has any (others are removed with it)."""
+    the row's mapped cells. Only a finished batch has any (others are removed with it).
+
+    A reason is stored as its msgid (a stable code, English); ``translate`` gives it, and the
+    two column names, in the reader's language."""
     cipher = keys.cipher()
+    fixed = [translate(N_("row")), translate(N_("reason"))]
     headers: list[str] | None = None
     for row in store.rejects(conn, import_id):
         number = row["row_number"]
@@ -45,7 +54,7 @@ def rejects_csv(conn: sqlite3.Connection, keys: Keys, import_id: int) -> Iterato
         )
         if headers is None:
             headers = list(cells)
-            yield ["row", "reason", *headers]
-        yield [str(number), row["reason"], *(cells.get(h, "") for h in headers)]
+            yield [*fixed, *headers]
+        yield [str(number), translate(row["reason"]), *(cells.get(h, "") for h in headers)]
     if headers is None:
-        yield ["row", "reason"]
+        yield fixed

@@ -78,12 +78,12 @@ LOOKS_LIKE = {
     ),
 }
 NEARLY_UNIQUE = N_(
-    'column "%(column)s" cannot be a segment: %(distinct)d of its %(values)d values are'
+    'column "%(column)s" cannot be a segment: %(distinct)s of its %(values)s values are'
     " different, so a value points to one person; a segment must be a category that many people"
     " share"
 )
 TOO_MANY_VALUES = N_(
-    'column "%(column)s" cannot be a segment: it has more than %(n)d different values; a'
+    'column "%(column)s" cannot be a segment: it has more than %(n)s different values; a'
     " segment must be a category that many people share"
 )
 

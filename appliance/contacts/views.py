@@ -5,7 +5,18 @@ from __future__ import annotations
 
 import itertools
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_babel import format_decimal, format_number
 from flask_babel import gettext as _
 
 from appliance.auth.guard import requires
@@ -144,7 +155,7 @@ def _mapping_page(token: str, form: MapForm, targets: list[str] | None, status: 
                 raise identifiers.NotACategory(dry_run.refused)  # shown with the preview
         except identifiers.NotACategory as exc:
             for finding in exc.findings:
-                flash(_(finding.reason, **finding.variables), "error")
+                flash(_reason(finding.reason, finding.variables), "error")
             status = 400
         except ValueError as exc:
             flash(_(str(exc)), "error")
@@ -266,7 +277,7 @@ def show_import(import_id: int):
         batch=batch,
         contact_list=store.get_list(conn, batch["list_id"]),
         dropped=store.dropped_columns(batch),
-        reasons=[_(m, **v) for m, v in identifiers.stored_reasons(batch["message"])],
+        reasons=[_reason(m, v) for m, v in identifiers.stored_reasons(batch["message"])],
     )
 
 
@@ -285,7 +296,7 @@ def undo_import(import_id: int):
     _import_or_404(import_id)
     try:
         removed = batches.undo(get_db(), actor(), import_id)
-        flash(_("Import undone: %(n)d contacts removed.", n=removed), "success")
+        flash(_("Import undone: %(n)s contacts removed.", n=format_number(removed)), "success")
     except ValueError as exc:
         flash(_(str(exc)), "error")
     return redirect(url_for("contacts.show_import", import_id=import_id))
@@ -306,12 +317,17 @@ def download_rejects(import_id: int):
 
     def generate():
         try:
-            yield from csv_rows(batches.rejects_csv(conn, keys, import_id))
+            yield from csv_rows(batches.rejects_csv(conn, keys, import_id, _))
         finally:
             conn.close()
 
     disposition = f'attachment; filename="import-{import_id}-invalid-rows.csv"'
-    return Response(generate(), mimetype="text/csv", headers={"Content-Disposition": disposition})
+    # In the request's context while it streams: the reasons are translated row by row.
+    return Response(
+        stream_with_context(generate()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": disposition},
+    )
 
 
 @bp.route("/suppressions", methods=["GET", "POST"])
@@ -331,12 +347,18 @@ def suppressions():
             actor().log(conn, "suppression.added", "suppressions", added=added, invalid=invalid)
         flash(
             _(
-                "%(added)d addresses added to the suppression list; %(invalid)d were not valid "
+                "%(added)s addresses added to the suppression list; %(invalid)s were not valid "
                 "addresses.",
-                added=added,
-                invalid=invalid,
+                added=format_number(added),
+                invalid=format_number(invalid),
             ),
             "success",
         )
         return redirect(url_for("contacts.suppressions"))
     return render_template("contacts/suppressions.html", form=form, count=suppression.count(conn))
+
+
+def _reason(message: str, variables: dict) -> str:
+    """A refusal's reason in the reader's language, its counts written as they write numbers."""
+    shown = {k: format_decimal(v) if isinstance(v, int) else v for k, v in variables.items()}
+    return _(message, **shown)

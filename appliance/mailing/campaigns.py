@@ -35,6 +35,17 @@ class Plan:
     reminders: int
     reminder_days: int
     segment_filter: Mapping[str, list[str]]
+    # The number of recipients staff confirmed ("Send to 1,986 contacts?"); the campaign is
+    # refused when the count now differs. None: no confirmation (console, demo, tests).
+    confirmed_recipients: int | None = None
+
+
+class CountChanged(CampaignError):
+    """The recipients changed since staff confirmed their number; ``selection`` is the new one."""
+
+    def __init__(self, selection: build.Selection):
+        super().__init__([N_("The number of recipients changed since you confirmed it.")])
+        self.selection = selection
 
 
 def create(conn: sqlite3.Connection, actor: Actor, plan: Plan) -> tuple[int, build.Selection]:
@@ -60,6 +71,10 @@ def create(conn: sqlite3.Connection, actor: Actor, plan: Plan) -> tuple[int, bui
     selection = build.select(conn, plan.list_id, plan.survey_id, plan.segment_filter)
     if not selection.contact_ids:
         raise CampaignError([N_("Nobody to invite: the list (with this filter) has no one left.")])
+    if plan.confirmed_recipients is not None and plan.confirmed_recipients != len(
+        selection.contact_ids
+    ):
+        raise CountChanged(selection)
     with transaction(conn):
         campaign_id = store.create_campaign(
             conn,
@@ -125,6 +140,22 @@ def remind_now(conn: sqlite3.Connection, actor: Actor, campaign_id: int) -> None
         actor.log(conn, "mailing.reminder_brought_forward", f"campaign:{campaign_id}")
 
 
+def check(conn: sqlite3.Connection, plan: Plan) -> build.Selection:
+    """Who the plan would invite now, without creating anything (the confirmation step);
+    CampaignError when :func:`create` would refuse it."""
+    problems = []
+    if surveys_store.get_survey(conn, plan.survey_id) is None:
+        problems.append(N_("Choose a survey."))
+    if contacts_store.get_list(conn, plan.list_id) is None:
+        problems.append(N_("Choose a contact list."))
+    if problems:
+        raise CampaignError(problems)
+    selection = build.select(conn, plan.list_id, plan.survey_id, plan.segment_filter)
+    if not selection.contact_ids:
+        raise CampaignError([N_("Nobody to invite: the list (with this filter) has no one left.")])
+    return selection
+
+
 @dataclass(frozen=True)
 class Progress:
     queued: int
@@ -152,3 +183,36 @@ def progress(conn: sqlite3.Connection, campaign_id: int) -> Progress:
         float(recent),
         left,
     )
+
+
+@dataclass(frozen=True)
+class Phase:
+    """What a campaign is really doing: ``key`` names it (see ``mailing.views``), ``at`` is the
+    time it waits for (the send time, or the next reminder), else None."""
+
+    key: str
+    at: float | None = None
+
+
+def phase(row: sqlite3.Row, done: Progress) -> Phase:
+    """``scheduled``, ``sending``, ``waiting_reminder`` (everything so far handed over, a
+    reminder planned), ``finishing`` (handed over, the sender settles it on its next round),
+    ``paused``, ``cancelled`` or ``done``."""
+    status = row["status"]
+    if status == "scheduled":
+        return Phase("scheduled", row["send_at"])
+    if status != "active":
+        return Phase(status)
+    if done.queued:
+        return Phase("sending")
+    if row["next_wave_at"] is not None and row["waves_built"] <= row["reminders"]:
+        return Phase("waiting_reminder", row["next_wave_at"])
+    return Phase("finishing")
+
+
+def handled_fraction(done: Progress) -> float:
+    """Share of the messages built so far that are no longer waiting (0 before the first
+    wave is built)."""
+    handled = done.sent + done.failed + done.suppressed + done.cancelled
+    total = handled + done.queued
+    return handled / total if total else 0.0

@@ -30,6 +30,7 @@ from email.utils import formatdate, parseaddr
 from jinja2 import StrictUndefined, TemplateSyntaxError, meta
 from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import escape
 
 from appliance.i18n import N_
 
@@ -150,6 +151,12 @@ def _date() -> str:
     return value
 
 
+def _one_stop(text: str, name: str) -> str:
+    """A name ending in a full stop ("Voorbeeld B.V.") at the end of a sentence gets one full
+    stop, not two ("B.V.."), whether the sentence is the shipped template's or staff's own."""
+    return text.replace(name + ".", name)
+
+
 def _fill(template, values: dict) -> str:
     """``template.render(values)`` without merging the globals into a new dict three times per
     message: ``values`` already holds them (a third of the rendering time otherwise)."""
@@ -214,6 +221,10 @@ class Prepared:
             raise TemplateProblem(
                 "template", N_("the template cannot be filled in"), str(exc)
             ) from None
+        name = values.get("organisation") or ""
+        if name.endswith("."):  # "satisfied with {{ organisation }}." and "Voorbeeld B.V."
+            subject, text = _one_stop(subject, name), _one_stop(text, name)
+            html = _one_stop(html, str(escape(name)))
         unique = secrets.token_hex(16)
         message_id = f"<{unique}@{self.domain}>"
         boundary = f"=_{unique}"

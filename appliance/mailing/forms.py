@@ -19,10 +19,21 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from appliance.mailing.compose import MAX_SUBJECT
 
 
+def _id_or_blank(value):
+    """A chosen id, or "" for the "choose a list" placeholder (never a silent default)."""
+    if value in (None, ""):
+        return ""
+    return int(value)
+
+
 class CampaignForm(FlaskForm):
     name = StringField(_l("Name of the campaign"), validators=[DataRequired(), Length(max=120)])
     survey_id = SelectField(_l("Survey"), coerce=int, validators=[DataRequired()])
-    list_id = SelectField(_l("Contact list"), coerce=int, validators=[DataRequired()])
+    list_id = SelectField(
+        _l("Contact list"),
+        coerce=_id_or_blank,
+        validators=[DataRequired(_l("Choose the contact list to send to."))],
+    )
     template_id = SelectField(_l("Invitation template"), coerce=int)
     reminder_template_id = SelectField(_l("Reminder template"), coerce=int)
     when = RadioField(

@@ -109,7 +109,8 @@ def deliver(
         conn = db.connect(db.db_path(data_dir))
         try:
             report.recovered = recover(conn, data_dir)
-            values = effective(conn, settings)
+            # Read on every round: relay settings changed under Settings apply without a restart.
+            values = effective(conn, settings, keys.cipher())
             for campaign in store.due(conn, clock()):
                 if stop is not None and stop.is_set():
                     break
@@ -187,7 +188,7 @@ def _campaign(conn, values, keys: Keys, campaign_id: int, report: Report, stop, 
         elif outcome.sent:
             store.set_message(conn, campaign_id, "")
         if outcome.problem:
-            report.problems.append(outcome.problem)
+            report.problems.append(transport.plain(outcome.problem))
         _finish_if_done(conn, campaign_id)
 
 

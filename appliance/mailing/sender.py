@@ -28,7 +28,7 @@ from pathlib import Path
 
 from appliance.crypto import DecryptionError
 from appliance.db import transaction
-from appliance.mailing import outbox, store
+from appliance.mailing import outbox, store, transport
 from appliance.mailing.compose import TemplateProblem
 from appliance.mailing.outbox import Claimed
 from appliance.mailing.render import CampaignMail, Message, NoAddress
@@ -342,7 +342,7 @@ class Sender:
                             try:
                                 connection = self.connect()
                             except Exception as exc:  # noqa: BLE001 - any failure: stop, keep all
-                                outcome.problem = str(exc) or type(exc).__name__
+                                outcome.problem = transport.storable(exc)
                                 halt.set()
                         if halt.is_set():
                             done.append(("release", item, ""))
@@ -378,7 +378,7 @@ class Sender:
         try:
             connection.send(message.sender, message.recipient, message.data, handover)
         except SenderRefused as exc:
-            return "refused", str(exc), True
+            return "refused", transport.storable(exc), True
         except PermanentFailure as exc:
             return "bounced", str(exc), False
         except ConnectionLost as exc:

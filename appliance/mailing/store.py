@@ -107,7 +107,8 @@ def get_campaign(conn: sqlite3.Connection, campaign_id: int) -> sqlite3.Row | No
 
 def list_campaigns(conn: sqlite3.Connection) -> list[sqlite3.Row]:
     return conn.execute(
-        "SELECT c.id, c.name, c.status, c.send_at, c.recipients, s.title AS survey_title,"
+        "SELECT c.id, c.name, c.status, c.send_at, c.recipients, c.next_wave_at,"
+        " c.waves_built, c.reminders, s.title AS survey_title,"
         " l.name AS list_name,"
         " (SELECT count(*) FROM outbox o WHERE o.campaign_id = c.id AND o.wave = 0"
         "  AND o.state = 'sent') AS sent"

@@ -7,14 +7,23 @@ import email
 import email.policy
 import sqlite3
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from appliance.auth.guard import requires
 from appliance.contacts import fields
 from appliance.contacts import store as contacts_store
 from appliance.db import transaction
-from appliance.mailing import compose, jobs, links, outbox, store, transport
+from appliance.mailing import compose, jobs, links, outbox, problems, store, transport
 from appliance.mailing.forms import TemplateForm, TestMailForm
 from appliance.mailing.render import CampaignMail
 from appliance.privacy import suppression
@@ -132,10 +141,10 @@ def _preview_source(row) -> tuple[CampaignMail, sqlite3.Row, dict] | None:
     survey = surveys_store.get_survey(conn, survey_id) if survey_id else None
     list_id = args.get("list") or contacts_store.first_list_id(conn)
     contact = contacts_store.nth_with_address(conn, list_id, args.get("n", 0))
-    values = jobs.effective(conn, state().settings)
+    keys = state().keys
+    values = jobs.effective(conn, state().settings, keys.cipher())
     if survey is None or contact is None or not values["mail_from"]:
         return None
-    keys = state().keys
     mail = CampaignMail(row, survey, values, keys.cipher(), keys.hasher(), keys.session)
     return mail, contact, values
 
@@ -156,6 +165,24 @@ def _preview(row) -> dict | None:
         "text": parsed.get_body(("plain",)).get_content(),
         "html": parsed.get_body(("html",)).get_content(),
     }
+
+
+# The HTML part is mail: its inline styles are what mail programs read. It is shown in a
+# sandboxed frame under a policy of its own that allows those styles and nothing else.
+PREVIEW_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
+
+
+@bp.route(f"/<{ID}:template_id>/preview.html")
+@requires("mailings.manage")
+def preview_html(template_id: int):
+    """The HTML part of the preview on its own, for the frame on the template page."""
+    preview = _preview(_template_or_404(template_id))
+    if preview is None or "html" not in preview:
+        abort(404)
+    response = make_response(preview["html"])
+    response.headers["Content-Security-Policy"] = PREVIEW_CSP
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response
 
 
 @bp.route(f"/<{ID}:template_id>/test", methods=["POST"])
@@ -193,7 +220,7 @@ def send_test(template_id: int):
     except compose.TemplateProblem as problem:
         flash(_("The test was not sent: %(reason)s", reason=_(problem.reason)), "error")
     except transport.MailError as exc:
-        flash(_("The test was not sent: %(reason)s", reason=str(exc)), "error")
+        flash(_("The test was not sent: %(reason)s", reason=problems.explain(exc)), "error")
     else:
         with transaction(get_db()):
             # Who was shown, and a keyed hash of where it went (never the address itself).

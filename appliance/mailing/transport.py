@@ -13,6 +13,7 @@ recipient, so errors can be logged and shown as they are.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import smtplib
@@ -25,11 +26,55 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from appliance.i18n import N_
+
 MAIL_DIR = "mail"
 
 
 class MailError(Exception):
-    """Sending is not possible now; the message is for the admin (no addresses in it)."""
+    """Sending is not possible now; the message is for the admin (no addresses in it).
+
+    ``str()`` is English (logs, console). A failure to set up a connection also carries
+    ``reason`` (a msgid with ``params``) and ``detail`` (the system's or relay's own words), so
+    the interface can say it in the reader's language (``mailing.problems``)."""
+
+    reason: str = ""
+    params: dict[str, str] = {}  # noqa: RUF012 - replaced per instance, never mutated
+    detail: str = ""
+
+
+def _problem(cls: type[MailError], text: str, reason: str, detail: str = "", **params: str):
+    exc = cls(text)
+    exc.reason, exc.detail, exc.params = reason, detail, params
+    return exc
+
+
+def storable(exc: BaseException) -> str:
+    """What to keep as a campaign's message: JSON with the msgid, its parameters, the detail
+    and the English text when the error has a reason, else the English text."""
+    if isinstance(exc, MailError) and exc.reason:
+        return json.dumps(
+            {"reason": exc.reason, "params": exc.params, "detail": exc.detail, "text": str(exc)},
+            ensure_ascii=False,
+        )
+    return str(exc) or type(exc).__name__
+
+
+def stored_problem(message: str) -> dict[str, Any] | None:
+    """The parts of a message made by :func:`storable` (None for any other text)."""
+    if not message.startswith("{"):
+        return None
+    try:
+        data = json.loads(message)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) and "reason" in data else None
+
+
+def plain(message: str) -> str:
+    """A stored message in English, for the console."""
+    data = stored_problem(message)
+    return str(data.get("text", "")) if data else message
 
 
 class TemporaryFailure(MailError):
@@ -151,14 +196,28 @@ class SmtpTransport:
             else:
                 smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
         except ssl.SSLError as exc:
-            raise MailError(f"TLS with {where} failed: {_ssl_reason(exc)}") from None
+            raise _tls_failed(where, exc) from None
         except (OSError, smtplib.SMTPException) as exc:
-            raise MailError(f"cannot reach the relay at {where}: {_os_reason(exc)}") from None
+            raise _problem(
+                MailError,
+                f"cannot reach the relay at {where}: {_os_reason(exc)}",
+                N_("The mail server at %(where)s cannot be reached."),
+                _os_reason(exc),
+                where=where,
+            ) from None
         try:
             if self.security == "starttls":
                 smtp.ehlo()
                 if not smtp.has_extn("starttls"):
-                    raise MailError(f"{where} does not offer STARTTLS; the connection stays closed")
+                    raise _problem(
+                        MailError,
+                        f"{where} does not offer STARTTLS; the connection stays closed",
+                        N_(
+                            "The mail server at %(where)s does not offer STARTTLS; nothing was"
+                            " sent. Choose another security setting, or ask for STARTTLS."
+                        ),
+                        where=where,
+                    )
                 smtp.starttls(context=self._context())
                 smtp.ehlo()
             if self.username:
@@ -166,21 +225,37 @@ class SmtpTransport:
             connection = SmtpConnection(smtp)
         except ssl.SSLError as exc:
             _quietly_close(smtp)
-            raise MailError(f"TLS with {where} failed: {_ssl_reason(exc)}") from None
+            raise _tls_failed(where, exc) from None
         except smtplib.SMTPAuthenticationError as exc:
             _quietly_close(smtp)
-            raise MailError(
-                f"{where} refused the login for {self.username!r}: {_reply(exc)}"
+            raise _problem(
+                MailError,
+                f"{where} refused the login for {self.username!r}: {_reply(exc)}",
+                N_("The mail server at %(where)s refused the login for %(user)s."),
+                _reply(exc),
+                where=where,
+                user=self.username,
             ) from None
         except smtplib.SMTPNotSupportedError:
             _quietly_close(smtp)
-            raise MailError(f"{where} does not accept a login on this connection") from None
+            raise _problem(
+                MailError,
+                f"{where} does not accept a login on this connection",
+                N_("The mail server at %(where)s does not accept a login on this connection."),
+                where=where,
+            ) from None
         except MailError:
             _quietly_close(smtp)
             raise
         except (OSError, smtplib.SMTPException) as exc:
             _quietly_close(smtp)
-            raise MailError(f"the relay at {where} broke off: {_os_reason(exc)}") from None
+            raise _problem(
+                MailError,
+                f"the relay at {where} broke off: {_os_reason(exc)}",
+                N_("The mail server at %(where)s broke off the connection."),
+                _os_reason(exc),
+                where=where,
+            ) from None
         # The end of data goes in a write of its own (see SmtpConnection.send); without
         # TCP_NODELAY, Nagle's algorithm would hold it back for a delayed ACK (~40 ms).
         with contextlib.suppress(OSError, AttributeError):
@@ -276,7 +351,12 @@ class SmtpConnection:
                 self._reply()
             self._reset()
             if step == 0 and 500 <= code < 600:
-                raise SenderRefused(f"the relay refuses the sender address: {code} {_text(reply)}")
+                raise _problem(
+                    SenderRefused,
+                    f"the relay refuses the sender address: {code} {_text(reply)}",
+                    N_("The mail server refuses the sender address (Settings)."),
+                    f"{code} {_text(reply)}",
+                )
             raise _by_code(code, reply)
 
     def _reset(self) -> None:
@@ -309,6 +389,16 @@ def _text(value: bytes | str) -> str:
 
 def _reply(exc: smtplib.SMTPResponseException) -> str:
     return f"{exc.smtp_code} {_text(exc.smtp_error)}"
+
+
+def _tls_failed(where: str, exc: ssl.SSLError) -> MailError:
+    return _problem(
+        MailError,
+        f"TLS with {where} failed: {_ssl_reason(exc)}",
+        N_("A secure (TLS) connection with the mail server at %(where)s failed."),
+        _ssl_reason(exc),
+        where=where,
+    )
 
 
 def _ssl_reason(exc: ssl.SSLError) -> str:

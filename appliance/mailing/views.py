@@ -4,14 +4,15 @@ live, pause, resume, cancel, bring a reminder forward. Sending itself happens in
 from __future__ import annotations
 
 import time
-from datetime import datetime
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 
+from appliance import formats
 from appliance.auth.guard import requires
 from appliance.contacts import store as contacts_store
-from appliance.mailing import build, campaigns, outbox, store
+from appliance.mailing import build, campaigns, jobs, outbox, problems, store
 from appliance.mailing.forms import CampaignForm
 from appliance.surveys import store as surveys_store
 from appliance.web import ID, actor, flash_reasons, get_db, setting, state
@@ -29,20 +30,42 @@ def status_labels() -> dict[str, str]:
     }
 
 
+def phase_label(phase: campaigns.Phase) -> str:
+    """The status badge: what the campaign is really doing now."""
+    if phase.key == "scheduled":
+        return _("scheduled for %(t)s", t=local_time(phase.at))
+    if phase.key == "waiting_reminder":
+        return _("waiting for reminder on %(t)s", t=local_time(phase.at))
+    return {
+        "sending": _("sending"),
+        "finishing": _("all sent"),
+        **status_labels(),
+    }[phase.key]
+
+
 @bp.context_processor
 def labels():
-    return {"campaign_status_labels": status_labels(), "local_time": local_time}
+    return {
+        "campaign_status_labels": status_labels(),
+        "local_time": local_time,
+        "number": format_decimal,
+        "percent": lambda fraction: format_percent(fraction, format="#,##0%"),
+    }
 
 
-def local_time(epoch: float | None) -> str:
-    if epoch is None:
-        return ""
-    return datetime.fromtimestamp(epoch, state().tz).strftime("%Y-%m-%d %H:%M")
+local_time = formats.epoch
 
 
 def _translated(message: str) -> str:
-    """A campaign message: a msgid of ours, or a relay's own words (shown as they are)."""
-    return _(message) if message else ""
+    """A campaign message: a msgid of ours, a relay problem (translated, its technical detail
+    as it came), or a relay's own words (shown as they are)."""
+    return problems.explain(message)
+
+
+def _message_kind(message: str) -> str:
+    """``warning`` for a campaign that waits on something ordinary, ``error`` for a relay
+    problem: the flash style the message is shown in."""
+    return "warning" if message in (jobs.WAITING, jobs.NOBODY, jobs.CLOSED) else "error"
 
 
 def _campaign_or_404(campaign_id: int):
@@ -55,7 +78,16 @@ def _campaign_or_404(campaign_id: int):
 @bp.route("/")
 @requires("mailings.manage")
 def list_campaigns():
-    return render_template("mailing/index.html", campaigns=store.list_campaigns(get_db()))
+    conn = get_db()
+    rows = store.list_campaigns(conn)
+    return render_template(
+        "mailing/index.html",
+        campaigns=rows,
+        phases={
+            r["id"]: phase_label(campaigns.phase(r, campaigns.progress(conn, r["id"])))
+            for r in rows
+        },
+    )
 
 
 def _choices(form: CampaignForm) -> None:
@@ -63,8 +95,10 @@ def _choices(form: CampaignForm) -> None:
     form.survey_id.choices = [
         (r["id"], r["title"]) for r in surveys_store.titles(conn, include_closed=False)
     ]
-    form.list_id.choices = [
-        (r["id"], f"{r['name']} ({r['contacts']})") for r in contacts_store.lists_with_counts(conn)
+    # No list is chosen for staff: a silent default once sent a campaign to a test list.
+    form.list_id.choices = [("", _("Choose a list…"))] + [
+        (r["id"], _list_label(r["name"], r["contacts"]))
+        for r in contacts_store.lists_with_counts(conn)
     ]
     templates = [(r["id"], r["name"]) for r in store.list_templates(conn)]
     form.template_id.choices = templates
@@ -73,6 +107,12 @@ def _choices(form: CampaignForm) -> None:
         by_name = {name: i for i, name in templates}
         form.template_id.data = by_name.get("Uitnodiging / Invitation")
         form.reminder_template_id.data = by_name.get("Herinnering / Reminder", 0)
+
+
+def _list_label(name: str, contacts: int) -> str:
+    if contacts == 1:
+        return _("%(name)s (1 contact)", name=name)
+    return _("%(name)s (%(n)s contacts)", name=name, n=format_decimal(contacts))
 
 
 def _segment_filter(available: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -93,33 +133,8 @@ def _send_at(form: CampaignForm) -> float | None:
     return form.send_at.data.replace(tzinfo=state().tz).timestamp()
 
 
-@bp.route("/new", methods=["GET", "POST"])
-@requires("mailings.manage")
-def create_campaign():
-    conn = get_db()
-    form = CampaignForm()
-    _choices(form)
-    list_id = form.list_id.data or request.args.get("list", type=int)
-    if list_id is None and form.list_id.choices:
-        list_id = form.list_id.choices[0][0]
-    if not form.is_submitted():
-        form.list_id.data = list_id
-    available = build.segment_values(conn, list_id) if list_id else {}
-    chosen = _segment_filter(available) if form.is_submitted() else {}
-    page = {"form": form, "segments": available, "chosen": chosen, "selection": None}
-    if not form.validate_on_submit():
-        return render_template("mailing/new.html", **page)
-    if not setting("mail_from"):
-        flash(_("Set the sender address under Settings before sending mail."), "error")
-        return render_template("mailing/new.html", **page), 400
-    send_at = _send_at(form)
-    if send_at is None:
-        form.send_at.errors = [_("Give the date and time to send.")]
-        return render_template("mailing/new.html", **page), 400
-    if request.form.get("action") == "check":
-        page["selection"] = build.select(conn, form.list_id.data, form.survey_id.data, chosen)
-        return render_template("mailing/new.html", **page)
-    plan = campaigns.Plan(
+def _plan(form: CampaignForm, send_at: float, chosen: dict, confirmed: int | None):
+    return campaigns.Plan(
         name=form.name.data,
         survey_id=form.survey_id.data,
         list_id=form.list_id.data,
@@ -129,17 +144,80 @@ def create_campaign():
         reminders=form.reminders.data,
         reminder_days=form.reminder_days.data,
         segment_filter=chosen,
+        confirmed_recipients=confirmed,
     )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires("mailings.manage")
+def create_campaign():
+    """Fill in the form; "Continue" shows the recipients counted on the server ("Send to 1,986
+    contacts?") and only the confirmation there creates the campaign, for that number."""
+    conn = get_db()
+    form = CampaignForm()
+    _choices(form)
+    if not form.is_submitted():
+        # Only a list named in the link (from the list's own page) is preselected.
+        form.list_id.data = request.args.get("list", default="", type=int) or ""
+    list_id = form.list_id.data or None
+    if list_id is not None and contacts_store.get_list(conn, list_id) is None:
+        list_id = None
+    available = build.segment_values(conn, list_id) if list_id else {}
+    chosen = _segment_filter(available) if form.is_submitted() else {}
+    page = {"form": form, "segments": available, "chosen": chosen, "selection": None}
+    action = request.form.get("action", "create")
+    if form.is_submitted() and action in ("segments", "edit"):
+        return render_template("mailing/new.html", **page)  # the list changed, or "Change"
+    if not form.is_submitted():
+        return render_template("mailing/new.html", **page)
+    if not form.validate():
+        return render_template("mailing/new.html", **page), 400
+    if not setting("mail_from"):
+        flash(_("Set the sender address under Settings before sending mail."), "error")
+        return render_template("mailing/new.html", **page), 400
+    send_at = _send_at(form)
+    if send_at is None:
+        form.send_at.errors = [_("Give the date and time to send.")]
+        return render_template("mailing/new.html", **page), 400
+    if action == "check":
+        page["selection"] = build.select(conn, list_id, form.survey_id.data, chosen)
+        return render_template("mailing/new.html", **page)
+    confirmed = request.form.get("confirmed", type=int) if action == "confirm" else None
+    if confirmed is None:
+        try:
+            selection = campaigns.check(conn, _plan(form, send_at, chosen, None))
+        except campaigns.CampaignError as exc:
+            flash_reasons(exc.reasons)
+            return render_template("mailing/new.html", **page), 400
+        return _confirmation(page, selection, send_at)
     try:
-        campaign_id, selection = campaigns.create(conn, actor(), plan)
+        campaign_id, selection = campaigns.create(
+            conn, actor(), _plan(form, send_at, chosen, confirmed)
+        )
+    except campaigns.CountChanged as changed:
+        flash_reasons(changed.reasons)
+        return _confirmation(page, changed.selection, send_at, 409)
     except campaigns.CampaignError as exc:
         flash_reasons(exc.reasons)
         return render_template("mailing/new.html", **page), 400
     flash(
-        _("Campaign created: %(n)s recipients.", n=len(selection.contact_ids)),
+        _("Campaign created: %(n)s recipients.", n=format_decimal(len(selection.contact_ids))),
         "success",
     )
     return redirect(url_for("mailing.show_campaign", campaign_id=campaign_id))
+
+
+def _confirmation(page: dict, selection, send_at: float, status: int = 200):
+    """The step between the form and the campaign: the number it goes to, counted now."""
+    form = page["form"]
+    return render_template(
+        "mailing/confirm.html",
+        **page | {"selection": selection},
+        survey=dict(form.survey_id.choices).get(form.survey_id.data, ""),
+        list_name=contacts_store.get_list(get_db(), form.list_id.data)["name"],
+        send_now=form.when.data != "later",
+        send_at=local_time(send_at),
+    ), status
 
 
 @bp.route(f"/<{ID}:campaign_id>")
@@ -147,11 +225,15 @@ def create_campaign():
 def show_campaign(campaign_id: int):
     conn = get_db()
     row = _campaign_or_404(campaign_id)
+    done = campaigns.progress(conn, campaign_id)
     return render_template(
         "mailing/show.html",
         campaign=row,
         message=_translated(row["message"]),
-        progress=campaigns.progress(conn, campaign_id),
+        message_kind=_message_kind(row["message"]),
+        progress=done,
+        status_label=phase_label(campaigns.phase(row, done)),
+        fraction=campaigns.handled_fraction(done),
         waves=outbox.counts(conn, campaign_id),
         skipped=store.skipped(row),
         segment_filter=store.segment_filter(row),
@@ -182,9 +264,12 @@ def campaign_progress(campaign_id: int):
     """The live figures the campaign page polls (JSON)."""
     row = _campaign_or_404(campaign_id)
     done = campaigns.progress(get_db(), campaign_id)
+    fraction = campaigns.handled_fraction(done)
     return jsonify(
         status=row["status"],
-        status_label=status_labels()[row["status"]],
+        status_label=phase_label(campaigns.phase(row, done)),
+        percent=round(fraction * 100),
+        percent_label=format_percent(fraction, format="#,##0%"),
         queued=done.queued,
         sent=done.sent,
         failed=done.failed,
@@ -192,6 +277,18 @@ def campaign_progress(campaign_id: int):
         per_minute=round(done.per_minute),
         minutes_left=None if done.seconds_left is None else round(done.seconds_left / 60, 1),
         message=_translated(row["message"]),
+        message_kind=_message_kind(row["message"]),
+        # The same figures as the reader's language writes them ("1.986", "2,5").
+        shown={
+            "queued": format_decimal(done.queued),
+            "sent": format_decimal(done.sent),
+            "failed": format_decimal(done.failed),
+            "suppressed": format_decimal(done.suppressed),
+            "per_minute": format_decimal(round(done.per_minute)),
+            "minutes_left": "–"
+            if done.seconds_left is None
+            else format_decimal(round(done.seconds_left / 60, 1)),
+        },
     )
 
 

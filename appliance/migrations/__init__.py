@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-from appliance.migrations import anonymity, early, mailing, privacy, reports
+from appliance.migrations import accounts, anonymity, early, mailing, privacy, relay, reports
 
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0001_accounts", early.m0001_accounts),
@@ -29,4 +29,6 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0015_privacy_operations", privacy.m0015_privacy_operations),
     ("0016_invitation_segments", anonymity.m0016_invitation_segments),
     ("0017_report_releases", anonymity.m0017_report_releases),
+    ("0018_first_password", accounts.m0018_first_password),
+    ("0019_sealed_settings", relay.m0019_sealed_settings),
 ]

@@ -78,8 +78,8 @@ GENDERS = [
 ]
 LANGUAGES = [
     SelectChoice("", _l("(not known)")),
-    SelectChoice("nl", "Nederlands"),
-    SelectChoice("en", "English"),
+    SelectChoice("nl", "Nederlands", {"lang": "nl"}),
+    SelectChoice("en", "English", {"lang": "en"}),
     SelectChoice("de", "Deutsch"),
     SelectChoice("fr", "Français"),
 ]

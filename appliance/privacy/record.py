@@ -10,15 +10,26 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from flask_babel import gettext as _
+from flask_babel import format_date, format_decimal, gettext
 
+from appliance import formats
 from appliance.privacy import record_store
 from appliance.privacy.record_store import Usage, Window
 
 Value = str | list[str]
+
+
+def _(message: str, **values: Any) -> str:
+    """A translated message with its counts written as the reader writes numbers (1.991)."""
+    shown = {k: _count(v) if isinstance(v, int) else v for k, v in values.items()}
+    return gettext(message, **shown)
+
+
+def _count(n: int) -> str:
+    return format_decimal(n)
 
 
 @dataclass(frozen=True)
@@ -60,12 +71,12 @@ def build(conn: sqlite3.Connection, setting: Callable[[str], Any], now: datetime
                 (
                     _("Customers and other contacts invited to surveys"),
                     _(
-                        "Contacts: %(n)d; contact lists: %(lists)d",
+                        "Contacts: %(n)s; contact lists: %(lists)s",
                         n=usage.contacts,
                         lists=usage.lists,
                     ),
                 ),
-                (_("Respondents"), _("Responses stored: %(n)d", n=usage.responses)),
+                (_("Respondents"), _("Responses stored: %(n)s", n=usage.responses)),
             ],
         ),
         _categories(usage),
@@ -77,7 +88,7 @@ def build(conn: sqlite3.Connection, setting: Callable[[str], Any], now: datetime
         _retention(setting),
         _security(setting, usage, k),
     ]
-    return Record(setting("organisation_name"), now.strftime("%Y-%m-%d %H:%M"), sections)
+    return Record(setting("organisation_name"), formats.moment(now), sections)
 
 
 def _or_unset(value: str) -> str:
@@ -98,9 +109,9 @@ def _controller(setting) -> Section:
 
 def _window(w: Window) -> str:
     text = _(
-        "%(start)s to %(end)s; surveys granted: %(n)d",
-        start=w.valid_from or "-",
-        end=w.valid_until or "-",
+        "%(start)s to %(end)s; surveys granted: %(n)s",
+        start=format_date(date.fromisoformat(w.valid_from)) if w.valid_from else "-",
+        end=format_date(date.fromisoformat(w.valid_until)) if w.valid_until else "-",
         n=w.surveys,
     )
     return _("%(window)s (open now)", window=text) if w.open_today else text
@@ -114,13 +125,13 @@ def _recipients(setting, usage: Usage, k: int) -> Section:
             _("What the agency receives"),
             _(
                 "Only aggregated results, through the aggregate gate: figures of groups of at "
-                "least %(k)d responses, open answers only counted (from %(n)d on). Never "
+                "least %(k)s responses, open answers only counted (from %(n)s on). Never "
                 "contacts, single responses or free text.",
                 k=k,
                 n=open_k,
             ),
         ),
-        (_("Researcher accounts"), str(usage.accounts.get("researcher", 0))),
+        (_("Researcher accounts"), _count(usage.accounts.get("researcher", 0))),
     ]
     if usage.researchers:
         rows.append((_("Access windows"), [_window(w) for w in usage.researchers]))
@@ -128,14 +139,14 @@ def _recipients(setting, usage: Usage, k: int) -> Section:
         (
             _("Staff accounts (internal)"),
             _(
-                "%(n)d: contacts, mailings and individual anonymous responses",
+                "%(n)s: contacts, mailings and individual anonymous responses",
                 n=usage.accounts.get("staff", 0),
             ),
         ),
         (
             _("Admin accounts (internal)"),
             _(
-                "%(n)d: accounts, settings and the audit log; no contacts or responses",
+                "%(n)s: accounts, settings and the audit log; no contacts or responses",
                 n=usage.accounts.get("admin", 0),
             ),
         ),
@@ -148,17 +159,17 @@ def _categories(usage: Usage) -> Section:
     return Section(
         _("Categories of personal data in use"),
         [
-            (_("Contacts with an e-mail address"), str(c.get("email", 0))),
-            (_("Contacts with a name"), str(c.get("name", 0))),
-            (_("Contacts with a gender"), str(c.get("gender", 0))),
-            (_("Contacts with a postal address"), str(c.get("postal", 0))),
-            (_("Contacts with a phone number"), str(c.get("phone", 0))),
-            (_("Invitations still linked to a contact"), str(usage.invitations_linked)),
-            (_("Unsubscribe list (keyed hashes only)"), str(usage.suppressions)),
+            (_("Contacts with an e-mail address"), _count(c.get("email", 0))),
+            (_("Contacts with a name"), _count(c.get("name", 0))),
+            (_("Contacts with a gender"), _count(c.get("gender", 0))),
+            (_("Contacts with a postal address"), _count(c.get("postal", 0))),
+            (_("Contacts with a phone number"), _count(c.get("phone", 0))),
+            (_("Invitations still linked to a contact"), _count(usage.invitations_linked)),
+            (_("Unsubscribe list (keyed hashes only)"), _count(usage.suppressions)),
             (
                 _("Surveys with a name field"),
                 _(
-                    "%(n)d of %(total)d surveys; typed names held: %(names)d",
+                    "%(n)s of %(total)s surveys; typed names held: %(names)s",
                     n=usage.surveys_with_name_field,
                     total=usage.surveys,
                     names=usage.names_held,
@@ -167,12 +178,12 @@ def _categories(usage: Usage) -> Section:
             (
                 _("Non-anonymous surveys"),
                 _(
-                    "%(n)d; responses linked to a contact: %(linked)d",
+                    "%(n)s; responses linked to a contact: %(linked)s",
                     n=usage.surveys_not_anonymous,
                     linked=usage.responses_linked,
                 ),
             ),
-            (_("Open contact requests"), str(usage.contact_requests_open)),
+            (_("Open contact requests"), _count(usage.contact_requests_open)),
             (
                 _("Special categories of personal data"),
                 _("None: such columns can only be dropped at import."),
@@ -187,7 +198,7 @@ def _bases(usage: Usage) -> Section:
         (
             names[basis],
             _(
-                "Imports: %(imports)d; contacts: %(contacts)d",
+                "Imports: %(imports)s; contacts: %(contacts)s",
                 imports=usage.bases.get(basis, (0, 0))[0],
                 contacts=usage.bases.get(basis, (0, 0))[1],
             ),
@@ -211,19 +222,19 @@ def _retention(setting) -> Section:
             (
                 _("Contact data"),
                 _(
-                    "%(n)d month(s) after the last invitation or reminder sent to the contact, "
+                    "%(n)s month(s) after the last invitation or reminder sent to the contact, "
                     "or after its import if none was sent",
                     n=setting("retention_contact_months"),
                 ),
             ),
             (
                 _("Names typed into a name field"),
-                _("%(n)d month(s) after the answer", n=setting("retention_name_months")),
+                _("%(n)s month(s) after the answer", n=setting("retention_name_months")),
             ),
             (
                 _("Contact requests"),
                 _(
-                    "Erased once handled, at the latest after %(n)d day(s)",
+                    "Erased once handled, at the latest after %(n)s day(s)",
                     n=setting("contact_request_days"),
                 ),
             ),
@@ -231,13 +242,13 @@ def _retention(setting) -> Section:
             (
                 _("Audit log"),
                 _(
-                    "%(n)d month(s), then replaced by a signed summary",
+                    "%(n)s month(s), then replaced by a signed summary",
                     n=setting("retention_audit_months"),
                 ),
             ),
             (
                 _("Backups"),
-                _("Only the most recent %(n)d backup(s) are kept", n=setting("backup_keep")),
+                _("Only the most recent %(n)s backup(s) are kept", n=setting("backup_keep")),
             ),
         ],
     )
@@ -247,7 +258,7 @@ def _security(setting, usage: Usage, k: int) -> Section:
     backup_time = setting("backup_time")
     backups = (
         _(
-            "Encrypted nightly backups at %(time)s; the most recent %(n)d kept",
+            "Encrypted nightly backups at %(time)s; the most recent %(n)s kept",
             time=backup_time,
             n=setting("backup_keep"),
         )
@@ -260,13 +271,13 @@ def _security(setting, usage: Usage, k: int) -> Section:
         _("Two-factor login for every account: admins, staff and researchers")
         if setting("staff_totp_required")
         else _(
-            "Two-factor login for admins and researchers; staff with it on: %(n)d of %(total)d",
+            "Two-factor login for admins and researchers; staff with it on: %(n)s of %(total)s",
             n=usage.staff_two_factor,
             total=usage.accounts.get("staff", 0),
         ),
         _("Deny-by-default roles: every page declares the action it needs"),
         _(
-            "The aggregate gate: researchers see figures of groups of at least %(k)d only, "
+            "The aggregate gate: researchers see figures of groups of at least %(k)s only, "
             "through a connection that cannot read contacts or responses",
             k=k,
         ),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import format_number
 from flask_babel import gettext as _
 
 from appliance import audit
@@ -47,5 +48,8 @@ def run_retention():
     receipt = retention.apply(
         get_db(), state().settings, actor=actor(), signer=state().keys.signer()
     )
-    flash(_("%(n)d items erased; the receipt is in the audit log.", n=receipt.total), "success")
+    flash(
+        _("%(n)s items erased; the receipt is in the audit log.", n=format_number(receipt.total)),
+        "success",
+    )
     return redirect(url_for("compliance.show_retention"))

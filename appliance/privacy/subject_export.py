@@ -1,6 +1,6 @@
 """What the appliance holds about one person (a dossier of ``subjects.collect``) as a JSON file
-and as a readable PDF (fpdf2, core fonts, as the report PDF). Both hold exactly what the page
-shows, in the language of the member of staff."""
+and as a readable PDF (fpdf2, with the embedded Unicode font of every PDF). Both hold exactly
+what the page shows, in the language of the member of staff."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from datetime import UTC, date, tzinfo
 from typing import Any
 
 from flask_babel import gettext as _
-from fpdf import FPDF
 
 from appliance.contacts.forms import FIELD_LABELS
 from appliance.db import parse_iso
 from appliance.i18n import N_
+from appliance.pdfdoc import Document
 
 # What cannot be found, and why: on the page, in the JSON and in the PDF.
 NOT_LINKED = (
@@ -64,21 +64,7 @@ def to_json(dossier: Mapping[str, Any], organisation: str) -> bytes:
     return json.dumps(document, ensure_ascii=False, indent=2).encode()
 
 
-def _latin(text: Any) -> str:
-    """The PDF core fonts hold Latin-1; anything else becomes '?' rather than an error."""
-    return (
-        str(text)
-        .replace("\u2013", "-")
-        .replace("\u2019", "'")
-        .replace("\u201c", '"')
-        .replace("\u201d", '"')
-        .encode("latin-1", "replace")
-        .decode("latin-1")
-    )
-
-
-class _Doc(FPDF):
-    footer_text = ""
+class _Doc(Document):
     tz: tzinfo = UTC
 
     def when(self, moment: str | None) -> str:
@@ -90,34 +76,29 @@ class _Doc(FPDF):
         except ValueError:
             return moment
 
-    def footer(self):
-        self.set_y(-12)
-        self.set_font("Helvetica", size=8)
-        self.cell(0, 6, _latin(f"{self.footer_text}  -  {self.page_no()}"), align="C")
-
     def heading(self, text: str, size: int = 12) -> None:
         if self.get_y() > 250:
             self.add_page()
         self.ln(2)
-        self.set_font("Helvetica", "B", size)
-        self.multi_cell(0, 7, _latin(text), new_x="LMARGIN", new_y="NEXT")
+        self.use(size, bold=True)
+        self.multi_cell(0, 7, text, new_x="LMARGIN", new_y="NEXT")
 
     def line(self, label: str, value: Any) -> None:
-        self.set_font("Helvetica", size=10)
-        label = _latin(label)
+        self.use(10)
+        label = str(label)
         if self.get_string_width(label) > 53:  # a long label gets a line of its own
             self.multi_cell(0, 6, label, new_x="LMARGIN", new_y="NEXT")
             label = ""
         self.cell(55, 6, label)
-        self.multi_cell(0, 6, _latin(value), new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, 6, str(value), new_x="LMARGIN", new_y="NEXT")
 
     def para(self, value: str) -> None:
-        self.set_font("Helvetica", size=10)
-        self.multi_cell(0, 5, _latin(value), new_x="LMARGIN", new_y="NEXT")
+        self.use(10)
+        self.multi_cell(0, 5, str(value), new_x="LMARGIN", new_y="NEXT")
 
 
 def to_pdf(dossier: Mapping[str, Any], organisation: str, tz: tzinfo) -> bytes:
-    doc = _Doc(format="A4")
+    doc = _Doc()
     doc.tz = tz
     doc.footer_text = _("Personal data held about one person")
     doc.set_auto_page_break(True, margin=16)
@@ -156,8 +137,8 @@ def to_pdf(dossier: Mapping[str, Any], organisation: str, tz: tzinfo) -> bytes:
         how = ", ".join(_(LINKED_BY[h]) for h in response["linked_by"])
         doc.line(_("Survey"), f"{response['survey']} ({response['submitted_on']}; {how})")
         for answer in response["answers"]:
-            doc.set_font("Helvetica", "B", 10)
-            doc.multi_cell(0, 5, _latin(answer["question"]), new_x="LMARGIN", new_y="NEXT")
+            doc.use(10, bold=True)
+            doc.multi_cell(0, 5, answer["question"], new_x="LMARGIN", new_y="NEXT")
             doc.para(answer["answer"])
         doc.ln(2)
     if not dossier["responses"]:

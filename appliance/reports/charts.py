@@ -8,6 +8,7 @@ only within a range is drawn as that range, one left out is not drawn.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from markupsafe import Markup, escape
@@ -25,7 +26,23 @@ BLUE, GREY, RED, AMBER, GREEN, INK = (
     "#1a202c",
 )
 WIDTH = 560
-FONT = 'font-family="Helvetica, Arial, sans-serif" font-size="12"'
+FONT_SIZE = 12
+FONT = f'font-family="Helvetica, Arial, sans-serif" font-size="{FONT_SIZE}"'
+# A generous width of one character at FONT_SIZE: DejaVu Sans (the PDF's font) draws digits
+# 0.64 em wide, Helvetica 0.56 em. Labels are laid out with it, so none overlaps or is cut off.
+CHAR = 7.8
+GAP = 8
+
+
+def text_width(text: str) -> float:
+    return len(text) * CHAR
+
+
+def _fit(text: str, width: float) -> str:
+    """``text`` shortened with an ellipsis to at most ``width``."""
+    if text_width(text) <= width:
+        return text
+    return text[: max(1, int(width / CHAR) - 1)] + "\u2026"
 
 
 def _svg(height: int, body: list[str], title: str) -> Markup:
@@ -45,26 +62,40 @@ def _text(x: float, y: float, text: str, anchor: str = "start", fill: str = INK)
 
 def bars(items: Sequence[Bar], labels: dict[str, str], title: str) -> Markup:
     """Horizontal bars: one per answer, length = share of the answers."""
-    row, left, right = 22, 150, 70
+    row = 22
+    names = [labels.get(b.answer, b.answer) for b in items]
+    values = [
+        str(b.n)
+        if isinstance(b.n, Suppressed) or b.share is None
+        else f"{Labels.percent(b.share)} ({Labels.count(b.n)})"
+        for b in items
+    ]
+    left = _column(names, 60, 200)
+    right = _column(values, 40, 160)
     span = WIDTH - left - right
     body = []
     for i, b in enumerate(items):
         y = 4 + i * row
-        body.append(_text(left - 8, y + 13, labels.get(b.answer, b.answer), "end"))
+        body.append(_text(left - GAP, y + 13, _fit(names[i], left - GAP - 1), "end"))
         if isinstance(b.n, Suppressed) or b.share is None:
             body.append(
                 f'<rect x="{left}" y="{y + 3}" width="{span * 0.04:.1f}" height="{row - 8}"'
                 f' fill="none" stroke="{GREY}" stroke-dasharray="3 2"/>'
             )
-            body.append(_text(left + span * 0.04 + 6, y + 13, str(b.n), fill="#4a5568"))
+            body.append(_text(left + span * 0.04 + 6, y + 13, values[i], fill="#4a5568"))
             continue
         width = max(1.0, span * b.share)
         body.append(
             f'<rect x="{left}" y="{y + 3}" width="{width:.1f}" height="{row - 8}" fill="{BLUE}"/>'
         )
-        text = f"{Labels.percent(b.share)} ({Labels.count(b.n)})"
-        body.append(_text(left + width + 6, y + 13, text))
+        body.append(_text(left + width + 6, y + 13, values[i]))
     return _svg(8 + len(items) * row, body, title)
+
+
+def _column(texts: Sequence[str], least: float, most: float) -> int:
+    """The width of a column of labels: the widest label and a gap, within least..most."""
+    widest = max((text_width(t) for t in texts), default=0.0) + GAP + 2
+    return math.ceil(min(most, max(least, widest)))
 
 
 def nps(summary: Summary, title: str) -> Markup | str:
@@ -103,7 +134,15 @@ def _figure(s: Summary | None, nps: bool) -> Range | None:
 def means(groups: Sequence[Group], scale: tuple[int, int], title: str, nps: bool = False):
     """One row per group: its mean (or NPS) as a dot with the 95 % interval, or as a bar over
     the range it is known within; a group without the figure says why in words."""
-    row, left, right = 24, 150, 140
+    row = 24
+    names = [g.label or "(unknown)" for g in groups]
+    values = []
+    for g in groups:
+        value = _figure(g.summary, nps)
+        shown = "" if value is None else Labels.number(value, 0 if nps else 1, signed=nps)
+        values.append(f"{shown}  (n={Labels.count(g.n)})" if value is not None else "")
+    left = _column(names, 60, 200)
+    right = _column(values, 40, 220)
     span = WIDTH - left - right
     low, high = (-100, 100) if nps else scale
     body = [
@@ -115,7 +154,7 @@ def means(groups: Sequence[Group], scale: tuple[int, int], title: str, nps: bool
 
     for i, g in enumerate(groups):
         y = 4 + i * row + row / 2
-        body.append(_text(left - 8, y + 4, g.label or "(unknown)", "end"))
+        body.append(_text(left - GAP, y + 4, _fit(names[i], left - GAP - 1), "end"))
         value = _figure(g.summary, nps)
         if value is None:
             body.append(_text(left + 6, y + 4, f"n = {Labels.count(g.n)}", fill="#4a5568"))
@@ -134,8 +173,7 @@ def means(groups: Sequence[Group], scale: tuple[int, int], title: str, nps: bool
                 f' width="{x_of(value.high) - x_of(value.low) + 4:.1f}" height="10" rx="5"'
                 f' fill="{BLUE}"/>'
             )
-        shown = Labels.number(value, 0 if nps else 1, signed=nps)
-        body.append(_text(WIDTH - right + 8, y + 4, f"{shown}  (n={Labels.count(g.n)})"))
+        body.append(_text(WIDTH - right + GAP, y + 4, values[i]))
     return _svg(8 + len(groups) * row, body, title)
 
 
@@ -143,8 +181,7 @@ def trend(points: Sequence[Group], scale: tuple[int, int] | None, title: str, np
     """A line of the mean (or NPS, or the count when there is no scale) per period; a point
     known within a range is drawn at its middle with the range as a whisker; a hidden point, or
     one left out, breaks the line."""
-    height, left, bottom, top = 180, 44, 36, 12
-    span_x, span_y = WIDTH - left - 16, height - top - bottom
+    height, bottom, top = 180, 36, 12
     shown = [p for p in points if not isinstance(p.n, Suppressed)]
 
     def value(p: Group) -> Range | None:
@@ -158,6 +195,9 @@ def trend(points: Sequence[Group], scale: tuple[int, int] | None, title: str, np
         low, high = float(scale[0]), float(scale[1])
     else:
         low, high = 0.0, float(max([p.n for p in shown], default=0) or 1)  # never 0..0
+    # Room for the axis labels (1.991, -100) left of the axis.
+    left = int(max(44, max(text_width(Labels.count(v)) for v in (low, high)) + 10))
+    span_x, span_y = WIDTH - left - 16, height - top - bottom
     body = [
         f'<line x1="{left}" y1="{top + span_y}" x2="{WIDTH - 16}" y2="{top + span_y}"'
         f' stroke="{GREY}"/>',
@@ -169,14 +209,17 @@ def trend(points: Sequence[Group], scale: tuple[int, int] | None, title: str, np
         return top + span_y * (1 - (v - low) / (high - low or 1))
 
     step = span_x / max(1, len(points) - 1)
+    every = _label_stride(points, step)
+    shown_until = -GAP  # where the last label drawn ends
     segment: list[str] = []
     for i, p in enumerate(points):
         x = left + i * step if len(points) > 1 else left + span_x / 2
         v = value(p)
-        if i % max(1, len(points) // 8) == 0:
-            # The first and last labels stay inside the chart.
-            anchor = "start" if i == 0 else "end" if i == len(points) - 1 else "middle"
-            body.append(_text(x, height - 14, p.label, anchor))
+        if i % every == 0:
+            label = _placed(x, p.label)
+            if label[0] >= shown_until + GAP:
+                shown_until = label[1]
+                body.append(_text(label[2], height - 14, p.label, label[3]))
         if v is None:
             body.append(_text(x, top + span_y - 4, "<", "middle", GREY))
             if len(segment) > 1:
@@ -194,6 +237,25 @@ def trend(points: Sequence[Group], scale: tuple[int, int] | None, title: str, np
     if len(segment) > 1:
         body.append(_polyline(segment))
     return _svg(height, body, title)
+
+
+def _placed(x: float, text: str) -> tuple[float, float, float, str]:
+    """(start, end, x, anchor) of a label centred under ``x``, moved inside the chart."""
+    half = text_width(text) / 2
+    if x - half < 2:
+        return 2, 2 + 2 * half, 2, "start"
+    if x + half > WIDTH - 2:
+        return WIDTH - 2 - 2 * half, WIDTH - 2, WIDTH - 2, "end"
+    return x - half, x + half, x, "middle"
+
+
+def _label_stride(points: Sequence[Group], step: float) -> int:
+    """Label every n-th period so that neighbouring labels keep a gap (weeks are long)."""
+    widest = max((text_width(p.label) for p in points), default=0.0)
+    every = 1
+    while every < len(points) and every * step < widest + GAP:
+        every += 1
+    return every
 
 
 def _polyline(points: list[str]) -> str:

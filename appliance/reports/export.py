@@ -14,6 +14,7 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
+from appliance.csvsafe import COUNT, DECIMALS, PERCENT, xlsx_cell
 from appliance.reports.derived import Range, Summary
 from appliance.reports.labels import Labels, wave_label
 from appliance.reports.report import Bar, Group, QuestionReport, Report, Suppressed
@@ -216,15 +217,30 @@ def _question_rows(q: QuestionReport, names: Labels) -> Iterator[list]:
             yield ["period answer", text, g.label, b.answer, *_cells(b.n, b.share, None)]
 
 
-def xlsx(report: Report, language: str) -> bytes:
-    from openpyxl import Workbook
+# The number format of each column of ``HEADER`` in the XLSX (shares as percentages).
+_FORMATS = {
+    "n": COUNT,
+    "share": PERCENT,
+    "mean": DECIMALS[DIGITS["mean"]],
+    "median": DECIMALS[DIGITS["median"]],
+    "sd": DECIMALS[DIGITS["sd"]],
+    "ci95_low": DECIMALS[DIGITS["ci"]],
+    "ci95_high": DECIMALS[DIGITS["ci"]],
+    "top2_share": PERCENT,
+    "nps": DECIMALS[DIGITS["nps"]],
+}
 
-    from appliance.csvsafe import csv_safe
+
+def xlsx(report: Report, language: str) -> bytes:
+    """The rows of :func:`rows` as a sheet: counts and figures are numbers with a number format
+    (a Dutch Excel shows 1.991 and 7,10), text is text and never a formula."""
+    from openpyxl import Workbook
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("report")
+    formats = [_FORMATS.get(name) for name in HEADER]
     for row in rows(report, language):
-        sheet.append([csv_safe(c) if isinstance(c, str) else c for c in row])
+        sheet.append([xlsx_cell(sheet, c, f) for c, f in zip(row, formats, strict=True)])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

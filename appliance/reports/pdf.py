@@ -6,61 +6,40 @@ import io
 import re
 from datetime import date
 
+from flask_babel import format_date
 from flask_babel import gettext as _
-from fpdf import FPDF
 
+from appliance.pdfdoc import Document, svg_for_pdf
 from appliance.reports import charts
 from appliance.reports.labels import Labels
 from appliance.reports.report import Report
-
-
-def _latin(text: str) -> str:
-    """The PDF core fonts hold Latin-1; anything else becomes '?' rather than an error."""
-    return (
-        str(text)
-        .replace("\u2013", "-")
-        .replace("\u2014", "-")
-        .replace("\u2019", "'")
-        .encode("latin-1", "replace")
-        .decode("latin-1")
-    )
-
-
-class _Doc(FPDF):
-    footer_text = ""
-
-    def footer(self):
-        self.set_y(-12)
-        self.set_font("Helvetica", size=8)
-        self.cell(0, 6, _latin(f"{self.footer_text}  -  {self.page_no()}"), align="C")
-
 
 # Tooltips mean nothing on paper, and fpdf2 warns about every one.
 _TITLES = re.compile(r"<title>.*?</title>")
 
 
-def _chart(doc: FPDF, svg) -> None:
+def _chart(doc: Document, svg) -> None:
     if doc.get_y() > 220:
         doc.add_page()
-    # The chart's text is drawn with the same core fonts: Latin-1 too.
-    doc.image(io.BytesIO(_latin(_TITLES.sub("", str(svg))).encode()), w=170)
+    # The chart's text is drawn with the embedded font too.
+    doc.image(io.BytesIO(svg_for_pdf(_TITLES.sub("", str(svg))).encode()), w=170)
     doc.ln(2)
 
 
-def _line(doc: FPDF, label: str, value) -> None:
-    doc.set_font("Helvetica", size=10)
-    doc.cell(70, 6, _latin(label))
-    doc.cell(0, 6, _latin(str(value)), new_x="LMARGIN", new_y="NEXT")
+def _line(doc: Document, label: str, value) -> None:
+    doc.use(10)
+    doc.cell(70, 6, label)
+    doc.multi_cell(0, 6, str(value), new_x="LMARGIN", new_y="NEXT")
 
 
 def render(report: Report, names: Labels, organisation: str) -> bytes:
-    doc = _Doc(format="A4")
+    doc = Document()
     doc.footer_text = _("Aggregated results; figures below %(k)d responses hidden", k=report.k)
     doc.set_auto_page_break(True, margin=16)
     doc.add_page()
-    doc.set_font("Helvetica", "B", 16)
-    doc.multi_cell(0, 8, _latin(report.title), new_x="LMARGIN", new_y="NEXT")
-    doc.set_font("Helvetica", size=10)
+    doc.use(16, bold=True)
+    doc.multi_cell(0, 8, report.title, new_x="LMARGIN", new_y="NEXT")
+    doc.use(10)
     view = report.view
     scope = (
         f"{view.filter[0]} = {names.group(None, view.filter[1])}"
@@ -69,7 +48,7 @@ def render(report: Report, names: Labels, organisation: str) -> bytes:
     )
     if organisation:
         _line(doc, _("Organisation"), organisation)
-    _line(doc, _("Report of"), date.today().isoformat())
+    _line(doc, _("Report of"), format_date(date.today(), "d MMMM yyyy"))
     _line(doc, _("Respondents"), f"{names.count(report.respondents)} ({scope})")
     _line(doc, _("Excluded after quality checks"), names.count(report.excluded))
     if view.breakdown:
@@ -92,10 +71,10 @@ def render(report: Report, names: Labels, organisation: str) -> bytes:
     if report.trend:
         _chart(doc, charts.trend(names.periods(report.trend), None, _("Responses over time")))
     for q in report.questions:
-        doc.set_font("Helvetica", "B", 12)
+        doc.use(12, bold=True)
         if doc.get_y() > 240:
             doc.add_page()
-        doc.multi_cell(0, 6, _latin(names.question(q)), new_x="LMARGIN", new_y="NEXT")
+        doc.multi_cell(0, 6, names.question(q), new_x="LMARGIN", new_y="NEXT")
         if q.kind == "text":
             _line(doc, _("Open answers"), names.count(q.n))
             continue
@@ -104,7 +83,7 @@ def render(report: Report, names: Labels, organisation: str) -> bytes:
         if s is not None:
             if q.type == "nps":
                 _line(doc, "NPS", names.number(s.nps, 0, signed=True))
-            interval = f"{names.number(s.ci_low)} - {names.number(s.ci_high)}, 95%"
+            interval = f"{names.number(s.ci_low)} \u2013 {names.number(s.ci_high)}, 95%"
             _line(doc, _("Mean"), f"{names.number(s.mean)} ({interval})")
             _line(doc, _("Median"), names.number(s.median))
             _line(doc, _("Standard deviation"), names.number(s.sd))

@@ -11,7 +11,8 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from appliance.surveys.definition import Definition
+from appliance.csvsafe import xlsx_cell
+from appliance.surveys.definition import Definition, Question
 
 FIXED = ("response", "submitted_on", "mode", "language", "excluded_reason", "flags")
 
@@ -55,28 +56,27 @@ def rows(definition: Definition, responses: Iterable[Any]) -> Iterator[list[Any]
                 value = value.get(item, "") if isinstance(value, dict) else ""
             elif isinstance(value, list):
                 value = ";".join(value)
-            row.append(value)
+            row.append(_score(definition.questions[qid], value))
         yield row
 
 
+def _score(question: Question, value: Any) -> Any:
+    """A point on a question's scale as a number (answers store it as text); "na" and any
+    other answer stay as they are."""
+    if question.scale and isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    return value
+
+
 def xlsx(table: Iterable[list[Any]]) -> bytes:
-    """A workbook where every text cell is stored as text: a value starting with = is never a
-    formula, and it shows exactly as typed."""
+    """A workbook where a score is a number and every text cell is stored as text: a value
+    starting with = is never a formula, and it shows exactly as typed."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Responses")
     for row in table:
-        cells = []
-        for value in row:
-            # Answers are cleaned on arrival; older data or an exclusion reason might not be.
-            text = ILLEGAL_CHARACTERS_RE.sub("", str(value)) if value is not None else ""
-            cell = WriteOnlyCell(sheet, value=text)
-            cell.data_type = "s"
-            cells.append(cell)
-        sheet.append(cells)
+        sheet.append([xlsx_cell(sheet, value) for value in row])
     buf = io.BytesIO()
     book.save(buf)
     return buf.getvalue()

@@ -31,7 +31,7 @@ from appliance.responses.limits import OpenLinkLimit
 from appliance.responses.segments import LANGUAGE
 from appliance.surveys import service, store
 from appliance.surveys.answers import check, condition_met
-from appliance.surveys.definition import Definition
+from appliance.surveys.definition import Definition, Page
 from appliance.web import client_address, get_db, setting, state
 
 bp = Blueprint("respond", __name__)
@@ -39,6 +39,13 @@ bp = Blueprint("respond", __name__)
 OPTIN_EXPLANATION = N_(
     "If you answer yes, your answers are linked to your name so we can contact you about them. "
     "If you answer no, they stay anonymous."
+)
+# Shown at a question its condition hides (by answers on the same page) that came with an answer:
+# a browser without script shows every question, and what someone typed is never dropped unasked.
+NOT_APPLICABLE = N_(
+    "Because of your other answers this question does not apply, so this answer will not be "
+    "kept. Change those answers if you want to keep it, or send the page again to go on "
+    "without it."
 )
 STATE_MAX_AGE = 24 * 3600
 LIMIT_KEY = "open_link_limit"
@@ -106,6 +113,23 @@ def _pages(definition: Definition, answers: dict[str, Any]) -> list[int]:
     return [i for i, page in enumerate(definition.pages) if condition_met(page.show_if, answers)]
 
 
+def _skipped(page: Page, answers: dict[str, Any]) -> set[str]:
+    """Questions of ``page`` hidden whatever is answered on it: their condition is on an earlier
+    page's answer and not met, or on a question of this page that is itself skipped. The others
+    with a condition on this page's answers are shown and hidden live (static/conditions.js)."""
+    here: set[str] = set()
+    skipped: set[str] = set()
+    for question in page.questions:
+        condition = question.show_if
+        if condition and (
+            condition.question in skipped
+            or (condition.question not in here and not condition_met(condition, answers))
+        ):
+            skipped.add(question.id)
+        here.add(question.id)
+    return skipped
+
+
 def _page_definition(definition: Definition, index: int) -> Definition:
     """The definition cut down to one page, for checking that page's answers."""
     return Definition(
@@ -167,11 +191,17 @@ def _flow(row, definition: Definition, channel: Channel):
     result = check(_page_definition(definition, index), raw, known=carried["answers"])
     if request.form.get("partial") and channel.on_idle == "submit":
         return _submit_partial(row, definition, language, carried, result.answers, channel)
-    if result.errors:
-        return _survey_page(
-            row, definition, language, carried, result.errors, 400, channel, given=raw
-        )
+    # Answers to questions hidden by other answers on this page (sent by a browser without
+    # script, which shows every question) are dropped only once the respondent has been asked:
+    # the page comes back with their text kept; sent again as it is, they are left out.
+    unasked = [qid for qid in result.dropped if qid not in carried.get("dropped", ())]
+    if result.errors or unasked:
+        notes = {**dict.fromkeys(unasked, NOT_APPLICABLE), **result.errors}
+        asked = {**carried, "dropped": result.dropped}
+        status = 400 if result.errors else 200
+        return _survey_page(row, definition, language, asked, notes, status, channel, given=raw)
     answers = {**carried["answers"], **result.answers}
+    carried = {key: value for key, value in carried.items() if key != "dropped"}
     later = [i for i in _pages(definition, answers) if i > index]
     if later:
         return _survey_page(
@@ -242,13 +272,15 @@ def _survey_page(
     given: dict | None = None,
 ):
     shown = _pages(definition, carried["answers"])
+    page = definition.pages[carried["page"]]
     return _render(
         "respondent/survey.html",
         definition,
         language,
         status,
         survey=row,
-        page=definition.pages[carried["page"]],
+        page=page,
+        skipped=_skipped(page, carried["answers"]),
         errors=errors,
         state=_signer().dumps(carried),
         preview=False,
@@ -279,6 +311,7 @@ def _submit(
     }
     started = carried["started"]
     duration = None if started is None else max(0, int(time.time()) - int(started))
+    floor = setting("speeder_seconds_per_answer")  # read here: the flagger runs in the writer
     fields = {
         "survey_id": row["id"],
         "mode": channel.mode,
@@ -292,7 +325,14 @@ def _submit(
         "invitation_hash": invitation_hash,
         "flagger": lambda conn: sorted(
             quality.flags_for(
-                conn, hasher, row["id"], definition, answers, duration, app_state.medians
+                conn,
+                hasher,
+                row["id"],
+                definition,
+                answers,
+                duration,
+                app_state.medians,
+                floor,
             )
             + (extra_flags or [])
         ),

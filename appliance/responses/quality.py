@@ -1,6 +1,8 @@
 """Data-quality flags computed when a response arrives.
 
-- speeder: took less than a third of the survey's median time, once 20 responses exist;
+- speeder: took less than ``speeder_seconds_per_answer`` seconds per answer given (an
+  absolute floor that holds from the first response on), or less than a third of the survey's
+  median time once 20 responses exist;
 - straight_lining: the same answer on every row of a matrix with 5 or more rows;
 - duplicate_text: an open answer identical (case and spacing aside) to one already given.
 Flags inform staff; only an explicit exclusion removes a response from the figures.
@@ -27,6 +29,9 @@ FLAG_LABELS = {
 }
 SPEEDER_AFTER = 20
 MEDIAN_TTL = 10.0
+# Seconds per answer below which nobody reads a question: Huang et al. (2012, "Detecting and
+# deterring insufficient effort responding to surveys") put the cut-off at 2 seconds an item.
+SECONDS_PER_ANSWER = 2
 
 
 def _norm(text: str) -> str:
@@ -77,6 +82,19 @@ def _fresh_median(conn: sqlite3.Connection, survey_id: int) -> float | None:
     return statistics.median(values[: 1 if count % 2 else 2])
 
 
+def answered(definition: Definition, answers: dict[str, Any]) -> int:
+    """How many answers a response gives: one per answered question, one per answered row of a
+    matrix (each row is read and judged on its own)."""
+    count = 0
+    for question in definition.questions.values():
+        value = answers.get(question.id)
+        if isinstance(value, dict):
+            count += sum(1 for v in value.values() if v not in (None, ""))
+        elif value not in (None, "", []):
+            count += 1
+    return count
+
+
 def flags_for(
     conn: sqlite3.Connection,
     hasher: KeyedHasher,
@@ -85,14 +103,19 @@ def flags_for(
     answers: dict[str, Any],
     duration_s: int | None,
     medians: Medians | None = None,
+    seconds_per_answer: float = SECONDS_PER_ANSWER,
 ) -> list[str]:
     """Flags of a new response. Records its open answers' keyed hashes, so call it inside the
-    transaction that stores the response (``responses.store.submit`` does)."""
+    transaction that stores the response (``responses.store.submit`` does).
+    ``seconds_per_answer`` is the absolute speeder floor (0 switches it off)."""
     flags = []
     if duration_s is not None:
-        median = (medians or Medians(ttl=0)).get(conn, survey_id)
-        if median is not None and duration_s < median / 3:
+        if duration_s < seconds_per_answer * answered(definition, answers):
             flags.append("speeder")
+        else:
+            median = (medians or Medians(ttl=0)).get(conn, survey_id)
+            if median is not None and duration_s < median / 3:
+                flags.append("speeder")
     for question in definition.questions.values():
         value = answers.get(question.id)
         if (

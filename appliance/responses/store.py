@@ -240,8 +240,38 @@ def responses_of(
     mode: str = "",
     flag: str = "",
     excluded: bool | None = None,
+    limit: int = -1,
+    offset: int = 0,
 ) -> list[sqlite3.Row]:
-    """Responses of a survey, newest day first; every filter is optional."""
+    """Responses of a survey, newest day first; every filter is optional, and ``limit`` and
+    ``offset`` take one page of them (all by default)."""
+    where, params = _response_filter(survey_id, since, until, mode, flag, excluded)
+    return conn.execute(
+        f"SELECT * FROM responses WHERE {where} ORDER BY submitted_on DESC, id"  # noqa: S608
+        " LIMIT ? OFFSET ?",
+        [*params, limit, offset],
+    ).fetchall()
+
+
+def count_responses(
+    conn: sqlite3.Connection,
+    survey_id: int,
+    *,
+    since: str = "",
+    until: str = "",
+    mode: str = "",
+    flag: str = "",
+    excluded: bool | None = None,
+) -> int:
+    """How many responses :func:`responses_of` finds with the same filters."""
+    where, params = _response_filter(survey_id, since, until, mode, flag, excluded)
+    sql = f"SELECT count(*) FROM responses WHERE {where}"  # noqa: S608
+    return conn.execute(sql, params).fetchone()[0]
+
+
+def _response_filter(
+    survey_id: int, since: str, until: str, mode: str, flag: str, excluded: bool | None
+) -> tuple[str, list]:
     clauses, params = ["survey_id = ?"], [survey_id]
     for clause, value in (
         ("submitted_on >= ?", since),
@@ -254,11 +284,7 @@ def responses_of(
             params.append(value)
     if excluded is not None:
         clauses.append("excluded_on IS NOT NULL" if excluded else "excluded_on IS NULL")
-    where = " AND ".join(clauses)
-    return conn.execute(
-        f"SELECT * FROM responses WHERE {where} ORDER BY submitted_on DESC, id",  # noqa: S608
-        params,
-    ).fetchall()
+    return " AND ".join(clauses), params
 
 
 def get_response(conn: sqlite3.Connection, survey_id: int, response_id: str):

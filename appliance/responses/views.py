@@ -6,21 +6,26 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
+from babel import Locale, UnknownLocaleError
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from appliance.auth.guard import requires
 from appliance.contacts import store as contacts
 from appliance.csvsafe import csv_rows
 from appliance.db import transaction
+from appliance.reports.labels import ANSWERS, MODES
 from appliance.responses import export, quality
 from appliance.responses import store as responses
+from appliance.responses.segments import OTHER
 from appliance.surveys import store as surveys
 from appliance.surveys.views import survey_or_404
 from appliance.web import ID, actor, get_db, state
 
 bp = Blueprint("responses", __name__, url_prefix="/surveys")
 FLAGS = tuple(quality.FLAG_LABELS)
+PAGE_SIZE = 100
 
 
 def _filters() -> dict:
@@ -39,14 +44,25 @@ def _filters() -> dict:
 @requires("responses.read")
 def list_responses(survey_id: int):
     row = survey_or_404(survey_id)
-    found = responses.responses_of(get_db(), survey_id, **_filters())
+    conn, filters = get_db(), _filters()
+    total = responses.count_responses(conn, survey_id, **filters)
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    found = responses.responses_of(
+        conn, survey_id, **filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+    )
     return render_template(
         "responses/index.html",
         survey=row,
         responses=found,
+        total=total,
+        page=page,
+        pages=pages,
+        first=(page - 1) * PAGE_SIZE + 1,
         definition=surveys.definition_of(row),
-        args=request.args,
+        args={k: v for k, v in request.args.items() if k != "page"},
         modes=responses.MODES,
+        mode_labels=MODES,
         flags=FLAGS,
         flag_labels=quality.FLAG_LABELS,
         loads=json.loads,
@@ -66,12 +82,38 @@ def show_response(survey_id: int, response_id: str):
         response=found,
         definition=surveys.definition_of(row),
         answers=json.loads(found["answers"]),
-        segments=json.loads(found["segments"]),
+        answer_label=_answer_label,
+        mode_label=MODES.get(found["mode"], found["mode"]),
+        segments={
+            k: _("Other") if v == OTHER else v for k, v in json.loads(found["segments"]).items()
+        },
+        language=_language_name(found["language"]),
         flags=[_(quality.FLAG_LABELS.get(f, f)) for f in json.loads(found["flags"])],
         names=responses.names_of(get_db(), state().keys.cipher(), response_id),
         contact=_contact_request(response_id),
         respondent=_linked_contact(response_id),
     )
+
+
+def _language_name(code: str) -> str:
+    """A language's name in the reader's language ("Engels"), or its code if Babel has none."""
+    try:
+        return Locale.parse(code).get_display_name(get_locale()) or code
+    except (ValueError, UnknownLocaleError):
+        return code
+
+
+def _answer_label(question, value, lang: str) -> str:
+    """An answer as staff read it: a choice's label in ``lang``, ``yes``/``no``/``na`` in the
+    reader's language, several choices joined; any other answer (a score, a text) as given."""
+    if value is None:
+        return "\u2014"
+    if isinstance(value, list):
+        return ", ".join(_answer_label(question, v, lang) for v in value)
+    for choice in question.choices:
+        if choice.value == value:
+            return choice.label.get(lang) or next(iter(choice.label.values()), value)
+    return str(ANSWERS[value]) if value in ANSWERS else str(value)
 
 
 def _contact_request(response_id: str) -> dict | None:

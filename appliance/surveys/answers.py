@@ -3,7 +3,9 @@
 Contract: :func:`check` takes the raw form values (question id -> list of strings, as a form
 posts them; matrix cells as ``<question>.<item>``) and returns the clean answers of the questions
 that were shown, plus an error per question that needs one. Hidden questions (their condition not
-met) are dropped whatever was posted, so a crafted form cannot store answers nobody saw.
+met) are dropped whatever was posted, so a crafted form cannot store answers nobody saw; the ids
+of those that came with an answer are listed in ``dropped``, so the respondent page can ask
+before throwing away what someone typed (a browser without script shows every question).
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 class Checked:
     answers: dict[str, Any] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    # Questions on a shown page, hidden by their condition, for which something was posted.
+    dropped: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -45,6 +49,12 @@ def condition_met(condition: Condition | None, answers: dict[str, Any]) -> bool:
     if isinstance(given, list):
         return any(v in condition.values for v in given)
     return given in condition.values
+
+
+def _posted(question: Question, raw: Raw) -> bool:
+    """Whether anything but blanks was posted for the question (any matrix cell counts)."""
+    names = [f"{question.id}.{item.value}" for item in question.items] or [question.id]
+    return any(isinstance(v, str) and v.strip() for name in names for v in raw.get(name, []))
 
 
 def _one(question: Question, raw: Raw) -> tuple[Any, str]:
@@ -93,6 +103,8 @@ def check(definition: Definition, raw: Raw, known: dict[str, Any] | None = None)
             continue
         for question in page.questions:
             if not condition_met(question.show_if, {**known, **result.answers}):
+                if _posted(question, raw):
+                    result.dropped.append(question.id)
                 continue
             answer, error = _one(question, raw)
             if error:

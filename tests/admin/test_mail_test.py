@@ -106,4 +106,5 @@ def test_through_a_real_relay_and_when_the_relay_is_down(smtp_app, cast):
         "/admin/settings/mail-test", {"recipient": "ada@voorbeeld.nl"}, follow_redirects=True
     )
     text = failed.get_data(as_text=True)
-    assert "could not be sent" in text and "cannot reach the relay at 127.0.0.1" in text
+    assert "could not be sent" in text and "The mail server at 127.0.0.1:" in text
+    assert "cannot be reached. Technical detail: Connection refused" in text

@@ -36,3 +36,10 @@ def test_it_never_allows_a_minimum_group_size_below_three(as_role, conn):
 def test_it_shows_the_server_configuration_read_only(as_role):
     page = as_role("admin").get("/admin/settings/").get_data(as_text=True)
     assert "session_idle_minutes" in page and "secure_cookies" in page
+
+
+def test_a_dutch_admin_reads_the_server_settings_described_in_dutch(as_role, conn, cast):
+    conn.execute("UPDATE users SET language = 'nl' WHERE id = ?", (cast["admin"].id,))
+    page = as_role("admin").get("/admin/settings/").get_data(as_text=True)
+    assert "Afmelden na zoveel minuten zonder activiteit." in page
+    assert "Sign out after this many idle minutes." not in page

@@ -30,7 +30,8 @@ def test_it_creates_a_staff_account_that_can_sign_in(app, as_role, conn):
     r = nina_browser.login_password("nina", "Nieuwe-medewerker-2026")
     assert r.status_code == 302 and r.headers["Location"] == "/login/enrol"
     assert nina_browser.enrol(nina.id).status_code == 200
-    assert nina_browser.get("/contacts/").status_code == 200
+    # Then she replaces the password the admin gave (tests/auth/test_first_password.py).
+    assert nina_browser.get("/contacts/").headers["Location"] == "/account/new-password"
 
 
 def test_it_explains_every_problem_with_a_new_account(as_role, conn):

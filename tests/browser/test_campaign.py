@@ -91,8 +91,10 @@ def _campaign_flow(server: Server, context: BrowserContext) -> None:
     expect(page.get_by_role("heading", name="Mailings", level=1)).to_be_visible()
     page.get_by_role("link", name="New campaign").click()
     expect(page.get_by_role("heading", name="New campaign", level=1)).to_be_visible()
-    page.locator("#list-choice").select_option(label=f"{LIST_NAME} (4)")
-    page.get_by_role("button", name="Show its segments").click()
+    # No list is preselected: staff choose one inside the form (with its size).
+    expect(page.locator("#list_id")).to_have_value("")
+    page.locator("#list_id").select_option(label=f"{LIST_NAME} (4 contacts)")
+    page.get_by_role("button", name="Show the list's segments").click()
     zwolle = page.get_by_role("checkbox", name="Zwolle", exact=True)
     expect(zwolle).to_be_visible()
     expect(page.get_by_role("checkbox", name="Deventer", exact=True)).to_be_visible()
@@ -104,7 +106,11 @@ def _campaign_flow(server: Server, context: BrowserContext) -> None:
     page.get_by_role("button", name="Count the recipients").click()
     expect(page.get_by_role("status")).to_contain_text("2 contacts will be invited.")
     expect(page.get_by_role("checkbox", name="Zwolle", exact=True)).to_be_checked()
-    page.get_by_role("button", name="Create the campaign").click()
+    page.get_by_role("button", name="Continue").click()
+    # Nothing is sent before the number, counted on the server, is confirmed.
+    expect(page.locator("#confirm-question")).to_have_text("Send to 2 contacts?")
+    _shots(page, "campaign-confirm")
+    page.get_by_role("button", name="Yes, send to 2 contacts").click()
 
     # 3. The campaign page follows the sending live (campaign.js), without a reload.
     expect(page).to_have_url(re.compile(rf"^{re.escape(base)}/mailing/\d+$"))
@@ -113,6 +119,9 @@ def _campaign_flow(server: Server, context: BrowserContext) -> None:
     page.evaluate("window.notReloaded = true")
     expect(page.locator("#sent")).to_have_text("2", timeout=SEND_TIMEOUT_MS)
     expect(page.locator("#status")).to_have_text("done", timeout=SEND_TIMEOUT_MS)
+    expect(page.locator("#percent")).to_have_text("100%")
+    assert page.locator("#bar").evaluate("b => b.value") == 100
+    _shots(page, "campaign-done")
     assert page.evaluate("window.notReloaded === true"), "the campaign page was reloaded"
     expect(page.locator("#failed")).to_have_text("0")
 
@@ -128,3 +137,16 @@ def _campaign_flow(server: Server, context: BrowserContext) -> None:
         assert texts[address].startswith(salutation), (address, texts[address][:80])
 
     problems.assert_none()
+
+
+def _shots(page, name: str) -> None:
+    """Screenshots for a person to look at (phone and laptop widths), when SHOTS_DIR is set."""
+    folder = os.environ.get("SHOTS_DIR")
+    if not folder:
+        return
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size
+    for width, height in ((1366, 900), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.screenshot(path=f"{folder}/{name}-{width}.png", full_page=True)
+    page.set_viewport_size(size)

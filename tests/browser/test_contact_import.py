@@ -28,6 +28,7 @@ SCREENSHOT = REPO / "test-results" / "contact-mapping.png"
 
 STAFF = "sam"
 STAFF_PASSWORD = "Verse-koffie-bij-de-balie-77"
+OWN_PASSWORD = "Een-eigen-wachtzin-voor-de-balie"
 LIST_NAME = "Klanten 2026"
 IMPORT_TIMEOUT_MS = 20_000
 
@@ -85,6 +86,12 @@ def sign_in_staff(page: Page, base: str) -> None:
     page.get_by_role("button", name="Confirm").click()
     expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
     page.get_by_role("link", name="I have stored them, continue").click()
+    # The password an administrator gave is replaced by the staff member's own first.
+    expect(page).to_have_url(f"{base}/account/new-password")
+    page.get_by_label("Current password").fill(STAFF_PASSWORD)
+    page.get_by_label(re.compile("^New password")).fill(OWN_PASSWORD)
+    page.get_by_label("Repeat the new password").fill(OWN_PASSWORD)
+    page.get_by_role("button", name="Set my password").click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
@@ -107,6 +114,17 @@ def sign_in_staff_http(http: APIRequestContext) -> None:
     code = pyotp.TOTP("".join(secret[1].split())).now()
     done = http.post("/login/enrol", form={"csrf_token": csrf(page), "code": code})
     assert done.ok and "Your recovery codes" in done.text(), done.status
+    form = http.get("/account/new-password").text()
+    own = http.post(
+        "/account/new-password",
+        form={
+            "pw-csrf_token": csrf(form),
+            "pw-current_password": STAFF_PASSWORD,
+            "pw-new_password": OWN_PASSWORD,
+            "pw-confirm": OWN_PASSWORD,
+        },
+    )
+    assert own.ok and not own.url.endswith("/account/new-password"), (own.status, own.url)
 
 
 def test_contact_import_end_to_end(tmp_path):

@@ -139,6 +139,10 @@ def _first_admin_flow(server: Server, browser_context: BrowserContext) -> None:
     for text in codes.all_inner_texts():
         assert re.fullmatch(r"[a-z2-7]{4}(-[a-z2-7]{4}){3}", text.strip()), text
     page.get_by_role("link", name="I have stored them, continue").click()
+    # The admin's start page: the system's health, then the users from the menu.
+    expect(page).to_have_url(f"{base}/")
+    expect(page.get_by_role("heading", name="System health", level=1)).to_be_visible()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Users").click()
     _expect_users_page(page, base)
 
     # 4. A staff account via "New user".
@@ -173,6 +177,8 @@ def _first_admin_flow(server: Server, browser_context: BrowserContext) -> None:
     _wait_for_next_step(enrol_step)
     page.get_by_label("Code from your authenticator app, or a recovery code").fill(totp.now())
     page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="System health", level=1)).to_be_visible()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Users").click()
     _expect_users_page(page, base)
     expect(page.locator("header .who")).to_have_text(f"{ADMIN_NAME} · Admin")
     expect(page.get_by_role("link", name=STAFF, exact=True)).to_be_visible()

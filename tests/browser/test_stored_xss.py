@@ -261,7 +261,7 @@ def _staff_views(server: Server, browser: Browser, survey_id: int, tmp_path) -> 
             page.goto(f"{base}{href}")
             watch.assert_inert(f"response {href}")
             main = page.locator("main")
-            lang = "en" if "language: en" in main.inner_text() else "nl"
+            lang = "en" if "language: English" in main.inner_text() else "nl"
             _expect_texts(page, "main", "Keuze", "Raster", "Rij", "Opmerking", "Kort", lang=lang)
             if lang == "en":
                 expect(main).to_contain_text(HOSTILE)  # the open answer, as text
@@ -341,7 +341,7 @@ def _check_exports(page: Page, watch: Watch, base: str, tmp_path) -> None:
     reasons = [r["excluded_reason"] for r in table if r["excluded_reason"]]
     assert reasons == ["'" + EXCLUDE_REASON], reasons
 
-    # XLSX: every cell a string as typed, no formula anywhere in the sheet.
+    # XLSX: every text cell a string as typed, no formula anywhere in the sheet.
     body, headers = _download(page, base, "XLSX", tmp_path)
     _check_headers(headers, "xlsx")
     with zipfile.ZipFile(io.BytesIO(body)) as archive:
@@ -356,6 +356,9 @@ def _check_exports(page: Page, watch: Watch, base: str, tmp_path) -> None:
         for row in sheet.iter_rows():
             for cell in row:
                 if cell.value is None or cell.value == "":
+                    continue
+                if cell.data_type == "n":  # a score is a number (issue 15), never text
+                    assert type(cell.value) is int, (cell.coordinate, cell.value)
                     continue
                 assert cell.data_type == "s", (cell.coordinate, cell.data_type, cell.value)
                 assert isinstance(cell.value, str), (cell.coordinate, cell.value)

@@ -163,10 +163,10 @@ def _survey_flow(server: Server, staff: BrowserContext) -> None:
     rows = page.locator("table tbody tr")
     expect(rows).to_have_count(3)
     modes = sorted(text.strip() for text in rows.locator("td:nth-child(2)").all_inner_texts())
-    assert modes == ["invitation", "kiosk", "link"], modes
+    assert modes == ["invitation", "kiosk", "open link"], modes  # labels, not codes
 
     # 8. One response in full, then excluded with a reason.
-    link_row = rows.filter(has=page.get_by_role("cell", name="link", exact=True))
+    link_row = rows.filter(has=page.get_by_role("cell", name="open link", exact=True))
     expect(link_row).to_have_count(1)
     link_row.get_by_role("link", name="Open").click()
     expect(page).to_have_url(re.compile(rf"^{re.escape(responses_url)}/[0-9a-f]{{32}}$"))
@@ -174,7 +174,7 @@ def _survey_flow(server: Server, staff: BrowserContext) -> None:
     heading = page.get_by_role("heading", level=1)
     expect(heading).to_contain_text("Response of")
     expect(heading).not_to_contain_text("excluded")
-    expect(page.get_by_text("Mode: link · language: en")).to_be_visible()
+    expect(page.get_by_text("Mode: open link · language: English")).to_be_visible()
     expect(page.get_by_text("Quick and clear", exact=True)).to_be_visible()
     page.locator("#reason").fill(EXCLUDE_REASON)
     page.get_by_role("button", name="Exclude from all figures").click()
@@ -182,13 +182,13 @@ def _survey_flow(server: Server, staff: BrowserContext) -> None:
     expect(page.get_by_text("Response excluded from all figures.")).to_be_visible()
     expect(heading).to_contain_text("excluded")
     expect(
-        page.get_by_text(re.compile(rf"^Excluded on \d{{4}}-\d\d-\d\d: {EXCLUDE_REASON}$"))
+        page.get_by_text(re.compile(rf"^Excluded on \w{{3}} \d{{1,2}}, \d{{4}}: {EXCLUDE_REASON}$"))
     ).to_be_visible()
 
     # The list shows it as excluded, and the "excluded" filter finds only it.
     page.goto(responses_url)
     expect(rows).to_have_count(3)
-    link_row = rows.filter(has=page.get_by_role("cell", name="link", exact=True))
+    link_row = rows.filter(has=page.get_by_role("cell", name="open link", exact=True))
     expect(link_row.locator("td").nth(3)).to_have_text("excluded")
     for mode in ("invitation", "kiosk"):
         other = rows.filter(has=page.get_by_role("cell", name=mode, exact=True))
@@ -197,7 +197,7 @@ def _survey_flow(server: Server, staff: BrowserContext) -> None:
     page.get_by_role("button", name="Filter").click()
     expect(page).to_have_url(re.compile(r"excluded=yes"))
     expect(rows).to_have_count(1)
-    expect(rows.locator("td").nth(1)).to_have_text("link")
+    expect(rows.locator("td").nth(1)).to_have_text("open link")
 
     # 9. Included again.
     page.goto(detail_url)

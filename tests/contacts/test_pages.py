@@ -123,6 +123,25 @@ def test_rejected_rows_download_is_formula_safe(as_role, conn):
     assert audit_actions(conn)[-1] == "contacts.rejects_downloaded"
 
 
+def test_a_dutch_reader_gets_the_rejected_rows_reasons_in_dutch(as_role, conn, cast):
+    """The reason is stored as its code (the msgid) and translated when downloaded."""
+    conn.execute("UPDATE users SET language = 'nl' WHERE id = ?", (cast["staff"].id,))
+    staff = as_role("staff")
+    token = token_of(upload(staff, b"email;naam\r\nkapot;Jan\r\n;\r\n").get_data(as_text=True))
+    mapping = {"columns": "2", "col-0": "field:email", "col-1": "field:last_name"}
+    r = staff.post(f"/contacts/import/{token}", {**OPTIONS, **mapping, "action": "import"})
+    import_id = int(r.headers["Location"].rsplit("/", 1)[1])
+    wait_for(conn, import_id)
+    stored = [row["reason"] for row in store.rejects(conn, import_id)]
+    assert stored == ["not a valid e-mail address"]  # the code, in no reader's language
+    text = staff.get(f"/contacts/imports/{import_id}/rejects.csv").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows == [
+        ["regel", "reden", "email", "naam"],
+        ["2", "geen geldig e-mailadres", "kapot", "Jan"],
+    ]
+
+
 def test_undo_from_the_page(as_role, conn):
     staff = as_role("staff")
     token = token_of(upload(staff, b"email\r\na@example.nl\r\n").get_data(as_text=True))

@@ -4,6 +4,7 @@ and "send me a test" through the real SMTP server."""
 from __future__ import annotations
 
 import html
+import re
 
 from appliance.keys import load as load_keys
 from appliance.mailing import store
@@ -28,8 +29,13 @@ def test_the_preview_shows_a_real_contact_of_the_list(world, as_role):
     assert page.status_code == 200
     assert "Geachte heer Jansen," in text and "Uw mening over Voorbeeld BV" in text
     assert "jan@example.nl" in text
-    # The HTML part is shown in a sandboxed frame, as escaped srcdoc.
-    assert "sandbox srcdoc=" in text and "&lt;p&gt;Geachte heer Jansen,&lt;/p&gt;" in text
+    # The HTML part is shown in a sandboxed frame, from a page of its own under its own policy.
+    frame = re.search(r'<iframe[^>]* sandbox src="([^"]+)"', text)
+    assert frame, "no sandboxed frame"
+    part = as_role("staff").get(html.unescape(frame.group(1)))
+    assert part.status_code == 200 and "<p>Geachte heer Jansen,</p>" in part.get_data(as_text=True)
+    policy = part.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in policy and "sandbox" in policy and "script" not in policy
 
 
 def test_stray_query_arguments_do_not_break_the_page(world, as_role):

@@ -4,11 +4,10 @@ a POST, downloaded, never cached; audited with format and counts."""
 from __future__ import annotations
 
 import json
-import re
-import zlib
 
 import pytest
 
+from tests.pdftext import pdf_text
 from tests.privacy.subject_world import (
     ANONYMOUS_REMARK,
     CONSENT,
@@ -39,13 +38,7 @@ def _export(staff, kind: str):
 
 
 def _pdf_text(body: bytes) -> str:
-    parts = [body]
-    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", body, re.S):
-        try:
-            parts.append(zlib.decompress(stream))
-        except zlib.error:
-            parts.append(stream)
-    return b"".join(parts).decode("latin-1")
+    return pdf_text(body)
 
 
 def test_json_holds_what_the_page_shows(world, as_role, conn):

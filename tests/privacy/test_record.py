@@ -5,7 +5,6 @@ admin and staff only."""
 from __future__ import annotations
 
 import re
-import zlib
 from html import unescape
 
 import pytest
@@ -18,6 +17,7 @@ from appliance.contacts.mapping import Mapping, suggest
 from appliance.surveys import service
 from tests.conftest import Browser
 from tests.contacts.conftest import Importer
+from tests.pdftext import pdf_text
 from tests.surveys.helpers import submit
 
 CUSTOMERS = (
@@ -77,17 +77,8 @@ def _rows(html: str) -> dict[str, str]:
 
 
 def _pdf_text(body: bytes) -> str:
-    """The text shown in an fpdf2 PDF, its lines joined by spaces."""
-    assert body.startswith(b"%PDF")
-    shown = []
-    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", body, re.S):
-        try:
-            content = zlib.decompress(stream)
-        except zlib.error:
-            content = stream
-        for text in re.findall(rb"\(((?:[^()\\]|\\.)*)\) ?Tj", content):
-            shown.append(re.sub(rb"\\(.)", rb"\1", text).decode("latin-1"))
-    return " ".join(" ".join(shown).split())
+    """The text shown in the PDF, its lines joined by spaces."""
+    return pdf_text(body)
 
 
 EXPECTED = {

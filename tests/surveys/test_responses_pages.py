@@ -64,7 +64,8 @@ def test_exports_are_formula_safe_and_leave_names_out(as_role, conn, data_dir, s
     assert row[header.index("improve")] == '\'=HYPERLINK("http://x")'
     assert row[header.index("statements.i1")] == "3"
     book = openpyxl.load_workbook(io.BytesIO(staff.get(f"/surveys/{survey}/responses.xlsx").data))
-    cell = next(c for c in list(book.active.iter_rows())[1] if c.value and "HYPERLINK" in c.value)
+    row = list(book.active.iter_rows())[1]
+    cell = next(c for c in row if isinstance(c.value, str) and "HYPERLINK" in c.value)
     assert cell.data_type == "s"  # text, never a formula
     assert "responses.exported" in audit_actions(conn)
 
@@ -105,3 +106,109 @@ def test_flags_for_speeders_and_copied_text(conn, data_dir, survey):
         for rid in (fast, first, copied)
     }
     assert flags == {fast: ["speeder"], first: [], copied: ["duplicate_text"]}
+
+
+def test_a_one_second_response_is_a_speeder_even_as_the_first_response(conn, data_dir):
+    survey = _ten_question_survey(conn, data_dir)
+    answers = {f"q{i}": "4" for i in range(10)}
+    fast = submit(conn, data_dir, survey, answers, "fast", duration_s=1)
+    calm = submit(conn, data_dir, survey, answers, "calm", duration_s=60)
+    # Faster than 2 s an answer, but for one answer only: 10 s is no speeder.
+    single = submit(conn, data_dir, survey, {"q0": "4"}, "single", duration_s=10)
+    flags = {
+        rid: json.loads(responses.get_response(conn, survey, rid)["flags"])
+        for rid in (fast, calm, single)
+    }
+    assert flags == {fast: ["speeder"], calm: [], single: []}
+
+
+def test_the_absolute_speeder_floor_counts_matrix_rows_and_can_be_switched_off(conn, data_dir):
+    from appliance.responses import quality
+    from appliance.surveys import store
+
+    survey = _ten_question_survey(conn, data_dir)
+    definition = store.definition_of(store.get_survey(conn, survey))
+    answers = {f"q{i}": "4" for i in range(3)}
+    assert quality.answered(definition, answers) == 3
+    hasher = load_keys(data_dir).hasher()
+    assert quality.flags_for(conn, hasher, survey, definition, answers, 5) == ["speeder"]
+    assert quality.flags_for(conn, hasher, survey, definition, answers, 6) == []
+    off = quality.flags_for(conn, hasher, survey, definition, answers, 1, seconds_per_answer=0)
+    assert off == []
+
+
+TEN = {
+    "languages": ["nl"],
+    "title": {"nl": "Tien vragen"},
+    "closing": {"nl": "Dank!"},
+    "pages": [
+        {
+            "id": "p1",
+            "questions": [
+                {"id": f"q{i}", "type": "nps", "required": True, "text": {"nl": f"Vraag {i}"}}
+                for i in range(10)
+            ],
+        }
+    ],
+}
+
+
+def _ten_question_survey(conn, data_dir) -> int:
+    survey_id = service.create_from_template(conn, CLI, "nps")
+    service.update_definition(conn, CLI, survey_id, TEN)
+    service.change_status(conn, CLI, survey_id, "open")
+    return survey_id
+
+
+def test_the_respondent_page_flags_a_ten_answer_response_given_at_once(app, conn, data_dir):
+    import re
+
+    from appliance.surveys import store
+
+    survey = _ten_question_survey(conn, data_dir)
+    client = app.test_client()
+    url = f"/s/{store.get_survey(conn, survey)['link_token']}"
+    page = client.get(url).get_data(as_text=True)
+    state = re.search(r'name="state" value="([^"]+)"', page).group(1)
+    done = client.post(url, data={"state": state, **{f"q{i}": "8" for i in range(10)}})
+    assert "Dank!" in done.get_data(as_text=True)
+    (row,) = responses.responses_of(conn, survey)
+    assert json.loads(row["flags"]) == ["speeder"]
+
+
+def test_a_dutch_reader_sees_labels_not_codes(as_role, conn, data_dir, cast):
+    """Choice values, yes/no and the mode are shown by their label in the reader's language."""
+    survey_id = service.create_from_template(conn, CLI, "nps")
+    definition = {
+        "languages": ["nl", "en"],
+        "title": {"nl": "Balie", "en": "Desk"},
+        "pages": [
+            {
+                "id": "p1",
+                "questions": [
+                    {
+                        "id": "where",
+                        "type": "single",
+                        "text": {"nl": "Waar?", "en": "Where?"},
+                        "choices": [
+                            {
+                                "value": "balie_in_de_vestiging",
+                                "label": {"nl": "Aan de balie", "en": "At the desk"},
+                            },
+                            {"value": "online", "label": {"nl": "Online", "en": "Online"}},
+                        ],
+                    },
+                    {"id": "again", "type": "yesno", "text": {"nl": "Weer?", "en": "Again?"}},
+                ],
+            }
+        ],
+    }
+    service.update_definition(conn, CLI, survey_id, definition)
+    rid = submit(conn, data_dir, survey_id, {"where": "balie_in_de_vestiging", "again": "no"})
+    conn.execute("UPDATE users SET language = 'nl' WHERE id = ?", (cast["staff"].id,))
+    staff = as_role("staff")
+    listed = staff.get(f"/surveys/{survey_id}/responses").get_data(as_text=True)
+    assert "<td>open link</td>" in listed and ">papier</option>" in listed
+    detail = staff.get(f"/surveys/{survey_id}/responses/{rid}").get_data(as_text=True)
+    assert "Aan de balie" in detail and "balie_in_de_vestiging" not in detail
+    assert "<dd>nee</dd>" in detail.replace("\n", "").replace("  ", "")

@@ -1,0 +1,197 @@
+"""Every page of every signed-in role, filled from the demo data: the one enumeration shared by
+``tests/browser/test_every_page.py`` (the checks) and ``tools/screenshots.py`` (the pictures).
+
+:func:`demo_site` runs the real appliance (``init``, ``serve``) on a data directory filled by
+``appliance demo`` plus the test cast (admin ``ada``, staff ``sam``, researcher ``rita``, who is
+granted the demo survey). :func:`pages` walks ``app.url_map``: every GET route whose action the
+role's entry in the guard's table allows (``appliance.auth.roles``), with its URL parameters
+taken from the demo data. Downloads, the JSON of live pages, the API, sign-in steps and the
+respondent pages (checked by ``test_accessibility.py``) are left out, each for a stated reason.
+Every member signs in through a session created in the store (as ``tests/conftest.py`` does),
+so no page waits for a TOTP window; the language is the member's own setting.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
+
+from appliance import create_app, db
+from appliance import demo as demo_data
+from appliance.auth import store as accounts
+from appliance.auth.guard import required_action
+from appliance.auth.roles import allows
+from appliance.cli import initialise
+from appliance.settings import load as load_settings
+from tests.conftest import Member, _cast
+from tests.serving import Server, running_server
+
+ROLES = ("admin", "staff", "researcher")
+LANGUAGES = ("nl", "en")
+WIDTHS = {"wide": (1366, 900), "phone": (390, 844)}
+
+# Endpoints that are no page of a signed-in role, with the reason they are left out.
+NOT_PAGES = {
+    "static": "a file, not a page",
+    "home.health": "a health probe for monitoring",
+    "auth.login": "sign-in steps: before a role exists",
+    "auth.login_code": "sign-in steps: before a role exists",
+    "auth.enrol": "sign-in steps: before a role exists",
+    "auth.setup": "closed once an admin exists",
+    "mailing.campaign_progress": "JSON polled by the campaign page",
+    "mail_templates.preview_html": "a mail's HTML, sandboxed without scripts, shown in a frame of"
+    " the template page (which is walked)",
+    "respond.open_link": "respondent page: tests/browser/test_accessibility.py",
+    "respond.invitation_link": "respondent page: tests/browser/test_accessibility.py",
+    "respond.kiosk": "respondent page: tests/browser/test_accessibility.py",
+    "respond.transparency": "respondent page: tests/browser/test_accessibility.py",
+    "unsubscribe.unsubscribe_page": "respondent page: needs a mailed token",
+}
+DOWNLOAD_SUFFIXES = (".csv", ".xlsx", ".pdf", ".json", ".png", ".svg")
+
+
+@dataclass(frozen=True)
+class Demo:
+    """The ids that fill URL parameters: the demo's survey, import, campaign, template, a
+    response, and an account for the admin's user page."""
+
+    survey_id: int
+    import_id: int
+    campaign_id: int
+    template_id: int
+    response_id: str
+    user_id: int
+    qid: str
+
+    def arguments(self) -> dict[str, object]:
+        return {
+            "survey_id": self.survey_id,
+            "import_id": self.import_id,
+            "campaign_id": self.campaign_id,
+            "template_id": self.template_id,
+            "response_id": self.response_id,
+            "user_id": self.user_id,
+            "qid": self.qid,
+        }
+
+
+@dataclass(frozen=True)
+class Page:
+    endpoint: str
+    url: str
+
+    @property
+    def slug(self) -> str:
+        """A file-name-safe name: the endpoint, then the path's ids."""
+        tail = "-".join(p for p in self.url.strip("/").split("/") if p.isdigit() or len(p) > 20)
+        return self.endpoint.replace(".", "_") + (f"-{tail[:12]}" if tail else "")
+
+
+@dataclass
+class Site:
+    server: Server
+    app: Flask
+    cast: dict[str, Member]
+    demo: Demo
+
+    def pages(self, role: str) -> list[Page]:
+        return pages(self.app, role, self.demo)
+
+    def set_language(self, language: str) -> None:
+        """Every member of the cast reads the interface in ``language`` from the next page."""
+        conn = db.connect(db.db_path(self.server.data_dir))
+        try:
+            ids = [m.id for m in self.cast.values()]
+            conn.executemany(
+                "UPDATE users SET language = ? WHERE id = ?", [(language, i) for i in ids]
+            )
+        finally:
+            conn.close()
+
+    def session_cookie(self, role: str) -> dict:
+        """A signed session cookie of a full (two-factor) session of ``role``'s member."""
+        conn = db.connect(db.db_path(self.server.data_dir))
+        try:
+            sid = accounts.create_session(conn, self.cast[role].id, "full", time.time())
+        finally:
+            conn.close()
+        serializer = SecureCookieSessionInterface().get_signing_serializer(self.app)
+        value = serializer.dumps({"_user_id": sid, "_fresh": True})
+        return {"name": "session", "value": value, "url": self.server.base_url}
+
+
+def pages(app: Flask, role: str, demo: Demo) -> list[Page]:
+    """The GET pages ``role`` may open, in URL order, with parameters from ``demo``."""
+    found = []
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        endpoint = rule.endpoint
+        if "GET" not in rule.methods or endpoint in NOT_PAGES or endpoint.startswith("api."):
+            continue
+        if rule.rule.endswith(DOWNLOAD_SUFFIXES):
+            continue  # a file download, not a page
+        action = required_action(app, endpoint)
+        if action is None or not allows(role, action):
+            continue
+        values = {name: demo.arguments()[name] for name in rule.arguments}
+        with app.test_request_context():
+            url = app.url_map.bind("localhost").build(endpoint, values)
+        found.append(Page(endpoint, url))
+    return found
+
+
+def _demo_ids(data_dir: Path, cast: dict[str, Member]) -> Demo:
+    conn = db.connect(db.db_path(data_dir))
+    try:
+
+        def first(sql: str):
+            row = conn.execute(sql).fetchone()
+            assert row is not None, sql
+            return row[0]
+
+        survey_id = first("SELECT id FROM surveys ORDER BY id")
+        definition = json.loads(first(f"SELECT definition FROM surveys WHERE id = {survey_id}"))
+        return Demo(
+            survey_id=survey_id,
+            import_id=first("SELECT id FROM contact_imports ORDER BY id"),
+            campaign_id=first("SELECT id FROM campaigns ORDER BY id"),
+            template_id=first("SELECT id FROM mail_templates ORDER BY id"),
+            # One with an open answer, so the answers of the page are all filled.
+            response_id=first(
+                f"SELECT id FROM responses WHERE survey_id = {survey_id}"
+                " AND answers LIKE '%remark%' ORDER BY submitted_on DESC"
+            ),
+            user_id=cast["staff"].id,
+            qid=definition["pages"][0]["questions"][0]["id"],
+        )
+    finally:
+        conn.close()
+
+
+@contextmanager
+def demo_site(tmp_path: Path) -> Iterator[Site]:
+    """The appliance serving the demo data and the cast; the researcher may see the survey."""
+    data_dir = tmp_path / "data"
+    values = load_settings({"data_dir": str(data_dir)}, environ={})
+    for _line in initialise(values):
+        pass
+    demo_data.fill(values)  # before serving: the scheduler never races the demo's sending
+    with running_server(tmp_path) as server:
+        cast = _cast(data_dir)
+        demo = _demo_ids(data_dir, cast)
+        conn = db.connect(db.db_path(data_dir))
+        try:
+            conn.execute(
+                "INSERT INTO researcher_grants (user_id, survey_id) VALUES (?, ?)",
+                (cast["researcher"].id, demo.survey_id),
+            )
+        finally:
+            conn.close()
+        app = create_app({"data_dir": str(data_dir), "secure_cookies": False})
+        yield Site(server, app, cast, demo)
