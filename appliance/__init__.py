@@ -171,6 +171,9 @@ def _register_template_helpers(app: Flask) -> None:
     from appliance.db import parse_iso
     from appliance.web import setting, state
 
+    app.add_template_filter(formats.language_name, "language_name")
+    app.add_template_filter(formats.code_spans, "code_spans")
+
     @app.template_filter("localtime")
     def localtime(text: str | None) -> str:
         return formats.moment(parse_iso(text)) if text else ""

@@ -22,6 +22,10 @@ PO = CATALOG / "nl" / "LC_MESSAGES" / "messages.po"
 
 NL = {
     "command line": "opdrachtregel",
+    "waiting to be sent": "wacht op verzending",
+    "being sent": "wordt verzonden",
+    "sent": "verzonden",
+    "not sent: unsubscribed": "niet verzonden: afgemeld",
     "first password not changed yet": "eerste wachtwoord nog niet gewijzigd",
     "Pages of responses": "Pagina's met reacties",
     "Newer": "Nieuwer",
@@ -82,7 +86,7 @@ NL = {
     "Result": "Resultaat",
     "Retention falling due": "Binnenkort te wissen",
     "Running and scheduled campaigns": "Lopende en geplande campagnes",
-    "Set backup_time, backup_dir, backup_keep and the backup key in the config file. `appliance backup` makes one on demand; `appliance restore` restores one (see docs/operations.md).": "Stel backup_time, backup_dir, backup_keep en de back-upsleutel in het configuratiebestand in. `appliance backup` maakt er direct een; `appliance restore` zet er een terug (zie docs/operations.md).",
+    "Set %(settings)s and the backup key in the config file. %(backup)s makes one on demand; %(restore)s restores one (see %(doc)s).": "Stel %(settings)s en de back-upsleutel in het configuratiebestand in. %(backup)s maakt er direct een; %(restore)s zet er een terug (zie %(doc)s).",
     "Set my password": "Mijn wachtwoord instellen",
     "Settings > Send a test message": "Instellingen > Testbericht versturen",
     "Size": "Grootte",

@@ -62,6 +62,7 @@ def labels():
         "linked_by_labels": {k: _(v) for k, v in subject_export.LINKED_BY.items()},
         "field_label": subject_export.field_label,
         "wave_label": subject_export.wave_label,
+        "state_label": subject_export.state_label,
         "not_linked": [_(text) for text in subject_export.NOT_LINKED],
     }
 

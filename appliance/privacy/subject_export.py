@@ -11,6 +11,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from appliance import formats
 from appliance.contacts.forms import FIELD_LABELS
 from appliance.db import parse_iso
 from appliance.i18n import N_
@@ -46,8 +47,24 @@ SOURCES = {
 }
 
 
+MESSAGE_STATES = {
+    "queued": N_("waiting to be sent"),
+    "claimed": N_("being sent"),
+    "sent": N_("sent"),
+    "failed": N_("failed"),
+    "bounced": N_("bounced"),
+    "suppressed": N_("not sent: unsubscribed"),
+    "cancelled": N_("cancelled"),
+}
+
+
 def wave_label(wave: int) -> str:
     return _("invitation") if wave == 0 else _("reminder %(n)d", n=wave)
+
+
+def state_label(state: str) -> str:
+    """What became of a message not (yet) sent, in the reader's language."""
+    return _(MESSAGE_STATES[state]) if state in MESSAGE_STATES else state
 
 
 def field_label(name: str) -> str:
@@ -165,7 +182,7 @@ def _contact(doc: _Doc, contact: Mapping[str, Any]) -> None:
     for name, value in contact["fields"].items():
         doc.line(field_label(name), value)
     if contact["language"]:
-        doc.line(field_label("language"), contact["language"])
+        doc.line(field_label("language"), formats.language_name(contact["language"]))
     for attribute, value in contact["segments"].items():
         doc.line(attribute, value)
     for invitation in contact["invitations"]:
@@ -174,6 +191,6 @@ def _contact(doc: _Doc, contact: Mapping[str, Any]) -> None:
             survey += f" - {invitation['campaign']}"
         doc.line(_("Invited to"), survey)
         for message in invitation["messages"]:
-            sent = doc.when(message["sent_at"]) or message["state"]
+            sent = doc.when(message["sent_at"]) or state_label(message["state"])
             doc.line("", f"{wave_label(message['wave'])}: {sent}")
         doc.line("", _("link used") if invitation["used"] else _("link not used"))

@@ -6,11 +6,10 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
-from babel import Locale, UnknownLocaleError
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from appliance import formats
 from appliance.auth.guard import requires
 from appliance.contacts import store as contacts
 from appliance.csvsafe import csv_rows
@@ -87,20 +86,12 @@ def show_response(survey_id: int, response_id: str):
         segments={
             k: _("Other") if v == OTHER else v for k, v in json.loads(found["segments"]).items()
         },
-        language=_language_name(found["language"]),
+        language=formats.language_name(found["language"]),
         flags=[_(quality.FLAG_LABELS.get(f, f)) for f in json.loads(found["flags"])],
         names=responses.names_of(get_db(), state().keys.cipher(), response_id),
         contact=_contact_request(response_id),
         respondent=_linked_contact(response_id),
     )
-
-
-def _language_name(code: str) -> str:
-    """A language's name in the reader's language ("Engels"), or its code if Babel has none."""
-    try:
-        return Locale.parse(code).get_display_name(get_locale()) or code
-    except (ValueError, UnknownLocaleError):
-        return code
 
 
 def _answer_label(question, value, lang: str) -> str:

@@ -208,7 +208,7 @@ def test_a_dutch_reader_sees_labels_not_codes(as_role, conn, data_dir, cast):
     conn.execute("UPDATE users SET language = 'nl' WHERE id = ?", (cast["staff"].id,))
     staff = as_role("staff")
     listed = staff.get(f"/surveys/{survey_id}/responses").get_data(as_text=True)
-    assert "<td>open link</td>" in listed and ">papier</option>" in listed
+    assert '">open link</td>' in listed and ">papier</option>" in listed
     detail = staff.get(f"/surveys/{survey_id}/responses/{rid}").get_data(as_text=True)
     assert "Aan de balie" in detail and "balie_in_de_vestiging" not in detail
     assert "<dd>nee</dd>" in detail.replace("\n", "").replace("  ", "")
