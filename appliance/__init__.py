@@ -32,7 +32,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     Raises SettingsError for bad settings and NotInitialised when the data directory is not ready.
     """
-    from appliance import db, keys, security, settings
+    from appliance import db, keys, schema, security, settings
     from appliance.auth import guard, sessions
     from appliance.groupcommit import GroupCommit
     from appliance.web import State, close_db
@@ -47,7 +47,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         raise NotInitialised(str(exc)) from None
     conn = db.connect(db.db_path(data_dir))
     try:
-        pending = db.pending_migrations(conn)
+        pending = schema.pending(conn)
     finally:
         conn.close()
     if pending:
@@ -114,9 +114,9 @@ def _locale() -> str:
 
 def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from appliance import home
-    from appliance.admin import audit_views, backup_views, settings_views, users
+    from appliance.admin import audit_views, backup_views, settings_views, users_views
     from appliance.api import views as api_views
-    from appliance.auth import account, views
+    from appliance.auth import account_views, views
     from appliance.contacts import views as contact_views
     from appliance.mailing import template_views, unsubscribe_views
     from appliance.mailing import views as mailing_views
@@ -132,8 +132,8 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     modules = (
         home,
         views,
-        account,
-        users,
+        account_views,
+        users_views,
         settings_views,
         audit_views,
         backup_views,

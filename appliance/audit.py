@@ -7,6 +7,9 @@ reports the first broken one. Triggers refuse UPDATE and DELETE from inside the 
 What goes in: who (user id and username, or 'cli' / 'system'), what (a dotted action name), on what
 (a target such as ``user:7``), counts and parameters. Never contact data and never secrets: callers
 pass only ids, usernames of accounts, counts and settings values.
+
+The SQL is in :mod:`appliance.audit_store`; this module keeps the chain's rules and the public
+functions every caller uses (:func:`record`, :func:`verify`, :func:`search` and the rest).
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from appliance import audit_store
+from appliance.audit_store import Filter
 from appliance.csvsafe import csv_rows
 from appliance.db import iso, transaction, utcnow
 
@@ -64,17 +69,13 @@ def record(
 
 
 def _append(conn: sqlite3.Connection, entry: dict[str, Any]) -> int:
-    last = conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    last = audit_store.last_entry(conn)
     if last is None:
         # Every entry went into a summary: the next one continues its ids and its chain.
-        last = conn.execute(
-            "SELECT last_id AS id, tail_hash AS hash FROM audit_summaries ORDER BY id DESC LIMIT 1"
-        ).fetchone()
+        last = audit_store.last_summary_tail(conn)
     prev_hash = last["hash"] if last else GENESIS
-    cur = conn.execute(
-        "INSERT INTO audit_log (id, at, actor_id, actor, action, target, details, address,"
-        " prev_hash, hash) VALUES (:id, :at, :actor_id, :actor, :action, :target, :details,"
-        " :address, :prev_hash, :hash)",
+    return audit_store.insert_entry(
+        conn,
         {
             **entry,
             "id": last["id"] + 1 if last else None,
@@ -82,7 +83,6 @@ def _append(conn: sqlite3.Connection, entry: dict[str, Any]) -> int:
             "hash": _link(prev_hash, entry),
         },
     )
-    return cur.lastrowid
 
 
 @dataclass(frozen=True)
@@ -101,14 +101,14 @@ def verify(conn: sqlite3.Connection, public_key: bytes | None = None) -> Verific
     ``public_key`` (raw Ed25519) is the appliance's own audit key: a summary signed by any
     other key is refused, so a forged summary cannot hide a deleted stretch of the log."""
     prev_hash, prev_signature, next_id, summarised = GENESIS, "", None, 0
-    for summary in conn.execute("SELECT * FROM audit_summaries ORDER BY id"):
+    for summary in audit_store.summary_rows(conn):
         problem = _summary_problem(summary, prev_signature, next_id, public_key)
         if problem:
             return Verification(False, 0, None, f"summary {summary['id']}: {problem}", summarised)
         prev_hash, prev_signature = summary["tail_hash"], summary["signature"]
         next_id, summarised = summary["last_id"] + 1, summarised + summary["entries"]
     checked = 0
-    for row in conn.execute("SELECT * FROM audit_log ORDER BY id"):
+    for row in audit_store.entries(conn):
         if checked == 0 and next_id is not None and row["id"] != next_id:
             return Verification(
                 False, 0, row["id"], "entries after the last summary are missing", summarised
@@ -171,18 +171,9 @@ def summarise(conn: sqlite3.Connection, signer: Ed25519PrivateKey, last: int) ->
     entries were replaced."""
     if not verify(conn, public_key_of(signer)).ok:
         return 0
-    span = conn.execute(
-        "SELECT min(id), count(*), min(at), max(at) FROM audit_log WHERE id <= ?", (last,)
-    ).fetchone()
-    actions = dict(
-        conn.execute(
-            "SELECT action, count(*) FROM audit_log WHERE id <= ? GROUP BY action ORDER BY action",
-            (last,),
-        ).fetchall()
-    )
-    previous = conn.execute(
-        "SELECT signature FROM audit_summaries ORDER BY id DESC LIMIT 1"
-    ).fetchone()
+    span = audit_store.span(conn, last)
+    actions = audit_store.action_counts(conn, last)
+    previous = audit_store.last_signature(conn)
     summary = {
         "first_id": span[0],
         "last_id": last,
@@ -190,28 +181,15 @@ def summarise(conn: sqlite3.Connection, signer: Ed25519PrivateKey, last: int) ->
         "first_at": span[2],
         "last_at": span[3],
         "actions": json.dumps(actions, sort_keys=True, separators=(",", ":")),
-        "tail_hash": conn.execute("SELECT hash FROM audit_log WHERE id = ?", (last,)).fetchone()[0],
+        "tail_hash": audit_store.entry_hash(conn, last),
         "prev_signature": previous[0] if previous else "",
         "public_key": public_key_of(signer).hex(),
         "created_at": iso(utcnow()),
     }
     summary["signature"] = signer.sign(_signed_bytes(summary)).hex()
-    conn.execute(
-        f"INSERT INTO audit_summaries ({', '.join(summary)})"  # noqa: S608 - fixed names
-        f" VALUES ({', '.join(':' + name for name in summary)})",
-        summary,
-    )
-    # The append-only trigger stands aside for this one statement of this transaction.
-    conn.execute("DROP TRIGGER audit_log_no_delete")
-    conn.execute("DELETE FROM audit_log WHERE id <= ?", (last,))
-    conn.execute(_NO_DELETE)
+    audit_store.insert_summary(conn, summary)
+    audit_store.delete_through(conn, last)
     return span[1]
-
-
-_NO_DELETE = (
-    "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log"
-    " BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"
-)
 
 
 def public_key_of(signer: Ed25519PrivateKey) -> bytes:
@@ -220,62 +198,23 @@ def public_key_of(signer: Ed25519PrivateKey) -> bytes:
 
 
 def summaries(conn: sqlite3.Connection) -> list[sqlite3.Row]:
-    return conn.execute("SELECT * FROM audit_summaries ORDER BY id").fetchall()
-
-
-@dataclass(frozen=True)
-class Filter:
-    """``since`` and ``until`` are UTC timestamps (``until`` exclusive); the view turns the
-    local days a user picks into these bounds."""
-
-    action: str = ""
-    actor: str = ""
-    since: str = ""
-    until: str = ""
-
-    def where(self) -> tuple[str, list[Any]]:
-        clauses, params = [], []
-        if self.action:
-            clauses.append("action LIKE ? ESCAPE '\\'")
-            params.append(_like_prefix(self.action))
-        if self.actor:
-            clauses.append("actor = ? COLLATE NOCASE")
-            params.append(self.actor)
-        if self.since:
-            clauses.append("at >= ?")
-            params.append(self.since)
-        if self.until:
-            clauses.append("at < ?")
-            params.append(self.until)
-        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
-
-
-def _like_prefix(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return escaped + "%"
+    return audit_store.summaries(conn)
 
 
 def search(
     conn: sqlite3.Connection, flt: Filter, *, limit: int = 100, before_id: int | None = None
 ) -> list[sqlite3.Row]:
     """Newest first; ``before_id`` pages backwards."""
-    where, params = flt.where()
-    if before_id is not None:
-        where += (" AND " if where else " WHERE ") + "id < ?"
-        params.append(before_id)
-    return conn.execute(
-        f"SELECT * FROM audit_log{where} ORDER BY id DESC LIMIT ?",  # noqa: S608 - clauses are fixed
-        [*params, limit],
-    ).fetchall()
+    return audit_store.search(conn, flt, limit=limit, before_id=before_id)
 
 
 def actions(conn: sqlite3.Connection) -> list[str]:
-    return [r[0] for r in conn.execute("SELECT DISTINCT action FROM audit_log ORDER BY action")]
+    return audit_store.actions(conn)
 
 
 def iter_all(conn: sqlite3.Connection, flt: Filter) -> Iterator[sqlite3.Row]:
-    where, params = flt.where()
-    yield from conn.execute(f"SELECT * FROM audit_log{where} ORDER BY id", params)  # noqa: S608
+    """The entries ``flt`` selects, oldest first; nothing is read before the first is asked for."""
+    yield from audit_store.matching(conn, flt)
 
 
 def to_csv(rows: Iterable[sqlite3.Row]) -> Iterator[str]:
@@ -288,11 +227,4 @@ def by_actors(
     conn: sqlite3.Connection, actor_ids: Iterable[int], *, limit: int = 500
 ) -> list[sqlite3.Row]:
     """Everything the given accounts did, newest first."""
-    ids = list(actor_ids)
-    if not ids:
-        return []
-    marks = ", ".join("?" * len(ids))
-    return conn.execute(
-        f"SELECT * FROM audit_log WHERE actor_id IN ({marks}) ORDER BY id DESC LIMIT ?",  # noqa: S608
-        [*ids, limit],
-    ).fetchall()
+    return audit_store.by_actors(conn, actor_ids, limit=limit)

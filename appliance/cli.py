@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from appliance import audit, db, keys, settings
+from appliance import audit, db, keys, schema, settings
 from appliance import demo as demo_data
 from appliance.auth import store as accounts
 from appliance.auth.commands import user
@@ -80,7 +80,7 @@ def initialise(values: dict) -> list[str]:
         done.append(f"wrote {config_path} (every setting commented, with its default)")
     conn = db.connect(db.db_path(data_dir))
     try:
-        applied = db.migrate(conn)
+        applied = schema.migrate(conn)
         if applied:
             audit.record(conn, "schema.migrated", actor="cli", details={"applied": applied})
             done.append(f"applied migrations: {', '.join(applied)}")
@@ -128,7 +128,7 @@ def problems(values: dict) -> list[str]:
         return found
     conn = db.connect(path)
     try:
-        pending = db.pending_migrations(conn)
+        pending = schema.pending(conn)
         if pending:
             found.append(f"migrations not applied: {', '.join(pending)}")
         if db.journal_mode(conn) != "wal":
@@ -204,7 +204,7 @@ def serve(ctx: Context, host: str | None, port: int | None, threads: int | None)
             click.echo(f"created key files: {', '.join(created)} (mode 0600)")
         conn = db.connect(db.db_path(values["data_dir"]))
         try:
-            applied = db.migrate(conn)
+            applied = schema.migrate(conn)
             if applied:
                 audit.record(conn, "schema.migrated", actor="cli", details={"applied": applied})
                 click.echo(f"applied migrations: {', '.join(applied)}")

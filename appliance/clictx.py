@@ -9,7 +9,7 @@ from contextlib import contextmanager
 import click
 
 from appliance import db, settings
-from appliance.auth.accounts import AccountError
+from appliance.auth.service import AccountError
 from appliance.keys import Keys
 from appliance.keys import load as load_keys
 from appliance.settings import SettingsError

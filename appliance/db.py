@@ -1,4 +1,4 @@
-"""SQLite access: one connection per request or command, explicit transactions, named migrations.
+"""SQLite access: one connection per request or command, explicit transactions.
 
 Every connection runs in WAL mode with foreign keys, a busy timeout and ``secure_delete`` (deleted
 personal data is overwritten, not left in free pages). Connections are in autocommit mode; writes
@@ -13,8 +13,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-
-from appliance.migrations import MIGRATIONS
 
 DB_FILENAME = "appliance.db"
 BUSY_TIMEOUT_MS = 5000
@@ -137,40 +135,3 @@ def iso(moment: datetime) -> str:
 
 def parse_iso(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-
-
-def _ensure_migrations_table(conn: sqlite3.Connection) -> None:
-    conn.execute(
-        "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
-    )
-
-
-def applied_migrations(conn: sqlite3.Connection) -> set[str]:
-    exists = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'"
-    ).fetchone()
-    if not exists:
-        return set()
-    return {row["name"] for row in conn.execute("SELECT name FROM _migrations")}
-
-
-def pending_migrations(conn: sqlite3.Connection) -> list[str]:
-    done = applied_migrations(conn)
-    return [name for name, _ in MIGRATIONS if name not in done]
-
-
-def migrate(conn: sqlite3.Connection) -> list[str]:
-    """Apply every pending migration in order, each in its own transaction; return their names."""
-    _ensure_migrations_table(conn)
-    done = applied_migrations(conn)
-    applied = []
-    for name, step in MIGRATIONS:
-        if name in done:
-            continue
-        with transaction(conn):
-            step(conn)
-            conn.execute(
-                "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", (name, iso(utcnow()))
-            )
-        applied.append(name)
-    return applied

@@ -31,17 +31,18 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from appliance import db, keys
+from appliance import db, keys, schema
 from appliance.admin import store as settings_store
-from appliance.auth import accounts as account_ops
 from appliance.auth import passwords
+from appliance.auth import service as auth_service
 from appliance.auth import store as accounts
-from appliance.auth.accounts import CLI
+from appliance.auth.service import CLI
 from appliance.contacts import importer, reader, uploads
 from appliance.contacts import store as contacts_store
 from appliance.contacts.mapping import Mapping, targets_for
 from appliance.db import transaction
-from appliance.mailing import campaigns, jobs, transport
+from appliance.mailing import jobs, transport
+from appliance.mailing import service as mailing_service
 from appliance.mailing import store as mailing_store
 from appliance.reports import store as report_store
 from appliance.responses import quality
@@ -199,7 +200,7 @@ def refusal(values: dict[str, Any]) -> str | None:
         return None
     conn = db.connect(path)
     try:
-        if not db.applied_migrations(conn):
+        if not schema.applied(conn):
             return None
         found = []
         if surveys_store.list_surveys(conn):
@@ -394,10 +395,10 @@ def _campaign(conn, survey_id: int, list_id: int, today: date, values) -> int:
     by_name = {row["name"]: row["id"] for row in mailing_store.list_templates(conn)}
     day = today - timedelta(days=CAMPAIGN_DAYS_AGO)
     send_at = datetime(day.year, day.month, day.day, 9, 30, tzinfo=ZoneInfo(values["timezone"]))
-    campaign_id, _ = campaigns.create(
+    campaign_id, _ = mailing_service.create(
         conn,
         CLI,
-        campaigns.Plan(
+        mailing_service.Plan(
             name=CAMPAIGN_NAME,
             survey_id=survey_id,
             list_id=list_id,
@@ -539,7 +540,7 @@ def new_password(username: str) -> str:
 
 def _account(conn, username: str, display_name: str, *, role: str, **window) -> tuple[str, str]:
     password = new_password(username)
-    account_ops.create(
+    auth_service.create(
         conn,
         CLI,
         username=username,

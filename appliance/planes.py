@@ -69,6 +69,6 @@ GATE_READABLE = frozenset(
         "report_release_counts",
         "report_release_waves",
         "report_releases",
-        "_migrations",
+        "_sqlite_migrations",
     }
 )

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from appliance import setting_checks as checks
+from appliance.i18n import N_
 
 ENV_PREFIX = "APPLIANCE_"
 LANGUAGES = ("nl", "en")
@@ -35,7 +36,7 @@ class SettingsError(ValueError):
 class Setting:
     name: str
     default: Any
-    help: str  # an English msgid (extracted as Setting's 3rd argument), translated where shown
+    help: str  # an English msgid marked with N_(), translated only where it is shown
     kind: type = str
     minimum: int | None = None
     maximum: int | None = None
@@ -46,22 +47,26 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("data_dir", "./data", "Directory holding the database, key files and mail spool."),
-    Setting("host", "127.0.0.1", "Address `appliance serve` listens on."),
-    Setting("port", 8080, "Port `appliance serve` listens on.", int, 1, 65535),
-    Setting("threads", 8, "Worker threads of the waitress server.", int, 1, 256),
+    Setting("data_dir", "./data", N_("Directory holding the database, key files and mail spool.")),
+    Setting("host", "127.0.0.1", N_("Address `appliance serve` listens on.")),
+    Setting("port", 8080, N_("Port `appliance serve` listens on."), int, 1, 65535),
+    Setting("threads", 8, N_("Worker threads of the waitress server."), int, 1, 256),
     Setting(
         "base_url",
         "",
-        "Public address used in every link the appliance builds (mail, setup link). "
-        "Empty: http://<host>:<port>. Never taken from the request's Host header.",
+        N_(
+            "Public address used in every link the appliance builds (mail, setup link). "
+            "Empty: http://<host>:<port>. Never taken from the request's Host header."
+        ),
         check=checks.check_base_url,
     ),
     Setting(
         "trusted_proxies",
         0,
-        "Number of reverse proxies in front of the appliance whose X-Forwarded-* headers are "
-        "trusted (0 when clients connect directly).",
+        N_(
+            "Number of reverse proxies in front of the appliance whose X-Forwarded-* headers are "
+            "trusted (0 when clients connect directly)."
+        ),
         int,
         0,
         5,
@@ -69,16 +74,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "secure_cookies",
         True,
-        "Send cookies only over https. Turn off only for plain-http use on this machine; "
-        "the server warns at start-up.",
+        N_(
+            "Send cookies only over https. Turn off only for plain-http use on this machine; "
+            "the server warns at start-up."
+        ),
         bool,
     ),
-    Setting("session_idle_minutes", 30, "Sign out after this many idle minutes.", int, 1, 1440),
-    Setting("session_absolute_hours", 12, "Sign out this many hours after login.", int, 1, 168),
+    Setting("session_idle_minutes", 30, N_("Sign out after this many idle minutes."), int, 1, 1440),
+    Setting("session_absolute_hours", 12, N_("Sign out this many hours after login."), int, 1, 168),
     Setting(
         "login_max_failures_account",
         5,
-        "Failed logins per account within the window before that account is throttled.",
+        N_("Failed logins per account within the window before that account is throttled."),
         int,
         1,
         100,
@@ -86,16 +93,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "login_max_failures_address",
         20,
-        "Failed logins per client address within the window before that address is throttled.",
+        N_("Failed logins per client address within the window before that address is throttled."),
         int,
         1,
         1000,
     ),
-    Setting("login_window_minutes", 15, "Length of the login throttle window.", int, 1, 1440),
+    Setting("login_window_minutes", 15, N_("Length of the login throttle window."), int, 1, 1440),
     Setting(
         "setup_code_minutes",
         60,
-        "Lifetime of the one-time setup code printed when no admin exists.",
+        N_("Lifetime of the one-time setup code printed when no admin exists."),
         int,
         5,
         1440,
@@ -103,16 +110,20 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "staff_totp_required",
         True,
-        "Staff sign in with a second factor (TOTP), as admins and researchers always do: staff "
-        "read contact data. Turn off only where staff reach the appliance through another "
-        "second factor.",
+        N_(
+            "Staff sign in with a second factor (TOTP), as admins and researchers always do: staff "
+            "read contact data. Turn off only where staff reach the appliance through another "
+            "second factor."
+        ),
         bool,
     ),
     Setting(
         "open_link_per_client_per_minute",
         30,
-        "Submissions (each page sent counts) one client may make to one survey's open link in "
-        "a minute. Clients are told apart by address; the address is held in memory only.",
+        N_(
+            "Submissions (each page sent counts) one client may make to one survey's open link in "
+            "a minute. Clients are told apart by address; the address is held in memory only."
+        ),
         int,
         1,
         10_000,
@@ -120,8 +131,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "open_link_per_survey_per_minute",
         3000,
-        "Submissions to one survey's open link from all clients together in a minute: a "
-        "ceiling against floods from many addresses.",
+        N_(
+            "Submissions to one survey's open link from all clients together in a minute: a "
+            "ceiling against floods from many addresses."
+        ),
         int,
         1,
         100_000,
@@ -129,8 +142,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "max_upload_mb",
         256,
-        "Largest contact file accepted, in megabytes; a larger upload is refused before it is "
-        "read.",
+        N_(
+            "Largest contact file accepted, in megabytes; a larger upload is refused before it is "
+            "read."
+        ),
         int,
         1,
         4096,
@@ -138,29 +153,32 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "timezone",
         "Europe/Amsterdam",
-        "Time zone for dates shown and access windows.",
+        N_("Time zone for dates shown and access windows."),
         check=checks.check_timezone,
     ),
     Setting(
-        "log_level", "INFO", "Application log level.", choices=("DEBUG", "INFO", "WARNING", "ERROR")
+        "log_level",
+        "INFO",
+        N_("Application log level."),
+        choices=("DEBUG", "INFO", "WARNING", "ERROR"),
     ),
     Setting(
         "organisation_name",
         "",
-        "Name of the organisation running the appliance, shown in the interface.",
+        N_("Name of the organisation running the appliance, shown in the interface."),
         editable=True,
     ),
     Setting(
         "default_language",
         "nl",
-        "Interface language for users who have not chosen one, and for public pages.",
+        N_("Interface language for users who have not chosen one, and for public pages."),
         choices=LANGUAGES,
         editable=True,
     ),
     Setting(
         "min_group_size",
         5,
-        "Minimum number of responses behind any figure the researcher sees (never below 3).",
+        N_("Minimum number of responses behind any figure the researcher sees (never below 3)."),
         int,
         3,
         1000,
@@ -169,8 +187,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "min_open_text_count",
         10,
-        "Minimum number of open-text answers behind any count of them in a report (the larger "
-        "of this and min_group_size applies).",
+        N_(
+            "Minimum number of open-text answers behind any count of them in a report (the larger "
+            "of this and min_group_size applies)."
+        ),
         int,
         3,
         1000,
@@ -179,9 +199,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "speeder_seconds_per_answer",
         2,
-        "A response given faster than this many seconds per answer is flagged as a speeder, "
-        "from the first response on (0 switches this floor off; a response faster than a third "
-        "of the survey's median time is flagged too, once 20 responses exist).",
+        N_(
+            "A response given faster than this many seconds per answer is flagged as a speeder, "
+            "from the first response on (0 switches this floor off; a response faster than a third "
+            "of the survey's median time is flagged too, once 20 responses exist)."
+        ),
         int,
         0,
         30,
@@ -189,19 +211,24 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "mail_transport",
         "file",
-        'Where mail goes: "file" writes every message as an .eml file under '
-        '<data_dir>/mail (try the appliance without a mail server); "smtp" sends through the '
-        "company's relay below.",
+        N_(
+            'Where mail goes: "file" writes every message as an .eml file under '
+            '<data_dir>/mail (try the appliance without a mail server); "smtp" sends through the '
+            "company's relay below."
+        ),
         choices=("file", "smtp"),
         editable=True,
     ),
     Setting(
-        "smtp_host", "", "Host name of the company's SMTP relay (required for smtp).", editable=True
+        "smtp_host",
+        "",
+        N_("Host name of the company's SMTP relay (required for smtp)."),
+        editable=True,
     ),
     Setting(
         "smtp_port",
         587,
-        "Port of the SMTP relay (587 STARTTLS, 465 TLS, 25).",
+        N_("Port of the SMTP relay (587 STARTTLS, 465 TLS, 25)."),
         int,
         1,
         65535,
@@ -210,49 +237,62 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "smtp_security",
         "starttls",
-        "starttls: upgrade the connection before anything is sent; tls: implicit TLS from the "
-        "start (port 465); none: plain, only for a relay on this machine or a trusted network.",
+        N_(
+            "starttls: upgrade the connection before anything is sent; tls: implicit TLS from the "
+            "start (port 465); none: plain, only for a relay on this machine or a trusted network."
+        ),
         choices=("starttls", "tls", "none"),
         editable=True,
     ),
     Setting(
         "smtp_verify_certificate",
         True,
-        "Check the relay's TLS certificate and host name. Turn off only for a relay with a "
-        "self-signed certificate on a trusted network.",
+        N_(
+            "Check the relay's TLS certificate and host name. Turn off only for a relay with a "
+            "self-signed certificate on a trusted network."
+        ),
         bool,
     ),
-    Setting("smtp_username", "", "Login name at the relay, if it asks for one.", editable=True),
+    Setting("smtp_username", "", N_("Login name at the relay, if it asks for one."), editable=True),
     Setting(
         "smtp_password",
         "",
-        "Password for smtp_username. Prefer the APPLIANCE_SMTP_PASSWORD environment variable "
-        "(e.g. a systemd credential) to writing it in a file.",
+        N_(
+            "Password for smtp_username. Prefer the APPLIANCE_SMTP_PASSWORD environment variable "
+            "(e.g. a systemd credential) to writing it in a file."
+        ),
         editable=True,
         secret=True,
     ),
     Setting(
-        "smtp_timeout_seconds", 30, "Give up on an unresponsive relay after this long.", int, 1, 600
+        "smtp_timeout_seconds",
+        30,
+        N_("Give up on an unresponsive relay after this long."),
+        int,
+        1,
+        600,
     ),
     Setting(
         "mail_from",
         "",
-        'Sender of invitations, e.g. "Klantenservice Voorbeeld BV <enquete@voorbeeld.nl>". '
-        "Required before anything is sent.",
+        N_(
+            'Sender of invitations, e.g. "Klantenservice Voorbeeld BV <enquete@voorbeeld.nl>". '
+            "Required before anything is sent."
+        ),
         check=checks.check_mail_address,
         editable=True,
     ),
     Setting(
         "mail_reply_to",
         "",
-        "Optional Reply-To address of invitations.",
+        N_("Optional Reply-To address of invitations."),
         check=checks.check_mail_address,
         editable=True,
     ),
     Setting(
         "mail_connections",
         4,
-        "Parallel connections to the relay while a campaign is sent.",
+        N_("Parallel connections to the relay while a campaign is sent."),
         int,
         1,
         16,
@@ -260,7 +300,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "mail_per_minute",
         0,
-        "At most this many messages a minute to the relay (0: no limit), so it is not flooded.",
+        N_("At most this many messages a minute to the relay (0: no limit), so it is not flooded."),
         int,
         0,
         1_000_000,
@@ -268,8 +308,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "mail_retry_seconds",
         120,
-        "After a temporary refusal (4xx, dropped connection) try a message again after this "
-        "long, doubling each time.",
+        N_(
+            "After a temporary refusal (4xx, dropped connection) try a message again after this "
+            "long, doubling each time."
+        ),
         int,
         1,
         86_400,
@@ -277,7 +319,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "mail_max_attempts",
         8,
-        "Give a message up as failed after this many temporary refusals.",
+        N_("Give a message up as failed after this many temporary refusals."),
         int,
         1,
         30,
@@ -285,61 +327,71 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "dkim_key_file",
         "",
-        "Optional: a PEM RSA private key to DKIM-sign invitations with, for a relay that does "
-        "not sign. Empty: no signature (the relay may sign).",
+        N_(
+            "Optional: a PEM RSA private key to DKIM-sign invitations with, for a relay that does "
+            "not sign. Empty: no signature (the relay may sign)."
+        ),
         check=checks.check_dkim_key,
     ),
     Setting(
         "dkim_selector",
         "enquete",
-        "DKIM selector: the public key is published at <selector>._domainkey.<domain>.",
+        N_("DKIM selector: the public key is published at <selector>._domainkey.<domain>."),
     ),
     Setting(
         "dkim_domain",
         "",
-        "DKIM signing domain (d=). Empty: the domain of mail_from.",
+        N_("DKIM signing domain (d=). Empty: the domain of mail_from."),
     ),
     Setting(
         "unsubscribe_mailto",
         "",
-        "Optional address for mailto: unsubscribe requests, added to the List-Unsubscribe "
-        "header beside the https link.",
+        N_(
+            "Optional address for mailto: unsubscribe requests, added to the List-Unsubscribe "
+            "header beside the https link."
+        ),
         check=checks.check_mail_address,
     ),
     # ---- privacy statement and record of processing (shown to respondents) ----
     Setting(
         "organisation_address",
         "",
-        "Postal address of the organisation, for the privacy statement and the record of "
-        "processing activities.",
+        N_(
+            "Postal address of the organisation, for the privacy statement and the record of "
+            "processing activities."
+        ),
         editable=True,
     ),
     Setting(
         "organisation_registration",
         "",
-        "Chamber of Commerce (KvK) number or other registration of the organisation.",
+        N_("Chamber of Commerce (KvK) number or other registration of the organisation."),
         editable=True,
     ),
     Setting(
         "privacy_contact",
         "",
-        "Where respondents send privacy questions and requests (inspection, correction, "
-        "erasure): an e-mail address, shown in the privacy statement.",
+        N_(
+            "Where respondents send privacy questions and requests (inspection, correction, "
+            "erasure): an e-mail address, shown in the privacy statement."
+        ),
         check=checks.check_mail_address,
         editable=True,
     ),
     Setting(
         "agency_name",
         "",
-        "Name of the external research agency that analyses the aggregated results.",
+        N_("Name of the external research agency that analyses the aggregated results."),
         editable=True,
     ),
     # ---- retention (see docs/privacy.md) ----
     Setting(
         "retention_contact_months",
         6,
-        "Contact data for invitations and reminders is erased this many months after the last "
-        "invitation or reminder sent to the contact, or after its import if none was sent.",
+        N_(
+            "Contact data for invitations and reminders is erased this many months after the last "
+            "invitation or reminder sent to the contact, or after its import if none was sent."
+        ),
         int,
         1,
         24,
@@ -347,7 +399,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "retention_name_months",
         6,
-        "A name typed into a name field is erased this many months after the answer.",
+        N_("A name typed into a name field is erased this many months after the answer."),
         int,
         1,
         24,
@@ -355,8 +407,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "contact_request_days",
         30,
-        "Deadline for acting on a respondent's request to be contacted; the request (the link "
-        "from the answer to the person) is erased once handled, or at this deadline.",
+        N_(
+            "Deadline for acting on a respondent's request to be contacted; the request (the link "
+            "from the answer to the person) is erased once handled, or at this deadline."
+        ),
         int,
         1,
         365,
@@ -364,7 +418,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "retention_audit_months",
         24,
-        "Audit-log entries older than this are replaced by a signed summary.",
+        N_("Audit-log entries older than this are replaced by a signed summary."),
         int,
         6,
         240,
@@ -372,41 +426,49 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "purge_time",
         "03:15",
-        "Local time of day at which the daily retention run erases what is due (HH:MM).",
+        N_("Local time of day at which the daily retention run erases what is due (HH:MM)."),
         check=checks.check_clock_time,
     ),
     Setting(
         "rebuild_time",
         "03:45",
-        "Local time of day (HH:MM) at which the database file is rebuilt, so that its page "
-        "layout forgets the order in which responses came in; empty switches it off.",
+        N_(
+            "Local time of day (HH:MM) at which the database file is rebuilt, so that its page "
+            "layout forgets the order in which responses came in; empty switches it off."
+        ),
         check=checks.check_clock_time,
     ),
     # ---- backups (see docs/operations.md) ----
     Setting(
         "backup_dir",
         "",
-        "Directory for encrypted backups; empty means <data_dir>/backups. Put it on another "
-        "disk or a mounted share.",
+        N_(
+            "Directory for encrypted backups; empty means <data_dir>/backups. Put it on another "
+            "disk or a mounted share."
+        ),
     ),
     Setting(
         "backup_time",
         "02:30",
-        "Local time of the nightly backup (HH:MM); empty switches nightly backups off.",
+        N_("Local time of the nightly backup (HH:MM); empty switches nightly backups off."),
         check=checks.check_clock_time,
     ),
-    Setting("backup_keep", 14, "How many nightly backups to keep.", int, 1, 365),
+    Setting("backup_keep", 14, N_("How many nightly backups to keep."), int, 1, 365),
     Setting(
         "backup_key_file",
         "",
-        "File holding the backup key (64 hex digits, from `appliance backup-key`); keep a copy "
-        "away from the server. Either this or backup_passphrase.",
+        N_(
+            "File holding the backup key (64 hex digits, from `appliance backup-key`); keep a copy "
+            "away from the server. Either this or backup_passphrase."
+        ),
     ),
     Setting(
         "backup_passphrase",
         "",
-        "Passphrase from which the backup key is derived (scrypt); at least 16 characters. Best "
-        "given as the environment variable APPLIANCE_BACKUP_PASSPHRASE.",
+        N_(
+            "Passphrase from which the backup key is derived (scrypt); at least 16 characters. "
+            "Best given as the environment variable APPLIANCE_BACKUP_PASSPHRASE."
+        ),
         secret=True,
     ),
 )

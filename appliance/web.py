@@ -16,7 +16,7 @@ from flask_login import current_user
 
 from appliance import db
 from appliance.admin import store as settings_store
-from appliance.auth.accounts import Actor
+from appliance.auth.service import Actor
 from appliance.groupcommit import GroupCommit
 from appliance.keys import KeyRing, Keys, LiveKeys
 from appliance.responses.quality import Medians

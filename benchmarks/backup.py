@@ -41,7 +41,7 @@ LAST = ["Jansen", "de Vries", "Bakker", "Visser", "Smit", "Meijer", "Mulder", "B
 
 def build(data_dir: Path, n: int, tmp: Path) -> None:
     from appliance import db, keys
-    from appliance.auth.accounts import CLI
+    from appliance.auth.service import CLI
     from appliance.cli import initialise
     from appliance.contacts import importer, reader
     from appliance.contacts.mapping import Mapping, suggest

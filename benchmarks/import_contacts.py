@@ -105,7 +105,7 @@ def floor(csv_path: str, db_path: str) -> None:
 
 def run_importer(csv_path: str, data_dir: str) -> None:
     from appliance import db, keys
-    from appliance.auth.accounts import CLI
+    from appliance.auth.service import CLI
     from appliance.contacts import importer, reader
     from appliance.contacts.mapping import Mapping, suggest
 

@@ -207,7 +207,7 @@ def main() -> None:
     repeat = 5 if args.quick else 15
 
     from appliance import create_app, db
-    from appliance.auth import accounts
+    from appliance.auth import service as auth_service
     from appliance.auth import store as auth_store
     from appliance.reports import store as report_store
 
@@ -226,9 +226,9 @@ def main() -> None:
         passes = floor(conn, survey_id)
         print(f"floor {sum(passes):.1f} s", file=sys.stderr)
 
-        user_id = accounts.create(
+        user_id = auth_service.create(
             conn,
-            accounts.CLI,
+            auth_service.CLI,
             username="meter",
             role="staff",
             password=secrets.token_urlsafe(24),

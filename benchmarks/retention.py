@@ -86,12 +86,12 @@ def _insert(conn, rows) -> None:
 
 def floor(data_dir: Path, due: list[int]) -> float:
     from appliance import db
-    from appliance.privacy.erasure import _delete_in
+    from appliance.privacy.erasure_store import _run_in
 
     conn = db.connect(db.db_path(data_dir))
     start = time.perf_counter()
     with db.transaction(conn):
-        _delete_in(conn, "DELETE FROM contacts WHERE id IN ({marks})", due)
+        _run_in(conn, "DELETE FROM contacts WHERE id IN ({marks})", due)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     elapsed = time.perf_counter() - start
     conn.close()

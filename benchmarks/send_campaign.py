@@ -123,13 +123,14 @@ def start_sink(work: Path) -> tuple[subprocess.Popen, int]:
 
 
 def prepare(work: Path, messages: int, port: int, connections: int) -> dict:
-    from appliance.auth.accounts import CLI
+    from appliance.auth.service import CLI
     from appliance.cli import initialise
     from appliance.contacts import importer, reader
     from appliance.contacts.mapping import Mapping, suggest
     from appliance.db import connect, db_path
     from appliance.keys import load as load_keys
-    from appliance.mailing import campaigns, store
+    from appliance.mailing import service as mailing_service
+    from appliance.mailing import store
     from appliance.settings import load as load_settings
     from appliance.surveys import service
 
@@ -167,7 +168,7 @@ def prepare(work: Path, messages: int, port: int, connections: int) -> dict:
     survey_id = service.create_from_template(conn, CLI, "nps")
     service.change_status(conn, CLI, survey_id, "open")
     templates = {r["name"]: r["id"] for r in store.list_templates(conn)}
-    plan = campaigns.Plan(
+    plan = mailing_service.Plan(
         name="Benchmark",
         survey_id=survey_id,
         list_id=conn.execute("SELECT id FROM contact_lists").fetchone()[0],
@@ -178,7 +179,7 @@ def prepare(work: Path, messages: int, port: int, connections: int) -> dict:
         reminder_days=7,
         segment_filter={},
     )
-    campaign_id, _ = campaigns.create(conn, CLI, plan)
+    campaign_id, _ = mailing_service.create(conn, CLI, plan)
     conn.close()
     return {"values": values, "keys": keys, "campaign_id": campaign_id}
 

@@ -98,7 +98,7 @@ def prepare(data_dir: Path, invitations: int, env: dict) -> list[str]:
         env=env,
     )
     from appliance import db, keys
-    from appliance.auth.accounts import CLI
+    from appliance.auth.service import CLI
     from appliance.db import transaction
     from appliance.responses import store as responses
     from appliance.surveys import service

@@ -18,9 +18,9 @@ from hypothesis import settings
 from itsdangerous import URLSafeTimedSerializer
 
 from appliance import create_app, db
-from appliance.auth import accounts as account_ops
+from appliance.auth import service as auth_service
 from appliance.auth import store as accounts
-from appliance.auth.accounts import CLI
+from appliance.auth.service import CLI
 from appliance.cli import initialise
 from appliance.keys import load as load_keys
 from appliance.settings import load as load_settings
@@ -67,7 +67,7 @@ def _cast(data_dir) -> dict[str, Member]:
     }
     cast = {}
     for key, (name, role, start, end, with_totp) in spec.items():
-        user_id = account_ops.create(
+        user_id = auth_service.create(
             conn,
             CLI,
             username=name,

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from appliance import audit
 from appliance.auth import store as accounts
-from appliance.auth.accounts import CLI
+from appliance.auth.service import CLI
 from appliance.contacts import store as contacts
 from appliance.db import transaction
 from appliance.mailing import store as mailing_store

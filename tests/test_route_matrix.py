@@ -12,8 +12,8 @@ import json
 import pytest
 from flask import Flask
 
-from appliance.auth.accounts import CLI
 from appliance.auth.guard import requires
+from appliance.auth.service import CLI
 from appliance.contacts import store as contacts
 from appliance.db import transaction
 from appliance.security import HEADERS

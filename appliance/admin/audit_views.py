@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, Response, render_template, request
 
 from appliance import audit
+from appliance.admin import service
 from appliance.admin.forms import AuditFilterForm
 from appliance.auth.guard import requires
 from appliance.db import connect, iso, utcnow
@@ -71,7 +71,7 @@ def show_log():
 @requires("audit.read")
 def export_log():
     flt = _filter(AuditFilterForm(request.args))
-    actor().log(get_db(), "audit.exported", "audit_log", filter=asdict(flt))
+    service.audit_exported(get_db(), actor(), flt)
     # A connection of its own: the streamed body outlives the request's connection.
     conn = connect(state().db_path, readonly=True)
 

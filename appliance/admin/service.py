@@ -1,15 +1,20 @@
-"""Changes to the organisation's settings that are written together with their audit entry."""
+"""The admin area's service: changes to the organisation's settings, written together with
+their audit entry, the admin's test message and the audit log's export, both audited."""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Mapping
+from dataclasses import asdict
 from typing import Any
 
+from appliance import audit
 from appliance.admin import store
-from appliance.auth.accounts import Actor
+from appliance.auth.service import Actor
+from appliance.contacts import fields
 from appliance.crypto import FieldCipher
 from appliance.db import transaction
+from appliance.mailing import testmail, transport
 
 PASSWORD = "smtp_password"  # noqa: S105 - the name of the setting
 
@@ -34,3 +39,45 @@ def change_relay(
             store.set_secret(conn, cipher, PASSWORD, password, actor.id)
             details[PASSWORD] = "set" if password else "cleared"
         actor.log(conn, "settings.changed", "settings", changes=details)
+
+
+def change_settings(
+    conn: sqlite3.Connection, actor: Actor, changes: Mapping[str, tuple[Any, Any]]
+) -> None:
+    """Store the changed editable settings (name -> (old, new)) with one ``settings.changed``
+    entry naming each old and new value; nothing is written when ``changes`` is empty."""
+    if not changes:
+        return
+    with transaction(conn):
+        for name, (_old, new) in changes.items():
+            store.set_override(conn, name, new, actor.id)
+        actor.log(
+            conn,
+            "settings.changed",
+            "settings",
+            changes={k: [old, new] for k, (old, new) in changes.items()},
+        )
+
+
+def send_test_mail(
+    conn: sqlite3.Connection,
+    actor: Actor,
+    mailer: transport.FileTransport | transport.SmtpTransport,
+    sender: str,
+    recipient: str,
+    organisation: str,
+) -> None:
+    """One test message to ``recipient`` (as typed) through ``mailer``, audited as
+    ``mail.test_sent``, or as ``mail.test_failed`` with the reason before the error
+    (``transport.MailError``, or ``fields.Invalid`` for the address) is raised again."""
+    try:
+        testmail.send(mailer, sender, fields.email(recipient), organisation)
+    except (transport.MailError, fields.Invalid) as exc:
+        actor.log(conn, "mail.test_failed", "mail", reason=str(exc))
+        raise
+    actor.log(conn, "mail.test_sent", "mail")
+
+
+def audit_exported(conn: sqlite3.Connection, actor: Actor, flt: audit.Filter) -> None:
+    """Record that the audit log was exported, with the filter used."""
+    actor.log(conn, "audit.exported", "audit_log", filter=asdict(flt))

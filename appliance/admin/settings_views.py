@@ -10,8 +10,7 @@ from appliance.admin import service, store
 from appliance.admin.forms import SENDER_EXAMPLE, RelayForm, SettingsForm, TestMailForm
 from appliance.auth.guard import requires
 from appliance.contacts import fields
-from appliance.db import transaction
-from appliance.mailing import problems, testmail, transport
+from appliance.mailing import problems, transport
 from appliance.settings import BY_NAME, SETTINGS, coerce
 from appliance.web import actor, get_db, setting, state
 
@@ -65,23 +64,22 @@ def send_test_mail():
         flash(_("Set the sender of invitations first."), "error")
         return redirect(url_for("settings.edit_settings"))
     try:
-        testmail.send(
+        service.send_test_mail(
+            get_db(),
+            actor(),
             transport.from_settings(_mail_settings()),
             sender,
-            fields.email(form.recipient.data),
+            form.recipient.data,
             setting("organisation_name"),
         )
     except transport.MailError as exc:
-        actor().log(get_db(), "mail.test_failed", "mail", reason=str(exc))
         flash(
             _("The test message could not be sent: %(reason)s", reason=problems.explain(exc)),
             "error",
         )
     except fields.Invalid as exc:
-        actor().log(get_db(), "mail.test_failed", "mail", reason=str(exc))
         flash(_("The test message could not be sent: %(reason)s", reason=_(str(exc))), "error")
     else:
-        actor().log(get_db(), "mail.test_sent", "mail")
         flash(_("Test message handed over; check the inbox (or the mail folder)."), "success")
     return redirect(url_for("settings.edit_settings") + "#mail-test")
 
@@ -131,7 +129,6 @@ def edit_settings():
         return _page(form)
     if not form.validate():
         return _page(form, 400)
-    conn = get_db()
     changes = {}
     for name in EDITABLE:
         new = coerce(BY_NAME[name], getattr(form, name).data, "settings page")
@@ -139,14 +136,6 @@ def edit_settings():
         if new != old:
             changes[name] = (old, new)
     if changes:
-        with transaction(conn):
-            for name, (_old, new) in changes.items():
-                store.set_override(conn, name, new, actor().id)
-            actor().log(
-                conn,
-                "settings.changed",
-                "settings",
-                changes={k: [old, new] for k, (old, new) in changes.items()},
-            )
+        service.change_settings(get_db(), actor(), changes)
         flash(_("Settings saved."), "success")
     return redirect(url_for("settings.edit_settings"))

@@ -11,13 +11,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, request, url_for
 from flask_login import current_user
 
+from appliance.api import service
 from appliance.api.openapi import spec
 from appliance.auth.guard import public, requires
 from appliance.contacts import identifiers, importer, jobs, reader, store, uploads
 from appliance.contacts.mapping import Mapping, targets_for
 from appliance.contacts.preview import PREVIEW_ROWS
-from appliance.db import transaction
-from appliance.privacy import suppression
 from appliance.web import ID, actor, get_db, state
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -151,12 +150,7 @@ def add_suppressions():
     addresses = body.get("addresses") if isinstance(body, dict) else None
     if not isinstance(addresses, list) or not all(isinstance(a, str) for a in addresses):
         return problem(400, 'expected JSON {"addresses": ["name@example.nl", ...]}')
-    conn = get_db()
-    with transaction(conn):
-        added, already, invalid = suppression.add_addresses(
-            conn, state().keys.hasher(), addresses, "staff"
-        )
-        actor().log(
-            conn, "suppression.added", "suppressions", added=added, invalid=invalid, via="api"
-        )
+    added, already, invalid = service.add_suppressions(
+        get_db(), actor(), state().keys.hasher(), addresses
+    )
     return jsonify({"added": added, "already_listed": already, "invalid": invalid})

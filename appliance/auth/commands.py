@@ -8,9 +8,9 @@ import sys
 import click
 
 from appliance import settings
-from appliance.auth import accounts as account_ops
+from appliance.auth import service
 from appliance.auth import store as accounts
-from appliance.auth.accounts import CLI
+from appliance.auth.service import CLI
 from appliance.clictx import Context, pass_ctx
 
 
@@ -51,7 +51,7 @@ def user_add(
     staff_totp_required is on, the default)."""
     values = ctx.settings()
     with ctx.database(values) as conn:
-        user_id = account_ops.create(
+        user_id = service.create(
             conn,
             CLI,
             username=username,
@@ -91,7 +91,7 @@ def user_list(ctx: Context) -> None:
 def user_disable(ctx: Context, username: str) -> None:
     """Disable an account; its sessions end at once."""
     with ctx.database() as conn:
-        account_ops.set_disabled(conn, CLI, _get(conn, username), True)
+        service.set_disabled(conn, CLI, _get(conn, username), True)
     click.echo(f"disabled {username}")
 
 
@@ -101,7 +101,7 @@ def user_disable(ctx: Context, username: str) -> None:
 def user_enable(ctx: Context, username: str) -> None:
     """Re-enable a disabled account."""
     with ctx.database() as conn:
-        account_ops.set_disabled(conn, CLI, _get(conn, username), False)
+        service.set_disabled(conn, CLI, _get(conn, username), False)
     click.echo(f"enabled {username}")
 
 
@@ -114,7 +114,7 @@ def user_reset_password(ctx: Context, username: str, password_stdin: bool) -> No
     replace it at their next sign-in."""
     with ctx.database() as conn:
         found = _get(conn, username)
-        ended = account_ops.set_password(
+        ended = service.set_password(
             conn, CLI, found, _read_password(password_stdin), temporary=found.role != "admin"
         )
     click.echo(f"password of {username} set; {ended} session(s) ended")
@@ -126,5 +126,5 @@ def user_reset_password(ctx: Context, username: str, password_stdin: bool) -> No
 def user_reset_2fa(ctx: Context, username: str) -> None:
     """Remove two-factor login of a user who lost phone and recovery codes."""
     with ctx.database() as conn:
-        account_ops.reset_two_factor(conn, CLI, _get(conn, username))
+        service.reset_two_factor(conn, CLI, _get(conn, username))
     click.echo(f"two-factor login of {username} reset; they enrol again at next sign-in")

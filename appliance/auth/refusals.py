@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from appliance.auth import store as accounts
-from appliance.auth.accounts import Actor
+from appliance.auth.service import Actor
 from appliance.i18n import N_
 from appliance.surveys import store as surveys
 

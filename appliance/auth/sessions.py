@@ -15,10 +15,10 @@ from flask_babel import gettext as _
 from flask_login import LoginManager, UserMixin, current_user, login_user
 
 from appliance.auth import store as accounts
-from appliance.auth import tokens
-from appliance.auth.accounts import Actor
+from appliance.auth import token_store, tokens
 from appliance.auth.guard import required_action
 from appliance.auth.roles import PUBLIC
+from appliance.auth.service import Actor
 from appliance.db import utcnow
 from appliance.web import client_address, get_db, state
 
@@ -97,7 +97,7 @@ def load_token_user(req) -> TokenUser | None:
     if found is None:
         return None
     token_id, user = found
-    tokens.touch_api_token(conn, token_id)
+    token_store.touch_api_token(conn, token_id)
     return TokenUser(user, token_id)
 
 

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 from appliance.auth import passwords, totp
 from appliance.auth import store as accounts
-from appliance.auth.accounts import Actor
 from appliance.auth.roles import totp_required
+from appliance.auth.service import Actor
 from appliance.auth.throttle import Throttle
 from appliance.keys import Keys
 

@@ -1,5 +1,6 @@
 """Sign-in, two-factor steps, first-admin setup and sign-out. Views parse, call and render;
-the steps themselves live in ``appliance.auth.signin``."""
+the sign-in steps live in ``appliance.auth.signin``, every other write in
+``appliance.auth.service``."""
 
 from __future__ import annotations
 
@@ -10,15 +11,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
-from appliance.auth import accounts as account_ops
-from appliance.auth import passwords, sessions, signin, totp
+from appliance.auth import passwords, service, sessions, signin, totp
 from appliance.auth import store as accounts
-from appliance.auth.accounts import AccountError, Actor
 from appliance.auth.forms import CodeForm, EnrolForm, LoginForm, SetupForm
 from appliance.auth.guard import public, requires, safe_next
 from appliance.auth.roles import AUTHENTICATED
+from appliance.auth.service import AccountError, Actor
 from appliance.auth.throttle import Limits, Throttle
-from appliance.db import transaction, utcnow
+from appliance.db import utcnow
 from appliance.web import actor, client_address, get_db, setting, state
 
 bp = Blueprint("auth", __name__)
@@ -168,18 +168,17 @@ def confirm_enrolment(
         # Never replace a working second factor here: that would let a link switch it off.
         flash(_("Two-factor login is already on."), "info")
         return redirect(url_for("account.show"))
-    secret = accounts.totp_secret(conn, cipher, user.id)
-    if secret is None:
-        secret = totp.new_secret()
-        accounts.set_pending_totp(conn, cipher, user.id, secret)
+    secret = service.pending_totp_secret(conn, cipher, user.id)
     if form.validate_on_submit() and (confirmed is None or confirmed()):
-        step = totp.matching_step(secret, form.code.data)
-        if step is not None and accounts.accept_totp_step(conn, user.id, step):
-            codes = totp.new_recovery_codes()
-            with transaction(conn):
-                accounts.enable_totp(conn, user.id)
-                accounts.replace_recovery_codes(conn, state().keys.hasher(), user.id, codes)
-                Actor.of(user, client_address()).log(conn, "2fa.enabled", f"user:{user.id}")
+        codes = service.enable_two_factor(
+            conn,
+            Actor.of(user, client_address()),
+            state().keys.hasher(),
+            user.id,
+            secret,
+            form.code.data,
+        )
+        if codes is not None:
             return codes
         flash(_("That code is not valid. Check the time on your phone and try again."), "error")
     issuer = setting("organisation_name") or "Survey appliance"
@@ -191,8 +190,7 @@ def confirm_enrolment(
 @bp.route("/logout", methods=["POST"])
 @requires(AUTHENTICATED)
 def logout():
-    accounts.end_session(get_db(), current_user.sid)
-    actor().log(get_db(), "logout", f"user:{current_user.id}")
+    service.sign_out(get_db(), actor(), current_user.sid)
     logout_user()
     session.clear()
     flash(_("You are signed out."), "info")
@@ -228,12 +226,11 @@ def setup():
         return render_template("auth/setup.html", form=form), 429
     problems = passwords.problems(form.new_password.data, form.username.data)
     if not problems and not accounts.setup_code_valid(conn, form.code.data, now):
-        limiter.fail(None, address)
-        Actor.of(None, address).log(conn, "setup.failed")
-        problems = [account_ops.CLAIM_REFUSED]
+        service.refuse_setup_code(conn, limiter, address)
+        problems = [service.CLAIM_REFUSED]
     if not problems:
         try:
-            account_ops.create(
+            service.create(
                 conn,
                 Actor(None, "setup", address),
                 username=form.username.data,

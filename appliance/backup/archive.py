@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from appliance import db, keys
-from appliance.backup import locks
+from appliance.backup import locks, store
 from appliance.backup.stream import BackupError, BackupKey, Header, Opener, Sealer, read_header
 from appliance.db import iso
 
@@ -75,7 +75,7 @@ def _snapshot(source: Path, target: Path) -> None:
     keeps no trace of the order rows came in (nor free pages with old content, nor the WAL)."""
     src = db.connect(source, readonly=True)
     try:
-        src.execute("VACUUM INTO ?", (str(target),))
+        store.vacuum_into(src, target)
     finally:
         src.close()
     os.chmod(target, 0o600)
@@ -85,19 +85,9 @@ def describe(path: Path) -> dict[str, Any]:
     """Counts per table, applied migrations and the audit log's last entry of a database."""
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        tables = [
-            r[0]
-            for r in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table'"
-                " AND name NOT LIKE 'sqlite_%' ORDER BY name"
-            )
-        ]
-        counts = {
-            t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]  # noqa: S608
-            for t in tables
-        }
-        migrations = [r[0] for r in conn.execute("SELECT name FROM _migrations ORDER BY name")]
-        tail = conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+        counts = store.table_counts(conn)
+        migrations = store.applied_migrations(conn)
+        tail = store.audit_tail(conn)
     finally:
         conn.close()
     return {

@@ -32,12 +32,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from appliance import audit, db, keys
-from appliance.backup import archive, locks, rotation, sealed
+from appliance import audit, db, keys, schema
+from appliance.backup import archive, locks, rotation, sealed, store
 from appliance.backup.stream import BackupError
 from appliance.crypto import FieldCipher, KeyedHasher, key_id
 from appliance.db import transaction
-from appliance.migrations import MIGRATIONS
+from appliance.migrations import NAMES
 from appliance.privacy import erasure, reapply
 from appliance.responses import upgrade
 
@@ -73,7 +73,7 @@ def restore(
     data_dir = Path(settings["data_dir"])
     backup, manifest_path = archive.locate(backup_path)
     manifest = archive.load_manifest(manifest_path)
-    unknown = set(manifest.get("migrations", [])) - {name for name, _ in MIGRATIONS}
+    unknown = set(manifest.get("migrations", [])) - set(NAMES)
     if unknown:
         raise BackupError("the backup was made by a newer version of the appliance; upgrade first")
     archive.check_file(backup, manifest)
@@ -106,7 +106,7 @@ def _verified(work: Path) -> keys.Keys:
         raise BackupError("the key files in the backup are incomplete") from None
     conn = sqlite3.connect(work / archive.DB_MEMBER)
     try:
-        result = [r[0] for r in conn.execute("PRAGMA integrity_check")]
+        result = store.integrity_check(conn)
         if result != ["ok"]:
             raise BackupError(f"the database in the backup fails its integrity check: {result[0]}")
         sample = sealed.sample_key_id(conn)
@@ -160,7 +160,7 @@ def _carry(data_dir: Path) -> tuple[reapply.Carried, keys.Keys | None]:
     conn = db.connect(live)
     try:
         carried = reapply.carry(conn)
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        store.checkpoint(conn)
     finally:
         conn.close()
     try:
@@ -186,7 +186,7 @@ def _put_in_place(
         if plan.forward:
             with transaction(conn):
                 done.brought_forward = sealed.rewrite(conn, **plan.forward).as_dict()
-        done.migrations = db.migrate(conn)
+        done.migrations = schema.migrate(conn)
         upgrade.after_migrations(conn, settings)
         with _keys_in_place(data_dir, work, plan.adopt):
             done.reapplied = reapply.after_restore(conn, settings, plan.carried, now=now)
@@ -206,7 +206,7 @@ def _put_in_place(
                     **done.reapplied,
                 },
             )
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            store.checkpoint(conn)
             conn.close()
             _swap(copy, db.db_path(data_dir))
     finally:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from appliance import audit, db, keys
-from appliance.backup import locks, sealed
+from appliance.backup import locks, sealed, store
 from appliance.contacts.importer import STALE_SECONDS
 from appliance.crypto import FieldCipher, KeyedHasher, key_id, new_key
 from appliance.db import transaction
@@ -106,7 +106,7 @@ def _committed(data_dir: str | Path, pending: Pending) -> bool:
         return False
     conn = db.connect(db.db_path(data_dir))
     try:
-        entries = [json.loads(d) for d in sealed.rotations(conn)]
+        entries = [json.loads(d) for d in store.rotations(conn)]
         sample = sealed.sample_key_id(conn)
     finally:
         conn.close()
@@ -183,9 +183,9 @@ def commit(conn, current: keys.Keys, new_field: bytes, new_hash: bytes) -> Resul
     started = time.monotonic()
     hasher = KeyedHasher((*current.hash_chain, new_hash))
     # Every contact row and index entry changes: keep the dirty pages in memory until COMMIT.
-    conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+    store.set_cache_size(conn, CACHE_KIB)
     with transaction(conn):
-        if sealed.live_imports(conn, time.time() - STALE_SECONDS):
+        if store.live_imports(conn, time.time() - STALE_SECONDS):
             raise RotationError("an import of contacts is running; rotate when it has finished")
         done = sealed.rewrite(
             conn,

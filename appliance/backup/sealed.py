@@ -4,7 +4,7 @@ rotated after the backup was taken).
 
 A new column sealed with ``FieldCipher`` or holding a ``KeyedHasher`` digest must be listed here;
 ``tests/backup/test_sealed_columns.py`` walks the schema and fails on a BLOB column that is in
-none of the lists below.
+none of the lists below. The statements themselves are in :mod:`appliance.backup.store`.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from appliance.backup import store
 from appliance.contacts.fields import PERSONAL
 from appliance.crypto import FieldCipher, KeyedHasher, tag_seed
 
@@ -72,10 +73,6 @@ class Rewritten:
         return {"fields": self.fields, "hashes": self.hashes, "seeds": self.seeds}
 
 
-def _tables(conn: sqlite3.Connection) -> set[str]:
-    return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-
-
 def rewrite(
     conn: sqlite3.Connection,
     *,
@@ -90,41 +87,32 @@ def rewrite(
     Untagged seeds are tagged with generation ``since`` first. Raises DecryptionError (and the
     caller rolls back) on a value that does not verify."""
     done = Rewritten()
-    present = _tables(conn)
+    present = store.tables(conn)
     functions: dict[str, tuple[int, _Counted]] = {}
-    sets: dict[str, list[str]] = {}
+    # Per table, in order: (column, SQL function, further argument expressions).
+    sets: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {}
     if old_cipher is not None and new_cipher is not None:
         for spec in SEALED:
             for column in spec.columns if spec.table in present else ():
                 name = f"_appliance_reseal_{len(functions)}"
                 functions[name] = (2, _Counted(new_cipher.resealer(old_cipher, spec.table, column)))
-                sets.setdefault(spec.table, []).append(
-                    f"{column} = CASE WHEN {column} IS NOT NULL"
-                    f" THEN {name}({column}, {spec.row_id}) END"
-                )
+                sets.setdefault(spec.table, []).append((column, name, (spec.row_id,)))
     forward = _Counted(hasher.forwarder(since)) if hasher and hasher.generation > since else None
     if forward is not None:
         functions["_appliance_forward"] = (1, forward)
         for table, column in HASHED:
             if table in present:
-                sets.setdefault(table, []).append(
-                    f"{column} = CASE WHEN {column} IS NOT NULL"
-                    f" THEN _appliance_forward({column}) END"
-                )
+                sets.setdefault(table, []).append((column, "_appliance_forward", ()))
     for name, (arity, function) in functions.items():
         conn.create_function(name, arity, function)
     conn.create_function("_appliance_tag", 1, lambda seed: tag_seed(seed, since))
     try:
         for table, column, size in SEEDS if forward is not None else ():
             if table in present:
-                done.seeds += conn.execute(
-                    f"UPDATE {table} SET {column} = _appliance_tag({column})"  # noqa: S608
-                    f" WHERE typeof({column}) = 'blob' AND length({column}) = ?",
-                    (size,),
-                ).rowcount
-        for table, assignments in sets.items():
+                done.seeds += store.tag_seeds(conn, table, column, size, "_appliance_tag")
+        for table, calls in sets.items():
             before = sum(f.calls for _, f in functions.values())
-            conn.execute(f"UPDATE {table} SET {', '.join(assignments)}")  # noqa: S608
+            store.rewrite_columns(conn, table, calls)
             done.per_table[table] = sum(f.calls for _, f in functions.values()) - before
     finally:
         for name, (arity, _function) in functions.items():
@@ -148,34 +136,12 @@ class _Counted:
 
 def sample_key_id(conn: sqlite3.Connection) -> bytes | None:
     """The key id of some sealed value in the database (None when nothing is sealed)."""
-    present = _tables(conn)
+    present = store.tables(conn)
     for spec in SEALED:
         if spec.table not in present:
             continue
         for column in spec.columns:
-            row = conn.execute(
-                f"SELECT substr({column}, 2, 8) FROM {spec.table}"  # noqa: S608
-                f" WHERE {column} IS NOT NULL LIMIT 1"
-            ).fetchone()
-            if row is not None:
-                return bytes(row[0])
+            found = store.key_id_sample(conn, spec.table, column)
+            if found is not None:
+                return found
     return None
-
-
-def live_imports(conn: sqlite3.Connection, alive_since: float) -> int:
-    """Imports that are writing right now (they seal and hash with the keys they started with)."""
-    return conn.execute(
-        "SELECT count(*) FROM contact_imports WHERE status = 'running' AND heartbeat >= ?",
-        (alive_since,),
-    ).fetchone()[0]
-
-
-def rotations(conn: sqlite3.Connection, limit: int = 20) -> list[str]:
-    """Details (JSON) of the latest ``keys.rotated`` audit entries, newest first."""
-    return [
-        r[0]
-        for r in conn.execute(
-            "SELECT details FROM audit_log WHERE action = 'keys.rotated' ORDER BY id DESC LIMIT ?",
-            (limit,),
-        )
-    ]

@@ -3,5 +3,4 @@
 Personal fields are sealed with ``appliance.crypto.FieldCipher`` (AAD binds table, column and row)
 and compared through ``KeyedHasher`` digests. Only staff and admin reach this package; the
 researcher's gate connection cannot read its tables (``appliance.planes.GATE_DENIED``).
-The importer and views arrive with the contacts issue.
 """

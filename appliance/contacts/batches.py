@@ -6,7 +6,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterator
 
-from appliance.auth.accounts import Actor
+from appliance.auth.service import Actor
 from appliance.contacts import store
 from appliance.db import transaction
 from appliance.i18n import N_

@@ -12,13 +12,11 @@ from pathlib import Path
 
 import click
 
-from appliance.auth.accounts import CLI
+from appliance.auth.service import CLI
 from appliance.clictx import Context, pass_ctx
-from appliance.contacts import identifiers, importer, reader, store, uploads
+from appliance.contacts import identifiers, importer, reader, service, store, uploads
 from appliance.contacts.mapping import Mapping, targets_for
 from appliance.contacts.preview import PREVIEW_ROWS
-from appliance.db import transaction
-from appliance.privacy import suppression
 
 
 def _open_source(file: str):
@@ -150,7 +148,6 @@ def suppress_add(ctx: Context, addresses, from_file) -> None:
     """Add addresses to the unsubscribe list: they are never imported or mailed again."""
     lines = itertools.chain(addresses, from_file or ())
     values = ctx.settings()
-    with ctx.database(values) as conn, ctx.keys(values) as keys, transaction(conn):
-        added, already, invalid = suppression.add_addresses(conn, keys.hasher(), lines, "staff")
-        CLI.log(conn, "suppression.added", "suppressions", added=added, invalid=invalid)
+    with ctx.database(values) as conn, ctx.keys(values) as keys:
+        added, already, invalid = service.add_suppressions(conn, CLI, keys.hasher(), lines, "staff")
     click.echo(f"added {added}, already listed {already}, invalid {invalid}")

@@ -19,18 +19,18 @@ import json
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
-from appliance.auth.accounts import Actor
+from appliance.auth.service import Actor
 from appliance.contacts import fields, identifiers, store
-from appliance.contacts.mapping import Mapping, split_full_name
+from appliance.contacts.mapping import Mapping
 from appliance.contacts.reader import FileError, Table
+from appliance.contacts.rows import Prepared, RowPlan, prepare
 from appliance.db import transaction
 from appliance.i18n import N_
 from appliance.keys import Keys
 from appliance.privacy import suppression
 
-SEGMENT_CACHE = 10_000
 COMMIT_SECONDS = 2.0  # longest a write transaction of the importer holds the database
 CACHE_KIB = 64 * 1024
 STALE_SECONDS = 120  # a running batch that wrote nothing for this long was interrupted
@@ -63,16 +63,6 @@ class Counts:
         return asdict(self)
 
 
-@dataclass(slots=True)
-class Prepared:
-    """One valid row, normalised, ready to be sealed."""
-
-    number: int
-    values: dict[str, str]
-    segments: str = "{}"  # JSON of the segment attributes
-    email_hash: bytes | None = None
-
-
 def basis_problems(basis: str, purpose: str) -> list[str]:
     """Every import names its lawful basis; legitimate interest needs its purpose in words."""
     if basis not in BASES:
@@ -80,77 +70,6 @@ def basis_problems(basis: str, purpose: str) -> list[str]:
     if basis == "legitimate_interest" and len(purpose.strip()) < 10:
         return [N_("Describe the legitimate interest (at least 10 characters).")]
     return []
-
-
-# The C string quoter of the json module: segments are a flat str -> str object, and writing
-# it directly is three times faster than json.dumps on this hot path (same output).
-_quote = json.encoder.encode_basestring
-
-
-@dataclass(frozen=True)
-class RowPlan:
-    """The mapping compiled once per file: which cell goes through which normaliser."""
-
-    fields: tuple[tuple[int, str, Callable[[str, str], str]], ...]
-    segments: tuple[tuple[int, str], ...]
-    full_name: int | None
-    country: int | None
-    # Segment attributes are categorical (branch, region, ...): the same few combinations
-    # repeat on every row, so each is checked and encoded once.
-    _segment_json: dict[tuple[str, ...], str] = field(default_factory=dict)
-
-    def segments_json(self, cells: list[str]) -> str:
-        """The row's segment attributes as compact JSON; raises fields.Invalid."""
-        key = tuple(cells[index] for index, _ in self.segments)
-        found = self._segment_json.get(key)
-        if found is None:
-            pairs = [
-                (label, fields.segment(cell))
-                for (_, label), cell in zip(self.segments, key, strict=True)
-            ]
-            found = "{" + ",".join(f"{_quote(k)}:{_quote(v)}" for k, v in pairs if v) + "}"
-            if len(self._segment_json) < SEGMENT_CACHE:
-                self._segment_json[key] = found
-        return found
-
-    @classmethod
-    def of(cls, mapping: Mapping) -> RowPlan:
-        plan_fields, segments, full_name, country = [], [], None, None
-        for index, target in enumerate(mapping.targets):
-            kind, _, name = target.partition(":")
-            if kind == "segment":
-                segments.append((index, name))
-            elif name == "full_name":
-                full_name = index
-            elif kind == "field":
-                plan_fields.append((index, name, fields.NORMALISERS[name]))
-                if name == "country":
-                    country = index
-        return cls(tuple(plan_fields), tuple(segments), full_name, country)
-
-
-_CONTACT_DATA = frozenset(fields.PERSONAL) - {"gender"}
-
-
-def prepare(number: int, cells: list[str], plan: RowPlan) -> Prepared:
-    """Validate and normalise one row; raises fields.Invalid with the first reason."""
-    country = cells[plan.country].strip() if plan.country is not None else ""
-    values: dict[str, str] = {}
-    for index, name, normalise in plan.fields:
-        cell = cells[index]
-        if cell and not cell.isspace():
-            value = normalise(cell, country)
-            if value:
-                values[name] = value
-    if plan.full_name is not None and cells[plan.full_name].strip():
-        parts = split_full_name(fields.name(cells[plan.full_name]))
-        for name, value in zip(fields.NAME_FIELDS, parts, strict=True):
-            if value:
-                values.setdefault(name, value)
-    segments = plan.segments_json(cells) if plan.segments else "{}"
-    if not _CONTACT_DATA.intersection(values):
-        raise fields.Invalid(N_("the row has no contact data"))
-    return Prepared(number, values, segments)
 
 
 def check_segments(
@@ -283,6 +202,36 @@ class _Run:
         )
 
 
+def _write_chunk(run: _Run, batches: Iterator[tuple[list, list]]) -> bool:
+    """Write the next batches from ``batches`` in one transaction, until COMMIT_SECONDS have
+    passed or the file is read; True when it stopped on time (more may follow), False when the
+    file is read (perhaps with nothing left to write). The first batch of a chunk is read before
+    the transaction starts, the following ones inside it.
+
+    The transaction is :func:`appliance.db.transaction`, so each chunk takes this process's write
+    lock and gives it back at its commit: a respondent's submission or a sign-in waits for one
+    chunk at most, never for the whole file. Committed chunks stay invisible until
+    :func:`store.finish_import`; a failure rolls back the open chunk and :func:`run_import` then
+    removes the committed ones, so the import stays all-or-nothing.
+
+    The rows go in through ``executemany`` on the raw sqlite3 connection
+    (:func:`store.insert_contacts`): one call per batch runs the whole insert loop in C, the
+    cheapest way to write tens of thousands of sealed rows."""
+    first = next(batches, None)
+    if first is None:
+        return False
+    with transaction(run.conn):
+        started = time.monotonic()
+        run.write(*first)
+        del first  # one batch in memory at a time, as the rows stream through
+        while time.monotonic() - started < COMMIT_SECONDS:
+            following = next(batches, None)
+            if following is None:
+                return False
+            run.write(*following)
+    return True
+
+
 def begin(
     conn: sqlite3.Connection,
     actor: Actor,
@@ -343,21 +292,13 @@ def run_import(
     counts = run.counts
     # Dirty index pages stay in memory for the length of a write transaction; committing every
     # couple of seconds keeps others' waits short without rewriting the index on every batch.
-    conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+    store.set_cache_kib(conn, CACHE_KIB)
     try:
         check_segments(table, mapping, tick=lambda: _still_wanted(conn, import_id))
-        started = 0.0
-        for valid, rejected in _batches(table, mapping, keys.hasher()):
-            if not conn.in_transaction:
-                conn.execute("BEGIN IMMEDIATE")
-                started = time.monotonic()
-            run.write(valid, rejected)
-            if time.monotonic() - started >= COMMIT_SECONDS:
-                conn.execute("COMMIT")
-                if progress:
-                    progress(counts)
-        if conn.in_transaction:
-            conn.execute("COMMIT")
+        batches = _batches(table, mapping, keys.hasher())
+        while _write_chunk(run, batches):
+            if progress:
+                progress(counts)
         with transaction(conn):
             if not store.may_continue(conn, import_id):
                 raise Cancelled
@@ -380,8 +321,6 @@ def run_import(
             message = str(exc)
         elif isinstance(exc, identifiers.NotACategory):
             message = exc.stored()
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
         with transaction(conn):
             store.abandon_import(conn, import_id, outcome, message)
             actor.log(

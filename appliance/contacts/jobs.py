@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 
 from appliance import db
-from appliance.auth.accounts import Actor
+from appliance.auth.service import Actor
 from appliance.contacts import identifiers, importer, uploads
 from appliance.contacts.mapping import Mapping
 from appliance.contacts.reader import Table

@@ -8,9 +8,10 @@ import sqlite3
 from dataclasses import dataclass, field
 
 from appliance.contacts import fields, identifiers, store
-from appliance.contacts.importer import BATCH, Counts, Prepared, RowPlan, prepare
+from appliance.contacts.importer import BATCH, Counts
 from appliance.contacts.mapping import Mapping
 from appliance.contacts.reader import Table
+from appliance.contacts.rows import Prepared, RowPlan, prepare
 from appliance.keys import Keys
 from appliance.privacy import suppression
 

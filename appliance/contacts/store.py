@@ -67,6 +67,12 @@ def start_import(
     return cur.lastrowid
 
 
+def set_cache_kib(conn: sqlite3.Connection, kib: int) -> None:
+    """Let this connection keep ``kib`` KiB of pages in memory (an importer's connection: the
+    index pages it dirties stay there until its transaction commits)."""
+    conn.execute(f"PRAGMA cache_size = -{int(kib)}")
+
+
 def get_import(conn: sqlite3.Connection, import_id: int) -> sqlite3.Row | None:
     return conn.execute("SELECT * FROM contact_imports WHERE id = ?", (import_id,)).fetchone()
 

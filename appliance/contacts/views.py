@@ -20,7 +20,16 @@ from flask_babel import format_decimal, format_number
 from flask_babel import gettext as _
 
 from appliance.auth.guard import requires
-from appliance.contacts import batches, identifiers, importer, jobs, reader, store, uploads
+from appliance.contacts import (
+    batches,
+    identifiers,
+    importer,
+    jobs,
+    reader,
+    service,
+    store,
+    uploads,
+)
 from appliance.contacts.forms import FIELD_LABELS, AddressesForm, MapForm, UploadForm
 from appliance.contacts.mapping import (
     TARGET_FIELDS,
@@ -32,7 +41,7 @@ from appliance.contacts.mapping import (
 )
 from appliance.contacts.preview import PREVIEW_ROWS, preview
 from appliance.csvsafe import csv_rows
-from appliance.db import connect, transaction
+from appliance.db import connect
 from appliance.i18n import N_
 from appliance.privacy import retention, suppression
 from appliance.web import ID, actor, flash_reasons, get_db, state
@@ -214,7 +223,6 @@ def _apply_preset(token: str, form: MapForm):
 
 
 def _save_preset(token: str, form: MapForm, targets: list[str]):
-    conn = get_db()
     try:
         with _open(token, form) as table:
             mapping = _checked(table, targets)
@@ -223,8 +231,7 @@ def _save_preset(token: str, form: MapForm, targets: list[str]):
     except (ValueError, reader.FileError, FileNotFoundError) as exc:
         flash(_(str(getattr(exc, "reason", exc))), "error")
         return _mapping_page(token, form, targets, 400)
-    with transaction(conn):
-        store.save_preset(conn, form.preset_name.data, mapping.headers, mapping.targets)
+    service.save_preset(get_db(), form.preset_name.data, mapping.headers, mapping.targets)
     flash(_("Mapping saved."), "success")
     return _mapping_page(token, form, targets)
 
@@ -285,8 +292,7 @@ def show_import(import_id: int):
 @requires("contacts.manage")
 def cancel_import(import_id: int):
     _import_or_404(import_id)
-    if store.request_cancel(get_db(), import_id):
-        actor().log(get_db(), "contacts.import_cancel_requested", f"import:{import_id}")
+    service.request_cancel(get_db(), actor(), import_id)
     return redirect(url_for("contacts.show_import", import_id=import_id))
 
 
@@ -308,9 +314,7 @@ def download_rejects(import_id: int):
     batch = _import_or_404(import_id)
     if batch["status"] != "done":
         abort(404)  # the rows of an unfinished or undone batch no longer exist
-    actor().log(
-        get_db(), "contacts.rejects_downloaded", f"import:{import_id}", rows=batch["invalid"]
-    )
+    service.rejects_downloaded(get_db(), actor(), import_id, batch["invalid"])
     keys = state().keys
     # Its own connection: the body streams after the request's connection has closed.
     conn = connect(state().db_path, readonly=True)
@@ -340,11 +344,13 @@ def suppressions():
             (form.addresses.data or "").splitlines(),
             suppression.addresses_in(form.file.data.stream) if form.file.data else (),
         )
-        with transaction(conn):
-            added, _already, invalid = suppression.add_addresses(
-                conn, state().keys.hasher(), addresses, "upload" if form.file.data else "staff"
-            )
-            actor().log(conn, "suppression.added", "suppressions", added=added, invalid=invalid)
+        added, _already, invalid = service.add_suppressions(
+            conn,
+            actor(),
+            state().keys.hasher(),
+            addresses,
+            "upload" if form.file.data else "staff",
+        )
         flash(
             _(
                 "%(added)s addresses added to the suppression list; %(invalid)s were not valid "

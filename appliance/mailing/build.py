@@ -19,9 +19,8 @@ import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from appliance.contacts.store import VISIBLE
 from appliance.crypto import KeyedHasher
-from appliance.mailing import links
+from appliance.mailing import build_store, links
 from appliance.privacy import suppression
 from appliance.reports import store as report_store
 from appliance.responses.segments import (
@@ -67,21 +66,10 @@ def select(
     conn: sqlite3.Connection, list_id: int, survey_id: int, wanted: Mapping[str, list[str]]
 ) -> Selection:
     """The contacts an invitation wave would go to now, and how many were skipped and why."""
-    invited = {
-        bytes(r[0])
-        for r in conn.execute(
-            "SELECT c.email_hash FROM invitations i JOIN contacts c ON c.id = i.contact_id"
-            " WHERE i.survey_id = ? AND c.email_hash IS NOT NULL",
-            (survey_id,),
-        )
-    }
+    invited = build_store.invited_hashes(conn, survey_id)
     rows = [
         (contact_id, bytes(email_hash) if email_hash is not None else None)
-        for contact_id, email_hash, segments in conn.execute(
-            f"SELECT id, email_hash, segments FROM contacts WHERE list_id = ? AND {VISIBLE}"  # noqa: S608
-            " ORDER BY id",
-            (list_id,),
-        )
+        for contact_id, email_hash, segments in build_store.visible_contacts(conn, list_id)
         if not wanted or matches(json.loads(segments), wanted)
     ]
     # The suppression list decides who may be contacted, here as at send time.
@@ -105,11 +93,7 @@ def select(
 def segment_values(conn: sqlite3.Connection, list_id: int, limit: int = 50) -> dict[str, list]:
     """attribute -> its values in the list (for the filter form), at most ``limit`` each."""
     out: dict[str, list[str]] = {}
-    for key, value in conn.execute(
-        "SELECT j.key, j.value FROM contacts c, json_each(c.segments) j"  # noqa: S608
-        f" WHERE c.list_id = ? AND c.{VISIBLE} GROUP BY j.key, j.value ORDER BY j.key, j.value",
-        (list_id,),
-    ):
+    for key, value in build_store.segment_pairs(conn, list_id):
         values = out.setdefault(key, [])
         if len(values) < limit:
             values.append(str(value))
@@ -132,14 +116,13 @@ def invitation_wave(
         raise EmptyCampaign(selection)
     own = {
         contact_id: (segments, language)
-        for contact_id, segments, language in conn.execute(
-            f"SELECT id, segments, language FROM contacts WHERE list_id = ? AND {VISIBLE}",  # noqa: S608
-            (campaign["list_id"],),
+        for contact_id, segments, language in build_store.segments_and_languages(
+            conn, campaign["list_id"]
         )
     }
     stored = coarsen(
         invited_rows([own[c] for c in selection.contact_ids]),
-        wave_attributes(_report_segments(conn, campaign["survey_id"])),
+        wave_attributes(build_store.report_segments(conn, campaign["survey_id"])),
         k,
     )
     rows = []
@@ -156,44 +139,15 @@ def invitation_wave(
                 group_key(segments),
             )
         )
-    conn.executemany(
-        "INSERT INTO invitations (survey_id, contact_id, token_hash, link_seed, campaign_id,"
-        " segments, group_key) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        rows,
-    )
+    build_store.insert_invitations(conn, rows)
     report_store.offer_values(conn, campaign["survey_id"], offered(stored))
-    conn.execute(
-        "INSERT INTO outbox (campaign_id, wave, invitation_id)"
-        " SELECT ?, 0, id FROM invitations WHERE campaign_id = ? ORDER BY id",
-        (campaign["id"], campaign["id"]),
-    )
+    build_store.queue_invitation_wave(conn, campaign["id"])
     # Retention keeps contacts of batches used in a mailing until 6 months after that use.
-    conn.execute(
-        "UPDATE contact_imports SET used_in_mailing = 1 WHERE id IN (SELECT DISTINCT import_id"
-        " FROM contacts c JOIN invitations i ON i.contact_id = c.id WHERE i.campaign_id = ?)",
-        (campaign["id"],),
-    )
+    build_store.mark_imports_used(conn, campaign["id"])
     return selection
-
-
-def _report_segments(conn: sqlite3.Connection, survey_id: int) -> str | None:
-    row = conn.execute("SELECT report_segments FROM surveys WHERE id = ?", (survey_id,)).fetchone()
-    return row[0] if row else None
 
 
 def reminder_wave(conn: sqlite3.Connection, campaign_id: int, wave: int) -> int:
     """Inside a write transaction: queue reminder ``wave`` for those who should get it; returns
     how many were queued."""
-    before = conn.total_changes
-    conn.execute(
-        "INSERT OR IGNORE INTO outbox (campaign_id, wave, invitation_id)"
-        " SELECT ?, ?, i.id FROM invitations i JOIN contacts c ON c.id = i.contact_id"
-        " WHERE i.campaign_id = ? AND i.used = 0"
-        " AND EXISTS (SELECT 1 FROM outbox o WHERE o.invitation_id = i.id AND o.wave = 0"
-        "   AND o.state = 'sent')"
-        " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.invitation_id = i.id"
-        "   AND o.state = 'bounced')"
-        " ORDER BY i.id",
-        (campaign_id, wave, campaign_id),
-    )
-    return conn.total_changes - before
+    return build_store.queue_reminder_wave(conn, campaign_id, wave)

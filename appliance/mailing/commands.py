@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from appliance.clictx import Context, pass_ctx
-from appliance.mailing import campaigns, jobs, store
+from appliance.mailing import jobs, service, store
 
 
 @click.group("mail")
@@ -44,7 +44,7 @@ def status(ctx: Context) -> None:
     """One line per campaign: status and message counts."""
     with ctx.database() as conn:
         for row in store.list_campaigns(conn):
-            done = campaigns.progress(conn, row["id"])
+            done = service.progress(conn, row["id"])
             click.echo(
                 f"{row['id']}\t{row['status']}\t{row['name']}\tqueued {done.queued}"
                 f"\tsent {done.sent}\tfailed {done.failed}\tsuppressed {done.suppressed}"

@@ -35,7 +35,7 @@ from appliance.admin.store import effective
 from appliance.db import transaction
 from appliance.i18n import N_
 from appliance.keys import Keys
-from appliance.mailing import build, outbox, store, transport
+from appliance.mailing import build, errors, outbox, outbox_store, store, transport
 from appliance.mailing.render import CampaignMail
 from appliance.mailing.sender import Journal, Sender
 from appliance.surveys import store as surveys_store
@@ -133,7 +133,7 @@ def _campaign(conn, values, keys: Keys, campaign_id: int, report: Report, stop, 
         with transaction(conn):
             if _closed_for_good(survey, _today(values)):
                 # Its links would lead nowhere: withdraw what is queued, plan no reminders.
-                withdrawn = outbox.cancel_queued(conn, campaign_id)
+                withdrawn = outbox_store.cancel_queued(conn, campaign_id)
                 if campaign["status"] == "scheduled":
                     store.set_status(conn, campaign_id, "cancelled", ("scheduled",))
                 elif campaign["waves_built"] <= campaign["reminders"]:
@@ -188,7 +188,7 @@ def _campaign(conn, values, keys: Keys, campaign_id: int, report: Report, stop, 
         elif outcome.sent:
             store.set_message(conn, campaign_id, "")
         if outcome.problem:
-            report.problems.append(transport.plain(outcome.problem))
+            report.problems.append(errors.plain(outcome.problem))
         _finish_if_done(conn, campaign_id)
 
 
@@ -266,7 +266,7 @@ def _skip_reminders(conn, campaign) -> None:
 
 def _finish_if_done(conn, campaign_id: int) -> None:
     campaign = store.get_campaign(conn, campaign_id)
-    if campaign["status"] != "active" or outbox.has_open(conn, campaign_id):
+    if campaign["status"] != "active" or outbox_store.has_open(conn, campaign_id):
         return
     if campaign["waves_built"] <= campaign["reminders"]:
         return  # a reminder is still to come
@@ -281,4 +281,4 @@ def _finish_if_done(conn, campaign_id: int) -> None:
 
 def summary(conn, campaign_id: int) -> dict[str, int]:
     """Messages per outcome over all waves (no addresses: fit for the audit log)."""
-    return {k: v for k, v in outbox.totals(conn, campaign_id).items() if v}
+    return {k: v for k, v in outbox_store.totals(conn, campaign_id).items() if v}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from appliance.mailing import transport
+from appliance.mailing import errors, transport
 
 
 def explain(problem: transport.MailError | str) -> str:
@@ -19,7 +19,7 @@ def explain(problem: transport.MailError | str) -> str:
     else:
         if not problem:
             return ""
-        data = transport.stored_problem(problem)
+        data = errors.stored_problem(problem)
         if data is None:
             return _(problem)
     sentence = _(data["reason"], **data.get("params", {}))

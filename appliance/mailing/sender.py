@@ -28,7 +28,7 @@ from pathlib import Path
 
 from appliance.crypto import DecryptionError
 from appliance.db import transaction
-from appliance.mailing import outbox, store, transport
+from appliance.mailing import errors, outbox, outbox_store, store
 from appliance.mailing.compose import TemplateProblem
 from appliance.mailing.outbox import Claimed
 from appliance.mailing.render import CampaignMail, Message, NoAddress
@@ -197,7 +197,7 @@ class Sender:
                     claimed = outbox.claim(self.conn, campaign_id, BATCH, self.clock())
                     blocked = self._suppressed(claimed)
                     if blocked:
-                        outbox.mark_final(self.conn, "suppressed", [(i, "") for i in blocked])
+                        outbox_store.mark_final(self.conn, "suppressed", [(i, "") for i in blocked])
                         outcome.suppressed += len(blocked)
                 if not claimed:
                     break
@@ -247,7 +247,7 @@ class Sender:
                 self._collect(results, pending, outcome, 0.0, final=True)
                 if self._status(campaign_id) == "cancelled":
                     with transaction(self.conn):  # what was handed back after the cancel
-                        outbox.cancel_queued(self.conn, campaign_id)
+                        outbox_store.cancel_queued(self.conn, campaign_id)
                 # Only once every result is recorded: until then the journal is what tells a
                 # later recovery which claimed messages the relay already has.
                 journal.clear()
@@ -262,10 +262,7 @@ class Sender:
         return mail
 
     def _status(self, campaign_id: int) -> str:
-        row = self.conn.execute(
-            "SELECT status FROM campaigns WHERE id = ?", (campaign_id,)
-        ).fetchone()
-        return row[0] if row else ""
+        return store.campaign_status(self.conn, campaign_id)
 
     def _still_active(self, campaign_id: int) -> bool:
         return self._status(campaign_id) == "active"
@@ -294,12 +291,12 @@ class Sender:
         if not pending or (not final and time.monotonic() - last < COMMIT_SECONDS):
             return last
         with transaction(self.conn):
-            outbox.mark_sent(self.conn, pending.sent)
-            outbox.mark_sent(self.conn, pending.unconfirmed, unconfirmed=True)
-            outbox.retry_later(self.conn, pending.retry)
+            outbox_store.mark_sent(self.conn, pending.sent)
+            outbox_store.mark_sent(self.conn, pending.unconfirmed, unconfirmed=True)
+            outbox_store.retry_later(self.conn, pending.retry)
             for state, rows in pending.final.items():
-                outbox.mark_final(self.conn, state, rows)
-            outbox.release(self.conn, pending.release)
+                outbox_store.mark_final(self.conn, state, rows)
+            outbox_store.release(self.conn, pending.release)
         pending.__init__()
         return time.monotonic()
 
@@ -342,7 +339,7 @@ class Sender:
                             try:
                                 connection = self.connect()
                             except Exception as exc:  # noqa: BLE001 - any failure: stop, keep all
-                                outcome.problem = transport.storable(exc)
+                                outcome.problem = errors.storable(exc)
                                 halt.set()
                         if halt.is_set():
                             done.append(("release", item, ""))
@@ -378,7 +375,7 @@ class Sender:
         try:
             connection.send(message.sender, message.recipient, message.data, handover)
         except SenderRefused as exc:
-            return "refused", transport.storable(exc), True
+            return "refused", errors.storable(exc), True
         except PermanentFailure as exc:
             return "bounced", str(exc), False
         except ConnectionLost as exc:

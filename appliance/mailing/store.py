@@ -105,6 +105,12 @@ def get_campaign(conn: sqlite3.Connection, campaign_id: int) -> sqlite3.Row | No
     ).fetchone()
 
 
+def campaign_status(conn: sqlite3.Connection, campaign_id: int) -> str:
+    """The campaign's status ('' for a campaign that does not exist)."""
+    row = conn.execute("SELECT status FROM campaigns WHERE id = ?", (campaign_id,)).fetchone()
+    return row[0] if row else ""
+
+
 def list_campaigns(conn: sqlite3.Connection) -> list[sqlite3.Row]:
     return conn.execute(
         "SELECT c.id, c.name, c.status, c.send_at, c.recipients, c.next_wave_at,"

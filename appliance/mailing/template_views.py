@@ -3,8 +3,6 @@ contact of a list, and "send me a test" through the configured transport."""
 
 from __future__ import annotations
 
-import email
-import email.policy
 import sqlite3
 
 from flask import (
@@ -22,18 +20,14 @@ from flask_babel import gettext as _
 from appliance.auth.guard import requires
 from appliance.contacts import fields
 from appliance.contacts import store as contacts_store
-from appliance.db import transaction
-from appliance.mailing import compose, jobs, links, outbox, problems, store, transport
+from appliance.mailing import compose, jobs, problems, service, store, transport
 from appliance.mailing.forms import TemplateForm, TestMailForm
 from appliance.mailing.render import CampaignMail
-from appliance.privacy import suppression
 from appliance.settings import LANGUAGES
 from appliance.surveys import store as surveys_store
 from appliance.web import ID, actor, get_db, state
 
 bp = Blueprint("mail_templates", __name__, url_prefix="/mailing/templates")
-
-PREVIEW_HASH = b"\0" * 32  # the unsubscribe link of a preview names nobody
 
 
 @bp.route("/")
@@ -75,7 +69,6 @@ def _problems(parts: dict[str, dict[str, str]]) -> list[str]:
 @bp.route(f"/<{ID}:template_id>", methods=["GET", "POST"])
 @requires("mailings.manage")
 def edit_template(template_id: int | None = None):
-    conn = get_db()
     row = _template_or_404(template_id) if template_id is not None else None
     form = TemplateForm()
     if row is not None and not form.is_submitted():
@@ -85,16 +78,15 @@ def edit_template(template_id: int | None = None):
         problems = _problems(parts)
         if not problems:
             try:
-                with transaction(conn):
-                    saved = store.save_template(
-                        conn,
-                        template_id,
-                        form.name.data,
-                        form.style.data,
-                        form.fallback.data,
-                        parts,
-                    )
-                    actor().log(conn, "mailing.template_saved", f"mail_template:{saved}")
+                saved = service.save_template(
+                    get_db(),
+                    actor(),
+                    template_id,
+                    form.name.data,
+                    form.style.data,
+                    form.fallback.data,
+                    parts,
+                )
             except sqlite3.IntegrityError:
                 problems = [_("Another template has this name.")]
             else:
@@ -155,16 +147,9 @@ def _preview(row) -> dict | None:
         return None
     mail, contact, _values = found
     try:
-        message = mail.render(outbox.preview_item(contact, links.new_seed(), PREVIEW_HASH))
+        return service.preview(mail, contact)
     except compose.TemplateProblem as problem:
         return {"error": f"{_(problem.reason)} {problem.detail}"}
-    parsed = email.message_from_bytes(message.data, policy=email.policy.default)
-    return {
-        "to": parsed["To"],
-        "subject": parsed["Subject"],
-        "text": parsed.get_body(("plain",)).get_content(),
-        "html": parsed.get_body(("html",)).get_content(),
-    }
 
 
 # The HTML part is mail: its inline styles are what mail programs read. It is shown in a
@@ -206,31 +191,15 @@ def send_test(template_id: int):
         )
         return _page(row, TemplateForm(data=_form_data(row)), 400, test_form)
     mail, contact, values = found
-    # The test's unsubscribe link names the tester's own address, never the contact's.
-    unsubscribe_hash = suppression.address_hash(state().keys.hasher(), to)
     try:
-        message = mail.render(
-            outbox.preview_item(contact, links.new_seed(), unsubscribe_hash), to=to
+        service.send_test(
+            get_db(), actor(), state().keys.hasher(), template_id, mail, contact, values, to
         )
-        connection = transport.from_settings(values).connect()
-        try:
-            connection.send(message.sender, message.recipient, message.data)
-        finally:
-            connection.close()
     except compose.TemplateProblem as problem:
         flash(_("The test was not sent: %(reason)s", reason=_(problem.reason)), "error")
     except transport.MailError as exc:
         flash(_("The test was not sent: %(reason)s", reason=problems.explain(exc)), "error")
     else:
-        with transaction(get_db()):
-            # Who was shown, and a keyed hash of where it went (never the address itself).
-            actor().log(
-                get_db(),
-                "mailing.test_sent",
-                f"mail_template:{template_id}",
-                contact=contact["id"],
-                to_hash=unsubscribe_hash.hex()[:16],
-            )
         flash(_("Test message sent."), "success")
     return redirect(
         url_for("mail_templates.edit_template", template_id=template_id, **_preview_args())

@@ -8,9 +8,7 @@ from flask import Blueprint, render_template, request
 from flask_babel import force_locale
 
 from appliance.auth.guard import public
-from appliance.db import transaction
-from appliance.mailing import unsubscribe
-from appliance.privacy import suppression
+from appliance.mailing import service
 from appliance.settings import LANGUAGES
 from appliance.web import get_db, setting, state
 
@@ -20,20 +18,15 @@ bp = Blueprint("unsubscribe", __name__)
 @bp.route("/u/<token>", methods=["GET", "POST"])
 @public
 def unsubscribe_page(token: str):
-    found = unsubscribe.read(state().keys.session, token)
+    keys = state().keys
+    found = service.unsubscribe_target(keys.session, keys.hasher(), token)
     if found is None:
         return render_template("respondent/unknown.html"), 404
-    address_hash, language, generation = found
-    hasher = state().keys.hasher()
-    if generation < hasher.generation:
-        # Mailed before a key rotation: the list now holds this hash as the newer keys make it.
-        address_hash = hasher.forward(address_hash, generation)
+    address_hash, language = found
     language = language if language in LANGUAGES else LANGUAGES[0]
     done = None
     if request.method == "POST":
-        conn = get_db()
-        with transaction(conn):
-            done = suppression.add(conn, [address_hash], "unsubscribe") == 1
+        done = service.confirm_unsubscribe(get_db(), address_hash)
     with force_locale(language):
         return render_template(
             "respondent/unsubscribe.html",

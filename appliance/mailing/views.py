@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from appliance import formats
 from appliance.auth.guard import requires
 from appliance.contacts import store as contacts_store
-from appliance.mailing import build, campaigns, jobs, outbox, problems, store
+from appliance.mailing import build, jobs, outbox_store, problems, service, store
 from appliance.mailing.forms import CampaignForm
 from appliance.surveys import store as surveys_store
 from appliance.web import ID, actor, flash_reasons, get_db, setting, state
@@ -30,7 +30,7 @@ def status_labels() -> dict[str, str]:
     }
 
 
-def phase_label(phase: campaigns.Phase) -> str:
+def phase_label(phase: service.Phase) -> str:
     """The status badge: what the campaign is really doing now."""
     if phase.key == "scheduled":
         return _("scheduled for %(t)s", t=local_time(phase.at))
@@ -84,8 +84,7 @@ def list_campaigns():
         "mailing/index.html",
         campaigns=rows,
         phases={
-            r["id"]: phase_label(campaigns.phase(r, campaigns.progress(conn, r["id"])))
-            for r in rows
+            r["id"]: phase_label(service.phase(r, service.progress(conn, r["id"]))) for r in rows
         },
     )
 
@@ -134,7 +133,7 @@ def _send_at(form: CampaignForm) -> float | None:
 
 
 def _plan(form: CampaignForm, send_at: float, chosen: dict, confirmed: int | None):
-    return campaigns.Plan(
+    return service.Plan(
         name=form.name.data,
         survey_id=form.survey_id.data,
         list_id=form.list_id.data,
@@ -185,19 +184,19 @@ def create_campaign():
     confirmed = request.form.get("confirmed", type=int) if action == "confirm" else None
     if confirmed is None:
         try:
-            selection = campaigns.check(conn, _plan(form, send_at, chosen, None))
-        except campaigns.CampaignError as exc:
+            selection = service.check(conn, _plan(form, send_at, chosen, None))
+        except service.CampaignError as exc:
             flash_reasons(exc.reasons)
             return render_template("mailing/new.html", **page), 400
         return _confirmation(page, selection, send_at)
     try:
-        campaign_id, selection = campaigns.create(
+        campaign_id, selection = service.create(
             conn, actor(), _plan(form, send_at, chosen, confirmed)
         )
-    except campaigns.CountChanged as changed:
+    except service.CountChanged as changed:
         flash_reasons(changed.reasons)
         return _confirmation(page, changed.selection, send_at, 409)
-    except campaigns.CampaignError as exc:
+    except service.CampaignError as exc:
         flash_reasons(exc.reasons)
         return render_template("mailing/new.html", **page), 400
     flash(
@@ -225,20 +224,20 @@ def _confirmation(page: dict, selection, send_at: float, status: int = 200):
 def show_campaign(campaign_id: int):
     conn = get_db()
     row = _campaign_or_404(campaign_id)
-    done = campaigns.progress(conn, campaign_id)
+    done = service.progress(conn, campaign_id)
     return render_template(
         "mailing/show.html",
         campaign=row,
         message=_translated(row["message"]),
         message_kind=_message_kind(row["message"]),
         progress=done,
-        status_label=phase_label(campaigns.phase(row, done)),
-        fraction=campaigns.handled_fraction(done),
-        waves=outbox.counts(conn, campaign_id),
+        status_label=phase_label(service.phase(row, done)),
+        fraction=service.handled_fraction(done),
+        waves=outbox_store.counts(conn, campaign_id),
         skipped=store.skipped(row),
         segment_filter=store.segment_filter(row),
         problems=_problems(campaign_id),
-        actions=[a for a, (_s, allowed) in campaigns.ACTIONS.items() if row["status"] in allowed],
+        actions=[a for a, (_s, allowed) in service.ACTIONS.items() if row["status"] in allowed],
     )
 
 
@@ -254,7 +253,7 @@ def _problems(campaign_id: int) -> list[dict]:
             "wave": r["wave"],
             "error": r["error"],
         }
-        for r in outbox.problems(get_db(), campaign_id)
+        for r in outbox_store.problems(get_db(), campaign_id)
     ]
 
 
@@ -263,11 +262,11 @@ def _problems(campaign_id: int) -> list[dict]:
 def campaign_progress(campaign_id: int):
     """The live figures the campaign page polls (JSON)."""
     row = _campaign_or_404(campaign_id)
-    done = campaigns.progress(get_db(), campaign_id)
-    fraction = campaigns.handled_fraction(done)
+    done = service.progress(get_db(), campaign_id)
+    fraction = service.handled_fraction(done)
     return jsonify(
         status=row["status"],
-        status_label=phase_label(campaigns.phase(row, done)),
+        status_label=phase_label(service.phase(row, done)),
         percent=round(fraction * 100),
         percent_label=format_percent(fraction, format="#,##0%"),
         queued=done.queued,
@@ -297,8 +296,8 @@ def campaign_progress(campaign_id: int):
 def change_campaign(campaign_id: int, action: str):
     _campaign_or_404(campaign_id)
     try:
-        campaigns.change(get_db(), actor(), campaign_id, action)
-    except campaigns.CampaignError as exc:
+        service.change(get_db(), actor(), campaign_id, action)
+    except service.CampaignError as exc:
         flash_reasons(exc.reasons)
     else:
         flash(
@@ -317,8 +316,8 @@ def change_campaign(campaign_id: int, action: str):
 def remind_now(campaign_id: int):
     _campaign_or_404(campaign_id)
     try:
-        campaigns.remind_now(get_db(), actor(), campaign_id)
-    except campaigns.CampaignError as exc:
+        service.remind_now(get_db(), actor(), campaign_id)
+    except service.CampaignError as exc:
         flash_reasons(exc.reasons)
     else:
         flash(_("The next reminder goes out within a minute."), "success")

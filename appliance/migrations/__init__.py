@@ -1,28 +1,42 @@
-"""Named schema migrations, applied in order by ``appliance init`` and on every start.
+"""Named schema migrations: one sqlite-utils migration set, :data:`MIGRATIONS`, applied in the
+order of :data:`STEPS` by ``appliance.schema.migrate`` (``appliance init``, ``serve``,
+``restore``).
 
-Never edit a migration that has shipped; add a new one. Each runs inside one transaction, so each
-function executes statements one at a time (``executescript`` would commit half-way).
+Never edit a migration that has shipped, nor its name; add a new one at the end of
+:data:`STEPS`. Each runs inside one transaction, so each function executes statements one at a
+time (``executescript`` would commit half-way). A migration means the same thing forever: it
+imports nothing of the application outside this package (a test parses the imports), and data
+it derives is computed by frozen SQL here, not by live code.
+
+The shipped migrations keep their hand-written SQL: sqlite-utils' builders (``table.create``,
+``add_column``, ``transform``) write their own statement text, and SQLite keeps that text as the
+schema, so installed and new databases would no longer have the same schema. New migrations use
+the builders where they say the change plainly; WITHOUT ROWID tables, partial indexes, triggers
+and data copies stay SQL.
 """
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
-from appliance.migrations import accounts, anonymity, early, mailing, privacy, relay, reports
+from sqlite_utils import Database, Migrations
 
-MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
-    ("0001_accounts", early.m0001_accounts),
-    ("0002_audit_log", early.m0002_audit_log),
-    ("0003_surveys_and_grants", early.m0003_surveys_and_grants),
-    ("0004_identity_plane", early.m0004_identity_plane),
-    ("0005_api_tokens", early.m0005_api_tokens),
-    ("0006_response_plane", early.m0006_response_plane),
-    ("0007_survey_links", early.m0007_survey_links),
-    ("0008_contact_requests", early.m0008_contact_requests),
-    ("0009_kiosks", early.m0009_kiosks),
-    ("0010_response_contacts", early.m0010_response_contacts),
-    ("0011_kiosk_idle_action", early.m0011_kiosk_idle_action),
+from appliance.migrations import accounts, anonymity, foundation, mailing, privacy, relay, reports
+
+SET_NAME = "appliance"
+
+STEPS: tuple[tuple[str, Callable[[Database], None]], ...] = (
+    ("0001_accounts", foundation.m0001_accounts),
+    ("0002_audit_log", foundation.m0002_audit_log),
+    ("0003_surveys_and_grants", foundation.m0003_surveys_and_grants),
+    ("0004_identity_plane", foundation.m0004_identity_plane),
+    ("0005_api_tokens", foundation.m0005_api_tokens),
+    ("0006_response_plane", foundation.m0006_response_plane),
+    ("0007_survey_links", foundation.m0007_survey_links),
+    ("0008_contact_requests", foundation.m0008_contact_requests),
+    ("0009_kiosks", foundation.m0009_kiosks),
+    ("0010_response_contacts", foundation.m0010_response_contacts),
+    ("0011_kiosk_idle_action", foundation.m0011_kiosk_idle_action),
     ("0012_mailing", mailing.m0012_mailing),
     ("0013_default_mail_templates", mailing.m0013_default_mail_templates),
     ("0014_report_counts", reports.m0014_report_counts),
@@ -31,4 +45,17 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0017_report_releases", anonymity.m0017_report_releases),
     ("0018_first_password", accounts.m0018_first_password),
     ("0019_sealed_settings", relay.m0019_sealed_settings),
-]
+)
+NAMES: tuple[str, ...] = tuple(name for name, _ in STEPS)
+
+
+def migration_set(steps: Iterable[tuple[str, Callable[[Database], None]]]) -> Migrations:
+    """A sqlite-utils migration set named :data:`SET_NAME` holding ``steps`` in order, each
+    transactional (the runner gives each its own write transaction)."""
+    migrations = Migrations(SET_NAME)
+    for name, step in steps:
+        migrations(name=name)(step)
+    return migrations
+
+
+MIGRATIONS = migration_set(STEPS)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 
-from appliance.migrations.early import run
+from sqlite_utils import Database
+
+from appliance.migrations.foundation import run
 
 
-def m0016_invitation_segments(conn: sqlite3.Connection) -> None:
+def m0016_invitation_segments(db: Database) -> None:
     run(
-        conn,
+        db,
         # The segment values a response of this invitation will carry, fixed (and coarsened so
         # that each combination is shared by at least k invitations) when the wave is built.
         # NULL for invitations made before: settled at the next start, with the configured k.
@@ -29,29 +30,29 @@ def m0016_invitation_segments(conn: sqlite3.Connection) -> None:
     )
     # Responses kept every attribute of the invited contact. What no report uses goes now; the
     # rest is coarsened at the next start, where the minimum group size is known.
-    surveys = conn.execute("SELECT id, report_segments FROM surveys").fetchall()
+    surveys = db.execute("SELECT id, report_segments FROM surveys").fetchall()
     for survey_id, report_segments in surveys:
         keep = {str(a) for a in json.loads(report_segments or "[]")}
-        rows = conn.execute(
+        rows = db.execute(
             "SELECT id, segments FROM responses WHERE survey_id = ? AND segments != '{}'",
             (survey_id,),
         ).fetchall()
         for response_id, segments in rows:
             kept = {a: v for a, v in json.loads(segments).items() if a in keep}
-            conn.execute(
+            db.execute(
                 "UPDATE responses SET segments = ? WHERE id = ?",
                 (json.dumps(kept, ensure_ascii=False, sort_keys=True), response_id),
             )
-        invited = conn.execute(
+        invited = db.execute(
             "SELECT 1 FROM invitations WHERE survey_id = ? LIMIT 1", (survey_id,)
         ).fetchone()
         if rows or invited:
-            conn.execute("UPDATE surveys SET legacy_segments = 1 WHERE id = ?", (survey_id,))
+            db.execute("UPDATE surveys SET legacy_segments = 1 WHERE id = ?", (survey_id,))
 
 
-def m0017_report_releases(conn: sqlite3.Connection) -> None:
+def m0017_report_releases(db: Database) -> None:
     run(
-        conn,
+        db,
         # Aggregate plane: what the researcher sees is a release of the counters, cut once at
         # least k responses were added, excluded or changed since the last one, so that two looks
         # at a report never differ by a single response. Same columns as report_counts.
@@ -100,11 +101,11 @@ def m0017_report_releases(conn: sqlite3.Connection) -> None:
         "CREATE TABLE wal_pad (n INTEGER NOT NULL)",
         "INSERT INTO wal_pad VALUES (0)",
     )
-    for invitation_id, segments in conn.execute(
+    for invitation_id, segments in db.execute(
         "SELECT id, segments FROM invitations WHERE segments IS NOT NULL"
     ).fetchall():
         fixed = {a: v for a, v in json.loads(segments).items() if a != "#language"}
-        conn.execute(
+        db.execute(
             "UPDATE invitations SET group_key = ? WHERE id = ?",
             (json.dumps(fixed, ensure_ascii=False, sort_keys=True), invitation_id),
         )

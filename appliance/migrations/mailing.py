@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import UTC, datetime
 
-from appliance.migrations.early import run
+from sqlite_utils import Database
+
+from appliance.migrations.foundation import run
 
 
-def m0012_mailing(conn: sqlite3.Connection) -> None:
+def m0012_mailing(db: Database) -> None:
     run(
-        conn,
+        db,
         # Staff-written texts: per language a subject, an HTML and a plain-text part (JSON
         # {"nl": {"subject": .., "html": .., "text": ..}, ..}), run in Jinja2's sandbox.
         """CREATE TABLE mail_templates (
@@ -160,10 +161,10 @@ DEFAULT_TEMPLATES = {
 }
 
 
-def m0013_default_mail_templates(conn: sqlite3.Connection) -> None:
+def m0013_default_mail_templates(db: Database) -> None:
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     for name, parts in DEFAULT_TEMPLATES.items():
-        conn.execute(
+        db.execute(
             "INSERT OR IGNORE INTO mail_templates (name, parts, created_at, updated_at)"
             " VALUES (?, ?, ?, ?)",
             (name, json.dumps(parts, ensure_ascii=False), now, now),

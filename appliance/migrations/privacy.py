@@ -1,15 +1,15 @@
-"""Migrations of privacy operations (issue 7): retention, data-subject requests, audit summaries."""
+"""Migrations of privacy operations: retention, data-subject requests, audit summaries."""
 
 from __future__ import annotations
 
-import sqlite3
+from sqlite_utils import Database
 
-from appliance.migrations.early import run
+from appliance.migrations.foundation import run
 
 
-def m0015_privacy_operations(conn: sqlite3.Connection) -> None:
+def m0015_privacy_operations(db: Database) -> None:
     run(
-        conn,
+        db,
         # When a survey was closed: contact data used for it is kept a fixed time after this.
         "ALTER TABLE surveys ADD COLUMN closed_at TEXT",
         "UPDATE surveys SET closed_at = updated_at WHERE status = 'closed'",

@@ -3,10 +3,10 @@ interface is kept encrypted with the field key, never as text)."""
 
 from __future__ import annotations
 
-import sqlite3
+from sqlite_utils import Database
 
-from appliance.migrations.early import run
+from appliance.migrations.foundation import run
 
 
-def m0019_sealed_settings(conn: sqlite3.Connection) -> None:
-    run(conn, "ALTER TABLE setting_overrides ADD COLUMN sealed BLOB")
+def m0019_sealed_settings(db: Database) -> None:
+    run(db, "ALTER TABLE setting_overrides ADD COLUMN sealed BLOB")

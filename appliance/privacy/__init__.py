@@ -1,2 +1,2 @@
-"""Privacy operations: the suppression (unsubscribe) list; retention and data-subject requests
-arrive with the privacy issue."""
+"""Privacy operations: the suppression (unsubscribe) list, retention, data-subject requests and
+their register, the erasure ledger, and the privacy statement and record of processing."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from appliance.auth.accounts import CLI
+from appliance.auth.service import CLI
 from appliance.clictx import Context, pass_ctx
 from appliance.privacy import retention
 

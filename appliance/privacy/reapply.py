@@ -14,8 +14,8 @@ from datetime import datetime
 from typing import Any
 
 from appliance import keys
-from appliance.auth.accounts import Actor
-from appliance.privacy import erasure, retention
+from appliance.auth.service import Actor
+from appliance.privacy import erasure, erasure_store, retention, suppression_store
 
 RESTORE = Actor(None, "restore")
 
@@ -31,11 +31,7 @@ class Carried:
 
 
 def carry(conn: sqlite3.Connection) -> Carried:
-    suppressions = [
-        (bytes(r[0]), r[1], r[2])
-        for r in conn.execute("SELECT email_hash, created_at, source FROM suppressions")
-    ]
-    return Carried(suppressions, erasure.erased_entries(conn))
+    return Carried(suppression_store.entries(conn), erasure.erased_entries(conn))
 
 
 def after_restore(
@@ -50,19 +46,11 @@ def after_restore(
     from appliance.db import transaction
 
     with transaction(conn):
-        before = conn.execute("SELECT count(*) FROM suppressions").fetchone()[0]
-        conn.executemany(
-            "INSERT OR IGNORE INTO suppressions (email_hash, created_at, source) VALUES (?, ?, ?)",
-            carried.suppressions,
-        )
-        after = conn.execute("SELECT count(*) FROM suppressions").fetchone()[0]
+        before = suppression_store.count(conn)
+        suppression_store.insert(conn, carried.suppressions)
+        after = suppression_store.count(conn)
         # The later erasure counts: someone imported between two erasures must go again.
-        conn.executemany(
-            "INSERT INTO privacy_erasures (kind, digest, erased_at) VALUES (?, ?, ?)"
-            " ON CONFLICT (kind, digest)"
-            " DO UPDATE SET erased_at = max(erased_at, excluded.erased_at)",
-            carried.erasures,
-        )
+        erasure_store.merge_erasures(conn, carried.erasures)
         restored_keys = keys.load(settings["data_dir"])
         people = set(erasure.contacts_erased_since_import(conn))
         people |= set(

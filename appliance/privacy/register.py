@@ -15,6 +15,7 @@ from datetime import date, timedelta
 
 from appliance.db import iso, utcnow
 from appliance.i18n import N_
+from appliance.privacy import register_store
 from appliance.privacy.retention import add_months
 
 KINDS = {
@@ -53,53 +54,35 @@ def add(
 ) -> int:
     if kind not in KINDS:
         raise ValueError(kind)
-    cur = conn.execute(
-        "INSERT INTO privacy_requests (received_on, kind, reference, deadline, created_by,"
-        " created_at) VALUES (?, ?, ?, ?, ?, ?)",
-        (
-            received.isoformat(),
-            kind,
-            reference.strip(),
-            deadline_for(received).isoformat(),
-            user_id,
-            iso(utcnow()),
-        ),
+    return register_store.insert(
+        conn,
+        received.isoformat(),
+        kind,
+        reference.strip(),
+        deadline_for(received).isoformat(),
+        user_id,
+        iso(utcnow()),
     )
-    return cur.lastrowid
-
-
-_SELECT = (
-    "SELECT r.*, u.username AS handled_by_name FROM privacy_requests r"
-    " LEFT JOIN users u ON u.id = r.handled_by"
-)
 
 
 def get(conn: sqlite3.Connection, request_id: int) -> sqlite3.Row | None:
-    return conn.execute(f"{_SELECT} WHERE r.id = ?", (request_id,)).fetchone()  # noqa: S608
+    return register_store.get(conn, request_id)
 
 
 def all_requests(conn: sqlite3.Connection) -> list[sqlite3.Row]:
     """Open requests first, nearest deadline first; then the closed ones, latest first."""
-    return conn.execute(
-        f"{_SELECT} ORDER BY r.status != 'open', CASE WHEN r.status = 'open'"  # noqa: S608
-        " THEN r.deadline END, r.handled_on DESC, r.id DESC"
-    ).fetchall()
+    return register_store.all_requests(conn)
 
 
 def open_requests(conn: sqlite3.Connection) -> list[sqlite3.Row]:
-    return conn.execute(
-        f"{_SELECT} WHERE r.status = 'open' ORDER BY r.deadline, r.id"  # noqa: S608
-    ).fetchall()
+    return register_store.open_requests(conn)
 
 
 def note(conn: sqlite3.Connection, request_id: int, today: date, text: str) -> None:
     """Append a line (what was done for the request, never a value of the person) to the
     outcome of an open request."""
-    conn.execute(
-        "UPDATE privacy_requests SET outcome = substr(trim(outcome || char(10) || ?,"
-        " char(10)), 1, ?) WHERE id = ? AND status = 'open'",
-        (f"{today.isoformat()} {text.strip()}", MAX_OUTCOME, request_id),
-    )
+    line = f"{today.isoformat()} {text.strip()}"
+    register_store.append_outcome(conn, request_id, line, MAX_OUTCOME)
 
 
 def close(
@@ -114,26 +97,16 @@ def close(
     False when the request is not open (closed meanwhile, or unknown)."""
     if status not in CLOSED:
         raise ValueError(status)
-    cur = conn.execute(
-        "UPDATE privacy_requests SET status = ?, handled_by = ?, handled_on = ?,"
-        " outcome = substr(trim(outcome || char(10) || ?, char(10)), 1, ?)"
-        " WHERE id = ? AND status = 'open'",
-        (status, user_id, today.isoformat(), outcome.strip(), MAX_OUTCOME, request_id),
+    return register_store.close(
+        conn, request_id, status, outcome.strip(), user_id, today.isoformat(), MAX_OUTCOME
     )
-    return cur.rowcount == 1
 
 
 def due_soon_count(conn: sqlite3.Connection, today: date) -> int:
     """Open requests whose deadline is at most :data:`DUE_SOON_DAYS` away or has passed (for a
     banner: each of them needs attention now)."""
-    limit = (today + timedelta(days=DUE_SOON_DAYS)).isoformat()
-    return conn.execute(
-        "SELECT count(*) FROM privacy_requests WHERE status = 'open' AND deadline <= ?", (limit,)
-    ).fetchone()[0]
+    return register_store.open_due_by(conn, (today + timedelta(days=DUE_SOON_DAYS)).isoformat())
 
 
 def overdue_count(conn: sqlite3.Connection, today: date) -> int:
-    return conn.execute(
-        "SELECT count(*) FROM privacy_requests WHERE status = 'open' AND deadline < ?",
-        (today.isoformat(),),
-    ).fetchone()[0]
+    return register_store.open_due_before(conn, today.isoformat())

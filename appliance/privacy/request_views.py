@@ -32,10 +32,8 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from appliance.auth.guard import requires
 from appliance.contacts import fields
-from appliance.db import transaction
-from appliance.i18n import N_
 from appliance.mailing.transport import MAIL_DIR
-from appliance.privacy import erasure, register, subject_changes, subject_export, subjects
+from appliance.privacy import register, request_service, subject_changes, subject_export, subjects
 from appliance.privacy.forms import (
     ActionForm,
     CloseForm,
@@ -71,9 +69,12 @@ def _today() -> date:
     return datetime.now(state().tz).date()
 
 
-def _keys():
+def _desk() -> request_service.Desk:
     keys = state().keys
-    return keys.cipher(), keys.hasher()
+    folder = Path(state().settings["data_dir"]) / MAIL_DIR
+    return request_service.Desk(
+        get_db(), actor(), keys.cipher(), keys.hasher(), _today(), folder, _
+    )
 
 
 # ---- the signed look-up ------------------------------------------------------------------------
@@ -119,25 +120,6 @@ def _linked_request(request_id: int | None):
     return found
 
 
-def _audit(conn, action: str, entry, note: str, target: str = "subject", **details) -> None:
-    """Audit (counts and ids only) and, for a chosen register entry, a line in its outcome."""
-    if entry is not None:
-        register.note(conn, entry["id"], _today(), note)
-        details["request"] = entry["id"]
-    actor().log(conn, action, target, **details)
-
-
-def _mail_folder() -> Path:
-    return Path(state().settings["data_dir"]) / MAIL_DIR
-
-
-def _dossier(query: subjects.Query, also: list[int]) -> dict:
-    """Everything held about the person, found afresh."""
-    cipher, hasher = _keys()
-    ids = subjects.find(get_db(), cipher, hasher, query, also)
-    return subjects.collect(get_db(), cipher, hasher, query, ids, _mail_folder())
-
-
 def _person(query: subjects.Query, also: list[int], dossier: dict, entry) -> str:
     return render_template(
         "privacy/person.html",
@@ -166,11 +148,7 @@ def lookup():
             form.identifier.errors = [_(exc.reason)]
         else:
             entry = _linked_request(form.request_id.data)
-            dossier = _dossier(query, [])
-            with transaction(get_db()) as conn:
-                n = subjects.counts(dossier)
-                note = _("looked up: %(n)d contact rows", n=n["contacts"])
-                _audit(conn, "subject.looked_up", entry, note, by=query.kind, **n)
+            dossier = request_service.look_up(_desk(), query, entry)
             return _person(query, [], dossier, entry)
     return render_template("privacy/lookup.html", form=form), 400 if form.errors else 200
 
@@ -183,12 +161,8 @@ def export():
         abort(400)
     query, also = _load(form)
     entry = _linked_request(form.request_id.data)
-    dossier = _dossier(query, also)
     kind = form.format.data
-    with transaction(get_db()) as conn:
-        n = subjects.counts(dossier)
-        note = _("exported as %(format)s", format=kind.upper())
-        _audit(conn, "subject.exported", entry, note, format=kind, **n)
+    dossier = request_service.export(_desk(), query, also, entry, kind)
     organisation = setting("organisation_name")
     if kind == "json":
         body, mimetype = subject_export.to_json(dossier, organisation), "application/json"
@@ -208,9 +182,8 @@ def export():
 
 def _contact_of(form: ContactForm) -> tuple[subjects.Query, list[int], int]:
     query, also = _load(form)
-    cipher, hasher = _keys()
     contact_id = form.contact_id.data
-    if contact_id not in subjects.find(get_db(), cipher, hasher, query, also):
+    if not request_service.is_theirs(_desk(), query, also, contact_id):
         abort(404)
     return query, also, contact_id
 
@@ -222,7 +195,7 @@ def edit_contact():
     if not form.validate_on_submit():
         abort(400)
     _query, _also, contact_id = _contact_of(form)
-    current = subject_changes.current_values(get_db(), _keys()[0], contact_id)
+    current = subject_changes.current_values(get_db(), state().keys.cipher(), contact_id)
     carried = {name: form[name].data for name in ("token", "request_id", "contact_id")}
     edit = RectifyForm(formdata=None, data={**current, **carried})
     return render_template("privacy/rectify.html", form=edit, contact_id=contact_id)
@@ -235,31 +208,21 @@ def rectify():
     if not form.validate_on_submit():
         return render_template("privacy/rectify.html", form=form), 400
     query, also, contact_id = _contact_of(form)
-    cipher, hasher = _keys()
-    conn = get_db()
-    current = subject_changes.current_values(conn, cipher, contact_id)
-    changed, problems = subject_changes.changes(current, {n: form[n].data for n in fields.FIELDS})
-    new_email = changed.get("email")
-    if new_email and subject_changes.address_taken(conn, hasher, contact_id, new_email):
-        problems["email"] = N_("another contact in this list already has this address")
+    desk = _desk()
+    submitted = {n: form[n].data for n in fields.FIELDS}
+    changed, problems = request_service.check_rectification(desk, contact_id, submitted)
     if problems:
         for name, reason in problems.items():
             form[name or "email"].errors = [_(reason)]
         return render_template("privacy/rectify.html", form=form, contact_id=contact_id), 400
     entry = _linked_request(form.request_id.data)
     if changed:
-        with transaction(conn):
-            subject_changes.rectify(conn, cipher, hasher, contact_id, changed)
-            note = _(
-                "rectified contact %(id)d: %(fields)s", id=contact_id, fields=", ".join(changed)
-            )
-            target = f"contact:{contact_id}"
-            _audit(conn, "subject.rectified", entry, note, target, fields=sorted(changed))
+        request_service.rectify(desk, contact_id, changed, entry)
         flash(_("The contact was changed."), "success")
     else:
         flash(_("Nothing was changed."), "success")
     also = [*also, contact_id]
-    return _person(query, also, _dossier(query, also), entry)
+    return _person(query, also, request_service.dossier(desk, query, also), entry)
 
 
 @bp.route("/people/erase/confirm", methods=["POST"])
@@ -269,7 +232,7 @@ def confirm_erasure():
     if not form.validate_on_submit():
         abort(400)
     query, also = _load(form)
-    dossier = _dossier(query, also)
+    dossier = request_service.dossier(_desk(), query, also)
     erase_form = EraseForm(formdata=None, data={"token": form.token.data})
     ids = [contact["id"] for contact in dossier["contacts"]]
     return render_template(
@@ -291,35 +254,7 @@ def erase():
         abort(400)
     query, also = _load(form)
     entry = _linked_request(form.request_id.data)
-    cipher, hasher = _keys()
-    conn = get_db()
-    dossier = _dossier(query, also)
-    files = subjects.mail_files(_mail_folder(), subjects.addresses_of(dossier))
-    with transaction(conn):
-        # Found again inside the transaction: a contact imported meanwhile goes too.
-        ids = subjects.find(conn, cipher, hasher, query, also)
-        n = subject_changes.erase(
-            conn,
-            cipher,
-            hasher,
-            query,
-            ids,
-            suppress=form.suppress.data,
-            reject_ids=[r["id"] for r in dossier["rejected_rows"]],
-        )
-        n["mail_files"] = len(files)
-        note = _(
-            "erased: %(contacts)d contact rows, %(invitations)d invitations, %(requests)d"
-            " contact requests, %(links)d response links",
-            contacts=n["contacts"],
-            invitations=n["invitations"],
-            requests=n["contact_requests"],
-            links=n["response_links"],
-        )
-        _audit(conn, "subject.erased", entry, note, **n)
-    for path in files:
-        path.unlink(missing_ok=True)
-    erasure.compact(conn, sum(n.values()))
+    n = request_service.erase(_desk(), query, also, entry, suppress=form.suppress.data)
     return render_template("privacy/erased.html", counts=n, entry=entry)
 
 
@@ -332,17 +267,9 @@ def register_page():
     conn = get_db()
     form = RequestForm()
     if form.validate_on_submit():
-        with transaction(conn):
-            request_id = register.add(
-                conn,
-                form.received_on.data,
-                form.kind.data,
-                form.reference.data or "",
-                current_user.id,
-            )
-            actor().log(
-                conn, "privacy_request.added", f"privacy_request:{request_id}", kind=form.kind.data
-            )
+        request_service.add_request(
+            conn, actor(), form.received_on.data, form.kind.data, form.reference.data or ""
+        )
         flash(_("The request was added to the register."), "success")
         return redirect(url_for("requests.register_page"))
     today = _today()
@@ -371,17 +298,9 @@ def close_request(request_id: int):
             for error in errors:
                 flash(str(error), "error")
         return redirect(url_for("requests.register_page"))
-    with transaction(conn):
-        closed = register.close(
-            conn, request_id, form.status.data, form.outcome.data or "", current_user.id, _today()
-        )
-        if closed:
-            actor().log(
-                conn,
-                "privacy_request.closed",
-                f"privacy_request:{request_id}",
-                status=form.status.data,
-            )
+    closed = request_service.close_request(
+        conn, actor(), request_id, form.status.data, form.outcome.data or "", _today()
+    )
     flash(
         _("The request was closed.") if closed else _("The request was closed already."),
         "success" if closed else "warning",

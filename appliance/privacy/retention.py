@@ -35,7 +35,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from appliance import audit, keys
-from appliance.auth.accounts import Actor
+from appliance.auth.service import Actor
 from appliance.db import transaction, utcnow
 from appliance.mailing.transport import MAIL_DIR
 from appliance.privacy import erasure

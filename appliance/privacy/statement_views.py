@@ -49,20 +49,20 @@ def show():
     return response
 
 
-def _record() -> record.Record:
+def _record_of_processing() -> record.Record:
     return record.build(get_db(), setting, datetime.now(state().tz))
 
 
 @bp.route("/compliance/record", endpoint="record")
 @requires("privacy.oversee")
 def record_page():
-    return render_template("privacy/record.html", record=_record())
+    return render_template("privacy/record.html", record=_record_of_processing())
 
 
 @bp.route("/compliance/record.pdf", endpoint="record_pdf")
 @requires("privacy.oversee")
 def record_pdf_download():
-    current = _record()
+    current = _record_of_processing()
     name = f"record-of-processing-{current.generated[:10]}.pdf"
     return Response(
         record_pdf.render(current),

@@ -11,13 +11,13 @@ from typing import Any
 from appliance.contacts import fields
 from appliance.crypto import FieldCipher, KeyedHasher
 from appliance.i18n import N_
-from appliance.privacy import erasure, suppression
-from appliance.privacy.subjects import PHONE_DOMAIN, Query, digest, rows_in
+from appliance.privacy import erasure, subject_store, suppression
+from appliance.privacy.subjects import PHONE_DOMAIN, Query, digest
 
 
 def current_values(conn: sqlite3.Connection, cipher: FieldCipher, contact_id: int) -> dict:
     """The contact's editable fields, decrypted ({} when the row is gone)."""
-    row = conn.execute("SELECT * FROM contacts WHERE id = ?", (contact_id,)).fetchone()
+    row = subject_store.contact(conn, contact_id)
     if row is None:
         return {}
     values = {
@@ -57,13 +57,8 @@ def address_taken(
     conn: sqlite3.Connection, hasher: KeyedHasher, contact_id: int, address: str
 ) -> bool:
     """Another row of the contact's list already has this address."""
-    return (
-        conn.execute(
-            "SELECT 1 FROM contacts WHERE email_hash = ? AND id != ? AND list_id ="
-            " (SELECT list_id FROM contacts WHERE id = ?) LIMIT 1",
-            (suppression.address_hash(hasher, address), contact_id, contact_id),
-        ).fetchone()
-        is not None
+    return subject_store.hash_taken_in_list(
+        conn, suppression.address_hash(hasher, address), contact_id
     )
 
 
@@ -76,23 +71,17 @@ def rectify(
 ) -> None:
     """Write the changed fields, each sealed again under its row's associated data (table,
     column, row id); a new address gets its keyed hash. Inside the caller's transaction."""
-    sets, params = [], []
+    values: dict[str, Any] = {}
     for name, value in changed.items():
         if name not in fields.FIELDS:
             raise ValueError(name)
-        sets.append(f"{name} = ?")
         if name in fields.PLAIN:
-            params.append(value)
+            values[name] = value
         else:
-            params.append(cipher.encrypt(value, "contacts", name, contact_id) if value else None)
+            values[name] = cipher.encrypt(value, "contacts", name, contact_id) if value else None
         if name == "email":
-            sets.append("email_hash = ?")
-            params.append(suppression.address_hash(hasher, value) if value else None)
-    if sets:
-        conn.execute(
-            f"UPDATE contacts SET {', '.join(sets)} WHERE id = ?",  # noqa: S608 - whitelisted
-            (*params, contact_id),
-        )
+            values["email_hash"] = suppression.address_hash(hasher, value) if value else None
+    subject_store.update_contact(conn, contact_id, values)
 
 
 # ---- erasure -----------------------------------------------------------------------------------
@@ -130,9 +119,7 @@ def erase(
     caller compacts afterwards and removes the mail files. Returns the counts of
     :data:`ERASED` (the caller adds ``mail_files``), ``ledger`` and ``unsubscribed``. Closed
     answers stay, and so do responses not linked to the person."""
-    rows = rows_in(
-        conn, "SELECT id, email_hash, phone FROM contacts WHERE id IN ({marks})", contact_ids
-    )
+    rows = subject_store.hashes_and_phones(conn, contact_ids)
     emails = {bytes(r["email_hash"]) for r in rows if r["email_hash"]}
     if query.kind == "email":
         emails.add(digest(hasher, query))

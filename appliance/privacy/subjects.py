@@ -25,13 +25,12 @@ from typing import Any
 from appliance.contacts import fields
 from appliance.crypto import FieldCipher, KeyedHasher
 from appliance.i18n import N_
-from appliance.privacy import erasure, suppression
+from appliance.privacy import erasure, subject_store, suppression
 from appliance.responses.store import names_of
 from appliance.surveys.store import parse_definition
 
 PHONE_DOMAIN = erasure.PHONE_DOMAIN
 _DIGITS = re.compile(r"\D")
-_CHUNK = 500
 _HEADER_BYTES = 16_384
 
 
@@ -63,16 +62,6 @@ def digest(hasher: KeyedHasher, query: Query) -> bytes:
     return hasher.digest(PHONE_DOMAIN, query.value)
 
 
-def rows_in(conn: sqlite3.Connection, sql: str, ids: Sequence[Any]) -> list[sqlite3.Row]:
-    """``sql`` with one ``{marks}`` list, run over ``ids`` in chunks."""
-    out: list[sqlite3.Row] = []
-    ids = list(ids)
-    for start in range(0, len(ids), _CHUNK):
-        part = ids[start : start + _CHUNK]
-        out.extend(conn.execute(sql.format(marks=",".join("?" * len(part))), part))
-    return out
-
-
 # ---- finding the person ------------------------------------------------------------------------
 
 
@@ -86,15 +75,10 @@ def find(
     """Ids of the contact rows of the person, in every list; ``also``: rows shown before under
     this look-up whose address was rectified since (they no longer match it)."""
     if query.kind == "email":
-        ids = [
-            r[0]
-            for r in conn.execute(
-                "SELECT id FROM contacts WHERE email_hash = ?", (digest(hasher, query),)
-            )
-        ]
+        ids = subject_store.ids_with_email_hash(conn, digest(hasher, query))
     else:
         ids = phone_matches(conn, cipher, query)
-    extra = [r[0] for r in rows_in(conn, "SELECT id FROM contacts WHERE id IN ({marks})", also)]
+    extra = subject_store.existing_ids(conn, list(also))
     return sorted({*ids, *extra})
 
 
@@ -166,12 +150,7 @@ def collect(
         "contacts": contacts,
         "unsubscribed": [
             {"since": r["created_at"], "source": r["source"]}
-            for r in rows_in(
-                conn,
-                "SELECT created_at, source FROM suppressions WHERE email_hash IN ({marks})"
-                " ORDER BY created_at",
-                sorted(email_hashes),
-            )
+            for r in subject_store.suppressions_of(conn, sorted(email_hashes))
         ],
         "erased_before": _erased_before(conn, ledger),
         "contact_requests": _contact_requests(conn, contact_ids),
@@ -195,13 +174,7 @@ def counts(dossier: Mapping[str, Any]) -> dict[str, int]:
 
 
 def _contacts(conn, cipher: FieldCipher, ids: Sequence[int]) -> list[dict[str, Any]]:
-    rows = rows_in(
-        conn,
-        "SELECT c.*, l.name AS list_name, i.created_at AS imported_at, i.basis, i.purpose,"
-        " i.status AS import_status FROM contacts c JOIN contact_lists l ON l.id = c.list_id"
-        " JOIN contact_imports i ON i.id = c.import_id WHERE c.id IN ({marks}) ORDER BY c.id",
-        ids,
-    )
+    rows = subject_store.contacts(conn, ids)
     return [
         {
             "id": r["id"],
@@ -224,21 +197,9 @@ def _contacts(conn, cipher: FieldCipher, ids: Sequence[int]) -> list[dict[str, A
 
 
 def _invitations(conn, ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
-    rows = rows_in(
-        conn,
-        "SELECT i.id, i.contact_id, i.used, s.title AS survey, c.name AS campaign"
-        " FROM invitations i JOIN surveys s ON s.id = i.survey_id"
-        " LEFT JOIN campaigns c ON c.id = i.campaign_id WHERE i.contact_id IN ({marks})"
-        " ORDER BY i.id",
-        ids,
-    )
+    rows = subject_store.invitations(conn, ids)
     messages: dict[int, list[dict[str, Any]]] = {}
-    for m in rows_in(
-        conn,
-        "SELECT invitation_id, wave, state, sent_at FROM outbox WHERE invitation_id IN ({marks})"
-        " ORDER BY wave, id",
-        [r["id"] for r in rows],
-    ):
+    for m in subject_store.messages(conn, [r["id"] for r in rows]):
         messages.setdefault(m["invitation_id"], []).append(
             {"wave": m["wave"], "state": m["state"], "sent_at": m["sent_at"]}
         )
@@ -264,12 +225,7 @@ def _contact_requests(conn, ids: Sequence[int]) -> list[dict[str, Any]]:
             "consent_text": r["consent_text"],
             "handled_at": r["handled_at"],
         }
-        for r in rows_in(
-            conn,
-            "SELECT r.*, s.title FROM contact_requests r JOIN surveys s ON s.id = r.survey_id"
-            " WHERE r.contact_id IN ({marks}) ORDER BY r.created_at",
-            ids,
-        )
+        for r in subject_store.contact_requests(conn, ids)
     ]
 
 
@@ -278,12 +234,7 @@ def _erased_before(conn, ledger: Sequence[tuple[str, bytes]]) -> list[dict[str, 
     for kind in ("email", "phone"):
         found += [
             {"kind": kind, "erased_at": r["erased_at"]}
-            for r in rows_in(
-                conn,
-                f"SELECT erased_at FROM privacy_erasures WHERE kind = '{kind}'"  # noqa: S608
-                " AND digest IN ({marks})",
-                [d for k, d in ledger if k == kind],
-            )
+            for r in subject_store.erased_at(conn, kind, [d for k, d in ledger if k == kind])
         ]
     return found
 
@@ -292,20 +243,14 @@ def _linked_responses(conn, cipher: FieldCipher, ids: Sequence[int]) -> list[dic
     """Responses linked to the person: in a survey announced as non-anonymous, or through the
     respondent's own request to be contacted about them."""
     links: dict[str, dict[str, Any]] = {}
-    for sql, how in (
-        ("SELECT response_id, contact_id FROM response_contacts", "non_anonymous"),
-        ("SELECT response_id, contact_id FROM contact_requests", "contact_request"),
+    for found, how in (
+        (subject_store.non_anonymous_links, "non_anonymous"),
+        (subject_store.request_links, "contact_request"),
     ):
-        for r in rows_in(conn, sql + " WHERE contact_id IN ({marks})", ids):
+        for r in found(conn, ids):
             link = links.setdefault(r["response_id"], {"contact_id": r["contact_id"], "how": []})
             link["how"].append(how)
-    rows = rows_in(
-        conn,
-        "SELECT r.id, r.submitted_on, r.mode, r.language, r.answers, s.title, s.definition"
-        " FROM responses r JOIN surveys s ON s.id = r.survey_id WHERE r.id IN ({marks})"
-        " ORDER BY r.submitted_on, r.id",
-        sorted(links),
-    )
+    rows = subject_store.responses(conn, sorted(links))
     return [
         {
             "contact_id": links[r["id"]]["contact_id"],

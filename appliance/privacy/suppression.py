@@ -17,6 +17,7 @@ from appliance.contacts import fields
 from appliance.contacts.fields import email_key
 from appliance.crypto import KeyedHasher
 from appliance.db import iso, utcnow
+from appliance.privacy import suppression_store
 
 DOMAIN = "email"
 
@@ -29,31 +30,15 @@ def address_hash(hasher: KeyedHasher, normalised_email: str) -> bytes:
 def suppressed(conn: sqlite3.Connection, hashes: Sequence[bytes]) -> set[bytes]:
     """Which of ``hashes`` are on the list (one query per 10,000, SQLite's parameter limit
     being 32,766)."""
-    if not hashes or conn.execute("SELECT 1 FROM suppressions LIMIT 1").fetchone() is None:
+    if not hashes or suppression_store.is_empty(conn):
         return set()
-    found: set[bytes] = set()
-    for start in range(0, len(hashes), _CHUNK):
-        part = tuple(hashes[start : start + _CHUNK])
-        marks = ",".join("?" * len(part))
-        rows = conn.execute(
-            f"SELECT email_hash FROM suppressions WHERE email_hash IN ({marks})",  # noqa: S608
-            part,
-        )
-        found.update(bytes(r[0]) for r in rows)
-    return found
-
-
-_CHUNK = 10_000
+    return suppression_store.present(conn, hashes)
 
 
 def add(conn: sqlite3.Connection, hashes: Iterable[bytes], source: str) -> int:
     """Add hashes (already present ones are kept as they are); returns how many were new."""
     now = iso(utcnow())
-    cur = conn.executemany(
-        "INSERT OR IGNORE INTO suppressions (email_hash, created_at, source) VALUES (?, ?, ?)",
-        [(h, now, source) for h in hashes],
-    )
-    return cur.rowcount
+    return suppression_store.insert(conn, [(h, now, source) for h in hashes])
 
 
 def hash_addresses(hasher: KeyedHasher, lines: Iterable[str]) -> tuple[list[bytes], int]:
@@ -109,4 +94,4 @@ def _chunks(items: Iterable[str], size: int) -> Iterator[list[str]]:
 
 
 def count(conn: sqlite3.Connection) -> int:
-    return conn.execute("SELECT count(*) FROM suppressions").fetchone()[0]
+    return suppression_store.count(conn)

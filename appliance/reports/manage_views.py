@@ -8,8 +8,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 
 from appliance.auth.guard import requires
-from appliance.db import transaction
-from appliance.reports import benchmark
+from appliance.reports import benchmark, service
 from appliance.reports import store as report_store
 from appliance.reports.counters import MAX_REPORT_SEGMENTS
 from appliance.reports.gate import View
@@ -51,10 +50,7 @@ def set_segments(survey_id: int):
     if len(names) > MAX_REPORT_SEGMENTS:
         flash(_("Choose at most %(n)d segments.", n=MAX_REPORT_SEGMENTS), "error")
         return _back(survey_id)
-    conn = get_db()
-    with transaction(conn):
-        chosen = report_store.set_reportable(conn, survey_id, names)
-        actor().log(conn, "report.segments_set", f"survey:{survey_id}", segments=chosen)
+    service.set_segments(get_db(), actor(), survey_id, names)
     flash(_("Reportable segments saved; the figures were recounted."), "success")
     return _back(survey_id)
 
@@ -65,12 +61,7 @@ def export_benchmark(survey_id: int):
     survey_or_404(survey_id)
     with open_gate() as gate:  # staff: the same gate and thresholds as their dashboards
         body = benchmark.export(gate.report(survey_id, View()))
-    actor().log(
-        get_db(),
-        "report.benchmark_exported",
-        f"survey:{survey_id}",
-        questions=len(body["questions"]),
-    )
+    service.benchmark_exported(get_db(), actor(), survey_id, len(body["questions"]))
     return Response(
         json.dumps(body, indent=2),
         mimetype="application/json",
@@ -97,9 +88,6 @@ def import_benchmark(survey_id: int):
         where = f"{problem.where}: " if problem.where else ""
         flash(_("The benchmark was not imported: %(why)s", why=where + _(problem.reason)), "error")
         return _back(survey_id)
-    conn = get_db()
-    with transaction(conn):
-        count = report_store.replace_benchmarks(conn, survey_id, source, figures)
-        actor().log(conn, "report.benchmark_imported", f"survey:{survey_id}", questions=count)
+    count = service.import_benchmark(get_db(), actor(), survey_id, source, figures)
     flash(_("Benchmark figures imported for %(n)d questions.", n=count), "success")
     return _back(survey_id)

@@ -17,7 +17,7 @@ from flask_login import current_user
 
 from appliance.auth.guard import requires
 from appliance.csvsafe import csv_rows
-from appliance.reports import charts, export, labels, pdf, releases
+from appliance.reports import charts, export, labels, pdf, releases, service
 from appliance.reports.gate import FilterRefused, Gate, NotFound
 from appliance.web import actor, get_db, setting, state
 
@@ -43,7 +43,7 @@ def open_gate() -> Gate:
 
 def _log(action: str, **details) -> None:
     if current_user.role == "researcher":
-        actor().log(get_db(), action, "reports", **details)
+        service.viewed(get_db(), actor(), action, **details)
 
 
 def _language() -> str:

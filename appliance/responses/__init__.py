@@ -1,5 +1,5 @@
 """Response plane: answers without any contact id, read by staff, never by the researcher.
 
-The respondent pages and the response store arrive with the surveys issue. The rule that a
-response row holds no contact id, invitation id, IP address or user agent is enforced here.
+A response row holds no contact id, invitation id, IP address or user agent; the response store
+(``appliance.responses.store``) enforces it.
 """

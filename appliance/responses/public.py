@@ -14,10 +14,7 @@ import functools
 import json
 import secrets
 import time
-import zlib
-from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import force_locale, gettext
@@ -27,11 +24,20 @@ from appliance.auth.guard import public
 from appliance.i18n import N_
 from appliance.responses import quality
 from appliance.responses import store as responses
+from appliance.responses.flow import (
+    Channel,
+    as_form,
+    at,
+    page_definition,
+    shown_pages,
+    skipped,
+    version,
+)
 from appliance.responses.limits import OpenLinkLimit
 from appliance.responses.segments import LANGUAGE
 from appliance.surveys import service, store
-from appliance.surveys.answers import check, condition_met
-from appliance.surveys.definition import Definition, Page
+from appliance.surveys.answers import check
+from appliance.surveys.definition import Definition
 from appliance.web import client_address, get_db, setting, state
 
 bp = Blueprint("respond", __name__)
@@ -108,71 +114,21 @@ def _language(definition: Definition) -> str:
     return wanted if wanted in definition.languages else definition.languages[0]
 
 
-def _pages(definition: Definition, answers: dict[str, Any]) -> list[int]:
-    """Indexes of the pages shown for the answers so far (page conditions)."""
-    return [i for i, page in enumerate(definition.pages) if condition_met(page.show_if, answers)]
-
-
-def _skipped(page: Page, answers: dict[str, Any]) -> set[str]:
-    """Questions of ``page`` hidden whatever is answered on it: their condition is on an earlier
-    page's answer and not met, or on a question of this page that is itself skipped. The others
-    with a condition on this page's answers are shown and hidden live (static/conditions.js)."""
-    here: set[str] = set()
-    skipped: set[str] = set()
-    for question in page.questions:
-        condition = question.show_if
-        if condition and (
-            condition.question in skipped
-            or (condition.question not in here and not condition_met(condition, answers))
-        ):
-            skipped.add(question.id)
-        here.add(question.id)
-    return skipped
-
-
-def _page_definition(definition: Definition, index: int) -> Definition:
-    """The definition cut down to one page, for checking that page's answers."""
-    return Definition(
-        definition.languages,
-        definition.title,
-        definition.intro,
-        definition.closing,
-        (definition.pages[index],),
-        definition.anonymous,
-        definition.questions,
-    )
-
-
-@dataclass(frozen=True)
-class Channel:
-    """How the respondent came: an open link, an invitation (its token's hash, and the segment
-    values fixed for its response when it was made), or a kiosk (where to return
-    to after each response, after how long idle, and whether a walked-away respondent's answers
-    are discarded or submitted)."""
-
-    mode: str
-    invitation_hash: bytes | None = None
-    segments: dict[str, str] = field(default_factory=dict)
-    reset_url: str = ""
-    idle_seconds: int = 0
-    on_idle: str = "discard"
-
-
 def _flow(row, definition: Definition, channel: Channel):
     """GET shows the first page; POST checks the page sent and shows the next, or submits."""
     language = _language(definition)
     if request.method == "GET":
-        carried = _at(
+        carried = at(
             {
                 "survey": row["id"],
-                "version": _version(row),
+                "version": version(row),
                 "answers": {},
                 "key": secrets.token_urlsafe(16),
                 "started": int(time.time()),
                 "invited": channel.invitation_hash is not None,
             },
             definition,
-            _pages(definition, {})[0],
+            shown_pages(definition, {})[0],
         )
         return _survey_page(row, definition, language, carried, {}, channel=channel)
     try:
@@ -183,12 +139,12 @@ def _flow(row, definition: Definition, channel: Channel):
         return _render("respondent/message.html", definition, language, 400, message="expired")
     if request.form.get("website"):  # the honeypot: people never see this field
         return _thanks(row, language, channel)
-    if carried.get("version") != _version(row):
+    if carried.get("version") != version(row):
         return _resume(row, definition, language, carried, channel)
     index = carried["page"]
     raw = {key: request.form.getlist(key) for key in request.form}
     # Answers of earlier pages decide the conditions on this one.
-    result = check(_page_definition(definition, index), raw, known=carried["answers"])
+    result = check(page_definition(definition, index), raw, known=carried["answers"])
     if request.form.get("partial") and channel.on_idle == "submit":
         return _submit_partial(row, definition, language, carried, result.answers, channel)
     # Answers to questions hidden by other answers on this page (sent by a browser without
@@ -202,49 +158,30 @@ def _flow(row, definition: Definition, channel: Channel):
         return _survey_page(row, definition, language, asked, notes, status, channel, given=raw)
     answers = {**carried["answers"], **result.answers}
     carried = {key: value for key, value in carried.items() if key != "dropped"}
-    later = [i for i in _pages(definition, answers) if i > index]
+    later = [i for i in shown_pages(definition, answers) if i > index]
     if later:
         return _survey_page(
             row,
             definition,
             language,
-            _at({**carried, "answers": answers}, definition, later[0]),
+            at({**carried, "answers": answers}, definition, later[0]),
             {},
             channel=channel,
         )
     return _submit(row, definition, language, carried, answers, channel)
 
 
-def _version(row) -> int:
-    return zlib.crc32(row["definition"].encode())
-
-
-def _at(carried: dict, definition: Definition, index: int) -> dict:
-    return {**carried, "page": index, "page_id": definition.pages[index].id}
-
-
 def _resume(row, definition: Definition, language: str, carried: dict, channel: Channel):
     """Staff changed the questionnaire while this respondent was answering: keep the answers
     that are still valid, and go on at the same page if it is still there, else the first."""
-    answers = check(definition, _as_form(carried["answers"])).answers
-    shown = _pages(definition, answers)
+    answers = check(definition, as_form(carried["answers"])).answers
+    shown = shown_pages(definition, answers)
     ids = [definition.pages[i].id for i in shown]
     index = shown[ids.index(carried.get("page_id"))] if carried.get("page_id") in ids else shown[0]
-    resumed = _at({**carried, "answers": answers, "version": _version(row)}, definition, index)
+    resumed = at({**carried, "answers": answers, "version": version(row)}, definition, index)
     return _survey_page(
-        row, definition, language, resumed, {}, channel=channel, given=_as_form(answers)
+        row, definition, language, resumed, {}, channel=channel, given=as_form(answers)
     )
-
-
-def _as_form(answers: dict) -> dict[str, list[str]]:
-    """Answers back in the shape a form posts them (matrix cells as ``question.item``)."""
-    raw: dict[str, list[str]] = {}
-    for qid, value in answers.items():
-        if isinstance(value, dict):
-            raw.update({f"{qid}.{item}": [cell] for item, cell in value.items()})
-        else:
-            raw[qid] = value if isinstance(value, list) else [value]
-    return raw
 
 
 def _submit_partial(
@@ -271,7 +208,7 @@ def _survey_page(
     channel: Channel | None = None,
     given: dict | None = None,
 ):
-    shown = _pages(definition, carried["answers"])
+    shown = shown_pages(definition, carried["answers"])
     page = definition.pages[carried["page"]]
     return _render(
         "respondent/survey.html",
@@ -280,7 +217,7 @@ def _survey_page(
         status,
         survey=row,
         page=page,
-        skipped=_skipped(page, carried["answers"]),
+        skipped=skipped(page, carried["answers"]),
         errors=errors,
         state=_signer().dumps(carried),
         preview=False,

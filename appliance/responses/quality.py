@@ -17,6 +17,7 @@ from typing import Any
 
 from appliance.crypto import KeyedHasher
 from appliance.i18n import N_
+from appliance.responses import quality_store as sql
 from appliance.surveys.definition import TEXT_TYPES, Definition
 
 # Every flag a response can carry, with its label for staff. "partial" is set by a kiosk that
@@ -67,18 +68,10 @@ class Medians:
 
 def _fresh_median(conn: sqlite3.Connection, survey_id: int) -> float | None:
     """The median through the (survey, duration) index: no scan of the responses."""
-    count = conn.execute(
-        "SELECT count(*) FROM responses WHERE survey_id = ? AND duration_s IS NOT NULL",
-        (survey_id,),
-    ).fetchone()[0]
+    count = sql.timed_responses(conn, survey_id)
     if count < SPEEDER_AFTER:
         return None
-    middle = conn.execute(
-        "SELECT duration_s FROM responses WHERE survey_id = ? AND duration_s IS NOT NULL"
-        " ORDER BY duration_s LIMIT 2 OFFSET ?",
-        (survey_id, (count - 1) // 2),
-    ).fetchall()
-    values = [r[0] for r in middle]
+    values = sql.durations_from(conn, survey_id, (count - 1) // 2, 2)
     return statistics.median(values[: 1 if count % 2 else 2])
 
 
@@ -128,11 +121,6 @@ def flags_for(
             flags.append("straight_lining")
         if question.type in TEXT_TYPES and isinstance(value, str) and len(value) >= 10:
             digest = open_text_digest(hasher, question.id, value)
-            added = conn.execute(
-                "INSERT OR IGNORE INTO open_text_hashes (survey_id, question_id, digest)"
-                " VALUES (?, ?, ?)",
-                (survey_id, question.id, digest),
-            ).rowcount
-            if not added:
+            if not sql.note_open_text(conn, survey_id, question.id, digest):
                 flags.append("duplicate_text")
     return sorted(set(flags))

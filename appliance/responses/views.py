@@ -13,9 +13,8 @@ from appliance import formats
 from appliance.auth.guard import requires
 from appliance.contacts import store as contacts
 from appliance.csvsafe import csv_rows
-from appliance.db import transaction
 from appliance.reports.labels import ANSWERS, MODES
-from appliance.responses import export, quality
+from appliance.responses import export, quality, service
 from appliance.responses import store as responses
 from appliance.responses.segments import OTHER
 from appliance.surveys import store as surveys
@@ -151,14 +150,7 @@ def exclude_response(survey_id: int, response_id: str):
     if responses.get_response(conn, survey_id, response_id) is None:
         abort(404)
     reason = request.form.get("reason", "").strip()[:200] or None
-    with transaction(conn):
-        responses.set_excluded(conn, response_id, reason, date.today().isoformat())
-        actor().log(
-            conn,
-            "response.excluded" if reason else "response.included",
-            f"survey:{survey_id}",
-            reason=reason,
-        )
+    service.set_excluded(conn, actor(), survey_id, response_id, reason, date.today().isoformat())
     flash(
         _("Response excluded from all figures.") if reason else _("Response included again."),
         "success",
@@ -172,7 +164,7 @@ def _export(survey_id: int, kind: str):
     row = survey_or_404(survey_id)
     conn = get_db()
     found = responses.responses_of(conn, survey_id, **_filters())
-    actor().log(conn, "responses.exported", f"survey:{survey_id}", format=kind, rows=len(found))
+    service.exported(conn, actor(), survey_id, kind, len(found))
     table = export.rows(surveys.definition_of(row), found)
     name = f"survey-{survey_id}-responses-{date.today().isoformat()}"
     if kind == "csv":
@@ -209,9 +201,7 @@ def mark_contact_handled(survey_id: int, response_id: str):
     conn = get_db()
     if responses.get_response(conn, survey_id, response_id) is None:
         abort(404)
-    with transaction(conn):
-        if responses.mark_contact_handled(conn, response_id):
-            actor().log(conn, "contact_request.handled", f"survey:{survey_id}")
+    service.mark_contact_handled(conn, actor(), survey_id, response_id)
     flash(_("Marked as handled; the request is erased at the next retention run."), "success")
     return redirect(
         url_for("responses.show_response", survey_id=survey_id, response_id=response_id)

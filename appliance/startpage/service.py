@@ -173,7 +173,7 @@ def disk_status(data_dir: str) -> DiskStatus:
 def audit_status(conn: sqlite3.Connection, db_path: str, public_key: bytes) -> AuditStatus:
     """The audit chain verified (as ``appliance audit verify`` does), at most every
     :data:`AUDIT_CHECK_SECONDS` per database, or again as soon as the log has shrunk."""
-    newest = conn.execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0]
+    newest = store.newest_audit_id(conn)
     with _lock:
         cached = _checked.get(db_path)
         fresh = (

@@ -50,3 +50,8 @@ def last_test_mail(conn: sqlite3.Connection) -> sqlite3.Row | None:
         "SELECT at, action, details FROM audit_log"
         " WHERE action IN ('mail.test_sent', 'mail.test_failed') ORDER BY id DESC LIMIT 1"
     ).fetchone()
+
+
+def newest_audit_id(conn: sqlite3.Connection) -> int:
+    """The id of the audit log's newest entry kept; 0 when none is kept."""
+    return conn.execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0]

@@ -8,7 +8,8 @@ import sqlite3
 from datetime import date
 from typing import Any
 
-from appliance.auth.accounts import Actor
+from appliance.auth.service import Actor
+from appliance.crypto import KeyedHasher
 from appliance.db import transaction
 from appliance.i18n import N_
 from appliance.surveys import store
@@ -101,3 +102,30 @@ def accepting(row: sqlite3.Row, today: date) -> bool:
     if row["opens_on"] and today < date.fromisoformat(row["opens_on"]):
         return False
     return not (row["closes_on"] and today > date.fromisoformat(row["closes_on"]))
+
+
+def register_kiosk(
+    conn: sqlite3.Connection,
+    actor: Actor,
+    hasher: KeyedHasher,
+    survey_id: int,
+    name: str,
+    idle_seconds: int,
+    on_idle: str,
+) -> str:
+    """Register a tablet or terminal for the survey; audited. Returns its device key, which is
+    stored only as a keyed hash: the caller shows it once."""
+    with transaction(conn):
+        key = store.create_kiosk(conn, hasher, survey_id, name, idle_seconds, on_idle)
+        actor.log(conn, "kiosk.registered", f"survey:{survey_id}", name=name)
+    return key
+
+
+def revoke_kiosk(conn: sqlite3.Connection, actor: Actor, survey_id: int, kiosk_id: int) -> bool:
+    """Revoke one of the survey's kiosks; audited. False, with nothing written, when the survey
+    has no such kiosk."""
+    with transaction(conn):
+        revoked = store.revoke_kiosk(conn, survey_id, kiosk_id)
+        if revoked:
+            actor.log(conn, "kiosk.revoked", f"survey:{survey_id}", kiosk=kiosk_id)
+    return revoked

@@ -11,7 +11,6 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from appliance.auth.guard import requires
-from appliance.db import transaction
 from appliance.privacy import retention
 from appliance.surveys import builder, service, store
 from appliance.surveys.definition import DefinitionError
@@ -171,17 +170,15 @@ def add_kiosk(survey_id: int):
     if not form.validate_on_submit():
         flash(_("Give the kiosk a name and an idle time between 15 and 3600 seconds."), "error")
         return redirect(url_for("surveys.edit_survey", survey_id=survey_id))
-    conn = get_db()
-    with transaction(conn):
-        key = store.create_kiosk(
-            conn,
-            state().keys.hasher(),
-            survey_id,
-            form.name.data,
-            form.idle_seconds.data,
-            form.on_idle.data,
-        )
-        actor().log(conn, "kiosk.registered", f"survey:{survey_id}", name=form.name.data)
+    key = service.register_kiosk(
+        get_db(),
+        actor(),
+        state().keys.hasher(),
+        survey_id,
+        form.name.data,
+        form.idle_seconds.data,
+        form.on_idle.data,
+    )
     return render_template(
         "surveys/kiosk.html",
         survey=row,
@@ -194,8 +191,5 @@ def add_kiosk(survey_id: int):
 @requires("surveys.manage")
 def revoke_kiosk(survey_id: int, kiosk_id: int):
     survey_or_404(survey_id)
-    conn = get_db()
-    with transaction(conn):
-        if store.revoke_kiosk(conn, survey_id, kiosk_id):
-            actor().log(conn, "kiosk.revoked", f"survey:{survey_id}", kiosk=kiosk_id)
+    service.revoke_kiosk(get_db(), actor(), survey_id, kiosk_id)
     return redirect(url_for("surveys.edit_survey", survey_id=survey_id))

@@ -20,7 +20,7 @@ import urllib.request
 from datetime import date
 
 from appliance import db
-from appliance.auth.accounts import CLI
+from appliance.auth.service import CLI
 from appliance.backup import archive
 from appliance.db import transaction
 from appliance.keys import load as load_keys

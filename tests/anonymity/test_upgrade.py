@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 import random
 
-from appliance import db
-from appliance.migrations import MIGRATIONS
+from appliance import db, schema
+from appliance.migrations import STEPS, migration_set
 from appliance.responses.segments import LANGUAGE
 from appliance.responses.upgrade import settle_legacy_segments
 from appliance.surveys.templates import TEMPLATES
@@ -19,11 +19,7 @@ REGIONS = {"noord": 20, "zuid": 12, "texel": 1}
 def _legacy_database(path):
     """A database as 0015 left it: responses with every attribute of their invited contact."""
     conn = db.connect(path)
-    db._ensure_migrations_table(conn)
-    for name, step in MIGRATIONS[:15]:
-        with db.transaction(conn):
-            step(conn)
-            conn.execute("INSERT INTO _migrations VALUES (?, 'then')", (name,))
+    schema.migrate(conn, migration_set(STEPS[:15]))
     with db.transaction(conn):
         conn.execute(
             "INSERT INTO surveys (id, title, status, created_at, definition, report_segments)"
@@ -68,7 +64,7 @@ def test_the_upgrade_leaves_no_response_that_names_fewer_than_k(tmp_path):
     assert sum(s["regio"] == "texel" for s in before) == 1
     assert all("klantnummer" in s for s in before)
 
-    db.migrate(conn)
+    schema.migrate(conn)
     assert [r[0] for r in conn.execute("SELECT legacy_segments FROM surveys")] == [1]
     stripped = [json.loads(r[0]) for r in conn.execute("SELECT segments FROM responses")]
     assert not any("klantnummer" in s for s in stripped)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 
-from appliance.auth import tokens
+from appliance.auth import token_store, tokens
 from appliance.contacts import store
 from appliance.db import transaction
 from tests.conftest import Browser, audit_actions
@@ -90,7 +90,7 @@ def test_only_a_live_token_of_an_enabled_staff_account_works(app, cast, conn):
         "SELECT id FROM api_tokens WHERE user_id = ?", (cast["staff2"].id,)
     ).fetchone()[0]
     with transaction(conn):
-        tokens.revoke_api_token(conn, cast["staff2"].id, token_id)
+        token_store.revoke_api_token(conn, cast["staff2"].id, token_id)
     assert call(app, "get", "/api/v1/lists", sara).status_code == 401
 
 

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from appliance import db
-from appliance.auth.accounts import CLI
+from appliance.auth.service import CLI
 from appliance.backup import stream
 from appliance.cli import main
 from appliance.keys import load as load_keys

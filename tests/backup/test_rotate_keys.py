@@ -13,7 +13,7 @@ import pytest
 
 from appliance import db, keys
 from appliance.auth import store as accounts
-from appliance.auth.accounts import CLI
+from appliance.auth.service import CLI
 from appliance.backup import locks, rotation, sealed
 from appliance.contacts import importer
 from appliance.contacts.mapping import Mapping

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from appliance import db
-from appliance.auth.accounts import CLI
+from appliance.auth.service import CLI
 from appliance.surveys import service, store
 from tests.browser.test_first_admin import CHROMIUM, CHROMIUM_ARGS, _require_chromium
 from tests.serving import running_server

@@ -8,7 +8,7 @@ import re
 from playwright.sync_api import expect
 
 from appliance import db
-from appliance.auth.accounts import CLI
+from appliance.auth.service import CLI
 from appliance.db import transaction
 from appliance.keys import load as load_keys
 from appliance.surveys import service, store

@@ -12,7 +12,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from appliance import db
-from appliance.auth.accounts import CLI
+from appliance.auth.service import CLI
 from appliance.surveys import service, store
 from tests.browser.test_contact_import import _add_staff, sign_in_staff
 from tests.browser.test_first_admin import _require_chromium, chromium_context

@@ -26,7 +26,7 @@ import openpyxl
 from playwright.sync_api import Browser, BrowserContext, Dialog, Page, expect, sync_playwright
 
 from appliance import db
-from appliance.auth.accounts import CLI
+from appliance.auth.service import CLI
 from appliance.surveys import service
 from appliance.surveys import store as surveys
 from tests.browser.test_contact_import import _add_staff, sign_in_staff, sign_in_staff_http

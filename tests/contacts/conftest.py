@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from appliance.auth.accounts import CLI
+from appliance.auth.service import CLI
 from appliance.contacts import importer, reader, store
 from appliance.contacts.mapping import Mapping, suggest
 from appliance.db import transaction

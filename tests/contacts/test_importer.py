@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from appliance.auth.accounts import CLI
+from appliance.auth.service import CLI
 from appliance.contacts import batches, importer, reader, store
 from appliance.contacts.mapping import Mapping
 from appliance.db import transaction

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from appliance.auth import tokens
-from appliance.auth.accounts import CLI
+from appliance.auth.service import CLI
 from appliance.cli import main
 from appliance.contacts import identifiers, importer, reader, store
 from appliance.contacts.identifiers import NotACategory

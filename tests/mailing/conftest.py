@@ -11,10 +11,11 @@ from dataclasses import dataclass
 
 import pytest
 
-from appliance.auth.accounts import CLI
+from appliance.auth.service import CLI
 from appliance.contacts.mapping import suggest
 from appliance.keys import load as load_keys
-from appliance.mailing import campaigns, jobs, store
+from appliance.mailing import jobs, store
+from appliance.mailing import service as mailing_service
 from appliance.settings import load as load_settings
 from appliance.surveys import service
 from tests.contacts.conftest import Importer
@@ -60,7 +61,7 @@ class World:
         return next(r["id"] for r in store.list_templates(self.conn) if r["name"] == name)
 
     def campaign(self, *, reminders=1, segment_filter=None, list_name="Klanten 2026", **kw):
-        plan = campaigns.Plan(
+        plan = mailing_service.Plan(
             name=kw.pop("name", "Najaar"),
             survey_id=self.survey_id,
             list_id=self.imports.list_id(list_name),
@@ -71,7 +72,7 @@ class World:
             reminder_days=7,
             segment_filter=segment_filter or {},
         )
-        return campaigns.create(self.conn, CLI, plan)[0]
+        return mailing_service.create(self.conn, CLI, plan)[0]
 
     def deliver(self, **extra) -> jobs.Report:
         return jobs.deliver(self.settings(**extra), load_keys(self.data_dir))

@@ -8,10 +8,11 @@ import time
 
 import pytest
 
-from appliance.auth.accounts import CLI
+from appliance.auth.service import CLI
 from appliance.db import transaction
 from appliance.keys import load as load_keys
-from appliance.mailing import campaigns, outbox, store
+from appliance.mailing import outbox_store, store
+from appliance.mailing import service as mailing_service
 from appliance.privacy import suppression
 from tests.mailing.smtp_server import free_port
 
@@ -22,7 +23,7 @@ def test_a_bounce_is_listed_for_staff_and_gets_no_reminder(world, conn):
     report = world.deliver()
     assert report.sent == 4 and "els@example.nl" not in world.received()
     assert world.states(campaign_id)["els@example.nl"] == "bounced"
-    [problem] = outbox.problems(conn, campaign_id)
+    [problem] = outbox_store.problems(conn, campaign_id)
     assert problem["state"] == "bounced" and "550" in problem["error"]
     conn.execute("UPDATE campaigns SET next_wave_at = 0")
     conn.commit()
@@ -76,7 +77,7 @@ def test_a_relay_refusing_our_sender_pauses_the_campaign(world, conn):
     assert row["status"] == "paused" and "553" in row["message"]
     assert set(world.states(campaign_id).values()) == {"queued"}
     world.smtp.handler.refuse_sender = ""
-    campaigns.change(conn, CLI, campaign_id, "resume")
+    mailing_service.change(conn, CLI, campaign_id, "resume")
     assert world.deliver().sent == 5
 
 
@@ -104,10 +105,10 @@ def test_contacts_without_address_are_skipped_and_counted_and_an_empty_list_refu
     row = store.get_campaign(conn, campaign_id)
     assert row["recipients"] == 1 and store.skipped(row)["no_address"] == 1
     # The same list again: everyone is already invited (or has no address).
-    with pytest.raises(campaigns.CampaignError, match="Nobody to invite"):
+    with pytest.raises(mailing_service.CampaignError, match="Nobody to invite"):
         world.campaign(list_name="Gemengd", reminders=0)
     world.imports.run(b"E-mailadres;Achternaam;Telefoon\n;Zonder;0612345679\n", list_name="Leeg")
-    with pytest.raises(campaigns.CampaignError, match="Nobody to invite"):
+    with pytest.raises(mailing_service.CampaignError, match="Nobody to invite"):
         world.campaign(list_name="Leeg", reminders=0)
 
 
@@ -128,20 +129,20 @@ def test_a_scheduled_campaign_waits_for_its_time(world, conn):
 
 def test_pause_resume_and_cancel(world, conn):
     first = world.campaign(reminders=0)
-    campaigns.change(conn, CLI, first, "pause")
+    mailing_service.change(conn, CLI, first, "pause")
     assert world.deliver().sent == 0
-    campaigns.change(conn, CLI, first, "resume")
+    mailing_service.change(conn, CLI, first, "resume")
     assert store.get_campaign(conn, first)["status"] == "scheduled"  # it had not started yet
-    with pytest.raises(campaigns.CampaignError):
-        campaigns.change(conn, CLI, first, "resume")
+    with pytest.raises(mailing_service.CampaignError):
+        mailing_service.change(conn, CLI, first, "resume")
     world.deliver(smtp_port=free_port())  # built, nothing sent: the relay is down
-    campaigns.change(conn, CLI, first, "cancel")
+    mailing_service.change(conn, CLI, first, "cancel")
     assert set(world.states(first).values()) == {"cancelled"}
     conn.execute("UPDATE campaigns SET not_before = 0")
     conn.commit()
     assert world.deliver().sent == 0 and not world.smtp.handler.messages
-    with pytest.raises(campaigns.CampaignError):
-        campaigns.change(conn, CLI, first, "resume")
+    with pytest.raises(mailing_service.CampaignError):
+        mailing_service.change(conn, CLI, first, "resume")
 
 
 def test_a_survey_that_opens_later_holds_the_invitations(world, conn):

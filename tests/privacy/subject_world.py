@@ -11,10 +11,11 @@ import time
 from dataclasses import dataclass
 from datetime import date
 
-from appliance.auth.accounts import CLI
+from appliance.auth.service import CLI
 from appliance.db import transaction
 from appliance.keys import load as load_keys
-from appliance.mailing import campaigns, jobs
+from appliance.mailing import jobs
+from appliance.mailing import service as mailing_service
 from appliance.mailing import store as mail_store
 from appliance.privacy import suppression
 from appliance.responses import store as responses
@@ -62,7 +63,7 @@ def build(conn, data_dir, tmp_path) -> World:
     service.update_definition(conn, CLI, survey_id, {**definition, "anonymous": False})
     service.change_status(conn, CLI, survey_id, "open")
     templates = {r["name"]: r["id"] for r in mail_store.list_templates(conn)}
-    plan = campaigns.Plan(
+    plan = mailing_service.Plan(
         name="Najaarsmeting",
         survey_id=survey_id,
         list_id=imports.list_id("Klanten 2026"),
@@ -73,7 +74,7 @@ def build(conn, data_dir, tmp_path) -> World:
         reminder_days=7,
         segment_filter={},
     )
-    campaign_id = campaigns.create(conn, CLI, plan)[0]
+    campaign_id = mailing_service.create(conn, CLI, plan)[0]
     settings = load_settings(
         {
             "data_dir": str(data_dir),
@@ -83,7 +84,7 @@ def build(conn, data_dir, tmp_path) -> World:
         environ={},
     )
     jobs.deliver(settings, keys)
-    campaigns.remind_now(conn, CLI, campaign_id)
+    mailing_service.remind_now(conn, CLI, campaign_id)
     jobs.deliver(settings, keys)
     person_hash = suppression.address_hash(keys.hasher(), EMAIL)
     contact_ids = [

@@ -16,10 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from appliance.auth.accounts import CLI
+from appliance.auth.service import CLI
 from appliance.db import transaction
 from appliance.keys import load as load_keys
-from appliance.mailing import campaigns, jobs
+from appliance.mailing import jobs
+from appliance.mailing import service as mailing_service
 from appliance.mailing import store as mail_store
 from appliance.privacy import retention
 from appliance.reports import store as report_store
@@ -83,7 +84,7 @@ def world(conn, data_dir, tmp_path) -> World:
         for survey_id in (anonymous, named):
             surveys.set_status(conn, survey_id, "open")
     templates = {r["name"]: r["id"] for r in mail_store.list_templates(conn)}
-    plan = campaigns.Plan(
+    plan = mailing_service.Plan(
         name="Meting",
         survey_id=anonymous,
         list_id=imports.list_id("Klanten"),
@@ -94,7 +95,7 @@ def world(conn, data_dir, tmp_path) -> World:
         reminder_days=7,
         segment_filter={},
     )
-    campaigns.create(conn, CLI, plan)
+    mailing_service.create(conn, CLI, plan)
     settings = load_settings(
         {
             "data_dir": str(data_dir),

@@ -11,7 +11,7 @@ import pytest
 
 from appliance import create_app
 from appliance.admin import store as settings_store
-from appliance.auth.accounts import CLI
+from appliance.auth.service import CLI
 from appliance.contacts import importer, reader
 from appliance.contacts.mapping import Mapping, suggest
 from appliance.surveys import service

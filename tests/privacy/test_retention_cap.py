@@ -15,10 +15,11 @@ import pytest
 from babel.dates import format_date
 from click.testing import CliRunner
 
-from appliance.auth.accounts import CLI
+from appliance.auth.service import CLI
 from appliance.cli import main
 from appliance.keys import load as load_keys
-from appliance.mailing import campaigns, jobs
+from appliance.mailing import jobs
+from appliance.mailing import service as mailing_service
 from appliance.mailing import store as mail_store
 from appliance.privacy import retention, suppression
 from appliance.privacy.retention import add_months
@@ -79,7 +80,7 @@ def world(conn, data_dir, tmp_path) -> World:
     survey_id = service.create_from_template(conn, CLI, "customer_satisfaction")
     service.change_status(conn, CLI, survey_id, "open")
     templates = {r["name"]: r["id"] for r in mail_store.list_templates(conn)}
-    plan = campaigns.Plan(
+    plan = mailing_service.Plan(
         name="Doorlopende meting",
         survey_id=survey_id,
         list_id=imports.list_id("Klanten"),
@@ -90,9 +91,9 @@ def world(conn, data_dir, tmp_path) -> World:
         reminder_days=7,
         segment_filter={},
     )
-    campaign_id = campaigns.create(conn, CLI, plan)[0]
+    campaign_id = mailing_service.create(conn, CLI, plan)[0]
     jobs.deliver(settings, keys)
-    campaigns.remind_now(conn, CLI, campaign_id)
+    mailing_service.remind_now(conn, CLI, campaign_id)
     jobs.deliver(settings, keys)
 
     hasher = keys.hasher()

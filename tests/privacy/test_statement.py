@@ -9,7 +9,7 @@ import re
 import pytest
 
 from appliance import create_app
-from appliance.auth.accounts import CLI
+from appliance.auth.service import CLI
 from appliance.keys import load as load_keys
 from appliance.mailing import unsubscribe
 from appliance.privacy.statement import TEXT_REVISED

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from appliance.auth.accounts import CLI
+from appliance.auth.service import CLI
 from appliance.surveys import builder, service, store
 from appliance.surveys.definition import Definition
 from tests.surveys.helpers import submit

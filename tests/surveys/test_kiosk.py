@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from appliance.auth.accounts import CLI
+from appliance.auth.service import CLI
 from appliance.responses import store as responses
 from appliance.surveys import service, store
 from tests.conftest import audit_actions

@@ -10,7 +10,7 @@ import re
 import pytest
 
 from appliance import create_app, db
-from appliance.auth.accounts import CLI
+from appliance.auth.service import CLI
 from appliance.responses import store as responses
 from appliance.responses.limits import OpenLinkLimit
 from appliance.surveys import service, store

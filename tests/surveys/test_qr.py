@@ -11,7 +11,7 @@ import zlib
 import segno
 
 from appliance import STATIC
-from appliance.auth.accounts import CLI
+from appliance.auth.service import CLI
 from appliance.db import transaction
 from appliance.surveys import store
 from appliance.surveys.service import create_from_template

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from appliance.auth.accounts import CLI
+from appliance.auth.service import CLI
 from appliance.db import transaction
 from appliance.keys import load as load_keys
 from appliance.responses import store as responses

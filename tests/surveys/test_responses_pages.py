@@ -10,7 +10,7 @@ import json
 import openpyxl
 import pytest
 
-from appliance.auth.accounts import CLI
+from appliance.auth.service import CLI
 from appliance.db import transaction
 from appliance.keys import load as load_keys
 from appliance.responses import store as responses

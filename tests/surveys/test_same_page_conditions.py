@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from appliance.auth.accounts import CLI
+from appliance.auth.service import CLI
 from appliance.responses import store as responses
 from appliance.surveys import service, store
 

@@ -10,11 +10,11 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from appliance.admin.forms import ActionForm, NewUserForm, ResetPasswordForm, UserForm
-from appliance.auth import accounts as account_ops
+from appliance.auth import service as auth_service
 from appliance.auth import sessions
 from appliance.auth import store as accounts
-from appliance.auth.accounts import AccountError
 from appliance.auth.guard import requires
+from appliance.auth.service import AccountError
 from appliance.db import utcnow
 from appliance.web import ID, actor, flash_reasons, get_db, state
 
@@ -64,7 +64,7 @@ def create_user():
         return render_template("admin/user_new.html", form=form), 400 if form.errors else 200
     conn = get_db()
     try:
-        user_id = account_ops.create(
+        user_id = auth_service.create(
             conn,
             actor(),
             username=form.username.data,
@@ -124,7 +124,7 @@ def edit_user(user_id: int):
         return _edit_page(user, form, 400)
     conn = get_db()
     try:
-        account_ops.update(
+        auth_service.update(
             conn,
             actor(),
             user,
@@ -152,7 +152,7 @@ def reset_password(user_id: int):
                 flash(error, "error")
         return _edit_page(user, status=400)
     try:
-        ended = account_ops.set_password(
+        ended = auth_service.set_password(
             get_db(),
             actor(),
             user,
@@ -183,7 +183,7 @@ def _toggle(user_id: int, disabled: bool):
     user = _get_user_or_404(user_id)
     if ActionForm().validate_on_submit():
         try:
-            account_ops.set_disabled(get_db(), actor(), user, disabled)
+            auth_service.set_disabled(get_db(), actor(), user, disabled)
             flash(
                 _("Account disabled; its sessions have ended.")
                 if disabled
@@ -200,7 +200,7 @@ def _toggle(user_id: int, disabled: bool):
 def reset_two_factor(user_id: int):
     user = _get_user_or_404(user_id)
     if ActionForm().validate_on_submit():
-        account_ops.reset_two_factor(get_db(), actor(), user)
+        auth_service.reset_two_factor(get_db(), actor(), user)
         flash(
             _("Two-factor login reset; the user sets it up again at the next sign-in."), "success"
         )

@@ -1,19 +1,32 @@
-"""Campaign operations for the staff pages and the CLI: each validates, writes in one transaction
-with its audit entry, and raises :class:`CampaignError` with msgids when refused."""
+"""Mailing operations for the staff pages, the unsubscribe page and the CLI: campaigns, mail
+templates (saving, previewing, sending a test) and unsubscribing.
+
+Every change is written in one transaction together with its audit entry; campaign operations
+raise :class:`CampaignError` with msgids when refused. Nothing here logs an address: a test
+message is audited with a keyed hash of where it went.
+"""
 
 from __future__ import annotations
 
+import email
+import email.policy
 import sqlite3
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from appliance.auth.accounts import Actor
+from appliance.auth.service import Actor
 from appliance.contacts import store as contacts_store
+from appliance.crypto import KeyedHasher
 from appliance.db import transaction
 from appliance.i18n import N_
-from appliance.mailing import build, outbox, store
+from appliance.mailing import build, links, outbox, outbox_store, store, transport, unsubscribe
+from appliance.privacy import suppression
 from appliance.surveys import store as surveys_store
+
+if TYPE_CHECKING:
+    from appliance.mailing.render import CampaignMail
 
 MAX_REMINDERS = 5
 
@@ -120,7 +133,7 @@ def change(conn: sqlite3.Connection, actor: Actor, campaign_id: int, action: str
             status = "scheduled"  # paused before it started: back to waiting for its time
         if row is None or not store.set_status(conn, campaign_id, status, allowed):
             raise CampaignError([N_("The campaign cannot do that in its present state.")])
-        withdrawn = outbox.cancel_queued(conn, campaign_id) if action == "cancel" else 0
+        withdrawn = outbox_store.cancel_queued(conn, campaign_id) if action == "cancel" else 0
         store.set_message(conn, campaign_id, "")
         actor.log(conn, f"mailing.{action}d", f"campaign:{campaign_id}", withdrawn=withdrawn)
 
@@ -170,9 +183,9 @@ class Progress:
 def progress(conn: sqlite3.Connection, campaign_id: int) -> Progress:
     """Totals over all waves, with the speed of the last minute and the time left at that
     speed (None when nothing was sent in the last minute)."""
-    totals = outbox.totals(conn, campaign_id)
+    totals = outbox_store.totals(conn, campaign_id)
     queued = totals["queued"] + totals["claimed"]
-    recent = outbox.sent_in_last(conn, campaign_id, 60)
+    recent = outbox_store.sent_in_last(conn, campaign_id, 60)
     left = queued / (recent / 60) if recent and queued else (0.0 if not queued else None)
     return Progress(
         queued,
@@ -216,3 +229,94 @@ def handled_fraction(done: Progress) -> float:
     handled = done.sent + done.failed + done.suppressed + done.cancelled
     total = handled + done.queued
     return handled / total if total else 0.0
+
+
+# ---- mail templates ----------------------------------------------------------------------------
+
+PREVIEW_HASH = b"\0" * 32  # the unsubscribe link of a preview names nobody
+
+
+def save_template(
+    conn: sqlite3.Connection,
+    actor: Actor,
+    template_id: int | None,
+    name: str,
+    style: str,
+    fallback: str,
+    parts: Mapping[str, Mapping[str, str]],
+) -> int:
+    """Insert (``template_id`` None) or update a template with its audit entry; returns its id.
+    The caller checks the parts first (``compose.check``); a duplicate name raises
+    sqlite3.IntegrityError and nothing is written."""
+    with transaction(conn):
+        saved = store.save_template(conn, template_id, name, style, fallback, parts)
+        actor.log(conn, "mailing.template_saved", f"mail_template:{saved}")
+    return saved
+
+
+def preview(mail: CampaignMail, contact: sqlite3.Row) -> dict[str, Any]:
+    """The message ``mail`` makes for ``contact``, as To, Subject and the plain and HTML parts.
+    Its links lead nowhere and unsubscribe no one. Raises compose.TemplateProblem."""
+    message = mail.render(outbox.preview_item(contact, links.new_seed(), PREVIEW_HASH))
+    parsed = email.message_from_bytes(message.data, policy=email.policy.default)
+    return {
+        "to": parsed["To"],
+        "subject": parsed["Subject"],
+        "text": parsed.get_body(("plain",)).get_content(),
+        "html": parsed.get_body(("html",)).get_content(),
+    }
+
+
+def send_test(
+    conn: sqlite3.Connection,
+    actor: Actor,
+    hasher: KeyedHasher,
+    template_id: int,
+    mail: CampaignMail,
+    contact: sqlite3.Row,
+    values: Mapping[str, Any],
+    to: str,
+) -> None:
+    """Send the message ``mail`` makes for ``contact`` to the normalised address ``to``, through
+    the transport the effective settings ``values`` describe, and audit it (the contact's id and
+    a keyed hash of ``to``). Raises compose.TemplateProblem or transport.MailError; then nothing
+    is audited."""
+    # The test's unsubscribe link names the tester's own address, never the contact's.
+    unsubscribe_hash = suppression.address_hash(hasher, to)
+    message = mail.render(outbox.preview_item(contact, links.new_seed(), unsubscribe_hash), to=to)
+    connection = transport.from_settings(values).connect()
+    try:
+        connection.send(message.sender, message.recipient, message.data)
+    finally:
+        connection.close()
+    with transaction(conn):
+        # Who was shown, and a keyed hash of where it went (never the address itself).
+        actor.log(
+            conn,
+            "mailing.test_sent",
+            f"mail_template:{template_id}",
+            contact=contact["id"],
+            to_hash=unsubscribe_hash.hex()[:16],
+        )
+
+
+# ---- unsubscribing -----------------------------------------------------------------------------
+
+
+def unsubscribe_target(secret: bytes, hasher: KeyedHasher, token: str) -> tuple[bytes, str] | None:
+    """(address hash under the present hash keys, language) an unsubscribe link names, or None
+    for a link not made here."""
+    found = unsubscribe.read(secret, token)
+    if found is None:
+        return None
+    address_hash, language, generation = found
+    if generation < hasher.generation:
+        # Mailed before a key rotation: the list now holds this hash as the newer keys make it.
+        address_hash = hasher.forward(address_hash, generation)
+    return address_hash, language
+
+
+def confirm_unsubscribe(conn: sqlite3.Connection, address_hash: bytes) -> bool:
+    """Put the address hash on the suppression list; False when it was there already."""
+    with transaction(conn):
+        return suppression.add(conn, [address_hash], "unsubscribe") == 1

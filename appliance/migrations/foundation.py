@@ -1,25 +1,27 @@
-"""Migrations 0001-0011: accounts, audit, surveys, the identity and response planes, kiosks.
+"""The foundation, migrations 0001-0011: accounts, audit, surveys, the identity and response
+planes, kiosks; and :func:`run`, which every migration module uses.
 
 Never edit a migration that has shipped; add a new one. Each runs inside one transaction, so each
 function executes statements one at a time (``executescript`` would commit half-way).
 
 Tables are grouped by plane (see ``appliance.planes``): accounts and audit are the system plane;
-``surveys`` anchors the response plane; the identity plane arrives with the contacts issue.
+``surveys`` anchors the response plane; ``contacts`` and what hangs off it the identity plane.
 """
 
 from __future__ import annotations
 
-import sqlite3
+from sqlite_utils import Database
 
 
-def run(conn: sqlite3.Connection, *statements: str) -> None:
+def run(db: Database, *statements: str) -> None:
+    """Execute ``statements`` one by one inside the migration's transaction."""
     for statement in statements:
-        conn.execute(statement)
+        db.execute(statement)
 
 
-def m0001_accounts(conn: sqlite3.Connection) -> None:
+def m0001_accounts(db: Database) -> None:
     run(
-        conn,
+        db,
         """CREATE TABLE users (
             id INTEGER PRIMARY KEY,
             username TEXT NOT NULL UNIQUE COLLATE NOCASE,
@@ -75,9 +77,9 @@ def m0001_accounts(conn: sqlite3.Connection) -> None:
     )
 
 
-def m0002_audit_log(conn: sqlite3.Connection) -> None:
+def m0002_audit_log(db: Database) -> None:
     run(
-        conn,
+        db,
         """CREATE TABLE audit_log (
             id INTEGER PRIMARY KEY,
             at TEXT NOT NULL,
@@ -100,10 +102,10 @@ def m0002_audit_log(conn: sqlite3.Connection) -> None:
     )
 
 
-def m0003_surveys_and_grants(conn: sqlite3.Connection) -> None:
+def m0003_surveys_and_grants(db: Database) -> None:
     run(
-        conn,
-        # Response plane anchor; the surveys issue adds the questionnaire itself.
+        db,
+        # Response plane anchor; migration 0006 adds the questionnaire itself.
         """CREATE TABLE surveys (
             id INTEGER PRIMARY KEY,
             title TEXT NOT NULL,
@@ -119,9 +121,9 @@ def m0003_surveys_and_grants(conn: sqlite3.Connection) -> None:
     )
 
 
-def m0004_identity_plane(conn: sqlite3.Connection) -> None:
+def m0004_identity_plane(db: Database) -> None:
     run(
-        conn,
+        db,
         """CREATE TABLE contact_lists (
             id INTEGER PRIMARY KEY,
             name TEXT NOT NULL UNIQUE COLLATE NOCASE,
@@ -195,9 +197,9 @@ def m0004_identity_plane(conn: sqlite3.Connection) -> None:
     )
 
 
-def m0005_api_tokens(conn: sqlite3.Connection) -> None:
+def m0005_api_tokens(db: Database) -> None:
     run(
-        conn,
+        db,
         # Per-user tokens for the HTTP API; only the SHA-256 of a token is stored.
         """CREATE TABLE api_tokens (
             id INTEGER PRIMARY KEY,
@@ -212,9 +214,9 @@ def m0005_api_tokens(conn: sqlite3.Connection) -> None:
     )
 
 
-def m0006_response_plane(conn: sqlite3.Connection) -> None:
+def m0006_response_plane(db: Database) -> None:
     run(
-        conn,
+        db,
         "ALTER TABLE surveys ADD COLUMN definition TEXT NOT NULL DEFAULT '{}'",
         "ALTER TABLE surveys ADD COLUMN opens_on TEXT",
         "ALTER TABLE surveys ADD COLUMN closes_on TEXT",
@@ -271,18 +273,18 @@ def m0006_response_plane(conn: sqlite3.Connection) -> None:
     )
 
 
-def m0007_survey_links(conn: sqlite3.Connection) -> None:
+def m0007_survey_links(db: Database) -> None:
     run(
-        conn,
+        db,
         # The open link's token: 128 random bits, so survey links cannot be guessed in turn.
         "ALTER TABLE surveys ADD COLUMN link_token TEXT",
         "CREATE UNIQUE INDEX surveys_link_token ON surveys(link_token)",
     )
 
 
-def m0008_contact_requests(conn: sqlite3.Connection) -> None:
+def m0008_contact_requests(db: Database) -> None:
     run(
-        conn,
+        db,
         # Identity plane: the one explicit link between a response and a person, made only when
         # the respondent said "yes, contact me", with the exact wording they saw.
         """CREATE TABLE contact_requests (
@@ -298,9 +300,9 @@ def m0008_contact_requests(conn: sqlite3.Connection) -> None:
     )
 
 
-def m0009_kiosks(conn: sqlite3.Connection) -> None:
+def m0009_kiosks(db: Database) -> None:
     run(
-        conn,
+        db,
         # A tablet or terminal on site, registered by staff; its device key is stored hashed.
         """CREATE TABLE kiosks (
             id INTEGER PRIMARY KEY,
@@ -314,9 +316,9 @@ def m0009_kiosks(conn: sqlite3.Connection) -> None:
     )
 
 
-def m0010_response_contacts(conn: sqlite3.Connection) -> None:
+def m0010_response_contacts(db: Database) -> None:
     run(
-        conn,
+        db,
         # Identity plane: in a non-anonymous survey (announced on the invitation and the first
         # page), which invited contact gave a response. Anonymous surveys never write here.
         """CREATE TABLE response_contacts (
@@ -328,9 +330,9 @@ def m0010_response_contacts(conn: sqlite3.Connection) -> None:
     )
 
 
-def m0011_kiosk_idle_action(conn: sqlite3.Connection) -> None:
+def m0011_kiosk_idle_action(db: Database) -> None:
     run(
-        conn,
+        db,
         # What a kiosk does with a walked-away respondent's answers: discard them, or store
         # what was answered (flagged "partial").
         "ALTER TABLE kiosks ADD COLUMN on_idle TEXT NOT NULL DEFAULT 'discard'"

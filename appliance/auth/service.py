@@ -1,8 +1,10 @@
-"""Account operations shared by the web interface and the CLI.
+"""Account operations shared by the web interface and the CLI: the auth area's service.
 
 Each function validates, writes in one transaction together with its audit entry, and raises
 :class:`AccountError` with user-facing reasons (English msgids, translated by the caller) when the
-input is refused. Ending sessions on disable and password change happens here, in one place.
+input is refused. Ending sessions on disable and password change happens here, in one place, as
+do the signed-in user's own changes (two-factor login, recovery codes, API tokens), sign-out and
+the refusals that are audited (a wrong current password, a wrong setup code).
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from appliance import audit
-from appliance.auth import passwords
+from appliance.auth import passwords, token_store, tokens, totp
 from appliance.auth import store as accounts
 from appliance.auth.roles import ROLES
+from appliance.auth.throttle import Throttle
+from appliance.crypto import FieldCipher, KeyedHasher
 from appliance.db import transaction
 from appliance.i18n import N_
 
@@ -275,3 +279,95 @@ def _write_grants(conn: sqlite3.Connection, actor: Actor, user_id: int, survey_i
         added=sorted(survey_ids - before),
         removed=sorted(before - survey_ids),
     )
+
+
+def pending_totp_secret(conn: sqlite3.Connection, cipher: FieldCipher, user_id: int) -> str:
+    """The secret being enrolled: the stored one, or a new one stored (not yet enabled)."""
+    secret = accounts.totp_secret(conn, cipher, user_id)
+    if secret is None:
+        secret = totp.new_secret()
+        accounts.set_pending_totp(conn, cipher, user_id, secret)
+    return secret
+
+
+def enable_two_factor(
+    conn: sqlite3.Connection,
+    actor: Actor,
+    hasher: KeyedHasher,
+    user_id: int,
+    secret: str,
+    code: str,
+) -> list[str] | None:
+    """Switch TOTP on when ``code`` is the next unused code of ``secret``: in one transaction
+    with new recovery codes and ``2fa.enabled``. Returns the recovery codes (shown once), or
+    None for a wrong or replayed code (nothing written)."""
+    step = totp.matching_step(secret, code)
+    if step is None or not accounts.accept_totp_step(conn, user_id, step):
+        return None
+    codes = totp.new_recovery_codes()
+    with transaction(conn):
+        accounts.enable_totp(conn, user_id)
+        accounts.replace_recovery_codes(conn, hasher, user_id, codes)
+        actor.log(conn, "2fa.enabled", f"user:{user_id}")
+    return codes
+
+
+def disable_two_factor(conn: sqlite3.Connection, actor: Actor, user_id: int) -> None:
+    """The user's own choice: TOTP off and its recovery codes gone, with ``2fa.disabled``."""
+    with transaction(conn):
+        accounts.clear_totp(conn, user_id)
+        actor.log(conn, "2fa.disabled", f"user:{user_id}")
+
+
+def renew_recovery_codes(
+    conn: sqlite3.Connection, actor: Actor, hasher: KeyedHasher, user_id: int
+) -> list[str]:
+    """Replace the user's recovery codes; returns the new ones (shown once, stored hashed)."""
+    codes = totp.new_recovery_codes()
+    with transaction(conn):
+        accounts.replace_recovery_codes(conn, hasher, user_id, codes)
+        actor.log(conn, "2fa.recovery_codes_renewed", f"user:{user_id}")
+    return codes
+
+
+def create_api_token(conn: sqlite3.Connection, actor: Actor, user_id: int, name: str) -> str:
+    """A new API token of ``user_id``, audited by name; returns the token (shown once)."""
+    with transaction(conn):
+        token_id, raw = tokens.create_api_token(conn, user_id, name)
+        actor.log(conn, "api_token.created", f"api_token:{token_id}", name=name)
+    return raw
+
+
+def revoke_api_token(conn: sqlite3.Connection, actor: Actor, user_id: int, token_id: int) -> bool:
+    """Revoke one live token of ``user_id``; False (nothing logged) when there is none."""
+    with transaction(conn):
+        revoked = token_store.revoke_api_token(conn, user_id, token_id)
+        if revoked:
+            actor.log(conn, "api_token.revoked", f"api_token:{token_id}")
+    return revoked
+
+
+def wrong_current_password(
+    conn: sqlite3.Connection, actor: Actor, limiter: Throttle, user: accounts.User, sid: str
+) -> bool:
+    """A wrong current password counts against the account's login throttle and is audited.
+    Returns True when the account is now throttled: session ``sid`` has then been ended, so a
+    stolen session cannot be used to guess the password."""
+    limiter.fail(user.username, actor.address)
+    actor.log(conn, "password.confirm_failed", f"user:{user.id}")
+    if limiter.blocked_for(user.username, actor.address):
+        accounts.end_session(conn, sid)
+        return True
+    return False
+
+
+def sign_out(conn: sqlite3.Connection, actor: Actor, sid: str) -> None:
+    """End the session ``sid`` of the acting account, with ``logout``."""
+    accounts.end_session(conn, sid)
+    actor.log(conn, "logout", f"user:{actor.id}")
+
+
+def refuse_setup_code(conn: sqlite3.Connection, limiter: Throttle, address: str) -> None:
+    """A wrong first-admin setup code: counted against the client address and audited."""
+    limiter.fail(None, address)
+    Actor.of(None, address).log(conn, "setup.failed")

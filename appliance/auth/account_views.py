@@ -11,10 +11,8 @@ from flask import Blueprint, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
-from appliance.auth import accounts as account_ops
-from appliance.auth import passwords, sessions, tokens, totp
+from appliance.auth import passwords, service, sessions, token_store
 from appliance.auth import store as accounts
-from appliance.auth.accounts import AccountError
 from appliance.auth.forms import (
     AccountEnrolForm,
     ChangePasswordForm,
@@ -24,9 +22,9 @@ from appliance.auth.forms import (
 )
 from appliance.auth.guard import requires
 from appliance.auth.roles import totp_required
+from appliance.auth.service import AccountError
 from appliance.auth.views import confirm_enrolment, throttle
-from appliance.db import transaction
-from appliance.web import ID, actor, client_address, flash_reasons, get_db, setting, state
+from appliance.web import ID, actor, flash_reasons, get_db, setting, state
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -47,7 +45,7 @@ def _page(status: int = 200, **forms):
         recovery_left=accounts.unused_recovery_codes(get_db(), current_user.id),
         totp_required=_totp_required(),
         sessions=sessions.live_count(current_user.id),
-        api_tokens=tokens.api_tokens(get_db(), current_user.id),
+        api_tokens=token_store.api_tokens(get_db(), current_user.id),
         **forms,
     ), status
 
@@ -60,11 +58,9 @@ def _password_confirmed(password: str) -> bool:
     """Check the current password; raises SignedOut when the account is now throttled."""
     if passwords.verify(current_user.password_hash, password):
         return True
-    limiter, address = throttle(), client_address()
-    limiter.fail(current_user.username, address)
-    actor().log(get_db(), "password.confirm_failed", f"user:{current_user.id}")
-    if limiter.blocked_for(current_user.username, address):
-        accounts.end_session(get_db(), current_user.sid)
+    if service.wrong_current_password(
+        get_db(), actor(), throttle(), current_user.user, current_user.sid
+    ):
         logout_user()
         session.clear()
         raise SignedOut
@@ -91,7 +87,7 @@ def change_password():
     if not form.validate_on_submit() or not _password_confirmed(form.current_password.data):
         return _page(400, password_form=form)
     try:
-        ended = account_ops.set_password(
+        ended = service.set_password(
             get_db(),
             actor(),
             current_user.user,
@@ -116,7 +112,7 @@ def first_password():
         status = 400 if form.is_submitted() else 200
         return render_template("account/first_password.html", form=form), status
     try:
-        account_ops.set_password(
+        service.set_password(
             get_db(),
             actor(),
             current_user.user,
@@ -135,7 +131,7 @@ def first_password():
 def change_language():
     form = LanguageForm(prefix="lang")
     if form.validate_on_submit():
-        account_ops.update(get_db(), actor(), current_user.user, language=form.language.data)
+        service.update(get_db(), actor(), current_user.user, language=form.language.data)
     return redirect(url_for("account.show"))
 
 
@@ -168,10 +164,7 @@ def disable_two_factor():
         flash(_("Two-factor login is required for your role."), "error")
         return redirect(url_for("account.show"))
     if _confirmed():
-        conn = get_db()
-        with transaction(conn):
-            accounts.clear_totp(conn, current_user.id)
-            actor().log(conn, "2fa.disabled", f"user:{current_user.id}")
+        service.disable_two_factor(get_db(), actor(), current_user.id)
         flash(_("Two-factor login is off."), "success")
     return redirect(url_for("account.show"))
 
@@ -181,11 +174,7 @@ def disable_two_factor():
 def new_recovery_codes():
     if not current_user.totp_enabled or not _confirmed():
         return redirect(url_for("account.show"))
-    codes = totp.new_recovery_codes()
-    conn = get_db()
-    with transaction(conn):
-        accounts.replace_recovery_codes(conn, state().keys.hasher(), current_user.id, codes)
-        actor().log(conn, "2fa.recovery_codes_renewed", f"user:{current_user.id}")
+    codes = service.renew_recovery_codes(get_db(), actor(), state().keys.hasher(), current_user.id)
     return render_template(
         "auth/recovery_codes.html", codes=codes, next_url=url_for("account.show")
     )
@@ -199,19 +188,13 @@ def create_token():
     if not form.validate_on_submit():
         flash(_("Give the token a name, e.g. the job that uses it."), "error")
         return redirect(url_for("account.show"))
-    conn = get_db()
-    with transaction(conn):
-        token_id, raw = tokens.create_api_token(conn, current_user.id, form.name.data)
-        actor().log(conn, "api_token.created", f"api_token:{token_id}", name=form.name.data)
+    raw = service.create_api_token(get_db(), actor(), current_user.id, form.name.data)
     return render_template("account/token.html", token=raw, name=form.name.data)
 
 
 @bp.route(f"/tokens/<{ID}:token_id>/revoke", methods=["POST"])
 @requires("contacts.manage")
 def revoke_token(token_id: int):
-    conn = get_db()
-    with transaction(conn):
-        if tokens.revoke_api_token(conn, current_user.id, token_id):
-            actor().log(conn, "api_token.revoked", f"api_token:{token_id}")
-            flash(_("Token revoked."), "success")
+    if service.revoke_api_token(get_db(), actor(), current_user.id, token_id):
+        flash(_("Token revoked."), "success")
     return redirect(url_for("account.show"))
