@@ -124,7 +124,7 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from appliance.privacy import retention_views, statement_views
     from appliance.reports import activity_views, manage_views
     from appliance.reports import views as report_views
-    from appliance.responses import public as respondent_pages
+    from appliance.responses import public_views as respondent_pages
     from appliance.responses import views as response_views
     from appliance.surveys import builder_views, qr_views
     from appliance.surveys import views as survey_views
@@ -151,8 +151,10 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
         retention_views,
         statement_views,
     )
-    for module in modules:
-        app.register_blueprint(module.bp)
+    # Both privacy view modules add their pages to the one compliance blueprint: register each
+    # blueprint once (Flask refuses a second registration under the same name).
+    for blueprint in dict.fromkeys(module.bp for module in modules):
+        app.register_blueprint(blueprint)
     # Bearer tokens only, never the cookie (see appliance.api.views): no CSRF to forge.
     csrf.exempt(api_views.bp)
     # Respondents have no session at all; their forms carry a signed state instead.

@@ -9,26 +9,23 @@ from __future__ import annotations
 import os
 import signal
 import sys
-import time
 from pathlib import Path
 
 import click
 
-from appliance import audit, db, keys, schema, settings
+from appliance import audit, db, keys, locks, schema, settings
 from appliance import demo as demo_data
-from appliance.auth import store as accounts
+from appliance.auth import service as auth_service
+from appliance.auth import store as auth_store
 from appliance.auth.commands import user
-from appliance.backup import locks as backup_locks
 from appliance.backup import rotation
 from appliance.backup.commands import backup, backup_key, restore, rotate_keys
 from appliance.clictx import Context, pass_ctx
-from appliance.contacts import importer, uploads
-from appliance.contacts import store as contacts_store
+from appliance.contacts import import_service, uploads
 from appliance.contacts.commands import import_contacts, suppress_group
-from appliance.db import transaction
 from appliance.mailing.commands import mail_group
 from appliance.privacy.commands import purge
-from appliance.responses import upgrade
+from appliance.responses import upgrade_service
 from appliance.scheduler import Jobs
 
 EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "config.example.toml"
@@ -80,11 +77,10 @@ def initialise(values: dict) -> list[str]:
         done.append(f"wrote {config_path} (every setting commented, with its default)")
     conn = db.connect(db.db_path(data_dir))
     try:
-        applied = schema.migrate(conn)
+        applied = schema.migrate_audited(conn)
         if applied:
-            audit.record(conn, "schema.migrated", actor="cli", details={"applied": applied})
             done.append(f"applied migrations: {', '.join(applied)}")
-        upgrade.after_migrations(conn, values)
+        upgrade_service.after_migrations(conn, values)
     finally:
         conn.close()
     os.chmod(db.db_path(data_dir), 0o600)
@@ -93,10 +89,9 @@ def initialise(values: dict) -> list[str]:
 
 def announce_setup_code(conn, values: dict) -> None:
     """Print a one-time setup link and code when no active admin exists (no default account)."""
-    if accounts.active_admin_count(conn):
+    if auth_store.active_admin_count(conn):
         return
-    code = accounts.issue_setup_code(conn, time.time(), values["setup_code_minutes"])
-    audit.record(conn, "setup.code_issued", actor="cli")
+    code = auth_service.issue_setup_code(conn, values["setup_code_minutes"])
     click.echo(
         "\n"
         "  No admin account exists yet. To create the first admin, open\n"
@@ -110,12 +105,7 @@ def announce_setup_code(conn, values: dict) -> None:
 
 def recover(conn, values: dict) -> None:
     """At start-up: imports interrupted by a crash leave nothing behind, nor do old uploads."""
-    with transaction(conn):
-        discarded = contacts_store.discard_stale(conn, time.time() - importer.STALE_SECONDS)
-        if discarded:
-            audit.record(
-                conn, "contacts.imports_discarded", actor="system", details={"batches": discarded}
-            )
+    import_service.discard_interrupted(conn)
     uploads.remove_stale(values["data_dir"])
 
 
@@ -195,8 +185,8 @@ def serve(ctx: Context, host: str | None, port: int | None, threads: int | None)
     if db.db_path(values["data_dir"]).exists():
         try:
             # Held until the process ends: `appliance restore` refuses while it is.
-            ctx.serve_lock = backup_locks.serving(values["data_dir"])
-        except backup_locks.Busy as exc:
+            ctx.serve_lock = locks.serving(values["data_dir"])
+        except locks.Busy as exc:
             raise click.ClickException(str(exc)) from None
         # An upgrade may bring a new kind of key (as the audit signing key did).
         created = keys.create_missing(values["data_dir"])
@@ -204,11 +194,10 @@ def serve(ctx: Context, host: str | None, port: int | None, threads: int | None)
             click.echo(f"created key files: {', '.join(created)} (mode 0600)")
         conn = db.connect(db.db_path(values["data_dir"]))
         try:
-            applied = schema.migrate(conn)
+            applied = schema.migrate_audited(conn)
             if applied:
-                audit.record(conn, "schema.migrated", actor="cli", details={"applied": applied})
                 click.echo(f"applied migrations: {', '.join(applied)}")
-            upgrade.after_migrations(conn, values)
+            upgrade_service.after_migrations(conn, values)
         finally:
             conn.close()
     found = problems(values)
@@ -273,7 +262,7 @@ def setup_code(ctx: Context) -> None:
     """Print a new one-time code for creating the first admin."""
     values = ctx.settings()
     with ctx.database(values) as conn:
-        if accounts.active_admin_count(conn):
+        if auth_store.active_admin_count(conn):
             raise click.ClickException("an admin exists already; setup is closed")
         announce_setup_code(conn, values)
 

@@ -49,7 +49,8 @@ class Context:
         """The data directory's keys, held against a key rotation for the whole block: what
         the command seals or hashes stays readable and matching afterwards. Refuses while an
         interrupted rotation waits to be settled."""
-        from appliance.backup import locks, rotation
+        from appliance import locks
+        from appliance.backup import rotation
 
         if rotation.unfinished(values["data_dir"]):
             raise click.ClickException(rotation.unfinished_message(values["data_dir"]))

@@ -32,12 +32,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from appliance import db, keys, schema
-from appliance.admin import store as settings_store
+from appliance.admin import store as admin_store
 from appliance.auth import passwords
 from appliance.auth import service as auth_service
-from appliance.auth import store as accounts
+from appliance.auth import store as auth_store
 from appliance.auth.service import CLI
-from appliance.contacts import importer, reader, uploads
+from appliance.contacts import import_service, reader, uploads
 from appliance.contacts import store as contacts_store
 from appliance.contacts.mapping import Mapping, targets_for
 from appliance.db import transaction
@@ -46,7 +46,7 @@ from appliance.mailing import service as mailing_service
 from appliance.mailing import store as mailing_store
 from appliance.reports import store as report_store
 from appliance.responses import quality
-from appliance.responses import store as responses
+from appliance.responses import store as responses_store
 from appliance.surveys import service
 from appliance.surveys import store as surveys_store
 
@@ -207,7 +207,7 @@ def refusal(values: dict[str, Any]) -> str | None:
             found.append("surveys")
         if contacts_store.lists_with_counts(conn):
             found.append("contacts")
-        if accounts.list_users(conn):
+        if auth_store.list_users(conn):
             found.append("user accounts")
     finally:
         conn.close()
@@ -282,7 +282,7 @@ def _settings(conn: sqlite3.Connection, values: dict[str, Any]) -> dict[str, str
     if changes:
         with transaction(conn):
             for name, value in changes.items():
-                settings_store.set_override(conn, name, value, None)
+                admin_store.set_override(conn, name, value, None)
             CLI.log(
                 conn,
                 "settings.changed",
@@ -379,10 +379,10 @@ def _import_contacts(conn, values, secret: keys.Keys, rng: random.Random):
         with reader.open_table(uploads.path_for(values["data_dir"], token)) as table:
             overrides = tuple(f"{name}=segment:{name}" for name in SEGMENTS)
             mapping = Mapping.build(table.headers, targets_for(table.headers, None, overrides))
-            import_id = importer.begin(
+            import_id = import_service.begin(
                 conn, CLI, LIST_NAME, "legitimate_interest", PURPOSE, mapping
             )
-            counts = importer.run_import(conn, secret, CLI, import_id, table, mapping)
+            counts = import_service.run_import(conn, secret, CLI, import_id, table, mapping)
     finally:
         uploads.remove(values["data_dir"], token)
     return contacts_store.get_import(conn, import_id)["list_id"], counts
@@ -479,8 +479,8 @@ def _responses(conn, values, secret: keys.Keys, rng: random.Random, survey_id: i
     planned: list[tuple[date, str, bytes | None, dict[str, str]]] = []
     mail_dir = Path(values["data_dir"]) / transport.MAIL_DIR
     for token in invitation_tokens(mail_dir, rng, RESPONSES["invitation"]):
-        token_hash = responses.invitation_hash(hasher, token)
-        invitation = responses.find_invitation(conn, token_hash)
+        token_hash = responses_store.invitation_hash(hasher, token)
+        invitation = responses_store.find_invitation(conn, token_hash)
         if invitation is None or invitation["used"]:
             continue
         segments = _segments(invitation["segments"])
@@ -496,7 +496,7 @@ def _responses(conn, values, secret: keys.Keys, rng: random.Random, survey_id: i
         for day, mode, token_hash, segments in planned:
             answers = answers_for(rng, segments, said)
             duration = max(25, int(rng.lognormvariate(4.6, 0.45)))
-            responses.store_response(
+            responses_store.store_response(
                 conn,
                 hasher,
                 cipher,

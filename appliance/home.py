@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from appliance import audit, formats
-from appliance.admin import store as settings_store
+from appliance.admin import store as admin_store
 from appliance.auth.guard import public, requires
 from appliance.auth.roles import AUTHENTICATED
 from appliance.db import ping, utcnow
@@ -67,7 +67,7 @@ def index():
 
 def _staff():
     conn = get_db()
-    settings = settings_store.effective(conn, state().settings)
+    settings = admin_store.effective(conn, state().settings)
     today = datetime.now(state().tz).date()
     return render_template(
         "home/staff.html", start=service.staff_start(conn, settings, today), today=today
@@ -78,7 +78,7 @@ def _admin():
     conn = get_db()
     start = service.admin_start(
         conn,
-        settings_store.effective(conn, state().settings),
+        admin_store.effective(conn, state().settings),
         str(state().db_path),
         audit.public_key_of(state().keys.signer()),
         state().tz,

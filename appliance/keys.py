@@ -5,12 +5,16 @@ the config file. ``check_permissions`` is what ``appliance check`` and ``serve``
 of the chain, ``hash.2.key``, ``hash.3.key``, ... the later ones (see ``appliance.crypto``). While
 a rotation runs, its new keys wait as ``*.pending`` files; :class:`KeyRing` is how a long-running
 process (``serve``) notices new key files and never uses keys that do not match the database.
+A rotation that died half-way leaves pending files behind: :func:`rotation_committed` reads from
+the database whether its rewrite committed, and :func:`effective_keys` are then the keys the
+database is under (as ``rotate-keys --resume`` will settle the files).
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import re
 import stat
@@ -21,15 +25,17 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from appliance.crypto import KEY_BYTES, FieldCipher, KeyedHasher, new_key
+from appliance import db
+from appliance.backup import sealed
+from appliance.backup import store as backup_store
+from appliance.crypto import KEY_BYTES, FieldCipher, KeyedHasher, key_id, new_key
+from appliance.locks import ROTATION_LOCK
 
 # field: AES-GCM of contact fields; hash: HMAC of addresses and tokens; session: cookie signing;
 # audit: Ed25519 seed that signs the summaries replacing expired audit-log entries.
 KEY_NAMES = ("field", "hash", "session", "audit")
 KEYS_DIR = "keys"
 PENDING = ".pending"
-# Held (exclusive) by a key rotation for its whole run, in the data directory.
-ROTATION_LOCK = "rotation.lock"
 # How long a process waits for a running rotation before it gives up.
 ROTATION_WAIT_SECONDS = 120.0
 _LATER_HASH = re.compile(r"hash\.(\d+)\.key")
@@ -189,6 +195,101 @@ def rotation_running(data_dir: str | Path) -> bool:
     return False
 
 
+# ---- a rotation's pending keys ---------------------------------------------------------------
+
+
+class RotationError(Exception):
+    """The rotation was refused or undone; nothing changed (the message says why)."""
+
+
+@dataclass(frozen=True)
+class Pending:
+    """The pending key files of an unfinished rotation (None: that key does not change) and the
+    place the pending hash key takes in the chain."""
+
+    field: Path | None
+    hash: Path | None
+    generation: int
+
+    def final(self, path: Path) -> Path:
+        """The name ``path`` takes once the rotation is complete."""
+        return path.with_name(path.name.removesuffix(PENDING))
+
+
+def pending_rotation(data_dir: str | Path) -> Pending | None:
+    """The pending key files of an unfinished rotation, or None when there are none. Raises
+    RotationError for a pending file that no rotation writes."""
+    files = pending_files(data_dir)
+    if not files:
+        return None
+    field_file = hash_file = None
+    generation = 0
+    for path in files:
+        name = path.name.removesuffix(PENDING)
+        if name == "field.key":
+            field_file = path
+        elif name.startswith("hash.") and name.removeprefix("hash.").removesuffix(".key").isdigit():
+            hash_file, generation = path, int(name.split(".")[1])
+        else:
+            raise RotationError(f"unexpected pending key file {path}")
+    return Pending(field_file, hash_file, generation)
+
+
+def _read_pending(path: Path | None) -> bytes | None:
+    if path is None:
+        return None
+    try:
+        return read_key(path)
+    except KeyFileError:
+        return None  # cut off while being written: step 2 cannot have run
+
+
+def rotation_committed(data_dir: str | Path, pending: Pending) -> bool:
+    """Whether the database was rewritten for these pending keys (step 2 of a rotation
+    committed): an audit entry ``keys.rotated`` names their ids. Raises RotationError when the
+    database's sealed values and the key files disagree."""
+    new_field, new_hash = _read_pending(pending.field), _read_pending(pending.hash)
+    if (pending.field and new_field is None) or (pending.hash and new_hash is None):
+        return False
+    conn = db.connect(db.db_path(data_dir))
+    try:
+        entries = [json.loads(d) for d in backup_store.rotations(conn)]
+        sample = sealed.sample_key_id(conn)
+    finally:
+        conn.close()
+    committed = any(
+        (new_field is None or e.get("field_key_id") == key_id(new_field).hex())
+        and (new_hash is None or e.get("hash_key_id") == key_id(new_hash).hex())
+        for e in entries
+    )
+    current_field = read_key(key_path(data_dir, "field"))
+    expected = key_id(new_field) if (committed and new_field) else key_id(current_field)
+    if sample is not None and sample != expected:
+        raise RotationError(
+            "the database and the key files disagree about the field key; keep the data "
+            "directory as it is and restore the latest backup"
+        )
+    return committed
+
+
+def effective_keys(data_dir: str | Path) -> Keys:
+    """The keys that match the database while a dead rotation's pending files are still there
+    (for a running server; the files themselves are settled by ``rotate-keys --resume``)."""
+    current = load(data_dir)
+    pending = pending_rotation(data_dir)
+    if pending is None or not rotation_committed(data_dir, pending):
+        return current
+    new_field, new_hash = _read_pending(pending.field), _read_pending(pending.hash)
+    return Keys(
+        field=new_field or current.field,
+        hash=current.hash,
+        session=current.session,
+        audit=current.audit,
+        hash_later=current.hash_later + ((new_hash,) if new_hash else ()),
+        field_previous=(current.field,),
+    )
+
+
 class KeyRing:
     """The keys of a long-running process, read again when the key files change.
 
@@ -238,9 +339,7 @@ class KeyRing:
             time.sleep(0.02)
         if not pending_files(self.data_dir):
             return load(self.data_dir)
-        from appliance.backup import rotation  # a rotation that died half-way
-
-        return rotation.effective_keys(self.data_dir)
+        return effective_keys(self.data_dir)  # a rotation that died half-way
 
 
 class LiveKeys:

@@ -1,7 +1,13 @@
 """The three planes of data, named in one place.
 
 - Identity plane: who the contacts are (contacts, lists, invitations, suppression list). Encrypted
-  at rest, staff and admin only, purged on schedule. Code: ``appliance.contacts``.
+  at rest, staff and admin only, purged on schedule. Code: ``appliance.contacts``. A contact's
+  personal fields are sealed and opened only through :func:`seal_contact_field` and
+  :func:`open_contact_field` (:func:`contact_row_sealer` for a bulk write), which build the
+  associated data in one place. Whether an address may be contacted, and putting one on the
+  unsubscribe list, is decided in one module, ``appliance.privacy.suppression``
+  (``suppressed`` and ``add``): the importer, the preview, the campaign build and the sender all
+  ask it.
 - Response plane: what respondents answered, without any contact id. Staff read it; the researcher
   never does. Code: ``appliance.responses``.
 - Aggregate plane: the one gate through which the researcher sees anything, enforcing the minimum
@@ -9,10 +15,24 @@
 
 The system tables (accounts, sessions, audit log) belong to none of them. ``GATE_DENIED`` lists what
 the gate's read-only connection may never read: the SQLite authorizer in ``reports.gate`` refuses
-any statement touching these tables, so even a mistaken query in a report cannot leak rows of them.
+any statement touching these tables, so even a mistaken query in a report cannot leak rows of them;
+``GATE_COLUMNS`` narrows the readable tables to the columns the gate needs.
+
+Which columns depend on the keys is listed here too (:data:`SEALED`, :data:`HASHED`,
+:data:`SEEDS`, :data:`NOT_KEYED`): key rotation and restore (``appliance.backup.sealed``) rewrite
+exactly these, and a test walks the schema so that no BLOB column is left out.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from appliance.contacts.fields import PERSONAL
+
+if TYPE_CHECKING:
+    from appliance.crypto import FieldCipher
 
 IDENTITY_TABLES = frozenset(
     {
@@ -56,7 +76,7 @@ GATE_DENIED = IDENTITY_TABLES | SYSTEM_TABLES | PERSONAL_RESPONSE_TABLES | RESPO
 # What the gate may read: survey definitions, grants, the counters of the aggregate plane, the
 # segment values offered to reports (taken from the invited, never from who answered),
 # benchmarks and the campaign counts behind response rates (not their names:
-# ``reports.gate.GATE_COLUMNS``). A new table must be named in one of these sets (a test walks
+# ``GATE_COLUMNS``). A new table must be named in one of these sets (a test walks
 # the schema).
 GATE_READABLE = frozenset(
     {
@@ -72,3 +92,96 @@ GATE_READABLE = frozenset(
         "_sqlite_migrations",
     }
 )
+GATE_COLUMNS = {
+    # Not the open link's token: it would let its holder answer the survey.
+    "surveys": frozenset({"id", "title", "status", "definition", "report_segments"}),
+    "campaigns": frozenset(
+        {"id", "survey_id", "recipients", "responses", "started_at", "waves_built"}
+    ),
+    # Not the count of changes since the release: it would count responses not yet released.
+    "report_releases": frozenset({"survey_id", "released_at"}),
+}
+"""Columns the gate may read where a readable table holds more than it needs (table -> columns);
+a table of :data:`GATE_READABLE` not named here is readable whole. The authorizer of
+``reports.gate`` refuses any other column of these tables."""
+
+
+@dataclass(frozen=True)
+class Sealed:
+    """Columns sealed with the field key; ``row_id`` is the SQL for the AAD's row id."""
+
+    table: str
+    columns: tuple[str, ...]
+    row_id: str
+
+
+SEALED = (
+    Sealed("contacts", PERSONAL, "id"),
+    Sealed("import_rejects", ("row_data",), "import_id || ':' || row_number"),
+    Sealed("name_answers", ("value",), "response_id"),
+    Sealed("users", ("totp_secret",), "id"),
+    Sealed("setting_overrides", ("sealed",), "name"),
+)
+"""Every column sealed with ``FieldCipher``, bound to (table, column, row id). A new sealed column
+must be listed here: key rotation and restore re-seal exactly these, under the same associated
+data."""
+
+HASHED = (
+    ("contacts", "email_hash"),
+    ("suppressions", "email_hash"),
+    ("privacy_erasures", "digest"),
+    ("invitations", "token_hash"),
+    ("open_text_hashes", "digest"),
+    ("submissions", "key_hash"),
+    ("kiosks", "key_hash"),
+    ("recovery_codes", "code_hash"),
+    ("login_failures", "key"),
+)
+"""(table, column) holding a ``KeyedHasher`` digest: a key rotation wraps each once more."""
+
+SEEDS = (("invitations", "link_seed", 16),)
+"""(table, column, size) of seeds from which a keyed hash is derived again later (invitation
+links): tagged with the generation they were made under, so the same link comes out after a
+rotation."""
+
+NOT_KEYED = (
+    ("sessions", "id_hash"),
+    ("setup_codes", "code_hash"),
+    ("api_tokens", "token_hash"),
+)
+"""BLOB columns that do not depend on the keys: unkeyed SHA-256 of high-entropy secrets."""
+
+
+def seal_contact_field(cipher: FieldCipher, field: str, value: str, contact_id: int) -> bytes:
+    """``value`` of the personal ``field`` of contact ``contact_id``, sealed under the
+    associated data ("contacts", field, contact id) that :data:`SEALED` names for key rotation.
+    Raises ValueError when ``field`` is not a sealed contact field (it would be stored in a
+    column key rotation does not reach)."""
+    _check_sealed(field)
+    return cipher.encrypt(value, "contacts", field, contact_id)
+
+
+def open_contact_field(cipher: FieldCipher, field: str, blob: bytes, contact_id: int) -> str:
+    """The plaintext of ``blob`` as sealed by :func:`seal_contact_field` for this field and
+    contact. Raises ``crypto.DecryptionError`` when it was sealed for another contact or
+    field, or has been altered; ValueError when ``field`` is not a sealed contact field."""
+    _check_sealed(field)
+    return cipher.decrypt(blob, "contacts", field, contact_id)
+
+
+def contact_row_sealer(
+    cipher: FieldCipher,
+) -> Callable[[int, Mapping[str, str]], list[bytes | None]]:
+    """For a bulk write: a function that seals one contact's personal fields (field -> value)
+    into the column order of ``PERSONAL``, None where a value is absent or empty. Bytes and
+    associated data are those of :func:`seal_contact_field`; only the per-call work is saved."""
+    layout = cipher.row_layout("contacts", PERSONAL)
+    return lambda contact_id, values: cipher.encrypt_row(layout, contact_id, values)
+
+
+_CONTACT_SEALED = frozenset(PERSONAL)
+
+
+def _check_sealed(field: str) -> None:
+    if field not in _CONTACT_SEALED:
+        raise ValueError(f"{field!r} is not a sealed contact field")

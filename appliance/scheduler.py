@@ -16,12 +16,12 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from appliance import audit, db
-from appliance.admin import store as settings_store
+from appliance.admin import store as admin_store
 from appliance.backup import jobs as backup_jobs
 from appliance.keys import Keys
 from appliance.mailing import jobs as mail_jobs
-from appliance.privacy import retention
-from appliance.reports import releases
+from appliance.privacy import retention, retention_service
+from appliance.reports import release_service
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ def purge_due(settings: Mapping[str, Any], keys: Keys):
     """One retention run on its own connection."""
     conn = db.connect(db.db_path(settings["data_dir"]))
     try:
-        return retention.apply(conn, settings, signer=keys.signer())
+        return retention_service.apply(conn, settings, signer=keys.signer())
     finally:
         conn.close()
 
@@ -58,7 +58,9 @@ def release_due(settings: Mapping[str, Any]) -> list[int]:
     size (an admin's override, else the config's)."""
     conn = db.connect(db.db_path(settings["data_dir"]))
     try:
-        return releases.cut_due(conn, settings_store.effective(conn, settings)["min_group_size"])
+        return release_service.cut_due(
+            conn, admin_store.effective(conn, settings)["min_group_size"]
+        )
     finally:
         conn.close()
 
@@ -103,7 +105,7 @@ class Jobs:
         self.scheduler.add_job(
             self.release,
             "interval",
-            seconds=releases.RELEASE_SECONDS,
+            seconds=release_service.RELEASE_SECONDS,
             id="release",
             next_run_time=datetime.now(self.scheduler.timezone),
         )

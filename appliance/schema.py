@@ -4,7 +4,8 @@ Contract of :func:`migrate`: each pending migration runs in its own write transa
 :func:`appliance.db.transaction` (``BEGIN IMMEDIATE`` under this process's write lock, so no
 other writer of this process or of another one runs beside it), together with its record in
 sqlite-utils' ``_sqlite_migrations`` table (set ``appliance``). A failed migration leaves nothing
-behind and stays pending. Returns the names applied, in order.
+behind and stays pending. Returns the names applied, in order. :func:`migrate_audited` (``init``
+and ``serve``) adds one ``schema.migrated`` audit entry naming them.
 
 Databases made before the migrations were sqlite-utils ones keep their history in ``_migrations``
 (name, applied_at). The first :func:`migrate` moves it over, names and times unchanged, and drops
@@ -19,6 +20,7 @@ import sqlite3
 
 from sqlite_utils import Database, Migrations
 
+from appliance import audit
 from appliance.db import transaction
 from appliance.migrations import MIGRATIONS
 
@@ -78,6 +80,15 @@ def migrate(conn: sqlite3.Connection, migrations: Migrations = MIGRATIONS) -> li
             migrations.apply(database, stop_before=[m.name for m in waiting[1:]])
         done.append(step.name)
     return done
+
+
+def migrate_audited(conn: sqlite3.Connection, actor: str = "cli") -> list[str]:
+    """:func:`migrate`, then one ``schema.migrated`` audit entry by ``actor`` naming the
+    migrations applied (none applied: no entry). Returns their names, in order."""
+    applied = migrate(conn)
+    if applied:
+        audit.record(conn, "schema.migrated", actor=actor, details={"applied": applied})
+    return applied
 
 
 def _carry_over(conn: sqlite3.Connection, database: Database, migrations: Migrations) -> None:

@@ -15,7 +15,7 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from appliance import db
-from appliance.admin import store as settings_store
+from appliance.admin import store as admin_store
 from appliance.auth.service import Actor
 from appliance.groupcommit import GroupCommit
 from appliance.keys import KeyRing, Keys, LiveKeys
@@ -100,7 +100,7 @@ def setting(name: str) -> Any:
     if BY_NAME[name].editable:
         overrides = g.get("setting_overrides")
         if overrides is None:
-            overrides = g.setting_overrides = settings_store.overrides(get_db())
+            overrides = g.setting_overrides = admin_store.overrides(get_db())
         if name in overrides:
             return overrides[name]
     return state().settings[name]

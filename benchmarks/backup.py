@@ -43,7 +43,7 @@ def build(data_dir: Path, n: int, tmp: Path) -> None:
     from appliance import db, keys
     from appliance.auth.service import CLI
     from appliance.cli import initialise
-    from appliance.contacts import importer, reader
+    from appliance.contacts import import_service, reader
     from appliance.contacts.mapping import Mapping, suggest
     from appliance.privacy import suppression
     from appliance.settings import load as load_settings
@@ -70,8 +70,8 @@ def build(data_dir: Path, n: int, tmp: Path) -> None:
         targets = suggest(table.headers)
         targets[4] = "segment:vestiging"
         mapping = Mapping.build(table.headers, targets)
-        import_id = importer.begin(conn, CLI, "Benchmark", "consent", "", mapping)
-        importer.run_import(conn, app_keys, CLI, import_id, table, mapping)
+        import_id = import_service.begin(conn, CLI, "Benchmark", "consent", "", mapping)
+        import_service.run_import(conn, app_keys, CLI, import_id, table, mapping)
     hasher = app_keys.hasher()
     with db.transaction(conn):
         suppression.add(

@@ -106,7 +106,7 @@ def floor(csv_path: str, db_path: str) -> None:
 def run_importer(csv_path: str, data_dir: str) -> None:
     from appliance import db, keys
     from appliance.auth.service import CLI
-    from appliance.contacts import importer, reader
+    from appliance.contacts import import_service, reader
     from appliance.contacts.mapping import Mapping, suggest
 
     conn = db.connect(db.db_path(data_dir))
@@ -116,8 +116,8 @@ def run_importer(csv_path: str, data_dir: str) -> None:
         targets = suggest(table.headers)
         targets[5:7] = ["segment:vestiging", "segment:klanttype"]
         mapping = Mapping.build(table.headers, targets)
-        import_id = importer.begin(conn, CLI, "Benchmark", "consent", "", mapping)
-        counts = importer.run_import(conn, app_keys, CLI, import_id, table, mapping)
+        import_id = import_service.begin(conn, CLI, "Benchmark", "consent", "", mapping)
+        counts = import_service.run_import(conn, app_keys, CLI, import_id, table, mapping)
     report(time.perf_counter() - start, counts.added)
 
 

@@ -88,14 +88,14 @@ def setup(data_dir: Path, n: int):
     from appliance import db
     from appliance.cli import initialise
     from appliance.settings import load as load_settings
-    from appliance.surveys import store as surveys
+    from appliance.surveys import store as surveys_store
     from appliance.surveys.definition import Definition
 
     initialise(load_settings({"data_dir": str(data_dir)}, environ={}))
     conn = db.connect(db.db_path(data_dir))
     with db.transaction(conn):
-        survey_id = surveys.create_survey(conn, Definition.parse(DEFINITION))
-        surveys.set_status(conn, survey_id, "open")
+        survey_id = surveys_store.create_survey(conn, Definition.parse(DEFINITION))
+        surveys_store.set_status(conn, survey_id, "open")
         conn.execute(
             "UPDATE surveys SET report_segments = ? WHERE id = ?", ('["regio"]', survey_id)
         )
@@ -161,7 +161,7 @@ def counter_cost(data_dir: Path, survey_id: int, count: int) -> float:
     from appliance import db
     from appliance.keys import load as load_keys
     from appliance.reports import store as report_store
-    from appliance.responses import store as responses
+    from appliance.responses import store as responses_store
 
     conn = db.connect(db.db_path(data_dir))
     keys = load_keys(data_dir)
@@ -175,7 +175,7 @@ def counter_cost(data_dir: Path, survey_id: int, count: int) -> float:
             began = time.perf_counter()
             for _ in range(count):
                 with db.transaction(conn):
-                    responses.store_response(
+                    responses_store.store_response(
                         conn,
                         keys.hasher(),
                         keys.cipher(),

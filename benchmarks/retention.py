@@ -7,7 +7,7 @@ every contact to a survey that has ended long ago or still runs. Then, on two id
 - floor: ``DELETE FROM contacts WHERE id IN (<the due ids>)`` with the appliance's pragmas
   (``secure_delete`` on, foreign keys on), then a checkpoint: the least any purge must pay;
 - ``plan_s``: the retention plan (what falls due when) over all contacts;
-- ``purge_s``: ``retention.apply`` erasing the same contacts, receipt written, invitations
+- ``purge_s``: ``retention_service.apply`` erasing the same contacts, receipt written, invitations
   unlinked, write-ahead log truncated, but before the VACUUM (``purge_ratio`` = purge / floor);
 - ``vacuum_s``: the compaction after it (a large purge rebuilds the file).
 
@@ -100,7 +100,7 @@ def floor(data_dir: Path, due: list[int]) -> float:
 
 def measure(data_dir: Path) -> dict[str, float]:
     from appliance import db
-    from appliance.privacy import erasure, retention
+    from appliance.privacy import erasure, retention, retention_service
     from appliance.settings import load
 
     settings = load({"data_dir": str(data_dir)}, environ={})
@@ -109,7 +109,7 @@ def measure(data_dir: Path) -> dict[str, float]:
     found = retention.plan(conn, settings)
     plan_s = time.perf_counter() - start
     start = time.perf_counter()
-    receipt = retention.apply(conn, settings, compact=False)
+    receipt = retention_service.apply(conn, settings, compact=False)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     purge_s = time.perf_counter() - start
     start = time.perf_counter()

@@ -125,7 +125,7 @@ def start_sink(work: Path) -> tuple[subprocess.Popen, int]:
 def prepare(work: Path, messages: int, port: int, connections: int) -> dict:
     from appliance.auth.service import CLI
     from appliance.cli import initialise
-    from appliance.contacts import importer, reader
+    from appliance.contacts import import_service, reader
     from appliance.contacts.mapping import Mapping, suggest
     from appliance.db import connect, db_path
     from appliance.keys import load as load_keys
@@ -163,8 +163,8 @@ def prepare(work: Path, messages: int, port: int, connections: int) -> dict:
     keys = load_keys(data_dir)
     with reader.open_table(csv_path) as table:
         mapping = Mapping.build(table.headers, suggest(table.headers))
-        import_id = importer.begin(conn, CLI, "Benchmark", "consent", "", mapping)
-        importer.run_import(conn, keys, CLI, import_id, table, mapping)
+        import_id = import_service.begin(conn, CLI, "Benchmark", "consent", "", mapping)
+        import_service.run_import(conn, keys, CLI, import_id, table, mapping)
     survey_id = service.create_from_template(conn, CLI, "nps")
     service.change_status(conn, CLI, survey_id, "open")
     templates = {r["name"]: r["id"] for r in store.list_templates(conn)}
@@ -187,12 +187,14 @@ def prepare(work: Path, messages: int, port: int, connections: int) -> dict:
 def build_wave(setup: dict) -> float:
     """Build the invitation wave alone (timed apart from sending)."""
     from appliance.db import connect, db_path, transaction
-    from appliance.mailing import jobs, store
+    from appliance.mailing import send_service, store
 
     conn = connect(db_path(setup["values"]["data_dir"]))
     started = time.perf_counter()
     campaign = store.get_campaign(conn, setup["campaign_id"])
-    jobs._start(conn, setup["keys"], campaign, time.time())
+    send_service.start(
+        conn, setup["keys"], campaign, time.time(), setup["values"]["min_group_size"]
+    )
     with transaction(conn):
         pass
     conn.close()

@@ -100,7 +100,7 @@ def prepare(data_dir: Path, invitations: int, env: dict) -> list[str]:
     from appliance import db, keys
     from appliance.auth.service import CLI
     from appliance.db import transaction
-    from appliance.responses import store as responses
+    from appliance.responses import store as responses_store
     from appliance.surveys import service
 
     conn = db.connect(db.db_path(data_dir))
@@ -119,7 +119,8 @@ def prepare(data_dir: Path, invitations: int, env: dict) -> list[str]:
     hasher = keys.load(data_dir).hasher()
     with transaction(conn):
         tokens = [
-            responses.create_invitation(conn, hasher, survey_id, None) for _ in range(invitations)
+            responses_store.create_invitation(conn, hasher, survey_id, None)
+            for _ in range(invitations)
         ]
     conn.close()
     return tokens

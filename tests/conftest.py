@@ -19,7 +19,7 @@ from itsdangerous import URLSafeTimedSerializer
 
 from appliance import create_app, db
 from appliance.auth import service as auth_service
-from appliance.auth import store as accounts
+from appliance.auth import store as auth_store
 from appliance.auth.service import CLI
 from appliance.cli import initialise
 from appliance.keys import load as load_keys
@@ -80,9 +80,9 @@ def _cast(data_dir) -> dict[str, Member]:
         secret = None
         if with_totp:
             secret = pyotp.random_base32(32)
-            accounts.set_pending_totp(conn, keys.cipher(), user_id, secret)
-            accounts.enable_totp(conn, user_id)
-            accounts.replace_recovery_codes(
+            auth_store.set_pending_totp(conn, keys.cipher(), user_id, secret)
+            auth_store.enable_totp(conn, user_id)
+            auth_store.replace_recovery_codes(
                 conn, keys.hasher(), user_id, [f"aaaa-bbbb-cccc-{i:04d}" for i in range(10)]
             )
         cast[key] = Member(name, role, user_id, secret)
@@ -170,14 +170,14 @@ class Browser:
         assert self.get("/login/enrol").status_code == 200
         state = self.app.extensions["appliance"]
         conn = db.connect(db.db_path(state.settings["data_dir"]))
-        secret = accounts.totp_secret(conn, state.keys.cipher(), user_id)
+        secret = auth_store.totp_secret(conn, state.keys.cipher(), user_id)
         conn.close()
         return self.post("/login/enrol", {"code": totp_now(secret)})
 
     def sign_in(self, member: Member) -> str:
         """Start a full session directly in the store (fast); returns the raw session id."""
         conn = db.connect(db.db_path(self.app.extensions["appliance"].settings["data_dir"]))
-        sid = accounts.create_session(conn, member.id, "full", time.time())
+        sid = auth_store.create_session(conn, member.id, "full", time.time())
         conn.close()
         with self.client.session_transaction() as sess:
             sess["_user_id"] = sid

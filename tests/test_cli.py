@@ -11,7 +11,7 @@ import urllib.request
 from click.testing import CliRunner
 
 from appliance import db
-from appliance.auth import store as accounts
+from appliance.auth import store as auth_store
 from appliance.cli import main
 from tests.serving import running_server
 
@@ -139,7 +139,7 @@ def test_user_commands_manage_accounts_and_are_audited(tmp_path):
     )
     assert r.exit_code == 0
     conn = db.connect(db.db_path(data))
-    assert accounts.user_by_name(conn, "bureau").disabled
+    assert auth_store.user_by_name(conn, "bureau").disabled
     actions = [r[0] for r in conn.execute("SELECT action FROM audit_log WHERE actor = 'cli'")]
     assert actions[-4:] == ["user.created", "user.created", "user.disabled", "password.reset"]
     conn.close()

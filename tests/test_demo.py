@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from appliance import create_app, db
-from appliance.auth import store as accounts
+from appliance.auth import store as auth_store
 from appliance.cli import main
 from appliance.mailing import store as mailing_store
 from appliance.surveys import store as surveys_store
@@ -122,11 +122,11 @@ def test_the_printed_accounts_sign_in(demo, conn, monkeypatch):
     data, output, _ = demo
     staff, staff_pw = credentials(output, "staff")
     researcher, researcher_pw = credentials(output, "researcher")
-    assert accounts.user_by_name(conn, staff).role == "staff"
-    user = accounts.user_by_name(conn, researcher)
+    assert auth_store.user_by_name(conn, staff).role == "staff"
+    user = auth_store.user_by_name(conn, researcher)
     assert user.role == "researcher"
     [survey] = surveys_store.list_surveys(conn)
-    assert accounts.granted_survey_ids(conn, user.id) == {survey["id"]}
+    assert auth_store.granted_survey_ids(conn, user.id) == {survey["id"]}
     for name in list(os.environ):
         if name.startswith("APPLIANCE_"):
             monkeypatch.delenv(name)
@@ -136,7 +136,7 @@ def test_the_printed_accounts_sign_in(demo, conn, monkeypatch):
     # Staff, like researchers, enrol two-factor login before they see anything.
     assert r.status_code == 302 and r.headers["Location"] == "/login/enrol"
     assert b.get("/reports/").status_code == 302
-    assert b.enrol(accounts.user_by_name(conn, staff).id).status_code == 200
+    assert b.enrol(auth_store.user_by_name(conn, staff).id).status_code == 200
     assert b.get("/reports/").status_code == 200
     # Researchers enrol two-factor login before they see anything.
     assert Browser(app).login_password(researcher, researcher_pw).headers["Location"] == (

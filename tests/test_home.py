@@ -7,9 +7,9 @@ import time
 from datetime import date, timedelta
 
 from appliance import audit
-from appliance.auth import store as accounts
+from appliance.auth import store as auth_store
 from appliance.auth.service import CLI
-from appliance.contacts import store as contacts
+from appliance.contacts import store as contacts_store
 from appliance.db import transaction
 from appliance.mailing import store as mailing_store
 from appliance.privacy import register
@@ -36,7 +36,7 @@ def test_signing_in_lands_on_the_start_page(app, cast):
 def test_staff_see_surveys_campaigns_requests_and_retention(as_role, conn):
     survey_id = open_survey(conn, "Klantonderzoek najaar")
     with transaction(conn):
-        list_id = contacts.create_list(conn, "Klanten", None)
+        list_id = contacts_store.create_list(conn, "Klanten", None)
         campaign_id = mailing_store.create_campaign(
             conn,
             name="Najaarsronde",
@@ -83,7 +83,7 @@ def test_the_admin_sees_backups_mail_disk_audit_and_researchers(as_role, cast, c
     assert "chain verified" in page
     assert "No relay: messages are written as files" in page
     assert "Rita" in page and "Rex" in page  # the researchers, with their windows
-    until = accounts.get_user(conn, cast["researcher"].id).valid_until
+    until = auth_store.get_user(conn, cast["researcher"].id).valid_until
     assert f'id="researcher-{cast["researcher"].id}"' in page
     assert "31 days left" in page and "ended" in page
     assert date.fromisoformat(until).strftime("%b") in page
@@ -111,7 +111,7 @@ def test_the_researcher_sees_only_her_granted_surveys_and_her_window(as_role, ca
     granted = open_survey(conn, "Gedeeld onderzoek")
     open_survey(conn, "Intern onderzoek")
     with transaction(conn):
-        accounts.set_grants(conn, cast["researcher"].id, {granted})
+        auth_store.set_grants(conn, cast["researcher"].id, {granted})
     page = as_role("researcher").get("/").get_data(as_text=True)
     assert "Gedeeld onderzoek" in page and "Intern onderzoek" not in page
     assert f"/reports/{granted}" in page

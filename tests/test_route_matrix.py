@@ -14,7 +14,7 @@ from flask import Flask
 
 from appliance.auth.guard import requires
 from appliance.auth.service import CLI
-from appliance.contacts import store as contacts
+from appliance.contacts import store as contacts_store
 from appliance.db import transaction
 from appliance.security import HEADERS
 from appliance.surveys import service as survey_service
@@ -102,7 +102,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("report_manage.set_segments", "POST"): STAFF,
     ("report_manage.export_benchmark", "POST"): STAFF,
     ("report_manage.import_benchmark", "POST"): STAFF,
-    ("activity.researcher_activity", "GET"): only("admin", "staff"),
+    ("researchers.researcher_activity", "GET"): only("admin", "staff"),
     # The identity plane: staff only; the researcher and even the admin never see contacts.
     ("contacts.index", "GET"): STAFF,
     ("contacts.upload", "GET"): STAFF,
@@ -173,16 +173,16 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("api.add_suppressions", "POST"): API,
     # Data-subject requests: staff only. Posts without a look-up token or form data are refused
     # with 400 (shown as ok here); there is no register entry 1.
-    ("requests.lookup", "GET"): STAFF,
-    ("requests.lookup", "POST"): STAFF,
-    ("requests.export", "POST"): STAFF,
-    ("requests.edit_contact", "POST"): STAFF,
-    ("requests.rectify", "POST"): STAFF,
-    ("requests.confirm_erasure", "POST"): STAFF,
-    ("requests.erase", "POST"): STAFF,
-    ("requests.register_page", "GET"): STAFF,
-    ("requests.register_page", "POST"): STAFF,
-    ("requests.close_request", "POST"): {**STAFF, "staff": GONE},
+    ("compliance.lookup", "GET"): STAFF,
+    ("compliance.lookup", "POST"): STAFF,
+    ("compliance.export", "POST"): STAFF,
+    ("compliance.edit_contact", "POST"): STAFF,
+    ("compliance.rectify", "POST"): STAFF,
+    ("compliance.confirm_erasure", "POST"): STAFF,
+    ("compliance.erase", "POST"): STAFF,
+    ("compliance.register_page", "GET"): STAFF,
+    ("compliance.register_page", "POST"): STAFF,
+    ("compliance.close_request", "POST"): {**STAFF, "staff": GONE},
 }
 
 
@@ -233,8 +233,10 @@ def browser_for(app, cast, role) -> Browser:
 
 def test_every_route_has_an_expected_outcome_for_every_role(app, cast, conn):
     with transaction(conn):  # an import batch, so its pages exist (id 1)
-        list_id = contacts.create_list(conn, "Klanten", None)
-        contacts.finish_import(conn, contacts.start_import(conn, list_id, "consent", "", None, []))
+        list_id = contacts_store.create_list(conn, "Klanten", None)
+        contacts_store.finish_import(
+            conn, contacts_store.start_import(conn, list_id, "consent", "", None, [])
+        )
         # Mailed already, so the walk's POST to undo is refused and the batch stays readable.
         conn.execute("UPDATE contact_imports SET used_in_mailing = 1")
     survey_service.create_from_template(conn, CLI, "nps")  # survey 1

@@ -14,7 +14,7 @@ from flask_login import current_user
 from appliance.api import service
 from appliance.api.openapi import spec
 from appliance.auth.guard import public, requires
-from appliance.contacts import identifiers, importer, jobs, reader, store, uploads
+from appliance.contacts import identifiers, import_service, jobs, reader, store, uploads
 from appliance.contacts.mapping import Mapping, targets_for
 from appliance.contacts.preview import PREVIEW_ROWS
 from appliance.web import ID, actor, get_db, state
@@ -77,7 +77,7 @@ def create_import():
     """The request body is the file itself (CSV or XLSX); options are query parameters."""
     args = request.args
     list_name, basis = args.get("list", "").strip(), args.get("basis", "")
-    problems = importer.basis_problems(basis, args.get("purpose", ""))
+    problems = import_service.basis_problems(basis, args.get("purpose", ""))
     if not list_name or len(list_name) > 100:
         problems.append("'list' names the contact list (1-100 characters)")
     if problems:
@@ -117,8 +117,8 @@ def _start(table: reader.Table, token: str, list_name: str, basis: str, args):
         if not mapping.fields():
             raise ValueError("no column maps to a contact field; use map=HEADER=field:email")
         # The rows a web preview reads, answered at once; the import checks the whole file.
-        importer.check_segments(table, mapping, limit=PREVIEW_ROWS)
-        import_id = importer.begin(
+        import_service.check_segments(table, mapping, limit=PREVIEW_ROWS)
+        import_id = import_service.begin(
             conn, actor(), list_name, basis, args.get("purpose", ""), mapping
         )
     except ValueError as exc:

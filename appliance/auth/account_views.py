@@ -11,8 +11,7 @@ from flask import Blueprint, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
-from appliance.auth import passwords, service, sessions, token_store
-from appliance.auth import store as accounts
+from appliance.auth import passwords, service, sessions, store, token_store
 from appliance.auth.forms import (
     AccountEnrolForm,
     ChangePasswordForm,
@@ -42,7 +41,7 @@ def _page(status: int = 200, **forms):
     forms.setdefault("token_form", TokenForm())
     return render_template(
         "account/index.html",
-        recovery_left=accounts.unused_recovery_codes(get_db(), current_user.id),
+        recovery_left=store.unused_recovery_codes(get_db(), current_user.id),
         totp_required=_totp_required(),
         sessions=sessions.live_count(current_user.id),
         api_tokens=token_store.api_tokens(get_db(), current_user.id),

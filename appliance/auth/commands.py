@@ -8,8 +8,7 @@ import sys
 import click
 
 from appliance import settings
-from appliance.auth import service
-from appliance.auth import store as accounts
+from appliance.auth import service, store
 from appliance.auth.service import CLI
 from appliance.clictx import Context, pass_ctx
 
@@ -28,8 +27,8 @@ def _read_password(from_stdin: bool) -> str:
     return first
 
 
-def _get(conn, username: str) -> accounts.User:
-    found = accounts.user_by_name(conn, username)
+def _get(conn, username: str) -> store.User:
+    found = store.user_by_name(conn, username)
     if found is None:
         raise click.ClickException(f"no account named {username!r}")
     return found
@@ -73,7 +72,7 @@ def user_add(
 def user_list(ctx: Context) -> None:
     """List accounts."""
     with ctx.database() as conn:
-        rows = accounts.list_users(conn)
+        rows = store.list_users(conn)
     width = max([len(u.username) for u in rows] + [8])
     click.echo(f"{'username':<{width}}  {'role':<10}  {'2fa':<3}  status")
     for u in rows:

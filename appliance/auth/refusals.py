@@ -16,10 +16,10 @@ import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
-from appliance.auth import store as accounts
+from appliance.auth import store
 from appliance.auth.service import Actor
 from appliance.i18n import N_
-from appliance.surveys import store as surveys
+from appliance.surveys import store as surveys_store
 
 ACTION = "request.refused"
 # Access refusals. A 400 (a form that did not validate) or a 429 is not a refusal of access.
@@ -59,8 +59,8 @@ def reason(conn: sqlite3.Connection, user_id: int, status: int, survey_id: int |
         return "method"
     if (
         survey_id is not None
-        and surveys.get_survey(conn, survey_id) is not None
-        and survey_id not in accounts.granted_survey_ids(conn, user_id)
+        and surveys_store.get_survey(conn, survey_id) is not None
+        and survey_id not in store.granted_survey_ids(conn, user_id)
     ):
         return "not_granted"
     return "not_found"

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
 from appliance import audit
-from appliance.auth import passwords, token_store, tokens, totp
-from appliance.auth import store as accounts
+from appliance.auth import passwords, store, token_store, tokens, totp
 from appliance.auth.roles import ROLES
 from appliance.auth.throttle import Throttle
 from appliance.crypto import FieldCipher, KeyedHasher
@@ -48,7 +48,7 @@ class Actor:
     address: str = ""
 
     @classmethod
-    def of(cls, user: accounts.User | None, address: str) -> Actor:
+    def of(cls, user: store.User | None, address: str) -> Actor:
         """The account acting (signed in or half-way), or 'anonymous' before any account."""
         if user is None:
             return cls(None, "anonymous", address)
@@ -118,7 +118,7 @@ def create(
     reasons += _window_problems(role, valid_from, valid_until)
     if role != "researcher":
         valid_from = valid_until = None
-    if not reasons and accounts.user_by_name(conn, username):
+    if not reasons and store.user_by_name(conn, username):
         reasons.append(TAKEN)
     if reasons:
         raise AccountError(reasons)
@@ -127,7 +127,7 @@ def create(
         with transaction(conn):
             if claim is not None and not claim(conn):
                 raise AccountError([CLAIM_REFUSED])
-            user_id = accounts.create_user(
+            user_id = store.create_user(
                 conn,
                 username=username,
                 role=role,
@@ -158,7 +158,7 @@ def create(
 def update(
     conn: sqlite3.Connection,
     actor: Actor,
-    user: accounts.User,
+    user: store.User,
     survey_ids: set[int] | None = None,
     **fields,
 ) -> dict[str, tuple]:
@@ -179,14 +179,14 @@ def update(
     if reasons:
         raise AccountError(reasons)
     with transaction(conn):
-        user = accounts.get_user(conn, user.id)
+        user = store.get_user(conn, user.id)
         if user.role == "admin" and role != "admin" and _last_admin(conn, user):
             raise AccountError([N_("The last active admin cannot lose the admin role.")])
         changed = {k: (getattr(user, k), v) for k, v in fields.items() if getattr(user, k) != v}
         if changed:
-            accounts.update_user(conn, user.id, **{k: new for k, (_, new) in changed.items()})
+            store.update_user(conn, user.id, **{k: new for k, (_, new) in changed.items()})
             if "role" in changed:
-                accounts.end_user_sessions(conn, user.id)
+                store.end_user_sessions(conn, user.id)
             actor.log(
                 conn,
                 "user.changed",
@@ -198,14 +198,14 @@ def update(
     return changed
 
 
-def _last_admin(conn: sqlite3.Connection, user: accounts.User) -> bool:
-    return user.role == "admin" and not user.disabled and accounts.active_admin_count(conn) <= 1
+def _last_admin(conn: sqlite3.Connection, user: store.User) -> bool:
+    return user.role == "admin" and not user.disabled and store.active_admin_count(conn) <= 1
 
 
 def set_password(
     conn: sqlite3.Connection,
     actor: Actor,
-    user: accounts.User,
+    user: store.User,
     password: str,
     *,
     keep_session: str | None = None,
@@ -224,32 +224,32 @@ def set_password(
             raise AccountError([SAME_PASSWORD])
     password_hash = passwords.hash_password(password)
     with transaction(conn):
-        accounts.set_password_hash(conn, user.id, password_hash, must_change=temporary)
-        ended = accounts.end_user_sessions(conn, user.id, keep_raw=keep_session)
+        store.set_password_hash(conn, user.id, password_hash, must_change=temporary)
+        ended = store.end_user_sessions(conn, user.id, keep_raw=keep_session)
         action = "password.changed" if actor.id == user.id else "password.reset"
         actor.log(conn, action, f"user:{user.id}", sessions_ended=ended, **_first(temporary, user))
     return ended
 
 
-def _first(temporary: bool, user: accounts.User) -> dict[str, bool]:
+def _first(temporary: bool, user: store.User) -> dict[str, bool]:
     """The audit detail of a password that must be replaced, or of one that replaced it."""
     if temporary:
         return {"must_change": True}
     return {"replaced_first_password": True} if user.must_change_password else {}
 
 
-def set_disabled(conn: sqlite3.Connection, actor: Actor, user: accounts.User, disabled: bool):
+def set_disabled(conn: sqlite3.Connection, actor: Actor, user: store.User, disabled: bool):
     """Disable (ending every session at once) or re-enable an account; no-op when unchanged."""
     if disabled and actor.id == user.id:
         raise AccountError([N_("You cannot disable your own account.")])
     with transaction(conn):
-        user = accounts.get_user(conn, user.id)
+        user = store.get_user(conn, user.id)
         if user.disabled == disabled:
             return
         if disabled and _last_admin(conn, user):
             raise AccountError([N_("The last active admin cannot be disabled.")])
-        accounts.set_disabled(conn, user.id, disabled)
-        ended = accounts.end_user_sessions(conn, user.id) if disabled else 0
+        store.set_disabled(conn, user.id, disabled)
+        ended = store.end_user_sessions(conn, user.id) if disabled else 0
         actor.log(
             conn,
             "user.disabled" if disabled else "user.enabled",
@@ -258,20 +258,20 @@ def set_disabled(conn: sqlite3.Connection, actor: Actor, user: accounts.User, di
         )
 
 
-def reset_two_factor(conn: sqlite3.Connection, actor: Actor, user: accounts.User) -> None:
+def reset_two_factor(conn: sqlite3.Connection, actor: Actor, user: store.User) -> None:
     """Remove the user's TOTP secret and recovery codes; they enrol again at the next login."""
     with transaction(conn):
-        accounts.clear_totp(conn, user.id)
-        ended = accounts.end_user_sessions(conn, user.id)
+        store.clear_totp(conn, user.id)
+        ended = store.end_user_sessions(conn, user.id)
         actor.log(conn, "2fa.reset", f"user:{user.id}", sessions_ended=ended)
 
 
 def _write_grants(conn: sqlite3.Connection, actor: Actor, user_id: int, survey_ids: set[int]):
     """Inside a transaction: replace the grants and log what was added and removed."""
-    before = accounts.granted_survey_ids(conn, user_id)
+    before = store.granted_survey_ids(conn, user_id)
     if before == survey_ids:
         return
-    accounts.set_grants(conn, user_id, survey_ids)
+    store.set_grants(conn, user_id, survey_ids)
     actor.log(
         conn,
         "user.grants_changed",
@@ -283,10 +283,10 @@ def _write_grants(conn: sqlite3.Connection, actor: Actor, user_id: int, survey_i
 
 def pending_totp_secret(conn: sqlite3.Connection, cipher: FieldCipher, user_id: int) -> str:
     """The secret being enrolled: the stored one, or a new one stored (not yet enabled)."""
-    secret = accounts.totp_secret(conn, cipher, user_id)
+    secret = store.totp_secret(conn, cipher, user_id)
     if secret is None:
         secret = totp.new_secret()
-        accounts.set_pending_totp(conn, cipher, user_id, secret)
+        store.set_pending_totp(conn, cipher, user_id, secret)
     return secret
 
 
@@ -302,12 +302,12 @@ def enable_two_factor(
     with new recovery codes and ``2fa.enabled``. Returns the recovery codes (shown once), or
     None for a wrong or replayed code (nothing written)."""
     step = totp.matching_step(secret, code)
-    if step is None or not accounts.accept_totp_step(conn, user_id, step):
+    if step is None or not store.accept_totp_step(conn, user_id, step):
         return None
     codes = totp.new_recovery_codes()
     with transaction(conn):
-        accounts.enable_totp(conn, user_id)
-        accounts.replace_recovery_codes(conn, hasher, user_id, codes)
+        store.enable_totp(conn, user_id)
+        store.replace_recovery_codes(conn, hasher, user_id, codes)
         actor.log(conn, "2fa.enabled", f"user:{user_id}")
     return codes
 
@@ -315,7 +315,7 @@ def enable_two_factor(
 def disable_two_factor(conn: sqlite3.Connection, actor: Actor, user_id: int) -> None:
     """The user's own choice: TOTP off and its recovery codes gone, with ``2fa.disabled``."""
     with transaction(conn):
-        accounts.clear_totp(conn, user_id)
+        store.clear_totp(conn, user_id)
         actor.log(conn, "2fa.disabled", f"user:{user_id}")
 
 
@@ -325,7 +325,7 @@ def renew_recovery_codes(
     """Replace the user's recovery codes; returns the new ones (shown once, stored hashed)."""
     codes = totp.new_recovery_codes()
     with transaction(conn):
-        accounts.replace_recovery_codes(conn, hasher, user_id, codes)
+        store.replace_recovery_codes(conn, hasher, user_id, codes)
         actor.log(conn, "2fa.recovery_codes_renewed", f"user:{user_id}")
     return codes
 
@@ -348,7 +348,7 @@ def revoke_api_token(conn: sqlite3.Connection, actor: Actor, user_id: int, token
 
 
 def wrong_current_password(
-    conn: sqlite3.Connection, actor: Actor, limiter: Throttle, user: accounts.User, sid: str
+    conn: sqlite3.Connection, actor: Actor, limiter: Throttle, user: store.User, sid: str
 ) -> bool:
     """A wrong current password counts against the account's login throttle and is audited.
     Returns True when the account is now throttled: session ``sid`` has then been ended, so a
@@ -356,14 +356,14 @@ def wrong_current_password(
     limiter.fail(user.username, actor.address)
     actor.log(conn, "password.confirm_failed", f"user:{user.id}")
     if limiter.blocked_for(user.username, actor.address):
-        accounts.end_session(conn, sid)
+        store.end_session(conn, sid)
         return True
     return False
 
 
 def sign_out(conn: sqlite3.Connection, actor: Actor, sid: str) -> None:
     """End the session ``sid`` of the acting account, with ``logout``."""
-    accounts.end_session(conn, sid)
+    store.end_session(conn, sid)
     actor.log(conn, "logout", f"user:{actor.id}")
 
 
@@ -371,3 +371,13 @@ def refuse_setup_code(conn: sqlite3.Connection, limiter: Throttle, address: str)
     """A wrong first-admin setup code: counted against the client address and audited."""
     limiter.fail(None, address)
     Actor.of(None, address).log(conn, "setup.failed")
+
+
+def issue_setup_code(conn: sqlite3.Connection, minutes: int) -> str:
+    """A new one-time code for creating the first admin, valid ``minutes`` (earlier unused codes
+    stop working), in one transaction with ``setup.code_issued`` (never the code itself).
+    Returns the code, to be shown once on the server's console."""
+    with transaction(conn):
+        code = store.issue_setup_code(conn, time.time(), minutes)
+        CLI.log(conn, "setup.code_issued")
+    return code

@@ -14,11 +14,9 @@ from flask import current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import LoginManager, UserMixin, current_user, login_user
 
-from appliance.auth import store as accounts
-from appliance.auth import token_store, tokens
+from appliance.auth import signin_service, store, token_store, tokens
 from appliance.auth.guard import required_action
 from appliance.auth.roles import PUBLIC
-from appliance.auth.service import Actor
 from appliance.db import utcnow
 from appliance.web import client_address, get_db, state
 
@@ -32,7 +30,7 @@ class WebUser(UserMixin):
 
     via_token = False
 
-    def __init__(self, user: accounts.User, sid: str):
+    def __init__(self, user: store.User, sid: str):
         self.user = user
         self.sid = sid
 
@@ -43,25 +41,21 @@ class WebUser(UserMixin):
         return getattr(self.user, name)
 
 
-def _end(conn, sid: str, user: accounts.User | None, reason: str) -> None:
-    accounts.end_session(conn, sid)
+def _end(conn, sid: str, user: store.User | None, reason: str) -> None:
+    signin_service.end_session(conn, sid, user, reason, client_address())
     g.session_ended = reason
-    if user is not None and reason == "access_window":
-        Actor.of(user, client_address()).log(
-            conn, "session.ended", f"user:{user.id}", reason=reason
-        )
 
 
 def load_user(sid: str) -> WebUser | None:
     """Flask-Login user_loader: resolve a full session or return None (ending stale ones)."""
     conn = get_db()
-    row = accounts.get_session(conn, sid)
+    row = store.get_session(conn, sid)
     if row is None or row["stage"] != "full":
         g.session_ended = "gone"
         return None
     now = time.time()
     settings = state().settings
-    user = accounts.get_user(conn, row["user_id"])
+    user = store.get_user(conn, row["user_id"])
     if now - row["last_seen"] > settings["session_idle_minutes"] * 60:
         _end(conn, sid, user, "idle")
     elif now - row["created_at"] > settings["session_absolute_hours"] * 3600:
@@ -72,7 +66,7 @@ def load_user(sid: str) -> WebUser | None:
         _end(conn, sid, user, "access_window")
     else:
         if now - row["last_seen"] > TOUCH_EVERY_SECONDS:
-            accounts.touch_session(conn, sid, now)
+            store.touch_session(conn, sid, now)
         return WebUser(user, sid)
     return None
 
@@ -82,7 +76,7 @@ class TokenUser(WebUser):
 
     via_token = True
 
-    def __init__(self, user: accounts.User, token_id: int):
+    def __init__(self, user: store.User, token_id: int):
         super().__init__(user, "")
         self.token_id = token_id
 
@@ -149,30 +143,30 @@ def _bounds(now: float) -> tuple[float, float]:
 
 def live_count(user_id: int) -> int:
     """How many live signed-in sessions the user has (dead ones not yet purged left out)."""
-    return accounts.count_user_sessions(get_db(), user_id, *_bounds(time.time()))
+    return store.count_user_sessions(get_db(), user_id, *_bounds(time.time()))
 
 
-def begin(user: accounts.User, stage: str) -> None:
+def begin(user: store.User, stage: str) -> None:
     """Start a fresh session after the password step; a new id defeats session fixation."""
     session.clear()
     conn, now = get_db(), time.time()
     # Sign-ins are rare enough to carry the clean-up of sessions that can no longer be used.
-    accounts.purge_sessions(conn, *_bounds(now))
-    sid = accounts.create_session(conn, user.id, stage, now)
+    store.purge_sessions(conn, *_bounds(now))
+    sid = store.create_session(conn, user.id, stage, now)
     if stage == "full":
         _login(user, sid)
     else:
         session[PENDING_KEY] = sid
 
 
-def pending() -> tuple[str, accounts.User, str] | None:
+def pending() -> tuple[str, store.User, str] | None:
     """The half-finished login of this browser: (sid, user, stage), or None when absent/stale."""
     sid = session.get(PENDING_KEY)
     if not sid:
         return None
     conn = get_db()
-    row = accounts.get_session(conn, sid)
-    user = accounts.get_user(conn, row["user_id"]) if row is not None else None
+    row = store.get_session(conn, sid)
+    user = store.get_user(conn, row["user_id"]) if row is not None else None
     if row is not None and row["stage"] == "full":
         # A repeated submit of a step that already succeeded: keep the signed-in session.
         session.pop(PENDING_KEY, None)
@@ -184,20 +178,20 @@ def pending() -> tuple[str, accounts.User, str] | None:
         or (time.time() - row["created_at"] > PENDING_SECONDS)
     ):
         if row is not None:
-            accounts.end_session(conn, sid)
+            store.end_session(conn, sid)
         session.pop(PENDING_KEY, None)
         return None
     return sid, user, row["stage"]
 
 
-def complete(sid: str, user: accounts.User) -> None:
+def complete(sid: str, user: store.User) -> None:
     """Promote the pending session to a full sign-in."""
-    accounts.set_session_stage(get_db(), sid, "full")
+    store.set_session_stage(get_db(), sid, "full")
     session.pop(PENDING_KEY, None)
     _login(user, sid)
 
 
-def _login(user: accounts.User, sid: str) -> None:
+def _login(user: store.User, sid: str) -> None:
     login_user(WebUser(user, sid))
     # Flask-Login always stores a hash of IP address and user agent ("_id"); with server-side
     # sessions it serves no purpose, and the cookie is meant to hold nothing about the person.

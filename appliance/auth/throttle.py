@@ -11,7 +11,7 @@ import math
 import sqlite3
 from dataclasses import dataclass
 
-from appliance.auth import store as accounts
+from appliance.auth import store
 from appliance.crypto import KeyedHasher
 
 PRUNE_AFTER_SECONDS = 86400  # longer than any window the settings allow
@@ -45,28 +45,28 @@ class Throttle:
         since = self.now - self.limits.window_seconds
         wait = 0.0
         for key, limit in self._keys(username, address):
-            count, oldest = accounts.failures_since(self.conn, key, since)
+            count, oldest = store.failures_since(self.conn, key, since)
             if count >= limit and oldest is not None:
                 wait = max(wait, oldest + self.limits.window_seconds - self.now)
         return math.ceil(wait / 60) if wait > 0 else 0
 
     def fail(self, username: str | None, address: str) -> None:
-        accounts.prune_failures(self.conn, self.now - PRUNE_AFTER_SECONDS)
+        store.prune_failures(self.conn, self.now - PRUNE_AFTER_SECONDS)
         for key, _limit in self._keys(username, address):
-            accounts.record_failure(self.conn, key, self.now)
+            store.record_failure(self.conn, key, self.now)
 
     def succeed(self, username: str) -> None:
         """Reset the account's counter; an address guessing many accounts stays throttled."""
-        accounts.clear_failures(self.conn, self._keys(username, "")[0][0])
+        store.clear_failures(self.conn, self._keys(username, "")[0][0])
 
     def first_refusal(self, username: str | None, address: str) -> bool:
         """True once per window for this account and address: refusals are logged only then, so
         a flood of throttled requests cannot grow the append-only audit log."""
         marker = self.hasher.digest("throttle-logged", f"{username}\x1f{address}")
-        count, _oldest = accounts.failures_since(
+        count, _oldest = store.failures_since(
             self.conn, marker, self.now - self.limits.window_seconds
         )
         if count:
             return False
-        accounts.record_failure(self.conn, marker, self.now)
+        store.record_failure(self.conn, marker, self.now)
         return True

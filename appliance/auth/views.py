@@ -1,5 +1,5 @@
 """Sign-in, two-factor steps, first-admin setup and sign-out. Views parse, call and render;
-the sign-in steps live in ``appliance.auth.signin``, every other write in
+the sign-in steps live in ``appliance.auth.signin_service``, every other write in
 ``appliance.auth.service``."""
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
-from appliance.auth import passwords, service, sessions, signin, totp
-from appliance.auth import store as accounts
+from appliance.auth import passwords, service, sessions, signin_service, store, totp
 from appliance.auth.forms import CodeForm, EnrolForm, LoginForm, SetupForm
 from appliance.auth.guard import public, requires, safe_next
 from appliance.auth.roles import AUTHENTICATED
@@ -54,7 +53,7 @@ def login():
         session[NEXT_KEY] = safe_next(request.args.get("next"))
     if not form.validate_on_submit():
         return _login_page(form, setup_open=_setup_open())
-    outcome = signin.password_step(
+    outcome = signin_service.password_step(
         get_db(),
         throttle(),
         form.username.data,
@@ -115,7 +114,7 @@ def login_code():
     if not form.validate_on_submit():
         return render_template("auth/code.html", form=form)
     conn = get_db()
-    result = signin.code_step(
+    result = signin_service.code_step(
         conn, state().keys, throttle(), user, sid, form.code.data, client_address()
     )
     if result == "ended":
@@ -131,7 +130,7 @@ def login_code():
             _(
                 "You signed in with a recovery code; %(left)d remain. Make new ones on your "
                 "account page when they run low.",
-                left=accounts.unused_recovery_codes(conn, user.id),
+                left=store.unused_recovery_codes(conn, user.id),
             ),
             "warning",
         )
@@ -150,13 +149,13 @@ def enrol():
     if not isinstance(codes, list):
         return codes
     sessions.complete(sid, user)
-    signin.signed_in(get_db(), throttle(), user, client_address(), "totp_enrolment")
+    signin_service.signed_in(get_db(), throttle(), user, client_address(), "totp_enrolment")
     next_url = safe_next(session.pop(NEXT_KEY, None)) or url_for("home.index")
     return render_template("auth/recovery_codes.html", codes=codes, next_url=next_url)
 
 
 def confirm_enrolment(
-    user: accounts.User, form: EnrolForm, template: str, confirmed: Callable[[], bool] | None = None
+    user: store.User, form: EnrolForm, template: str, confirmed: Callable[[], bool] | None = None
 ):
     """Shared by sign-in enrolment and the account page: show the QR code, check the first code.
 
@@ -198,7 +197,7 @@ def logout():
 
 
 def _setup_open() -> bool:
-    return accounts.active_admin_count(get_db()) == 0
+    return store.active_admin_count(get_db()) == 0
 
 
 @bp.route("/setup", methods=["GET", "POST"])
@@ -225,7 +224,7 @@ def setup():
         )
         return render_template("auth/setup.html", form=form), 429
     problems = passwords.problems(form.new_password.data, form.username.data)
-    if not problems and not accounts.setup_code_valid(conn, form.code.data, now):
+    if not problems and not store.setup_code_valid(conn, form.code.data, now):
         service.refuse_setup_code(conn, limiter, address)
         problems = [service.CLAIM_REFUSED]
     if not problems:
@@ -237,7 +236,7 @@ def setup():
                 role="admin",
                 password=form.new_password.data,
                 display_name=form.display_name.data or "",
-                claim=lambda c: accounts.consume_setup_code(c, form.code.data, now),
+                claim=lambda c: store.consume_setup_code(c, form.code.data, now),
             )
         except AccountError as exc:
             problems = exc.reasons

@@ -6,6 +6,6 @@
 - :mod:`.restore`: verify, decrypt, re-apply what happened since, put in place;
 - :mod:`.sealed` and :mod:`.rotation`: every encrypted column and keyed hash, re-sealed and
   re-hashed under new keys, crash-safe;
-- :mod:`.locks`: ``serve``, restore and rotation keep out of each other's way;
+- :mod:`.service`: their writes, each in one transaction with its audit entry;
 - :mod:`.store`: the SQL of all of these.
 """

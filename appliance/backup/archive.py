@@ -29,8 +29,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from appliance import db, keys
-from appliance.backup import locks, store
+from appliance import db, keys, locks
+from appliance.backup import store
 from appliance.backup.stream import BackupError, BackupKey, Header, Opener, Sealer, read_header
 from appliance.db import iso
 
@@ -102,9 +102,7 @@ def _key_files(data_dir: Path) -> dict[str, bytes]:
     rotation that died half-way, the keys the database says it is under."""
     if not keys.pending_files(data_dir):
         return {p.name: p.read_bytes() for p in keys.key_files(data_dir)}
-    from appliance.backup import rotation
-
-    return keys.as_files(rotation.effective_keys(data_dir))
+    return keys.as_files(keys.effective_keys(data_dir))
 
 
 def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes, mtime: float) -> None:

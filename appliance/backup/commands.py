@@ -6,8 +6,8 @@ import sys
 
 import click
 
-from appliance import db
-from appliance.backup import jobs, locks, rotation
+from appliance import db, keys, locks
+from appliance.backup import jobs, rotation
 from appliance.backup import restore as restoring
 from appliance.backup.stream import BackupError, configured_key, new_key_file
 from appliance.clictx import Context, pass_ctx
@@ -142,7 +142,7 @@ def rotate_keys(ctx: Context, resume: bool, drain_seconds: float) -> None:
             click.echo(f"unfinished rotation {settled}" if settled else "no unfinished rotation")
             return
         done = rotation.rotate(values["data_dir"], drain_seconds=drain_seconds)
-    except (rotation.RotationError, locks.Busy, DecryptionError) as exc:
+    except (keys.RotationError, locks.Busy, DecryptionError) as exc:
         raise click.ClickException(f"rotation refused: {exc}") from None
     if done.settled:
         click.echo(f"an earlier unfinished rotation was {done.settled}")

@@ -3,8 +3,9 @@
 
 Nightly backups are named ``nightly-<UTC time>``; after each one the newest ``backup_keep`` are
 kept and older nightly ones removed. Manual backups (``manual-<UTC time>``) are never removed
-here. Every backup, and every failed nightly one, is recorded in the audit log: name, size and
-row counts, never a key or a path to one.
+here. Every backup, and every failed nightly one, is recorded in the audit log
+(:func:`appliance.backup.service.record_backup`): name, size and row counts, never a key or a
+path to one.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from appliance import audit, db
-from appliance.backup import archive
+from appliance import db
+from appliance.backup import archive, service
 from appliance.backup.stream import BackupError, BackupKey, configured_key
 
 log = logging.getLogger(__name__)
@@ -80,14 +81,6 @@ def _summary(manifest: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _record(settings: Mapping[str, Any], action: str, actor: str, details: dict) -> None:
-    conn = db.connect(db.db_path(settings["data_dir"]))
-    try:
-        audit.record(conn, action, actor=actor, target="backup", details=details)
-    finally:
-        conn.close()
-
-
 def manual(
     settings: Mapping[str, Any],
     key: BackupKey,
@@ -105,7 +98,7 @@ def manual(
         n += 1
         name = f"{base}-{n}"
     manifest = archive.write(settings["data_dir"], target, name, key, kind=MANUAL)
-    _record(settings, "backup.written", "cli", _summary(manifest))
+    service.record_backup(settings, "backup.written", "cli", _summary(manifest))
     return target, manifest
 
 
@@ -139,9 +132,11 @@ def nightly(
         removed = prune(target, settings["backup_keep"])
     except Exception as exc:
         reason = str(exc) if isinstance(exc, BackupError | OSError) else type(exc).__name__
-        _record(settings, "backup.failed", "system", {"name": name, "reason": reason[:300]})
+        service.record_backup(
+            settings, "backup.failed", "system", {"name": name, "reason": reason[:300]}
+        )
         raise
-    _record(
+    service.record_backup(
         settings,
         "backup.written",
         "system",

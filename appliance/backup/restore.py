@@ -9,9 +9,9 @@ copy beside the database:
 2. keys: a fresh data directory gets the backup's key files; one whose keys were rotated since
    the backup keeps its keys and the copy is brought forward to them (re-sealed and re-hashed,
    as ``rotate-keys`` does), so the carried hashes match;
-3. migrations run, ``privacy.reapply.after_restore`` merges the carried lists, erases people
-   erased since the backup and applies retention as of today, the file is compacted and
-   ``backup.restored`` is written to its audit log;
+3. migrations run, ``privacy.retention_service.after_restore`` merges the carried lists, erases
+   people erased since the backup and applies retention as of today, the file is compacted and
+   ``backup.restored`` is written to its audit log (the writes are ``backup.service``'s);
 4. the copy replaces the database in one rename (stale ``-wal``/``-shm`` removed first).
 
 Refused while ``serve`` runs on the data directory (its lock) and during a key rotation. An
@@ -32,14 +32,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from appliance import audit, db, keys, schema
-from appliance.backup import archive, locks, rotation, sealed, store
+from appliance import db, keys, locks, schema
+from appliance.backup import archive, rotation, sealed, service, store
 from appliance.backup.stream import BackupError
 from appliance.crypto import FieldCipher, KeyedHasher, key_id
-from appliance.db import transaction
 from appliance.migrations import NAMES
-from appliance.privacy import erasure, reapply
-from appliance.responses import upgrade
+from appliance.privacy import erasure, reapply, retention_service
+from appliance.responses import upgrade_service
 
 
 @dataclass
@@ -184,28 +183,14 @@ def _put_in_place(
     conn = db.connect(copy)
     try:
         if plan.forward:
-            with transaction(conn):
-                done.brought_forward = sealed.rewrite(conn, **plan.forward).as_dict()
+            done.brought_forward = service.bring_forward(conn, plan.forward)
         done.migrations = schema.migrate(conn)
-        upgrade.after_migrations(conn, settings)
+        upgrade_service.after_migrations(conn, settings)
         with _keys_in_place(data_dir, work, plan.adopt):
-            done.reapplied = reapply.after_restore(conn, settings, plan.carried, now=now)
+            done.reapplied = retention_service.after_restore(conn, settings, plan.carried, now=now)
             erased = sum(v for k, v in done.reapplied.items() if k != "suppressions_added")
             done.compacted = erasure.compact(conn, erased)
-            audit.record(
-                conn,
-                "backup.restored",
-                actor="cli",
-                target="backup",
-                details={
-                    "name": done.name,
-                    "taken": done.created_at,
-                    "keys": "backup" if plan.adopt else "kept",
-                    **{f"forward_{k}": v for k, v in done.brought_forward.items()},
-                    "migrations": len(done.migrations),
-                    **done.reapplied,
-                },
-            )
+            service.record_restored(conn, done, plan.adopt)
             store.checkpoint(conn)
             conn.close()
             _swap(copy, db.db_path(data_dir))

@@ -8,9 +8,11 @@ Crash-safe in three steps, each of which leaves a state that :func:`settle` (``r
    (``appliance.backup.sealed``) and records ``keys.rotated`` with the new key ids;
 3. the pending files replace the old field key and join the hash chain.
 
-Whether step 2 committed is read from the database itself: the audit entry naming the pending
-keys' ids, cross-checked against the key id in the sealed values. Committed: the files are
-switched; not committed: the pending files are removed and nothing else changed.
+Whether step 2 committed is read from the database itself
+(:func:`appliance.keys.rotation_committed`): the audit entry naming the pending keys' ids,
+cross-checked against the key id in the sealed values. Committed: the files are switched; not
+committed: the pending files are removed and nothing else changed. Refusals and undone rotations
+raise :class:`appliance.keys.RotationError`.
 
 A running ``serve`` keeps working: its :class:`appliance.keys.KeyRing` sees the pending files and
 waits for the rotation to end (this module holds ``rotation.lock`` throughout), then reads the
@@ -20,18 +22,14 @@ before finish, and holds the mail sender's lock, so no mailing builds links whil
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from appliance import audit, db, keys
-from appliance.backup import locks, sealed, store
-from appliance.contacts.importer import STALE_SECONDS
-from appliance.crypto import FieldCipher, KeyedHasher, key_id, new_key
-from appliance.db import transaction
-from appliance.mailing.jobs import LOCK as MAIL_LOCK
+from appliance import db, keys, locks
+from appliance.backup import service, store
+from appliance.crypto import KeyedHasher, key_id, new_key
 
 MAIL_WAIT_SECONDS = 120.0
 CACHE_KIB = 64 * 1024
@@ -46,10 +44,6 @@ def unfinished_message(data_dir: str | Path, *, holding_lock: bool = False) -> s
     )
 
 
-class RotationError(Exception):
-    """The rotation was refused or undone; nothing changed (the message says why)."""
-
-
 @dataclass
 class Result:
     field_key_id: str = ""
@@ -59,97 +53,17 @@ class Result:
     settled: str = ""  # what happened to an earlier unfinished rotation, if any
 
 
-@dataclass(frozen=True)
-class Pending:
-    field: Path | None
-    hash: Path | None
-    generation: int
-
-    def final(self, path: Path) -> Path:
-        return path.with_name(path.name.removesuffix(keys.PENDING))
-
-
 def unfinished(data_dir: str | Path) -> bool:
     return bool(keys.pending_files(data_dir))
-
-
-def _pending(data_dir: str | Path) -> Pending | None:
-    files = keys.pending_files(data_dir)
-    if not files:
-        return None
-    field_file = hash_file = None
-    generation = 0
-    for path in files:
-        name = path.name.removesuffix(keys.PENDING)
-        if name == "field.key":
-            field_file = path
-        elif name.startswith("hash.") and name.removeprefix("hash.").removesuffix(".key").isdigit():
-            hash_file, generation = path, int(name.split(".")[1])
-        else:
-            raise RotationError(f"unexpected pending key file {path}")
-    return Pending(field_file, hash_file, generation)
-
-
-def _read(path: Path | None) -> bytes | None:
-    if path is None:
-        return None
-    try:
-        return keys.read_key(path)
-    except keys.KeyFileError:
-        return None  # cut off while being written: step 2 cannot have run
-
-
-def _committed(data_dir: str | Path, pending: Pending) -> bool:
-    """Whether the database was rewritten for these pending keys (step 2 committed)."""
-    new_field, new_hash = _read(pending.field), _read(pending.hash)
-    if (pending.field and new_field is None) or (pending.hash and new_hash is None):
-        return False
-    conn = db.connect(db.db_path(data_dir))
-    try:
-        entries = [json.loads(d) for d in store.rotations(conn)]
-        sample = sealed.sample_key_id(conn)
-    finally:
-        conn.close()
-    committed = any(
-        (new_field is None or e.get("field_key_id") == key_id(new_field).hex())
-        and (new_hash is None or e.get("hash_key_id") == key_id(new_hash).hex())
-        for e in entries
-    )
-    current_field = keys.read_key(keys.key_path(data_dir, "field"))
-    expected = key_id(new_field) if (committed and new_field) else key_id(current_field)
-    if sample is not None and sample != expected:
-        raise RotationError(
-            "the database and the key files disagree about the field key; keep the data "
-            "directory as it is and restore the latest backup"
-        )
-    return committed
-
-
-def effective_keys(data_dir: str | Path) -> keys.Keys:
-    """The keys that match the database while a dead rotation's pending files are still there
-    (for a running server; the files themselves are settled by ``rotate-keys --resume``)."""
-    current = keys.load(data_dir)
-    pending = _pending(data_dir)
-    if pending is None or not _committed(data_dir, pending):
-        return current
-    new_field, new_hash = _read(pending.field), _read(pending.hash)
-    return keys.Keys(
-        field=new_field or current.field,
-        hash=current.hash,
-        session=current.session,
-        audit=current.audit,
-        hash_later=current.hash_later + ((new_hash,) if new_hash else ()),
-        field_previous=(current.field,),
-    )
 
 
 def settle(data_dir: str | Path) -> str:
     """Complete or roll back an unfinished rotation (the caller holds the rotation lock).
     Returns "completed", "rolled back" or "" when there was nothing to do."""
-    pending = _pending(data_dir)
+    pending = keys.pending_rotation(data_dir)
     if pending is None:
         return ""
-    committed = _committed(data_dir, pending)
+    committed = keys.rotation_committed(data_dir, pending)
     for path in (pending.hash, pending.field):
         if path is None:
             continue
@@ -179,34 +93,14 @@ def prepare(data_dir: str | Path, current: keys.Keys) -> tuple[bytes, bytes, int
 
 
 def commit(conn, current: keys.Keys, new_field: bytes, new_hash: bytes) -> Result:
-    """Step 2: rewrite the database in one transaction, with the audit entry that marks it."""
+    """Step 2: rewrite the database in one transaction, with the audit entry that marks it
+    (:func:`appliance.backup.service.rewrite_keys`; RotationError while an import writes)."""
     started = time.monotonic()
     hasher = KeyedHasher((*current.hash_chain, new_hash))
     # Every contact row and index entry changes: keep the dirty pages in memory until COMMIT.
     store.set_cache_size(conn, CACHE_KIB)
-    with transaction(conn):
-        if store.live_imports(conn, time.time() - STALE_SECONDS):
-            raise RotationError("an import of contacts is running; rotate when it has finished")
-        done = sealed.rewrite(
-            conn,
-            old_cipher=FieldCipher(current.field),
-            new_cipher=FieldCipher(new_field),
-            hasher=hasher,
-            since=len(current.hash_chain),
-        )
-        result = Result(key_id(new_field).hex(), hasher.generation, done.as_dict())
-        audit.record(
-            conn,
-            "keys.rotated",
-            actor="cli",
-            details={
-                "field_key_id": result.field_key_id,
-                "hash_key_id": key_id(new_hash).hex(),
-                "hash_generation": result.hash_generation,
-                **result.counts,
-                "tables": done.per_table,
-            },
-        )
+    done = service.rewrite_keys(conn, current, new_field, new_hash, hasher)
+    result = Result(key_id(new_field).hex(), hasher.generation, done.as_dict())
     result.seconds = round(time.monotonic() - started, 3)
     return result
 
@@ -220,7 +114,7 @@ def rotate(data_dir: str | Path, *, drain_seconds: float = 2.0) -> Result:
         conn = db.connect(db.db_path(data_dir))
         try:
             with locks.held(
-                data_dir / MAIL_LOCK,
+                data_dir / locks.MAIL_SENDER_LOCK,
                 "mail is being sent and did not stop within two minutes; try again later",
                 wait=MAIL_WAIT_SECONDS,
             ):

@@ -1,10 +1,11 @@
-"""Every column that holds key-dependent data, and the one rewrite that moves a database from
-one set of keys to another (``rotate-keys``, and a restore into a data directory whose keys were
-rotated after the backup was taken).
+"""The one rewrite that moves a database from one set of keys to another (``rotate-keys``, and
+a restore into a data directory whose keys were rotated after the backup was taken).
 
-A new column sealed with ``FieldCipher`` or holding a ``KeyedHasher`` digest must be listed here;
+It rewrites exactly the key-dependent columns the registry of the planes lists
+(``appliance.planes``: ``SEALED``, ``HASHED``, ``SEEDS``); a new column sealed with
+``FieldCipher`` or holding a ``KeyedHasher`` digest is listed there, and
 ``tests/backup/test_sealed_columns.py`` walks the schema and fails on a BLOB column that is in
-none of the lists below. The statements themselves are in :mod:`appliance.backup.store`.
+none of its lists. The statements themselves are in :mod:`appliance.backup.store`.
 """
 
 from __future__ import annotations
@@ -14,50 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from appliance.backup import store
-from appliance.contacts.fields import PERSONAL
 from appliance.crypto import FieldCipher, KeyedHasher, tag_seed
-
-
-@dataclass(frozen=True)
-class Sealed:
-    """Columns sealed with the field key; ``row_id`` is the SQL for the AAD's row id."""
-
-    table: str
-    columns: tuple[str, ...]
-    row_id: str
-
-
-SEALED = (
-    Sealed("contacts", PERSONAL, "id"),
-    Sealed("import_rejects", ("row_data",), "import_id || ':' || row_number"),
-    Sealed("name_answers", ("value",), "response_id"),
-    Sealed("users", ("totp_secret",), "id"),
-    Sealed("setting_overrides", ("sealed",), "name"),
-)
-
-# (table, column) holding a KeyedHasher digest.
-HASHED = (
-    ("contacts", "email_hash"),
-    ("suppressions", "email_hash"),
-    ("privacy_erasures", "digest"),
-    ("invitations", "token_hash"),
-    ("open_text_hashes", "digest"),
-    ("submissions", "key_hash"),
-    ("kiosks", "key_hash"),
-    ("recovery_codes", "code_hash"),
-    ("login_failures", "key"),
-)
-
-# Seeds from which a keyed hash is derived again later (invitation links): tagged with the
-# generation they were made under, so the same link comes out after a rotation.
-SEEDS = (("invitations", "link_seed", 16),)
-
-# BLOB columns that do not depend on the keys: unkeyed SHA-256 of high-entropy secrets.
-NOT_KEYED = (
-    ("sessions", "id_hash"),
-    ("setup_codes", "code_hash"),
-    ("api_tokens", "token_hash"),
-)
+from appliance.planes import HASHED, SEALED, SEEDS
 
 
 @dataclass

@@ -14,7 +14,7 @@ import click
 
 from appliance.auth.service import CLI
 from appliance.clictx import Context, pass_ctx
-from appliance.contacts import identifiers, importer, reader, service, store, uploads
+from appliance.contacts import identifiers, import_service, reader, service, store, uploads
 from appliance.contacts.mapping import Mapping, targets_for
 from appliance.contacts.preview import PREVIEW_ROWS
 
@@ -55,7 +55,7 @@ def import_contacts(
     Exits non-zero when nothing could be imported."""
     values = ctx.settings()
     basis = basis.replace("-", "_")
-    problems = importer.basis_problems(basis, purpose)
+    problems = import_service.basis_problems(basis, purpose)
     if problems:
         raise click.UsageError(" ".join(problems))
     delimiter = "\t" if delimiter == "tab" else delimiter
@@ -103,7 +103,7 @@ def _import(
                 table.headers, targets_for(table.headers, presets.get(preset), overrides)
             )
             # The rows a web preview reads: a refusal here leaves no batch and no new list.
-            importer.check_segments(table, mapping, limit=PREVIEW_ROWS)
+            import_service.check_segments(table, mapping, limit=PREVIEW_ROWS)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from None
         if not mapping.fields():
@@ -111,15 +111,15 @@ def _import(
         for header in mapping.dropped:
             click.echo(f"dropped column: {header}", err=True)
         try:
-            import_id = importer.begin(conn, CLI, list_name, basis, purpose, mapping)
+            import_id = import_service.begin(conn, CLI, list_name, basis, purpose, mapping)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from None
 
-        def progress(counts: importer.Counts) -> None:
+        def progress(counts: import_service.Counts) -> None:
             click.echo(f"\r  {counts.rows_seen:,} rows read", nl=False, err=True)
 
         try:
-            counts = importer.run_import(conn, keys, CLI, import_id, table, mapping, progress)
+            counts = import_service.run_import(conn, keys, CLI, import_id, table, mapping, progress)
         except (reader.FileError, identifiers.NotACategory) as exc:
             raise click.ClickException(f"import failed, nothing was imported: {exc}") from None
     click.echo("", err=True)

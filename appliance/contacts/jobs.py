@@ -13,7 +13,7 @@ from pathlib import Path
 
 from appliance import db
 from appliance.auth.service import Actor
-from appliance.contacts import identifiers, importer, uploads
+from appliance.contacts import identifiers, import_service, uploads
 from appliance.contacts.mapping import Mapping
 from appliance.contacts.reader import Table
 from appliance.keys import Keys
@@ -34,8 +34,8 @@ def start(
         conn = db.connect(db.db_path(data_dir))
         try:
             with table:
-                importer.run_import(conn, keys, actor, import_id, table, mapping)
-        except (importer.Cancelled, identifiers.NotACategory):
+                import_service.run_import(conn, keys, actor, import_id, table, mapping)
+        except (import_service.Cancelled, identifiers.NotACategory):
             pass  # outcomes staff chose or must fix, recorded on the batch: nothing to log
         except Exception:  # noqa: BLE001 - recorded on the batch by run_import; log no data
             log.warning("import %s ended with an error", import_id, exc_info=False)

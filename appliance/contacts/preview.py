@@ -8,7 +8,7 @@ import sqlite3
 from dataclasses import dataclass, field
 
 from appliance.contacts import fields, identifiers, store
-from appliance.contacts.importer import BATCH, Counts
+from appliance.contacts.import_service import BATCH, Counts
 from appliance.contacts.mapping import Mapping
 from appliance.contacts.reader import Table
 from appliance.contacts.rows import Prepared, RowPlan, prepare

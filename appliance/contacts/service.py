@@ -1,19 +1,23 @@
 """Staff operations on the identity plane that the pages and the console share: each writes in
 one transaction together with its audit entry.
 
-The import itself runs in :mod:`appliance.contacts.importer` (start, rows in chunks, finish or
-abandon) and undo in :mod:`appliance.contacts.batches`; this module holds the smaller steps.
+The import itself runs in :mod:`appliance.contacts.import_service` (start, rows in chunks, finish
+or abandon); this module holds the smaller steps, and what is done with a batch afterwards: undo,
+and its rejected rows for staff to fix.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from appliance.auth.service import Actor
 from appliance.contacts import store
 from appliance.crypto import KeyedHasher
 from appliance.db import transaction
+from appliance.i18n import N_
+from appliance.keys import Keys
 from appliance.privacy import suppression
 
 
@@ -53,3 +57,50 @@ def add_suppressions(
         added, already, invalid = suppression.add_addresses(conn, hasher, addresses, source)
         actor.log(conn, "suppression.added", "suppressions", added=added, invalid=invalid)
     return added, already, invalid
+
+
+def undo(conn: sqlite3.Connection, actor: Actor, import_id: int) -> int:
+    """Remove the contacts a finished batch added or updated; refused once the batch was used
+    for a mailing. Returns how many contacts were removed."""
+    with transaction(conn):
+        batch = store.get_import(conn, import_id)
+        if batch is None or batch["status"] != "done":
+            raise ValueError(N_("only a finished import can be undone"))
+        if batch["used_in_mailing"]:
+            raise ValueError(N_("this import was used for a mailing and cannot be undone"))
+        removed = store.undo_import(conn, import_id)
+        actor.log(
+            conn,
+            "contacts.import_undone",
+            f"import:{import_id}",
+            list=batch["list_id"],
+            removed=removed,
+        )
+    return removed
+
+
+def rejects_csv(
+    conn: sqlite3.Connection,
+    keys: Keys,
+    import_id: int,
+    translate: Callable[[str], str] = lambda msgid: msgid,
+) -> Iterator[list[str]]:
+    """The invalid rows of a batch, for staff to fix, one at a time: row number, reason, then
+    the row's mapped cells. Only a finished batch has any (others are removed with it).
+
+    A reason is stored as its msgid (a stable code, English); ``translate`` gives it, and the
+    two column names, in the reader's language."""
+    cipher = keys.cipher()
+    fixed = [translate(N_("row")), translate(N_("reason"))]
+    headers: list[str] | None = None
+    for row in store.rejects(conn, import_id):
+        number = row["row_number"]
+        cells = json.loads(
+            cipher.decrypt(row["row_data"], "import_rejects", "row_data", f"{import_id}:{number}")
+        )
+        if headers is None:
+            headers = list(cells)
+            yield [*fixed, *headers]
+        yield [str(number), translate(row["reason"]), *(cells.get(h, "") for h in headers)]
+    if headers is None:
+        yield fixed

@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator, Sequence
 
 from appliance.db import iso, utcnow
+from appliance.planes import open_contact_field
 
 VISIBLE = "import_id IN (SELECT id FROM contact_imports WHERE status = 'done')"
 COUNTS = ("added", "updated", "duplicate", "invalid", "suppressed")
@@ -288,7 +289,7 @@ def contact_fields(
     if row is None:
         return {}
     return {
-        name: cipher.decrypt(row[name], "contacts", name, contact_id)
+        name: open_contact_field(cipher, name, row[name], contact_id)
         for name in names
         if row[name] is not None
     }

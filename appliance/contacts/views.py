@@ -21,9 +21,8 @@ from flask_babel import gettext as _
 
 from appliance.auth.guard import requires
 from appliance.contacts import (
-    batches,
     identifiers,
-    importer,
+    import_service,
     jobs,
     reader,
     service,
@@ -99,7 +98,7 @@ def upload():
         return render_template("contacts/upload.html", form=form, lists=lists), (
             400 if form.errors else 200
         )
-    problems = importer.basis_problems(form.basis.data, form.purpose.data or "")
+    problems = import_service.basis_problems(form.basis.data, form.purpose.data or "")
     if problems:
         for problem in problems:
             flash(_(problem), "error")
@@ -133,7 +132,7 @@ def _checked(table: reader.Table, targets: list[str]) -> Mapping:
     ValueError (NotACategory among them: the mapping page, which reads the same rows, says
     which columns and why) or FileError."""
     mapping = Mapping.build(table.headers, targets)
-    importer.check_segments(table, mapping, limit=PREVIEW_ROWS)
+    import_service.check_segments(table, mapping, limit=PREVIEW_ROWS)
     return mapping
 
 
@@ -258,7 +257,7 @@ def _start(token: str, form: MapForm, targets: list[str]):
             flash(_(problem), "error")
         return _mapping_page(token, form, targets, 400)
     try:
-        import_id = importer.begin(
+        import_id = import_service.begin(
             conn,
             actor(),
             form.list_name.data or "",
@@ -266,7 +265,7 @@ def _start(token: str, form: MapForm, targets: list[str]):
             form.purpose.data or "",
             mapping,
         )
-    except importer.Refused as exc:
+    except import_service.Refused as exc:
         table.close()
         flash_reasons(exc.reasons)
         return _mapping_page(token, form, targets, 409)
@@ -301,7 +300,7 @@ def cancel_import(import_id: int):
 def undo_import(import_id: int):
     _import_or_404(import_id)
     try:
-        removed = batches.undo(get_db(), actor(), import_id)
+        removed = service.undo(get_db(), actor(), import_id)
         flash(_("Import undone: %(n)s contacts removed.", n=format_number(removed)), "success")
     except ValueError as exc:
         flash(_(str(exc)), "error")
@@ -321,7 +320,7 @@ def download_rejects(import_id: int):
 
     def generate():
         try:
-            yield from csv_rows(batches.rejects_csv(conn, keys, import_id, _))
+            yield from csv_rows(service.rejects_csv(conn, keys, import_id, _))
         finally:
             conn.close()
 

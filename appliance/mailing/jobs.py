@@ -13,6 +13,9 @@ For each due campaign :func:`deliver`:
 - drains the due outbox rows with the :class:`~appliance.mailing.sender.Sender`;
 - records a relay problem on the campaign and tries again later, pauses the campaign when the
   relay refuses the sender address, and marks it done (audit summary) when all is delivered.
+
+This module decides what is due and in which order; every step that writes, with its audit
+entry, is one transaction of :mod:`~appliance.mailing.send_service`.
 """
 
 from __future__ import annotations
@@ -30,26 +33,17 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from appliance import audit, db
+from appliance import db
 from appliance.admin.store import effective
-from appliance.db import transaction
-from appliance.i18n import N_
 from appliance.keys import Keys
-from appliance.mailing import build, errors, outbox, outbox_store, store, transport
+from appliance.locks import MAIL_SENDER_LOCK
+from appliance.mailing import errors, send_service, store, transport
 from appliance.mailing.render import CampaignMail
 from appliance.mailing.sender import Journal, Sender
 from appliance.surveys import store as surveys_store
 from appliance.surveys.service import accepting
 
-LOCK = "mail-sender.lock"
-DAY = 86_400
-RELAY_BACKOFF = 60.0
-HOLD = 60.0
-# Fixed campaign messages (msgids, shown translated); relay problems are shown as they come.
-WAITING = N_("Waiting: the survey does not accept answers now.")
-NOBODY = N_("Nobody left to invite: everyone was skipped.")
-CLOSED = N_("The survey is closed: messages not yet sent were withdrawn.")
-NO_SENDER = N_("Waiting: set the sender address (mail_from) under Settings.")
+LOCK = MAIL_SENDER_LOCK
 
 
 @dataclass
@@ -79,15 +73,7 @@ def sender_lock(data_dir: str | Path) -> Iterator[bool]:
 
 def recover(conn: sqlite3.Connection, data_dir: str | Path) -> tuple[int, int]:
     """Holding the lock: settle the messages a dead sender left claimed."""
-    handed_over = Journal.read(data_dir)
-    with transaction(conn):
-        result = outbox.recover(conn, handed_over)
-        if any(result):
-            audit.record(
-                conn,
-                "mailing.recovered",
-                details={"sent_unconfirmed": result[0], "requeued": result[1]},
-            )
+    result = send_service.recover(conn, Journal.read(data_dir))
     journal = Journal(data_dir)
     journal.clear()
     journal.close()
@@ -130,36 +116,18 @@ def _campaign(conn, values, keys: Keys, campaign_id: int, report: Report, stop, 
     open_now = accepting(survey, _today(values))
     now = clock()
     if not open_now:
-        with transaction(conn):
-            if _closed_for_good(survey, _today(values)):
-                # Its links would lead nowhere: withdraw what is queued, plan no reminders.
-                withdrawn = outbox_store.cancel_queued(conn, campaign_id)
-                if campaign["status"] == "scheduled":
-                    store.set_status(conn, campaign_id, "cancelled", ("scheduled",))
-                elif campaign["waves_built"] <= campaign["reminders"]:
-                    _skip_reminders(conn, campaign)
-                store.set_message(conn, campaign_id, CLOSED)
-                audit.record(
-                    conn,
-                    "mailing.survey_closed",
-                    target=f"campaign:{campaign_id}",
-                    details={"withdrawn": withdrawn},
-                )
-                _finish_if_done(conn, campaign_id)
-            else:
-                store.set_message(conn, campaign_id, WAITING, now + HOLD)
+        send_service.hold_for_survey(conn, campaign, survey, _today(values), now)
         return
     if not values["mail_from"]:
-        with transaction(conn):
-            store.set_message(conn, campaign_id, NO_SENDER, now + HOLD)
-        report.problems.append(NO_SENDER)
+        send_service.wait_for_sender_address(conn, campaign_id, now)
+        report.problems.append(send_service.NO_SENDER)
         return
     if campaign["status"] == "scheduled":
-        if not _start(conn, keys, campaign, now, values["min_group_size"]):
+        if not send_service.start(conn, keys, campaign, now, values["min_group_size"]):
             return
         campaign = store.get_campaign(conn, campaign_id)
     if _reminders_due(campaign, now):
-        _reminder(conn, campaign, now)
+        send_service.queue_reminder(conn, campaign, now)
     sender = Sender(
         conn,
         values["data_dir"],
@@ -173,61 +141,9 @@ def _campaign(conn, values, keys: Keys, campaign_id: int, report: Report, stop, 
     )
     outcome = sender.send_campaign(campaign_id, stop)
     report.sent += outcome.sent
-    with transaction(conn):
-        if outcome.pause:
-            store.set_status(conn, campaign_id, "paused", ("active",))
-            store.set_message(conn, campaign_id, outcome.problem)
-            audit.record(
-                conn,
-                "mailing.paused",
-                target=f"campaign:{campaign_id}",
-                details={"reason": "sending cannot go on without a change"},
-            )
-        elif outcome.problem:
-            store.set_message(conn, campaign_id, outcome.problem, clock() + RELAY_BACKOFF)
-        elif outcome.sent:
-            store.set_message(conn, campaign_id, "")
-        if outcome.problem:
-            report.problems.append(errors.plain(outcome.problem))
-        _finish_if_done(conn, campaign_id)
-
-
-def _closed_for_good(survey, today: date) -> bool:
-    """Closed by staff, or past its closing date (a survey that has yet to open only waits)."""
-    return survey["status"] == "closed" or bool(
-        survey["closes_on"] and today > date.fromisoformat(survey["closes_on"])
-    )
-
-
-def _start(conn, keys: Keys, campaign, now: float, k: int) -> bool:
-    """Build the invitation wave; False when the campaign ended because nobody is left, or
-    staff paused or cancelled it a moment ago."""
-    with transaction(conn):
-        if store.get_campaign(conn, campaign["id"])["status"] != "scheduled":
-            return False
-        try:
-            selection = build.invitation_wave(conn, keys.hasher(), campaign, k)
-        except build.EmptyCampaign as empty:
-            store.set_status(conn, campaign["id"], "done", ("scheduled",))
-            store.set_message(conn, campaign["id"], NOBODY)
-            store.set_skipped(conn, campaign["id"], empty.selection.skipped)
-            audit.record(
-                conn,
-                "mailing.campaign_empty",
-                target=f"campaign:{campaign['id']}",
-                details=empty.selection.skipped,
-            )
-            return False
-        store.started(conn, campaign["id"], len(selection.contact_ids), selection.skipped)
-        if campaign["reminders"]:
-            store.wave_built(conn, campaign["id"], 1, now + campaign["reminder_days"] * DAY)
-        audit.record(
-            conn,
-            "mailing.campaign_started",
-            target=f"campaign:{campaign['id']}",
-            details={"recipients": len(selection.contact_ids), **selection.skipped},
-        )
-    return True
+    send_service.after_round(conn, campaign_id, outcome, clock)
+    if outcome.problem:
+        report.problems.append(errors.plain(outcome.problem))
 
 
 def _reminders_due(campaign, now: float) -> bool:
@@ -236,49 +152,3 @@ def _reminders_due(campaign, now: float) -> bool:
         and campaign["next_wave_at"] <= now
         and campaign["waves_built"] <= campaign["reminders"]
     )
-
-
-def _reminder(conn, campaign, now: float) -> None:
-    wave = campaign["waves_built"]
-    last = wave >= campaign["reminders"]
-    with transaction(conn):
-        queued = build.reminder_wave(conn, campaign["id"], wave)
-        store.wave_built(
-            conn, campaign["id"], wave + 1, None if last else now + campaign["reminder_days"] * DAY
-        )
-        audit.record(
-            conn,
-            "mailing.reminder_queued",
-            target=f"campaign:{campaign['id']}",
-            details={"reminder": wave, "recipients": queued},
-        )
-
-
-def _skip_reminders(conn, campaign) -> None:
-    store.wave_built(conn, campaign["id"], campaign["reminders"] + 1, None)
-    audit.record(
-        conn,
-        "mailing.reminders_skipped",
-        target=f"campaign:{campaign['id']}",
-        details={"reason": "the survey does not accept answers"},
-    )
-
-
-def _finish_if_done(conn, campaign_id: int) -> None:
-    campaign = store.get_campaign(conn, campaign_id)
-    if campaign["status"] != "active" or outbox_store.has_open(conn, campaign_id):
-        return
-    if campaign["waves_built"] <= campaign["reminders"]:
-        return  # a reminder is still to come
-    store.set_status(conn, campaign_id, "done", ("active",))
-    audit.record(
-        conn,
-        "mailing.campaign_finished",
-        target=f"campaign:{campaign_id}",
-        details=summary(conn, campaign_id),
-    )
-
-
-def summary(conn, campaign_id: int) -> dict[str, int]:
-    """Messages per outcome over all waves (no addresses: fit for the audit log)."""
-    return {k: v for k, v in outbox_store.totals(conn, campaign_id).items() if v}

@@ -18,6 +18,7 @@ from babel.dates import format_date
 from appliance.crypto import FieldCipher, KeyedHasher
 from appliance.mailing import compose, dkim_signing, links, salutation, store, unsubscribe
 from appliance.mailing.outbox import Claimed
+from appliance.planes import open_contact_field
 from appliance.surveys.store import definition_of, get_survey
 
 
@@ -119,7 +120,7 @@ class CampaignMail:
 
     def decrypt(self, item: Claimed) -> dict[str, str]:
         return {
-            name: self.cipher.decrypt(blob, "contacts", name, item.contact_id)
+            name: open_contact_field(self.cipher, name, blob, item.contact_id)
             for name, blob in item.fields.items()
         }
 

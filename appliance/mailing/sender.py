@@ -2,8 +2,10 @@
 
 Contract of :meth:`Sender.send_campaign`:
 - one thread (the caller's) claims rows in batches, checks the suppression list again, renders
-  the messages and records results; ``connections`` worker threads each hold one connection to
-  the relay and send many messages over it, no faster together than ``per_minute``;
+  the messages and records results (each write one transaction of
+  :mod:`~appliance.mailing.send_service`); ``connections`` worker threads each hold one
+  connection to the relay and send many messages over it, no faster together than
+  ``per_minute``;
 - every message's id is appended to the journal just before the relay can accept it (see
   ``outbox``), so a crash at any point neither repeats nor loses a message;
 - a temporary failure (4xx, dropped connection) goes back to the queue with exponential backoff,
@@ -27,8 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from appliance.crypto import DecryptionError
-from appliance.db import transaction
-from appliance.mailing import errors, outbox, outbox_store, store
+from appliance.mailing import errors, send_service, store
 from appliance.mailing.compose import TemplateProblem
 from appliance.mailing.outbox import Claimed
 from appliance.mailing.render import CampaignMail, Message, NoAddress
@@ -39,7 +40,6 @@ from appliance.mailing.transport import (
     SenderRefused,
     TemporaryFailure,
 )
-from appliance.privacy import suppression
 
 log = logging.getLogger(__name__)
 
@@ -193,12 +193,10 @@ class Sender:
                     break
                 if busy:
                     continue
-                with transaction(self.conn):
-                    claimed = outbox.claim(self.conn, campaign_id, BATCH, self.clock())
-                    blocked = self._suppressed(claimed)
-                    if blocked:
-                        outbox_store.mark_final(self.conn, "suppressed", [(i, "") for i in blocked])
-                        outcome.suppressed += len(blocked)
+                claimed, blocked = send_service.claim_batch(
+                    self.conn, campaign_id, BATCH, self.clock
+                )
+                outcome.suppressed += len(blocked)
                 if not claimed:
                     break
                 campaign = store.get_campaign(self.conn, campaign_id)
@@ -246,8 +244,7 @@ class Sender:
                 # Workers answer every job before their stop signal, so nothing is left queued.
                 self._collect(results, pending, outcome, 0.0, final=True)
                 if self._status(campaign_id) == "cancelled":
-                    with transaction(self.conn):  # what was handed back after the cancel
-                        outbox_store.cancel_queued(self.conn, campaign_id)
+                    send_service.withdraw_queued(self.conn, campaign_id)
                 # Only once every result is recorded: until then the journal is what tells a
                 # later recovery which claimed messages the relay already has.
                 journal.clear()
@@ -267,11 +264,6 @@ class Sender:
     def _still_active(self, campaign_id: int) -> bool:
         return self._status(campaign_id) == "active"
 
-    def _suppressed(self, claimed: list[Claimed]) -> set[int]:
-        hashes = [c.email_hash for c in claimed if c.email_hash]
-        blocked = suppression.suppressed(self.conn, hashes)
-        return {c.id for c in claimed if c.email_hash in blocked}
-
     def _collect(
         self, results, pending: _Results, outcome: Outcome, last: float, final=False, wait=0.0
     ) -> float:
@@ -290,13 +282,14 @@ class Sender:
                 self._sort(kind, item, detail, pending, outcome)
         if not pending or (not final and time.monotonic() - last < COMMIT_SECONDS):
             return last
-        with transaction(self.conn):
-            outbox_store.mark_sent(self.conn, pending.sent)
-            outbox_store.mark_sent(self.conn, pending.unconfirmed, unconfirmed=True)
-            outbox_store.retry_later(self.conn, pending.retry)
-            for state, rows in pending.final.items():
-                outbox_store.mark_final(self.conn, state, rows)
-            outbox_store.release(self.conn, pending.release)
+        send_service.record_results(
+            self.conn,
+            pending.sent,
+            pending.unconfirmed,
+            pending.retry,
+            pending.final,
+            pending.release,
+        )
         pending.__init__()
         return time.monotonic()
 

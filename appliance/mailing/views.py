@@ -12,8 +12,9 @@ from flask_babel import gettext as _
 from appliance import formats
 from appliance.auth.guard import requires
 from appliance.contacts import store as contacts_store
-from appliance.mailing import build, jobs, outbox_store, problems, service, store
+from appliance.mailing import build, outbox_store, problems, send_service, service, store
 from appliance.mailing.forms import CampaignForm
+from appliance.planes import open_contact_field
 from appliance.surveys import store as surveys_store
 from appliance.web import ID, actor, flash_reasons, get_db, setting, state
 
@@ -65,7 +66,8 @@ def _translated(message: str) -> str:
 def _message_kind(message: str) -> str:
     """``warning`` for a campaign that waits on something ordinary, ``error`` for a relay
     problem: the flash style the message is shown in."""
-    return "warning" if message in (jobs.WAITING, jobs.NOBODY, jobs.CLOSED) else "error"
+    ordinary = (send_service.WAITING, send_service.NOBODY, send_service.CLOSED)
+    return "warning" if message in ordinary else "error"
 
 
 def _campaign_or_404(campaign_id: int):
@@ -246,7 +248,7 @@ def _problems(campaign_id: int) -> list[dict]:
     cipher = state().keys.cipher()
     return [
         {
-            "address": cipher.decrypt(r["email"], "contacts", "email", r["contact_id"])
+            "address": open_contact_field(cipher, "email", r["email"], r["contact_id"])
             if r["email"] is not None
             else "",
             "state": r["state"],

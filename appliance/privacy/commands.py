@@ -6,7 +6,7 @@ import click
 
 from appliance.auth.service import CLI
 from appliance.clictx import Context, pass_ctx
-from appliance.privacy import retention
+from appliance.privacy import retention, retention_service
 
 KIND_NAMES = {
     "contacts": "contacts",
@@ -30,7 +30,7 @@ def purge(ctx: Context, dry_run: bool, upcoming: int) -> None:
         if dry_run:
             _show_plan(found, upcoming)
             return
-        receipt = retention.apply(conn, values, actor=CLI)
+        receipt = retention_service.apply(conn, values, actor=CLI)
     for kind in retention.KINDS:
         click.echo(f"erased {receipt.counts[kind]:>8,}  {KIND_NAMES[kind]}")
     click.echo(

@@ -23,8 +23,9 @@ from typing import Any
 from appliance.contacts import fields
 from appliance.crypto import KeyedHasher
 from appliance.db import iso, utcnow
+from appliance.planes import open_contact_field
 from appliance.privacy import erasure_store
-from appliance.reports import store as counters
+from appliance.reports import store as report_store
 from appliance.responses.quality import open_text_digest
 from appliance.surveys.definition import TEXT_TYPES, Definition
 from appliance.surveys.store import parse_definition
@@ -146,8 +147,8 @@ def _blank(conn: sqlite3.Connection, found: Sequence[OwnWords], hasher: KeyedHas
                 "segments": json.loads(row["segments"]),
             }
             answers = json.loads(row["answers"])
-            counters.count_response(conn, row["survey_id"], **fixed, answers=answers, sign=-1)
-            counters.count_response(conn, row["survey_id"], **fixed, answers=item.kept)
+            report_store.count_response(conn, row["survey_id"], **fixed, answers=answers, sign=-1)
+            report_store.count_response(conn, row["survey_id"], **fixed, answers=item.kept)
         erasure_store.set_answers(
             conn, row["id"], json.dumps(item.kept, ensure_ascii=False, sort_keys=True)
         )
@@ -198,7 +199,7 @@ def phones(conn: sqlite3.Connection, cipher) -> Iterator[tuple[int, str, str]]:
     """(contact id, phone number, when its import was made) of every contact with a number,
     decrypted one by one: the column is sealed, so this is the only way to search it."""
     for row in erasure_store.contacts_with_phones(conn):
-        yield row["id"], cipher.decrypt(row["phone"], "contacts", "phone", row["id"]), row[2]
+        yield row["id"], open_contact_field(cipher, "phone", row["phone"], row["id"]), row[2]
 
 
 def rejects_mentioning(conn: sqlite3.Connection, cipher, needles: set[str]) -> list[dict]:

@@ -16,7 +16,6 @@ from datetime import date, datetime
 from pathlib import Path
 
 from flask import (
-    Blueprint,
     Response,
     abort,
     current_app,
@@ -34,6 +33,7 @@ from appliance.auth.guard import requires
 from appliance.contacts import fields
 from appliance.mailing.transport import MAIL_DIR
 from appliance.privacy import register, request_service, subject_changes, subject_export, subjects
+from appliance.privacy.blueprint import bp
 from appliance.privacy.forms import (
     ActionForm,
     CloseForm,
@@ -46,7 +46,6 @@ from appliance.privacy.forms import (
 )
 from appliance.web import ID, actor, get_db, setting, state
 
-bp = Blueprint("requests", __name__, url_prefix="/compliance")
 TOKEN_SALT, TOKEN_SECONDS = "privacy-subject-lookup", 3600
 
 
@@ -271,7 +270,7 @@ def register_page():
             conn, actor(), form.received_on.data, form.kind.data, form.reference.data or ""
         )
         flash(_("The request was added to the register."), "success")
-        return redirect(url_for("requests.register_page"))
+        return redirect(url_for("compliance.register_page"))
     today = _today()
     if not form.is_submitted():
         form.received_on.data = today
@@ -297,7 +296,7 @@ def close_request(request_id: int):
         for errors in form.errors.values():
             for error in errors:
                 flash(str(error), "error")
-        return redirect(url_for("requests.register_page"))
+        return redirect(url_for("compliance.register_page"))
     closed = request_service.close_request(
         conn, actor(), request_id, form.status.data, form.outcome.data or "", _today()
     )
@@ -305,4 +304,4 @@ def close_request(request_id: int):
         _("The request was closed.") if closed else _("The request was closed already."),
         "success" if closed else "warning",
     )
-    return redirect(url_for("requests.register_page"))
+    return redirect(url_for("compliance.register_page"))

@@ -16,10 +16,10 @@ Rules (settings, defaults from the privacy statement's promises):
 
 The unsubscribe list and the erasure ledger hold keyed hashes only and are never purged.
 
-:func:`plan` says what falls due when (the page and ``appliance purge --dry-run``); :func:`apply`
-erases what is due in one transaction, writes the deletion receipt (counts per kind) to the
-audit log in that same transaction, then removes mail files and compacts the database so no
-freed page keeps erased content.
+:func:`plan` says what falls due when (the page and ``appliance purge --dry-run``);
+:func:`appliance.privacy.retention_service.apply` erases what is due in one transaction, writes
+the deletion receipt (counts per kind) to the audit log in that same transaction, then removes
+mail files and compacts the database so no freed page keeps erased content.
 """
 
 from __future__ import annotations
@@ -34,12 +34,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from appliance import audit, keys
 from appliance.auth.service import Actor
-from appliance.db import transaction, utcnow
+from appliance.db import utcnow
 from appliance.mailing.transport import MAIL_DIR
-from appliance.privacy import erasure
-from appliance.privacy import retention_store as store
+from appliance.privacy import retention_store
 
 SYSTEM = Actor(None, "system")
 RECEIPT = "retention.purged"  # the audit action of a deletion receipt
@@ -97,9 +95,9 @@ def plan(
 ) -> Plan:
     rules, today = Rules.of(settings), local_today(settings, now)
     schedules = {
-        "contacts": store.contact_schedule(conn, rules.contact_months),
-        "import_rejects": store.reject_schedule(conn, rules.contact_months),
-        **store.other_schedules(
+        "contacts": retention_store.contact_schedule(conn, rules.contact_months),
+        "import_rejects": retention_store.reject_schedule(conn, rules.contact_months),
+        **retention_store.other_schedules(
             conn, rules.name_months, rules.request_days, rules.audit_months, today
         ),
     }
@@ -112,14 +110,14 @@ def plan(
         else:
             rows = schedules[kind]
         upcoming = [(r["due"], r["n"]) for r in rows if r["due"] > today]
-        lines[kind] = Line(kind, store.count_due(rows, today), upcoming)
+        lines[kind] = Line(kind, retention_store.count_due(rows, today), upcoming)
     return Plan(today, lines)
 
 
 def list_dates(conn: sqlite3.Connection, settings: Mapping[str, Any]) -> dict[int, sqlite3.Row]:
     """Per contact list: first_due and last_due (days) of its contacts; lists without contacts
     are absent."""
-    return store.list_erasure(conn, Rules.of(settings).contact_months)
+    return retention_store.list_erasure(conn, Rules.of(settings).contact_months)
 
 
 def survey_dates(
@@ -128,7 +126,7 @@ def survey_dates(
     """For one survey: contacts (invited and still held), contacts_first and contacts_last (the
     days the first and the last of them fall due; None without any), names_first, names_last."""
     rules = Rules.of(settings)
-    return store.survey_erasure(conn, survey_id, rules.contact_months, rules.name_months)
+    return retention_store.survey_erasure(conn, survey_id, rules.contact_months, rules.name_months)
 
 
 @dataclass
@@ -140,47 +138,6 @@ class Receipt:
     @property
     def total(self) -> int:
         return sum(self.counts.values())
-
-
-def apply(
-    conn: sqlite3.Connection,
-    settings: Mapping[str, Any],
-    *,
-    now: datetime | None = None,
-    actor: Actor = SYSTEM,
-    compact: bool = True,
-    signer=None,
-) -> Receipt:
-    """Erase everything due as of ``now`` and log the receipt. ``signer`` signs the audit
-    summary (default: the data directory's audit key). ``compact`` rebuilds the file after a
-    large purge and truncates the write-ahead log (a restore compacts once at its end)."""
-    rules, today = Rules.of(settings), local_today(settings, now)
-    if signer is None:
-        signer = keys.load(settings["data_dir"]).signer()
-    counts: dict[str, int] = {}
-    files = _due_mail_files(settings, rules, today)
-    with transaction(conn):
-        erased = erasure.erase_contacts(conn, store.due_contacts(conn, rules.contact_months, today))
-        counts["contacts"] = erased["contacts"]
-        counts["import_rejects"] = store.erase_rejects(conn, rules.contact_months, today)
-        counts["names"] = store.erase_names(conn, rules.name_months, today)
-        counts["contact_requests"] = store.erase_contact_requests(conn, rules.request_days, today)
-        counts["mail_files"] = len(files)
-        last_id = store.last_audit_id_due(conn, rules.audit_months, today)
-        counts["audit_entries"] = audit.summarise(conn, signer, last_id) if last_id else 0
-        receipt_id = audit.record(
-            conn,
-            RECEIPT,
-            actor_id=actor.id,
-            actor=actor.name,
-            address=actor.address,
-            details={"counts": counts, "as_of": today, "rules": rules.__dict__},
-        )
-    # Files go after the commit: a failed transaction leaves them, and the next run tries again.
-    for path in files:
-        path.unlink(missing_ok=True)
-    compacted = erasure.compact(conn, sum(counts.values())) if compact else False
-    return Receipt(counts, compacted, receipt_id)
 
 
 # ---- the mail folder ---------------------------------------------------------------------------
@@ -210,7 +167,8 @@ def _mail_schedule(settings: Mapping[str, Any], rules: Rules) -> dict[str, int]:
     return days
 
 
-def _due_mail_files(settings: Mapping[str, Any], rules: Rules, today: str) -> list[Path]:
+def due_mail_files(settings: Mapping[str, Any], rules: Rules, today: str) -> list[Path]:
+    """The files of the mail folder due on ``today`` (an ISO day) or before."""
     return [p for p in _mail_files(settings) if p.exists() and _file_due(p, rules) <= today]
 
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import format_number
 from flask_babel import gettext as _
 
 from appliance import audit
 from appliance.admin.forms import ActionForm
 from appliance.auth.guard import requires
-from appliance.privacy import retention
+from appliance.privacy import retention, retention_service
+from appliance.privacy.blueprint import bp
 from appliance.web import actor, get_db, state
 
-bp = Blueprint("compliance", __name__, url_prefix="/compliance")
 UPCOMING_SHOWN = 6
 
 
@@ -45,7 +45,7 @@ def show_retention():
 def run_retention():
     if not ActionForm().validate_on_submit():
         return redirect(url_for("compliance.show_retention"))
-    receipt = retention.apply(
+    receipt = retention_service.apply(
         get_db(), state().settings, actor=actor(), signer=state().keys.signer()
     )
     flash(

@@ -11,6 +11,7 @@ from typing import Any
 from appliance.contacts import fields
 from appliance.crypto import FieldCipher, KeyedHasher
 from appliance.i18n import N_
+from appliance.planes import open_contact_field, seal_contact_field
 from appliance.privacy import erasure, subject_store, suppression
 from appliance.privacy.subjects import PHONE_DOMAIN, Query, digest
 
@@ -21,7 +22,7 @@ def current_values(conn: sqlite3.Connection, cipher: FieldCipher, contact_id: in
     if row is None:
         return {}
     values = {
-        name: cipher.decrypt(row[name], "contacts", name, contact_id)
+        name: open_contact_field(cipher, name, row[name], contact_id)
         for name in fields.PERSONAL
         if row[name] is not None
     }
@@ -78,7 +79,7 @@ def rectify(
         if name in fields.PLAIN:
             values[name] = value
         else:
-            values[name] = cipher.encrypt(value, "contacts", name, contact_id) if value else None
+            values[name] = seal_contact_field(cipher, name, value, contact_id) if value else None
         if name == "email":
             values["email_hash"] = suppression.address_hash(hasher, value) if value else None
     subject_store.update_contact(conn, contact_id, values)
@@ -127,7 +128,7 @@ def erase(
     ledger |= {
         (
             "phone",
-            hasher.digest(PHONE_DOMAIN, cipher.decrypt(r["phone"], "contacts", "phone", r["id"])),
+            hasher.digest(PHONE_DOMAIN, open_contact_field(cipher, "phone", r["phone"], r["id"])),
         )
         for r in rows
         if r["phone"] is not None

@@ -25,6 +25,7 @@ from typing import Any
 from appliance.contacts import fields
 from appliance.crypto import FieldCipher, KeyedHasher
 from appliance.i18n import N_
+from appliance.planes import open_contact_field
 from appliance.privacy import erasure, subject_store, suppression
 from appliance.responses.store import names_of
 from appliance.surveys.store import parse_definition
@@ -184,7 +185,7 @@ def _contacts(conn, cipher: FieldCipher, ids: Sequence[int]) -> list[dict[str, A
             "basis": r["basis"],
             "purpose": r["purpose"],
             "fields": {
-                name: cipher.decrypt(r[name], "contacts", name, r["id"])
+                name: open_contact_field(cipher, name, r[name], r["id"])
                 for name in fields.PERSONAL
                 if r[name] is not None
             },

@@ -10,19 +10,19 @@ from flask import Blueprint, render_template, request
 
 from appliance import audit
 from appliance.auth import refusals
-from appliance.auth import store as accounts
+from appliance.auth import store as auth_store
 from appliance.auth.guard import requires
-from appliance.surveys import store as surveys
+from appliance.surveys import store as surveys_store
 from appliance.web import get_db
 
-bp = Blueprint("activity", __name__, url_prefix="/researchers")
+bp = Blueprint("researchers", __name__, url_prefix="/researchers")
 
 
 @bp.route("/activity")
 @requires("researchers.watch")
 def researcher_activity():
     conn = get_db()
-    researchers = [u for u in accounts.list_users(conn) if u.role == "researcher"]
+    researchers = [u for u in auth_store.list_users(conn) if u.role == "researcher"]
     chosen = request.args.get("user", type=int)
     ids = [u.id for u in researchers if chosen in (None, u.id)]
     entries = [
@@ -32,10 +32,10 @@ def researcher_activity():
     return render_template(
         "reports/activity.html",
         researchers=researchers,
-        grants={u.id: accounts.granted_survey_ids(conn, u.id) for u in researchers},
+        grants={u.id: auth_store.granted_survey_ids(conn, u.id) for u in researchers},
         chosen=chosen,
         entries=entries,
-        titles={r["id"]: r["title"] for r in surveys.titles(conn)},
+        titles={r["id"]: r["title"] for r in surveys_store.titles(conn)},
         refused=refusals.ACTION,
         reasons=refusals.REASONS,
     )

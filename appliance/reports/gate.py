@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from appliance.db import connect
-from appliance.planes import GATE_READABLE
+from appliance.planes import GATE_COLUMNS, GATE_READABLE
 from appliance.reports import store
 from appliance.reports.assemble import assemble
 from appliance.reports.report import (
@@ -42,17 +42,7 @@ from appliance.surveys.store import parse_definition
 __all__ = ["FilterRefused", "Gate", "NotFound", "Report", "Suppressed", "View", "gated"]
 
 MIN_K = 3
-# Columns the gate may read where a readable table holds more than it needs.
-GATE_COLUMNS = {
-    # Not the open link's token: it would let its holder answer the survey.
-    "surveys": frozenset({"id", "title", "status", "definition", "report_segments"}),
-    "campaigns": frozenset(
-        {"id", "survey_id", "recipients", "responses", "started_at", "waves_built"}
-    ),
-    # Not the count of changes since the release: it would count responses not yet released.
-    "report_releases": frozenset({"survey_id", "released_at"}),
-}
-# What a researcher's connection may not read at all: the live counters (``reports.releases``).
+# What a researcher's connection may not read at all: the live counters (``reports.release_service``).
 LIVE_TABLES = frozenset({"report_counts", "campaigns"})
 
 

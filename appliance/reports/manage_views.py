@@ -13,7 +13,7 @@ from appliance.reports import store as report_store
 from appliance.reports.counters import MAX_REPORT_SEGMENTS
 from appliance.reports.gate import View
 from appliance.reports.views import open_gate
-from appliance.surveys import store as surveys
+from appliance.surveys import store as surveys_store
 from appliance.surveys.views import survey_or_404
 from appliance.web import actor, get_db, setting
 
@@ -78,7 +78,7 @@ def import_benchmark(survey_id: int):
     if upload is None or not upload.filename:
         flash(_("Choose a file."), "error")
         return _back(survey_id)
-    definition = surveys.definition_of(row)
+    definition = surveys_store.definition_of(row)
     ids = {q.id for q in definition.questions.values()} | {
         f"{q.id}.{item.value}" for q in definition.questions.values() for item in q.items
     }

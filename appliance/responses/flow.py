@@ -2,7 +2,7 @@
 show, how they came (:class:`Channel`), and the carried state of a half-answered survey.
 
 Pure functions of the definition and the answers: no request, no database. The respondent pages
-(``appliance.responses.public``) sign the carried state and send it along with each page.
+(``appliance.responses.public_views``) sign the carried state and send it along with each page.
 """
 
 from __future__ import annotations

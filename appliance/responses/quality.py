@@ -17,11 +17,11 @@ from typing import Any
 
 from appliance.crypto import KeyedHasher
 from appliance.i18n import N_
-from appliance.responses import quality_store as sql
+from appliance.responses import quality_store
 from appliance.surveys.definition import TEXT_TYPES, Definition
 
 # Every flag a response can carry, with its label for staff. "partial" is set by a kiosk that
-# kept a walked-away respondent's answers (appliance.responses.public).
+# kept a walked-away respondent's answers (appliance.responses.public_views).
 FLAG_LABELS = {
     "speeder": N_("speeder"),
     "straight_lining": N_("straight-lining"),
@@ -68,10 +68,10 @@ class Medians:
 
 def _fresh_median(conn: sqlite3.Connection, survey_id: int) -> float | None:
     """The median through the (survey, duration) index: no scan of the responses."""
-    count = sql.timed_responses(conn, survey_id)
+    count = quality_store.timed_responses(conn, survey_id)
     if count < SPEEDER_AFTER:
         return None
-    values = sql.durations_from(conn, survey_id, (count - 1) // 2, 2)
+    values = quality_store.durations_from(conn, survey_id, (count - 1) // 2, 2)
     return statistics.median(values[: 1 if count % 2 else 2])
 
 
@@ -99,7 +99,7 @@ def flags_for(
     seconds_per_answer: float = SECONDS_PER_ANSWER,
 ) -> list[str]:
     """Flags of a new response. Records its open answers' keyed hashes, so call it inside the
-    transaction that stores the response (``responses.store.submit`` does).
+    transaction that stores the response (``responses.service`` does).
     ``seconds_per_answer`` is the absolute speeder floor (0 switches it off)."""
     flags = []
     if duration_s is not None:
@@ -121,6 +121,6 @@ def flags_for(
             flags.append("straight_lining")
         if question.type in TEXT_TYPES and isinstance(value, str) and len(value) >= 10:
             digest = open_text_digest(hasher, question.id, value)
-            if not sql.note_open_text(conn, survey_id, question.id, digest):
+            if not quality_store.note_open_text(conn, survey_id, question.id, digest):
                 flags.append("duplicate_text")
     return sorted(set(flags))

@@ -1,16 +1,118 @@
-"""Staff operations on single responses: each writes in one transaction with its audit entry.
+"""Storing a respondent's answers, and staff operations on single responses.
 
-The audit entries name the survey, never the response: the log is read more widely than the
-responses are.
+A submission from the respondent pages is assembled here (names apart, duration, flags, the
+wording of a contact opt-in) and written through the group commit (``appliance.groupcommit``);
+:func:`submit` stores one in a transaction of its own. Staff operations each write in one
+transaction with their audit entry. The audit entries name the survey, never the response: the
+log is read more widely than the responses are.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import time
+from collections.abc import Callable
+from datetime import date
+from typing import Any
 
 from appliance.auth.service import Actor
+from appliance.crypto import FieldCipher, KeyedHasher
 from appliance.db import transaction
-from appliance.responses import store
+from appliance.groupcommit import GroupCommit
+from appliance.keys import Keys
+from appliance.responses import quality, store
+from appliance.responses.flow import Channel
+from appliance.surveys.definition import Definition
+
+
+def submit(conn: sqlite3.Connection, hasher: KeyedHasher, cipher: FieldCipher, **fields) -> str:
+    """Store one response in a transaction of its own and return its id; ``fields`` and what is
+    refused are those of :func:`appliance.responses.store.store_response`. For callers without
+    a group commit (the console, tests); the respondent pages use :func:`submit_answers`."""
+    with transaction(conn):
+        return store.store_response(conn, hasher, cipher, **fields)
+
+
+def submit_answers(
+    writer: GroupCommit,
+    keys: Keys,
+    medians: quality.Medians,
+    survey_id: int,
+    definition: Definition,
+    channel: Channel,
+    *,
+    language: str,
+    answers: dict[str, Any],
+    form_key: str,
+    started: int | None,
+    today: date,
+    speeder_floor: float,
+    k: int,
+    explanation: Callable[[str], str],
+    extra_flags: list[str] | None = None,
+) -> str:
+    """Store a respondent's answers to ``definition`` through the group commit ``writer`` and
+    return the response id once it is on disk (a form key sent again returns the first id).
+
+    Answers to name questions are taken out of ``answers`` (which is changed) and stored sealed
+    apart; the duration runs from ``started`` (epoch seconds; None for none); the quality flags,
+    with ``extra_flags``, are computed in the writer's transaction with the absolute
+    ``speeder_floor``; an invited respondent's "yes" to a contact opt-in is stored with its
+    wording, the question's text and ``explanation(language)``. ``k`` is the minimum group
+    size for the segment values kept. Raises :class:`~appliance.responses.store.AlreadyAnswered`
+    for a used invitation, TimeoutError or :class:`~appliance.groupcommit.Closed` from the
+    writer."""
+    hasher, invitation_hash = keys.hasher(), channel.invitation_hash
+    names = {
+        qid: answers.pop(qid)
+        for qid, q in definition.questions.items()
+        if q.type == "name" and qid in answers
+    }
+    duration = None if started is None else max(0, int(time.time()) - int(started))
+    fields = {
+        "survey_id": survey_id,
+        "mode": channel.mode,
+        "language": language,
+        "answers": answers,
+        "form_key": form_key,
+        "today": today,
+        "segments": channel.segments,
+        "names": names,
+        "duration_s": duration,
+        "invitation_hash": invitation_hash,
+        "flagger": lambda conn: sorted(
+            quality.flags_for(
+                conn, hasher, survey_id, definition, answers, duration, medians, speeder_floor
+            )
+            + (extra_flags or [])
+        ),
+        # Worded here, not in the writer: the wording needs the caller's translations.
+        "contact_consent": consent_text(definition, answers, language, explanation)
+        if invitation_hash
+        else None,
+        # The mode cannot have changed since this respondent saw it: a survey's anonymity is
+        # fixed once it has been open (surveys.service.update_definition).
+        "link_contact": not definition.anonymous,
+        "k": k,
+    }
+    cipher = keys.cipher()
+    # Many respondents' submissions share one commit; the result comes back only once this
+    # response is on disk.
+    return writer.run(lambda conn: store.store_response(conn, hasher, cipher, **fields))
+
+
+def consent_text(
+    definition: Definition,
+    answers: dict[str, Any],
+    language: str,
+    explanation: Callable[[str], str],
+) -> str | None:
+    """The exact wording the respondent agreed to when they answered yes to a contact opt-in:
+    the question's text and ``explanation(language)``; None without such a yes."""
+    for question in definition.questions.values():
+        if question.type == "contact_optin" and answers.get(question.id) == "yes":
+            return f"{question.text[language]} — {explanation(language)}"
+    return None
 
 
 def set_excluded(

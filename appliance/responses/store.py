@@ -1,8 +1,8 @@
 """SQL of the response plane, and the rules that keep answers apart from respondents.
 
-Contract of :func:`submit`: the response row gets a random 128-bit id, the day (not the time) of
-submission, the answers, and the segment values the caller gives (for an invitation: the values
-fixed for it when it was made, see ``responses.segments``, never the contact's own);
+Contract of :func:`store_response`: the response row gets a random 128-bit id, the day (not the
+time) of submission, the answers, and the segment values the caller gives (for an invitation: the
+values fixed for it when it was made, see ``responses.segments``, never the contact's own);
 never a contact id, an invitation id, an address or a user agent. Only two links to a person
 exist, both in the identity plane: a contact request (the respondent said "contact me") and, in
 a survey announced as non-anonymous, the response's invited contact. An invitation is only marked
@@ -20,8 +20,8 @@ from datetime import date
 from typing import Any
 
 from appliance.crypto import FieldCipher, KeyedHasher
-from appliance.db import iso, transaction, utcnow
-from appliance.reports import store as counters
+from appliance.db import iso, utcnow
+from appliance.reports import store as report_store
 from appliance.responses.segments import LANGUAGE
 
 MODES = ("invitation", "link", "kiosk", "paper", "phone")
@@ -33,12 +33,6 @@ class AlreadyAnswered(Exception):
 
 def new_response_id() -> str:
     return secrets.token_hex(16)
-
-
-def submit(conn: sqlite3.Connection, hasher: KeyedHasher, cipher: FieldCipher, **fields) -> str:
-    """Store one response in a transaction of its own; see :func:`store_response`."""
-    with transaction(conn):
-        return store_response(conn, hasher, cipher, **fields)
 
 
 def store_response(
@@ -105,11 +99,11 @@ def store_response(
         ),
     )
     # The aggregate plane, in the same transaction: reports read these counters.
-    counters.count_response(
+    report_store.count_response(
         conn, survey_id, mode=mode, day=day, segments=segments or {}, answers=answers
     )
     if invitation_hash is not None:
-        counters.add_campaign_response(conn, invitation_hash)
+        report_store.add_campaign_response(conn, invitation_hash)
     for question_id, name in (names or {}).items():
         conn.execute(
             "INSERT INTO name_answers (response_id, question_id, value, submitted_on)"
@@ -307,7 +301,7 @@ def set_excluded(conn: sqlite3.Connection, response_id: str, reason: str | None,
     in the same transaction (an excluded response leaves every figure)."""
     row = conn.execute("SELECT * FROM responses WHERE id = ?", (response_id,)).fetchone()
     if row is not None and (row["excluded_on"] is None) != (reason is None):
-        counters.set_excluded(conn, row, excluded=reason is not None)
+        report_store.set_excluded(conn, row, excluded=reason is not None)
     conn.execute(
         "UPDATE responses SET excluded_reason = ?, excluded_on = ? WHERE id = ?",
         (reason, day if reason else None, response_id),

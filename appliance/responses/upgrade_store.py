@@ -1,4 +1,4 @@
-"""SQL of settling older responses' segment values (``responses.upgrade``)."""
+"""SQL of settling older responses' segment values (``responses.upgrade_service``)."""
 
 from __future__ import annotations
 

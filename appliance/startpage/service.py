@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from appliance import audit
-from appliance.auth import store as accounts
+from appliance.auth import store as auth_store
 from appliance.backup import status as backup_status
 from appliance.db import parse_iso, utcnow
 from appliance.privacy import register, retention
@@ -199,7 +199,7 @@ def researchers(conn: sqlite3.Connection, now: datetime, tz) -> list[ResearcherL
     """Active researcher accounts with their access windows, the ones ending soonest first."""
     today = now.astimezone(tz).date()
     lines = []
-    for user in accounts.list_users(conn):
+    for user in auth_store.list_users(conn):
         if user.role != "researcher" or user.disabled:
             continue
         end = date.fromisoformat(user.valid_until) if user.valid_until else None
@@ -213,7 +213,7 @@ def researchers(conn: sqlite3.Connection, now: datetime, tz) -> list[ResearcherL
                 user.valid_until,
                 user.window_open(now, tz),
                 days,
-                len(accounts.granted_survey_ids(conn, user.id)),
+                len(auth_store.granted_survey_ids(conn, user.id)),
             )
         )
     return sorted(lines, key=lambda r: (r.valid_until or "9999", r.username.lower()))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from appliance.auth import store as accounts
+from appliance.auth import store as auth_store
 from tests.conftest import Browser, audit_actions
 
 
@@ -22,7 +22,7 @@ def new_user(**fields):
 def test_it_creates_a_staff_account_that_can_sign_in(app, as_role, conn):
     r = as_role("admin").post("/admin/users/new", new_user())
     assert r.status_code == 302
-    nina = accounts.user_by_name(conn, "nina")
+    nina = auth_store.user_by_name(conn, "nina")
     assert nina.role == "staff" and nina.language == "nl" and nina.valid_until is None
     assert audit_actions(conn)[-1] == "user.created"
     # Staff set up two-factor login at the first sign-in, before anything else.
@@ -41,7 +41,7 @@ def test_it_explains_every_problem_with_a_new_account(as_role, conn):
     r = as_role("admin").post("/admin/users/new", new_user(username="ne w", role="researcher"))
     assert b"A username has 2-64 characters" in r.data
     assert b"A researcher needs an access period" in r.data
-    assert accounts.user_by_name(conn, "nina") is None
+    assert auth_store.user_by_name(conn, "nina") is None
 
 
 def test_it_refuses_a_taken_username_case_insensitively(as_role):
@@ -66,9 +66,9 @@ def test_it_creates_a_researcher_with_window_and_grants(as_role, conn):
         ),
     )
     assert r.status_code == 302
-    bureau = accounts.user_by_name(conn, "bureau")
+    bureau = auth_store.user_by_name(conn, "bureau")
     assert (bureau.valid_from, bureau.valid_until) == (start.isoformat(), end.isoformat())
-    assert accounts.granted_survey_ids(conn, bureau.id) == {7}
+    assert auth_store.granted_survey_ids(conn, bureau.id) == {7}
     assert audit_actions(conn)[-2:] == ["user.created", "user.grants_changed"]
 
 
@@ -105,15 +105,15 @@ def test_it_keeps_at_least_one_active_admin(as_role, cast, conn):
     assert b"You cannot disable your own account." in admin.get(r.headers["Location"]).data
     r = admin.post(f"/admin/users/{cast['admin'].id}", {"role": "staff", "language": ""})
     assert r.status_code == 400 and b"last active admin" in r.data
-    assert accounts.get_user(conn, cast["admin"].id).role == "admin"
+    assert auth_store.get_user(conn, cast["admin"].id).role == "admin"
 
 
 def test_it_disables_and_enables_an_account(app, as_role, cast, conn):
     admin = as_role("admin")
     admin.post(f"/admin/users/{cast['staff'].id}/disable")
-    assert accounts.get_user(conn, cast["staff"].id).disabled
+    assert auth_store.get_user(conn, cast["staff"].id).disabled
     admin.post(f"/admin/users/{cast['staff'].id}/enable")
-    assert not accounts.get_user(conn, cast["staff"].id).disabled
+    assert not auth_store.get_user(conn, cast["staff"].id).disabled
     assert audit_actions(conn)[-2:] == ["user.disabled", "user.enabled"]
 
 
@@ -127,7 +127,7 @@ def test_it_resets_a_password_and_two_factor(app, as_role, cast, conn):
     assert r.status_code == 302
     assert researcher.get("/reports/").status_code == 302
     admin.post(f"/admin/users/{cast['researcher'].id}/reset-2fa")
-    assert not accounts.get_user(conn, cast["researcher"].id).totp_enabled
+    assert not auth_store.get_user(conn, cast["researcher"].id).totp_enabled
     b = Browser(app)
     assert b.login_password("rita", "Herstel-wachtwoord-2026").headers["Location"] == "/login/enrol"
     assert audit_actions(conn)[-1] == "2fa.reset"
@@ -178,6 +178,6 @@ def test_grants_are_cleared_when_a_researcher_becomes_staff(as_role, cast, conn)
         f"/admin/users/{cast['researcher'].id}", {"role": "staff", "language": "", "surveys": ["7"]}
     )
     assert r.status_code == 302
-    assert accounts.granted_survey_ids(conn, cast["researcher"].id) == set()
-    user = accounts.get_user(conn, cast["researcher"].id)
+    assert auth_store.granted_survey_ids(conn, cast["researcher"].id) == set()
+    user = auth_store.get_user(conn, cast["researcher"].id)
     assert (user.role, user.valid_from, user.valid_until) == ("staff", None, None)

@@ -24,7 +24,8 @@ from appliance.auth.service import CLI
 from appliance.backup import archive
 from appliance.db import transaction
 from appliance.keys import load as load_keys
-from appliance.responses import store as responses
+from appliance.responses import service as responses_service
+from appliance.responses import store as responses_store
 from appliance.surveys import service
 from tests.anonymity import forensics
 from tests.serving import running_server
@@ -40,13 +41,13 @@ def _invitations(conn, data_dir, count: int) -> tuple[int, list[tuple[str, int]]
     made = []
     with transaction(conn):
         for _ in range(count):
-            token = responses.create_invitation(conn, hasher, survey_id, None)
+            token = responses_store.create_invitation(conn, hasher, survey_id, None)
             made.append(
                 (
                     token,
                     conn.execute(
                         "SELECT id FROM invitations WHERE token_hash = ?",
-                        (responses.invitation_hash(hasher, token),),
+                        (responses_store.invitation_hash(hasher, token),),
                     ).fetchone()[0],
                 )
             )
@@ -98,7 +99,7 @@ def _submit_in_order(conn, data_dir, survey_id, made) -> dict[int, str]:
     marker_of = {}
     for n, (token, invitation_id) in enumerate(made):
         marker_of[invitation_id] = f"marker-{n}"
-        responses.submit(
+        responses_service.submit(
             conn,
             keys.hasher(),
             keys.cipher(),
@@ -108,7 +109,7 @@ def _submit_in_order(conn, data_dir, survey_id, made) -> dict[int, str]:
             answers={"nps": str(n % 11), "why": f"marker-{n}"},
             form_key=f"k{n}",
             today=date(2026, 11, 30),
-            invitation_hash=responses.invitation_hash(keys.hasher(), token),
+            invitation_hash=responses_store.invitation_hash(keys.hasher(), token),
         )
     return marker_of
 

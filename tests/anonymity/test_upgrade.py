@@ -9,7 +9,7 @@ import random
 from appliance import db, schema
 from appliance.migrations import STEPS, migration_set
 from appliance.responses.segments import LANGUAGE
-from appliance.responses.upgrade import settle_legacy_segments
+from appliance.responses.upgrade_service import settle_legacy_segments
 from appliance.surveys.templates import TEMPLATES
 
 K = 5

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
-from appliance.auth import store as accounts
+from appliance.auth import store as auth_store
 from appliance.cli import main
 from tests.conftest import PASSWORD, Browser, audit_actions, totp_now
 
@@ -34,7 +34,7 @@ def test_a_new_staff_account_must_replace_its_first_password(app, as_role, conn)
         },
     )
     assert r.status_code == 302
-    nina = accounts.user_by_name(conn, "nina")
+    nina = auth_store.user_by_name(conn, "nina")
     assert nina.must_change_password
 
     b = Browser(app)
@@ -52,11 +52,11 @@ def test_a_new_staff_account_must_replace_its_first_password(app, as_role, conn)
     assert change(b, GIVEN, OWN, OWN + "x").status_code == 400
     r = change(b, GIVEN, GIVEN)
     assert r.status_code == 400 and b"not the one you have now" in r.data
-    assert accounts.user_by_name(conn, "nina").must_change_password
+    assert auth_store.user_by_name(conn, "nina").must_change_password
 
     r = change(b, GIVEN, OWN)
     assert r.status_code == 302 and r.headers["Location"] == "/"
-    assert not accounts.user_by_name(conn, "nina").must_change_password
+    assert not auth_store.user_by_name(conn, "nina").must_change_password
     start = b.get("/")
     assert start.status_code == 200 and b"Open surveys" in start.data
     assert b.get("/surveys/").status_code == 200
@@ -67,7 +67,7 @@ def test_a_new_staff_account_must_replace_its_first_password(app, as_role, conn)
     fresh = Browser(app)
     assert fresh.login_password("nina", GIVEN).status_code == 401
     assert fresh.login_password("nina", OWN).headers["Location"] == "/login/code"
-    secret = accounts.totp_secret(conn, app.extensions["appliance"].keys.cipher(), nina.id)
+    secret = auth_store.totp_secret(conn, app.extensions["appliance"].keys.cipher(), nina.id)
     # The next step: the current one was used at enrolment (a replay is refused).
     r = fresh.post("/login/code", {"code": totp_now(secret, 1)})
     assert r.headers["Location"] == "/"
@@ -88,11 +88,11 @@ def test_an_admin_reset_demands_a_new_password_and_her_own_does_not(app, as_role
     admin = as_role("admin")
     new = {"new_password": GIVEN, "confirm": GIVEN}
     assert admin.post(f"/admin/users/{cast['researcher'].id}/password", new).status_code == 302
-    assert accounts.get_user(conn, cast["researcher"].id).must_change_password
+    assert auth_store.get_user(conn, cast["researcher"].id).must_change_password
     assert as_role("researcher").get("/reports/").headers["Location"] == "/account/new-password"
     # An admin setting her own password on the users page chose it herself.
     assert admin.post(f"/admin/users/{cast['admin'].id}/password", new).status_code == 302
-    assert not accounts.get_user(conn, cast["admin"].id).must_change_password
+    assert not auth_store.get_user(conn, cast["admin"].id).must_change_password
 
 
 def test_the_console_gives_first_passwords_to_staff_but_not_to_its_own_admin(data_dir, conn):
@@ -104,7 +104,7 @@ def test_the_console_gives_first_passwords_to_staff_but_not_to_its_own_admin(dat
             env={},
         )
         assert result.exit_code == 0, result.output
-        return accounts.user_by_name(conn, name)
+        return auth_store.user_by_name(conn, name)
 
     assert add("tom", "staff").must_change_password
     assert not add("beheer2", "admin").must_change_password

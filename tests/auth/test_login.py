@@ -6,7 +6,7 @@ import re
 import time
 
 from appliance import create_app
-from appliance.auth import store as accounts
+from appliance.auth import store as auth_store
 from tests.conftest import PASSWORD, Browser, audit_actions, totp_now
 
 
@@ -21,18 +21,18 @@ def test_it_requires_a_totp_code_for_staff(browser, cast, conn):
 
 
 def test_it_makes_staff_without_2fa_enrol_at_their_next_sign_in(app, browser, cast, conn):
-    accounts.clear_totp(conn, cast["staff"].id)
+    auth_store.clear_totp(conn, cast["staff"].id)
     assert browser.login_password("sam").headers["Location"] == "/login/enrol"
     assert browser.get("/contacts/").status_code == 302
     r = browser.enrol(cast["staff"].id)
     assert r.status_code == 200 and r.data.count(b"<li><code>") == 10
     assert browser.get("/contacts/").status_code == 200
-    assert accounts.get_user(conn, cast["staff"].id).totp_enabled
+    assert auth_store.get_user(conn, cast["staff"].id).totp_enabled
 
 
 def test_staff_sign_in_with_password_only_when_the_setting_is_off(settings_overrides, cast, conn):
     app = create_app({**settings_overrides, "staff_totp_required": False})
-    accounts.clear_totp(conn, cast["staff"].id)
+    auth_store.clear_totp(conn, cast["staff"].id)
     browser = Browser(app)
     r = browser.login_password("sam")
     assert r.status_code == 302 and r.headers["Location"] == "/"
@@ -40,8 +40,8 @@ def test_staff_sign_in_with_password_only_when_the_setting_is_off(settings_overr
     assert audit_actions(conn)[-1] == "login.success"
     # A second factor that is on is still asked for, and admins and researchers always need one.
     assert Browser(app).login_password("sara").headers["Location"] == "/login/code"
-    accounts.clear_totp(conn, cast["admin"].id)
-    accounts.clear_totp(conn, cast["researcher"].id)
+    auth_store.clear_totp(conn, cast["admin"].id)
+    auth_store.clear_totp(conn, cast["researcher"].id)
     assert Browser(app).login_password("ada").headers["Location"] == "/login/enrol"
     assert Browser(app).login_password("rita").headers["Location"] == "/login/enrol"
 
@@ -155,13 +155,13 @@ def test_it_ends_the_pending_login_after_five_wrong_codes(browser):
 
 
 def test_it_makes_a_researcher_without_2fa_enrol_before_anything_else(app, cast, conn):
-    accounts.clear_totp(conn, cast["researcher"].id)
+    auth_store.clear_totp(conn, cast["researcher"].id)
     b = Browser(app)
     assert b.login_password("rita").headers["Location"] == "/login/enrol"
     assert b.get("/reports/").status_code == 302
     page = b.get("/login/enrol").data.decode()
     assert "data:image/svg+xml" in page
-    secret = accounts.totp_secret(
+    secret = auth_store.totp_secret(
         conn, app.extensions["appliance"].keys.cipher(), cast["researcher"].id
     )
     r = b.post("/login/enrol", {"code": totp_now(secret)})
@@ -178,7 +178,7 @@ def test_it_refuses_a_researcher_outside_the_access_window(browser, conn):
 
 
 def test_it_refuses_a_disabled_account_with_the_generic_message(browser, cast, conn):
-    accounts.set_disabled(conn, cast["staff"].id, True)
+    auth_store.set_disabled(conn, cast["staff"].id, True)
     r = browser.login_password("sam")
     assert r.status_code == 401 and b"Username or password is incorrect." in r.data
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from datetime import date, timedelta
 
-from appliance.auth import store as accounts
+from appliance.auth import store as auth_store
 from tests.conftest import PASSWORD, Browser, audit_actions
 
 
@@ -19,7 +19,7 @@ def test_it_signs_out_an_expired_researcher_mid_session(as_role, cast, conn):
     r = b.get("/reports/")
     assert r.status_code == 302 and r.headers["Location"] == "/login"
     assert b"Your access period has ended" in b.get("/login").data
-    assert accounts.count_user_sessions(conn, cast["researcher"].id) == 0
+    assert auth_store.count_user_sessions(conn, cast["researcher"].id) == 0
     assert audit_actions(conn)[-1] == "session.ended"
     assert b.get("/reports/").status_code == 302
 
@@ -51,7 +51,7 @@ def test_it_ends_other_sessions_when_the_password_changes(app, as_role, cast, co
     assert r.status_code == 302
     assert laptop.get("/account/").status_code == 200
     assert phone.get("/account/").status_code == 302
-    assert accounts.count_user_sessions(conn, cast["staff"].id) == 1
+    assert auth_store.count_user_sessions(conn, cast["staff"].id) == 1
     fresh = Browser(app)
     r = fresh.sign_in_with_code(cast["staff"], password="Een-heel-nieuw-wachtwoord-1")
     assert r.status_code == 302 and fresh.get("/account/").status_code == 200
@@ -63,7 +63,7 @@ def test_it_ends_every_session_when_an_admin_disables_the_account(as_role, cast,
     r = admin.post(f"/admin/users/{cast['staff'].id}/disable")
     assert r.status_code == 302
     assert victim.get("/reports/").status_code == 302
-    assert accounts.count_user_sessions(conn, cast["staff"].id) == 0
+    assert auth_store.count_user_sessions(conn, cast["staff"].id) == 0
 
 
 def test_it_ends_the_session_server_side_at_logout(as_role, cast, conn):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from appliance import create_app, db
-from appliance.auth import store as accounts
+from appliance.auth import store as auth_store
 from appliance.cli import initialise
 from appliance.settings import load
 from tests.conftest import Browser
@@ -15,7 +15,7 @@ def fresh_app(tmp_path):
     values = load({"data_dir": str(tmp_path / "fresh")}, environ={})
     initialise(values)
     conn = db.connect(db.db_path(values["data_dir"]))
-    code = accounts.issue_setup_code(conn, time.time(), 60)
+    code = auth_store.issue_setup_code(conn, time.time(), 60)
     app = create_app(
         {"data_dir": values["data_dir"], "secure_cookies": False, "default_language": "en"}
     )
@@ -43,7 +43,7 @@ def test_it_creates_the_first_admin_with_the_code_once(tmp_path):
     b = Browser(app)
     r = b.post("/setup", setup_form(code.lower().replace("-", " ")))
     assert r.status_code == 302 and r.headers["Location"] == "/login"
-    admin = accounts.user_by_name(conn, "root-admin")
+    admin = auth_store.user_by_name(conn, "root-admin")
     assert admin.role == "admin" and not admin.totp_enabled
     assert b.get("/setup").status_code == 404  # closed for good
     assert (
@@ -59,7 +59,7 @@ def test_it_refuses_a_wrong_or_expired_code_and_keeps_the_right_one(tmp_path):
     assert r.status_code == 400 and b"wrong or has expired" in r.data
     r = b.post("/setup", setup_form(code, password="short"))
     assert r.status_code == 400 and b"at least 12 characters" in r.data
-    assert accounts.setup_code_valid(conn, code, time.time())  # a typo does not burn the code
+    assert auth_store.setup_code_valid(conn, code, time.time())  # a typo does not burn the code
     conn.execute("UPDATE setup_codes SET expires_at = 0")
     assert b.post("/setup", setup_form(code)).status_code == 400
 

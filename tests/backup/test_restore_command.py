@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from appliance import db
-from appliance.backup import locks
+from appliance import db, locks
 from appliance.contacts import fields
 from appliance.db import transaction
 from appliance.keys import load as load_keys

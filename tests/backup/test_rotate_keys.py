@@ -11,16 +11,16 @@ import urllib.request
 
 import pytest
 
-from appliance import db, keys
-from appliance.auth import store as accounts
+from appliance import db, keys, locks
+from appliance.auth import store as auth_store
 from appliance.auth.service import CLI
-from appliance.backup import locks, rotation, sealed
-from appliance.contacts import importer
+from appliance.backup import rotation, sealed
+from appliance.contacts import import_service
 from appliance.contacts.mapping import Mapping
 from appliance.crypto import DecryptionError, FieldCipher, key_id, sealed_by
 from appliance.db import transaction
 from appliance.keys import load as load_keys
-from appliance.responses import store as responses
+from appliance.responses import store as responses_store
 from appliance.surveys import service
 from tests.backup.conftest import backup, run
 from tests.serving import running_server
@@ -128,7 +128,7 @@ def test_resume_completes_a_rotation_that_died_between_commit_and_switch(
     assert run("restore", path, "--data-dir", fresh, "--key-file", key_file).exit_code == 0
     assert plaintexts(fresh) == before and load_keys(fresh).field == new_field
     # A server that meets this state reads it as the database says: the new keys.
-    seen = rotation.effective_keys(data_dir)
+    seen = keys.effective_keys(data_dir)
     assert seen.field == new_field and seen.hash_chain[-1] == new_hash
     assert plaintexts(data_dir, seen.cipher()) == before
 
@@ -149,7 +149,7 @@ def test_resume_rolls_back_a_rotation_that_died_before_its_commit(populated):
     # A half-written pending file (the crash came while writing it) changes nothing either.
     pending = keys.pending_files(data_dir)
     pending[0].write_text("00ff")
-    assert rotation.effective_keys(data_dir) == old
+    assert keys.effective_keys(data_dir) == old
     r = run("--data-dir", data_dir, "rotate-keys", "--resume")
     assert r.exit_code == 0 and "rolled back" in r.output
     assert load_keys(data_dir) == old and keys.pending_files(data_dir) == []
@@ -169,7 +169,7 @@ def test_the_next_rotation_settles_an_unfinished_one_first(populated):
 def test_refused_while_an_import_is_writing_and_nothing_changes(populated, conn):
     data_dir = populated.data_dir
     old = load_keys(data_dir)
-    importer.begin(conn, CLI, "Nieuw", "consent", "", Mapping.build([], []))
+    import_service.begin(conn, CLI, "Nieuw", "consent", "", Mapping.build([], []))
     r = run("--data-dir", data_dir, "rotate-keys", "--drain-seconds", "0")
     assert r.exit_code != 0 and "import of contacts is running" in r.output
     assert load_keys(data_dir) == old and keys.pending_files(data_dir) == []
@@ -213,7 +213,7 @@ def test_a_running_app_keeps_serving_contact_data_across_a_rotation(populated, a
     conn = db.connect(db.db_path(data_dir))
     try:
         assert (
-            accounts.totp_secret(conn, current.cipher(), cast["admin"].id)
+            auth_store.totp_secret(conn, current.cipher(), cast["admin"].id)
             == cast["admin"].totp_secret
         )
     finally:
@@ -227,7 +227,7 @@ def test_the_real_server_answers_invitation_links_throughout_a_rotation(tmp_path
             survey_id = service.create_from_template(conn, CLI, "nps")
             service.change_status(conn, CLI, survey_id, "open")
             with transaction(conn):
-                token = responses.create_invitation(
+                token = responses_store.create_invitation(
                     conn, load_keys(server.data_dir).hasher(), survey_id, None
                 )
         finally:

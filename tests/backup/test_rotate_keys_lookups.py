@@ -6,14 +6,14 @@ data directory is brought forward to its keys. (Mailed links: ``with_mail/``.)""
 from __future__ import annotations
 
 from appliance import db
-from appliance.auth import store as accounts
+from appliance.auth import store as auth_store
 from appliance.contacts import fields
 from appliance.db import transaction
 from appliance.keys import load as load_keys
 from appliance.privacy import suppression
 from appliance.responses import quality
-from appliance.responses import store as responses
-from appliance.surveys import store as surveys
+from appliance.responses import service as responses_service
+from appliance.surveys import store as surveys_store
 from tests.backup.conftest import backup, run
 from tests.surveys.helpers import DAY
 
@@ -43,21 +43,21 @@ def test_suppression_and_de_duplication_hold_across_a_rotation(populated, conn):
 def test_recovery_codes_kiosk_keys_and_copied_answers_still_match(populated, conn, cast):
     data_dir = populated.data_dir
     with transaction(conn):
-        kiosk_key = surveys.create_kiosk(
+        kiosk_key = surveys_store.create_kiosk(
             conn, load_keys(data_dir).hasher(), populated.survey_id, "Balie", 60
         )
     rotate(data_dir)
     hasher = load_keys(data_dir).hasher()
-    assert accounts.use_recovery_code(conn, hasher, cast["admin"].id, "aaaa-bbbb-cccc-0001")
-    assert surveys.kiosk_by_key(conn, hasher, kiosk_key)["name"] == "Balie"
-    definition = surveys.definition_of(surveys.get_survey(conn, populated.survey_id))
+    assert auth_store.use_recovery_code(conn, hasher, cast["admin"].id, "aaaa-bbbb-cccc-0001")
+    assert surveys_store.kiosk_by_key(conn, hasher, kiosk_key)["name"] == "Balie"
+    definition = surveys_store.definition_of(surveys_store.get_survey(conn, populated.survey_id))
     with transaction(conn):
         flags = quality.flags_for(
             conn, hasher, populated.survey_id, definition, {"why": "Snel geholpen"}, None
         )
     assert "duplicate_text" in flags
     # A form submitted twice (the same form key) is still stored once.
-    again = responses.submit(
+    again = responses_service.submit(
         conn,
         hasher,
         load_keys(data_dir).cipher(),

@@ -8,12 +8,12 @@ import re
 from pathlib import Path
 
 import appliance
-from appliance.backup import sealed
+from appliance import planes
 
 
 def test_every_blob_column_is_accounted_for(conn):
-    listed = {(s.table, c) for s in sealed.SEALED for c in s.columns}
-    listed |= set(sealed.HASHED) | {(t, c) for t, c, _ in sealed.SEEDS} | set(sealed.NOT_KEYED)
+    listed = {(s.table, c) for s in planes.SEALED for c in s.columns}
+    listed |= set(planes.HASHED) | {(t, c) for t, c, _ in planes.SEEDS} | set(planes.NOT_KEYED)
     tables = [
         r[0]
         for r in conn.execute(
@@ -26,12 +26,12 @@ def test_every_blob_column_is_accounted_for(conn):
         for col in conn.execute(f'PRAGMA table_info("{table}")')
         if col["type"].upper() == "BLOB"
     }
-    assert blobs - listed == set(), "list the new column in appliance/backup/sealed.py"
+    assert blobs - listed == set(), "list the new column in appliance/planes.py"
     assert listed - blobs == set(), "a listed column no longer exists"
 
 
 def test_every_encrypt_call_names_a_sealed_column():
-    sealed_columns = {(s.table, c) for s in sealed.SEALED for c in s.columns}
+    sealed_columns = {(s.table, c) for s in planes.SEALED for c in s.columns}
     column_call = re.compile(r"\.encrypt\(\s*[^,]+,\s*\"(\w+)\",\s*\"(\w+)\"", re.S)
     table_call = re.compile(r"\.(?:encrypt|row_layout)\(\s*(?:[^,()]+,\s*)?\"(\w+)\"", re.S)
     columns, tables = set(), set()
@@ -41,4 +41,4 @@ def test_every_encrypt_call_names_a_sealed_column():
         tables |= set(table_call.findall(text))
     assert len(columns) >= 3 and "contacts" in tables, "the patterns no longer find the calls"
     assert columns <= sealed_columns
-    assert tables <= {s.table for s in sealed.SEALED}
+    assert tables <= {s.table for s in planes.SEALED}

@@ -25,7 +25,7 @@ from flask.sessions import SecureCookieSessionInterface
 
 from appliance import create_app, db
 from appliance import demo as demo_data
-from appliance.auth import store as accounts
+from appliance.auth import store as auth_store
 from appliance.auth.guard import required_action
 from appliance.auth.roles import allows
 from appliance.cli import initialise
@@ -119,7 +119,7 @@ class Site:
         """A signed session cookie of a full (two-factor) session of ``role``'s member."""
         conn = db.connect(db.db_path(self.server.data_dir))
         try:
-            sid = accounts.create_session(conn, self.cast[role].id, "full", time.time())
+            sid = auth_store.create_session(conn, self.cast[role].id, "full", time.time())
         finally:
             conn.close()
         serializer = SecureCookieSessionInterface().get_signing_serializer(self.app)

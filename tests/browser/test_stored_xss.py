@@ -28,7 +28,7 @@ from playwright.sync_api import Browser, BrowserContext, Dialog, Page, expect, s
 from appliance import db
 from appliance.auth.service import CLI
 from appliance.surveys import service
-from appliance.surveys import store as surveys
+from appliance.surveys import store as surveys_store
 from tests.browser.test_contact_import import _add_staff, sign_in_staff, sign_in_staff_http
 from tests.browser.test_first_admin import UI_TIMEOUT_MS, _require_chromium, chromium_context
 from tests.serving import Server, running_server
@@ -130,7 +130,7 @@ def _hostile_survey(server: Server) -> tuple[int, str]:
         survey_id = service.create_from_template(conn, CLI, "nps")
         service.update_definition(conn, CLI, survey_id, DEFINITION)
         service.change_status(conn, CLI, survey_id, "open")
-        token = surveys.get_survey(conn, survey_id)["link_token"]
+        token = surveys_store.get_survey(conn, survey_id)["link_token"]
     finally:
         conn.close()
     return survey_id, token
@@ -357,7 +357,7 @@ def _check_exports(page: Page, watch: Watch, base: str, tmp_path) -> None:
             for cell in row:
                 if cell.value is None or cell.value == "":
                     continue
-                if cell.data_type == "n":  # a score is a number (issue 15), never text
+                if cell.data_type == "n":  # a score is a number, never text: spreadsheets sum it
                     assert type(cell.value) is int, (cell.coordinate, cell.value)
                     continue
                 assert cell.data_type == "s", (cell.coordinate, cell.data_type, cell.value)
@@ -377,7 +377,7 @@ def test_xlsx_export_survives_control_characters_in_an_answer(tmp_path):
         try:
             survey_id = service.create_from_template(conn, CLI, "nps")
             service.change_status(conn, CLI, survey_id, "open")
-            token = surveys.get_survey(conn, survey_id)["link_token"]
+            token = surveys_store.get_survey(conn, survey_id)["link_token"]
         finally:
             conn.close()
         base = server.base_url

@@ -16,7 +16,7 @@ from playwright.sync_api import BrowserContext, ConsoleMessage, Page, expect
 
 from appliance import db
 from appliance.keys import load as load_keys
-from appliance.responses import store as responses
+from appliance.responses import store as responses_store
 from tests.browser.test_contact_import import _add_staff, sign_in_staff
 from tests.browser.test_first_admin import UI_TIMEOUT_MS, _require_chromium, chromium_context
 from tests.serving import Server, running_server
@@ -89,7 +89,7 @@ def _survey_flow(server: Server, staff: BrowserContext) -> None:
     conn = db.connect(db.db_path(server.data_dir))
     try:
         with db.transaction(conn):
-            token = responses.create_invitation(conn, keys.hasher(), survey_id, None)
+            token = responses_store.create_invitation(conn, keys.hasher(), survey_id, None)
     finally:
         conn.close()
     invitation_url = f"{base}/i/{token}?lang=en"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from appliance.auth.service import CLI
-from appliance.contacts import importer, reader, store
+from appliance.contacts import import_service, reader, store
 from appliance.contacts.mapping import Mapping, suggest
 from appliance.db import transaction
 from appliance.keys import load as load_keys
@@ -38,8 +38,8 @@ class Importer:
         table = reader.open_table(self.file(content, suffix), **options)
         with table:
             mapping = Mapping.build(table.headers, targets or suggest(table.headers))
-            import_id = importer.begin(self.conn, CLI, list_name, "consent", "", mapping)
-            return importer.run_import(
+            import_id = import_service.begin(self.conn, CLI, list_name, "consent", "", mapping)
+            return import_service.run_import(
                 self.conn, self.keys, CLI, import_id, table, mapping
             ), import_id
 

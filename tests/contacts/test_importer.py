@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from appliance.auth.service import CLI
-from appliance.contacts import batches, importer, reader, store
+from appliance.contacts import import_service, reader, service, store
 from appliance.contacts.mapping import Mapping
 from appliance.db import transaction
 from appliance.privacy import suppression
@@ -78,7 +78,7 @@ def test_the_rejected_rows_come_back_with_reasons(imports, conn):
         b'email,voornaam\nniet-goed,=HYPERLINK("http://x")\ngoed@example.nl,Goed\n'
         b'ook@example.nl,"Regel\r\nBreuk"\n'
     )
-    rows = list(batches.rejects_csv(conn, imports.keys, import_id))
+    rows = list(service.rejects_csv(conn, imports.keys, import_id))
     assert rows[0] == ["row", "reason", "email", "voornaam"]
     assert rows[1][:3] == ["2", "not a valid e-mail address", "niet-goed"]
     assert rows[2][:2] == ["4", "a name contains a line break or an encoded-word sequence"]
@@ -89,7 +89,7 @@ def test_a_rejected_row_keeps_only_the_mapped_columns(imports, conn):
         b"email;naam;gezondheid;notitie\nkapot;Jan;diabetes;x\n",
         targets=["field:email", "field:last_name", "drop", "drop"],
     )
-    rows = list(batches.rejects_csv(conn, imports.keys, import_id))
+    rows = list(service.rejects_csv(conn, imports.keys, import_id))
     assert rows == [
         ["row", "reason", "email", "naam"],
         ["2", "not a valid e-mail address", "kapot", "Jan"],
@@ -126,8 +126,9 @@ def test_a_dutch_postcode_in_the_wrong_shape_is_invalid(imports):
 
 
 def test_a_file_error_half_way_leaves_nothing(imports, conn, monkeypatch):
-    monkeypatch.setattr(importer, "COMMIT_SECONDS", 0)  # batches are committed before the error
-    monkeypatch.setattr(importer, "BATCH", 1000)
+    # Batches are committed before the error.
+    monkeypatch.setattr(import_service, "COMMIT_SECONDS", 0)
+    monkeypatch.setattr(import_service, "BATCH", 1000)
     content = (
         b"email,naam\nkapot,Geheim\n"
         + b"".join(f"p{i}@example.nl,N{i}\n".encode() for i in range(5000))
@@ -144,17 +145,17 @@ def test_a_file_error_half_way_leaves_nothing(imports, conn, monkeypatch):
 
 
 def test_a_cancel_leaves_nothing(imports, conn, monkeypatch):
-    monkeypatch.setattr(importer, "COMMIT_SECONDS", 0)  # commit (and report) after each batch
+    monkeypatch.setattr(import_service, "COMMIT_SECONDS", 0)  # commit (and report) after each batch
     path = imports.file(b"email\n" + b"".join(f"p{i}@example.nl\n".encode() for i in range(25000)))
     table = reader.open_table(path)
     mapping = Mapping.build(table.headers, ["field:email"])
-    import_id = importer.begin(conn, CLI, "Klanten 2026", "consent", "", mapping)
+    import_id = import_service.begin(conn, CLI, "Klanten 2026", "consent", "", mapping)
 
     def cancel_after_first_batch(counts):
         store.request_cancel(conn, import_id)
 
-    with table, pytest.raises(importer.Cancelled):
-        importer.run_import(
+    with table, pytest.raises(import_service.Cancelled):
+        import_service.run_import(
             conn, imports.keys, CLI, import_id, table, mapping, cancel_after_first_batch
         )
     assert conn.execute("SELECT count(*) FROM contacts").fetchone()[0] == 0
@@ -204,20 +205,20 @@ def test_a_killed_import_leaves_nothing_visible_and_is_discarded(imports, conn, 
 
 def test_a_second_import_into_a_busy_list_is_refused(imports, conn):
     mapping = Mapping.build(["email"], ["field:email"])
-    importer.begin(conn, CLI, "Klanten 2026", "consent", "", mapping)
-    with pytest.raises(importer.Refused, match="still running"):
-        importer.begin(conn, CLI, "Klanten 2026", "consent", "", mapping)
+    import_service.begin(conn, CLI, "Klanten 2026", "consent", "", mapping)
+    with pytest.raises(import_service.Refused, match="still running"):
+        import_service.begin(conn, CLI, "Klanten 2026", "consent", "", mapping)
 
 
 def test_undo_removes_the_batch_until_it_was_mailed(imports, conn):
     _, first = imports.run(b"email\na@example.nl\n")
     _, second = imports.run(b"email\nb@example.nl\nkapot\n")
-    assert batches.undo(conn, CLI, second) == 1
+    assert service.undo(conn, CLI, second) == 1
     assert conn.execute("SELECT count(*) FROM import_rejects").fetchone()[0] == 0
     assert imports.emails() == ["a@example.nl"]
     conn.execute("UPDATE contact_imports SET used_in_mailing = 1 WHERE id = ?", (first,))
     with pytest.raises(ValueError, match="used for a mailing"):
-        batches.undo(conn, CLI, first)
+        service.undo(conn, CLI, first)
     assert audit_actions(conn)[-1] == "contacts.import_undone"
 
 
@@ -231,7 +232,7 @@ def test_undo_removes_the_batch_until_it_was_mailed(imports, conn):
     ],
 )
 def test_every_import_names_its_lawful_basis(basis, purpose, ok):
-    assert (importer.basis_problems(basis, purpose) == []) is ok
+    assert (import_service.basis_problems(basis, purpose) == []) is ok
 
 
 def test_no_plaintext_address_or_name_reaches_the_database_file(imports, conn, data_dir):

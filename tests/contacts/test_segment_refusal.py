@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from appliance.auth import tokens
 from appliance.auth.service import CLI
 from appliance.cli import main
-from appliance.contacts import identifiers, importer, reader, store
+from appliance.contacts import identifiers, import_service, reader, store
 from appliance.contacts.identifiers import NotACategory
 from appliance.contacts.mapping import Mapping
 from appliance.contacts.preview import PREVIEW_ROWS
@@ -75,10 +75,10 @@ def test_the_import_checks_the_whole_file_not_only_what_a_preview_reads(imports,
     path = imports.file(LATE.encode())
     with reader.open_table(path) as table:
         mapping = Mapping.build(table.headers, ["field:email", "segment:kenmerk"])
-        importer.check_segments(table, mapping, limit=PREVIEW_ROWS)  # the sample passes
-        import_id = importer.begin(conn, CLI, "Klanten", "consent", "", mapping)
+        import_service.check_segments(table, mapping, limit=PREVIEW_ROWS)  # the sample passes
+        import_id = import_service.begin(conn, CLI, "Klanten", "consent", "", mapping)
         with pytest.raises(NotACategory) as refused:
-            importer.run_import(conn, imports.keys, CLI, import_id, table, mapping)
+            import_service.run_import(conn, imports.keys, CLI, import_id, table, mapping)
     assert refused.value.findings[0].column == "Kenmerk"
     assert nothing_imported(conn)
     assert store.get_import(conn, import_id)["rows_seen"] == 0

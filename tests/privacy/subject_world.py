@@ -18,10 +18,10 @@ from appliance.mailing import jobs
 from appliance.mailing import service as mailing_service
 from appliance.mailing import store as mail_store
 from appliance.privacy import suppression
-from appliance.responses import store as responses
+from appliance.responses import service as responses_service
 from appliance.settings import load as load_settings
 from appliance.surveys import service
-from appliance.surveys import store as surveys
+from appliance.surveys import store as surveys_store
 from tests.contacts.conftest import Importer
 
 EMAIL = "Anna.Jansen@example.nl"
@@ -59,7 +59,7 @@ def build(conn, data_dir, tmp_path) -> World:
     for name, content in (("Klanten 2026", LIST_A), ("Nieuwsbrief", LIST_B)):
         imports.run(content.encode(), targets=TARGETS, list_name=name, delimiter=";")
     survey_id = service.create_from_template(conn, CLI, "customer_satisfaction")
-    definition = surveys.definition_of(surveys.get_survey(conn, survey_id)).to_json()
+    definition = surveys_store.definition_of(surveys_store.get_survey(conn, survey_id)).to_json()
     service.update_definition(conn, CLI, survey_id, {**definition, "anonymous": False})
     service.change_status(conn, CLI, survey_id, "open")
     templates = {r["name"]: r["id"] for r in mail_store.list_templates(conn)}
@@ -96,7 +96,7 @@ def build(conn, data_dir, tmp_path) -> World:
     token_hash = conn.execute(
         "SELECT token_hash FROM invitations WHERE contact_id = ?", (contact_ids[0],)
     ).fetchone()[0]
-    linked = responses.submit(
+    linked = responses_service.submit(
         conn,
         keys.hasher(),
         keys.cipher(),
@@ -110,7 +110,7 @@ def build(conn, data_dir, tmp_path) -> World:
         contact_consent=CONSENT,
         link_contact=True,
     )
-    anonymous = responses.submit(
+    anonymous = responses_service.submit(
         conn,
         keys.hasher(),
         keys.cipher(),

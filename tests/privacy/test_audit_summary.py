@@ -8,7 +8,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from appliance import audit
 from appliance.keys import load as load_keys
-from appliance.privacy import retention
+from appliance.privacy import retention, retention_service
 from tests.privacy import world as w
 
 
@@ -23,7 +23,7 @@ def public(data_dir) -> bytes:
 
 
 def _expire(conn, world, months: int = 25) -> retention.Receipt:
-    return retention.apply(conn, world.settings, now=w.at_noon(world.day(months)))
+    return retention_service.apply(conn, world.settings, now=w.at_noon(world.day(months)))
 
 
 def test_old_entries_become_a_signed_summary_and_the_chain_still_verifies(conn, world, public):

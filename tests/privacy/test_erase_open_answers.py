@@ -22,12 +22,13 @@ from appliance.keys import load as load_keys
 from appliance.mailing import jobs
 from appliance.mailing import service as mailing_service
 from appliance.mailing import store as mail_store
-from appliance.privacy import retention
+from appliance.privacy import retention_service
 from appliance.reports import store as report_store
 from appliance.responses import quality
-from appliance.responses import store as responses
+from appliance.responses import service as responses_service
+from appliance.responses import store as responses_store
 from appliance.settings import load as load_settings
-from appliance.surveys import store as surveys
+from appliance.surveys import store as surveys_store
 from appliance.surveys.definition import Definition
 from tests.contacts.conftest import Importer
 from tests.privacy.subject_world import look_up, token_of
@@ -55,9 +56,9 @@ class World:
 
 
 def _submit(conn, keys, survey_id, answers, key, **extra) -> str:
-    definition = surveys.definition_of(surveys.get_survey(conn, survey_id))
+    definition = surveys_store.definition_of(surveys_store.get_survey(conn, survey_id))
     hasher = keys.hasher()
-    return responses.submit(
+    return responses_service.submit(
         conn,
         hasher,
         keys.cipher(),
@@ -79,10 +80,12 @@ def world(conn, data_dir, tmp_path) -> World:
     imports.run(CSV, list_name="Klanten")
     assert imports.run(REJECTED, list_name="Oud bestand")[0].invalid == 1
     with transaction(conn):
-        anonymous = surveys.create_survey(conn, Definition.parse(DEFINITION))
-        named = surveys.create_survey(conn, Definition.parse({**DEFINITION, "anonymous": False}))
+        anonymous = surveys_store.create_survey(conn, Definition.parse(DEFINITION))
+        named = surveys_store.create_survey(
+            conn, Definition.parse({**DEFINITION, "anonymous": False})
+        )
         for survey_id in (anonymous, named):
-            surveys.set_status(conn, survey_id, "open")
+            surveys_store.set_status(conn, survey_id, "open")
     templates = {r["name"]: r["id"] for r in mail_store.list_templates(conn)}
     plan = mailing_service.Plan(
         name="Meting",
@@ -113,7 +116,7 @@ def world(conn, data_dir, tmp_path) -> World:
         "SELECT token_hash FROM invitations WHERE contact_id = ?", (jan,)
     ).fetchone()[0]
     with transaction(conn):
-        named_token = responses.create_invitation(conn, hasher, named, jan)
+        named_token = responses_store.create_invitation(conn, hasher, named, jan)
     optin = _submit(
         conn,
         keys,
@@ -133,7 +136,7 @@ def world(conn, data_dir, tmp_path) -> World:
         "named",
         mode="invitation",
         names={"who": NAME},
-        invitation_hash=responses.invitation_hash(hasher, named_token),
+        invitation_hash=responses_store.invitation_hash(hasher, named_token),
         link_contact=True,
     )
     els = _submit(conn, keys, anonymous, {"nps": "4", "remark": ELS_REMARK}, "els", mode="link")
@@ -246,7 +249,7 @@ def test_no_page_export_or_byte_of_the_file_keeps_the_persons_own_words(
     assert NAME.encode() in _raw_database(data_dir)
 
     _erase(staff)
-    retention.apply(conn, load_settings({"data_dir": str(data_dir)}, environ={}))
+    retention_service.apply(conn, load_settings({"data_dir": str(data_dir)}, environ={}))
 
     seen = _everything_staff_can_see(staff, world)
     assert NAME not in seen and "Jansen" not in seen

@@ -3,7 +3,7 @@ database files (main file and write-ahead log), not in free pages either."""
 
 from __future__ import annotations
 
-from appliance.privacy import retention
+from appliance.privacy import retention_service
 from tests.privacy import world as w
 
 
@@ -25,7 +25,7 @@ def test_no_byte_of_erased_rows_survives_in_the_database_files(conn, data_dir, t
     assert all(blob in raw for blob in blobs) and consent in raw
     assert len(blobs) == 3 + 3 + 1 + 1
 
-    receipt = retention.apply(conn, world.settings, now=w.at_noon(world.day(7)))
+    receipt = retention_service.apply(conn, world.settings, now=w.at_noon(world.day(7)))
     assert receipt.counts["contacts"] == 3 and receipt.counts["names"] == 1
 
     raw = _raw(data_dir)
@@ -39,7 +39,7 @@ def test_a_large_purge_rebuilds_the_file(conn, data_dir, tmp_path):
     world = w.build(conn, data_dir, tmp_path)
     rows = [(1, 1, f"x{i}".encode()) for i in range(1200)]
     conn.executemany("INSERT INTO contacts (list_id, import_id, email_hash) VALUES (?, ?, ?)", rows)
-    receipt = retention.apply(conn, world.settings, now=w.at_noon(world.day(7)))
+    receipt = retention_service.apply(conn, world.settings, now=w.at_noon(world.day(7)))
     assert receipt.counts["contacts"] >= 1200
     assert receipt.compacted
     assert conn.execute("PRAGMA freelist_count").fetchone()[0] == 0

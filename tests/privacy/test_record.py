@@ -10,9 +10,9 @@ from html import unescape
 import pytest
 
 from appliance import create_app
-from appliance.admin import store as settings_store
+from appliance.admin import store as admin_store
 from appliance.auth.service import CLI
-from appliance.contacts import importer, reader
+from appliance.contacts import import_service, reader
 from appliance.contacts.mapping import Mapping, suggest
 from appliance.surveys import service
 from tests.conftest import Browser
@@ -49,8 +49,8 @@ def _import(imports: Importer, content: bytes, basis: str, purpose: str, list_na
     table = reader.open_table(imports.file(content))
     with table:
         mapping = Mapping.build(table.headers, suggest(table.headers))
-        import_id = importer.begin(imports.conn, CLI, list_name, basis, purpose, mapping)
-        importer.run_import(imports.conn, imports.keys, CLI, import_id, table, mapping)
+        import_id = import_service.begin(imports.conn, CLI, list_name, basis, purpose, mapping)
+        import_service.run_import(imports.conn, imports.keys, CLI, import_id, table, mapping)
 
 
 @pytest.fixture
@@ -63,7 +63,7 @@ def world(conn, data_dir, tmp_path):
     service.create_from_template(conn, CLI, "nps")
     named = service.create_from_template(conn, CLI, "nps")
     service.update_definition(conn, CLI, named, NAME_SURVEY)
-    settings_store.set_override(conn, "agency_name", "Onderzoeksbureau Meetbaar", None)
+    admin_store.set_override(conn, "agency_name", "Onderzoeksbureau Meetbaar", None)
     return conn
 
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from appliance.privacy import retention
+from appliance.privacy import retention, retention_service
 from tests.privacy import world as w
 
 
@@ -24,9 +24,9 @@ def _counts(conn) -> dict[str, int]:
 def test_contacts_never_sent_anything_are_erased_six_months_after_their_import(conn, world):
     """Alice and Bob were invited, but no message went out (the invitations were made by
     hand); Carol was never invited. All three count from the import."""
-    before = retention.apply(conn, world.settings, now=w.at_noon(world.day(6, -1)))
+    before = retention_service.apply(conn, world.settings, now=w.at_noon(world.day(6, -1)))
     assert before.counts["contacts"] == 0
-    receipt = retention.apply(conn, world.settings, now=w.at_noon(world.day(6)))
+    receipt = retention_service.apply(conn, world.settings, now=w.at_noon(world.day(6)))
     assert receipt.counts["contacts"] == 3
     # The invitations stay (they count the response rate) but no longer point at anyone.
     assert _counts(conn)["invitations"] == 2
@@ -54,9 +54,12 @@ def test_neither_a_closing_date_nor_closing_moves_the_day(conn, world):
 
 def test_a_typed_name_goes_six_months_after_the_answer_and_the_answer_stays(conn, world):
     assert (
-        retention.apply(conn, world.settings, now=w.at_noon(world.day(6, -1))).counts["names"] == 0
+        retention_service.apply(conn, world.settings, now=w.at_noon(world.day(6, -1))).counts[
+            "names"
+        ]
+        == 0
     )
-    receipt = retention.apply(conn, world.settings, now=w.at_noon(world.day(6)))
+    receipt = retention_service.apply(conn, world.settings, now=w.at_noon(world.day(6)))
     assert receipt.counts["names"] == 1
     assert _counts(conn)["name_answers"] == 0
     assert conn.execute("SELECT count(*) FROM responses").fetchone()[0] == 1
@@ -65,13 +68,13 @@ def test_a_typed_name_goes_six_months_after_the_answer_and_the_answer_stays(conn
 def test_a_contact_request_goes_at_its_deadline_or_once_handled(conn, world):
     days = world.settings["contact_request_days"]
     assert (
-        retention.apply(conn, world.settings, now=w.at_noon(world.day(0, days - 1))).counts[
+        retention_service.apply(conn, world.settings, now=w.at_noon(world.day(0, days - 1))).counts[
             "contact_requests"
         ]
         == 0
     )
     assert (
-        retention.apply(conn, world.settings, now=w.at_noon(world.day(0, days))).counts[
+        retention_service.apply(conn, world.settings, now=w.at_noon(world.day(0, days))).counts[
             "contact_requests"
         ]
         == 1
@@ -80,23 +83,25 @@ def test_a_contact_request_goes_at_its_deadline_or_once_handled(conn, world):
 
 def test_a_handled_contact_request_goes_at_the_next_run(conn, world):
     conn.execute("UPDATE contact_requests SET handled_at = '2026-01-01T00:00:00Z'")
-    receipt = retention.apply(conn, world.settings)
+    receipt = retention_service.apply(conn, world.settings)
     assert receipt.counts["contact_requests"] == 1
 
 
 def test_rejected_rows_of_an_import_go_with_its_term(conn, world):
     assert _counts(conn)["import_rejects"] == 1
-    retention.apply(conn, world.settings, now=w.at_noon(world.day(6, -1)))
+    retention_service.apply(conn, world.settings, now=w.at_noon(world.day(6, -1)))
     assert _counts(conn)["import_rejects"] == 1
     assert (
-        retention.apply(conn, world.settings, now=w.at_noon(world.day(6))).counts["import_rejects"]
+        retention_service.apply(conn, world.settings, now=w.at_noon(world.day(6))).counts[
+            "import_rejects"
+        ]
         == 1
     )
 
 
 def test_the_terms_follow_the_settings(conn, world):
     shorter = {**world.settings, "retention_contact_months": 1, "retention_name_months": 2}
-    receipt = retention.apply(conn, shorter, now=w.at_noon(world.day(2)))
+    receipt = retention_service.apply(conn, shorter, now=w.at_noon(world.day(2)))
     assert receipt.counts["contacts"] == 3 and receipt.counts["names"] == 1
 
 
@@ -123,7 +128,7 @@ def test_sql_and_python_agree_on_month_ends(conn):
 
 
 def test_every_run_writes_a_receipt_with_counts_per_kind(conn, world):
-    receipt = retention.apply(conn, world.settings, now=w.at_noon(world.day(6)))
+    receipt = retention_service.apply(conn, world.settings, now=w.at_noon(world.day(6)))
     row = conn.execute(
         "SELECT actor, details FROM audit_log WHERE id = ?", (receipt.audit_id,)
     ).fetchone()
@@ -132,14 +137,14 @@ def test_every_run_writes_a_receipt_with_counts_per_kind(conn, world):
     assert set(details["counts"]) == set(retention.KINDS)
     assert details["counts"]["contacts"] == 3 and details["counts"]["names"] == 1
     assert w.CANARY not in row["details"]
-    empty = retention.apply(conn, world.settings, now=w.at_noon(world.day(6)))
+    empty = retention_service.apply(conn, world.settings, now=w.at_noon(world.day(6)))
     assert empty.total == 0 and empty.audit_id > receipt.audit_id
 
 
 def test_a_dry_run_plan_matches_what_the_run_then_erases(conn, world):
     moment = w.at_noon(world.day(7))
     found = retention.plan(conn, world.settings, now=moment)
-    receipt = retention.apply(conn, world.settings, now=moment)
+    receipt = retention_service.apply(conn, world.settings, now=moment)
     for kind in ("contacts", "import_rejects", "names", "contact_requests"):
         assert found.lines[kind].due_now == receipt.counts[kind], kind
 
@@ -157,6 +162,6 @@ def test_mail_files_go_on_the_contact_term(conn, world, data_dir):
     os.utime(old, (time.time() - seven_months, time.time() - seven_months))
     found = retention.plan(conn, world.settings)
     assert found.lines["mail_files"].due_now == 1
-    receipt = retention.apply(conn, world.settings)
+    receipt = retention_service.apply(conn, world.settings)
     assert receipt.counts["mail_files"] == 1
     assert not old.exists() and new.exists()

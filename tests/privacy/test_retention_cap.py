@@ -21,7 +21,7 @@ from appliance.keys import load as load_keys
 from appliance.mailing import jobs
 from appliance.mailing import service as mailing_service
 from appliance.mailing import store as mail_store
-from appliance.privacy import retention, suppression
+from appliance.privacy import retention, retention_service, suppression
 from appliance.privacy.retention import add_months
 from appliance.settings import load as load_settings
 from appliance.surveys import service
@@ -178,7 +178,7 @@ def test_the_dry_run_and_the_plan_show_the_due_day(world, conn, data_dir):
     assert found.lines["contacts"].due_now == 3
     assert found.lines["contacts"].upcoming[0] == (world.recent_due.isoformat(), 1)
     assert len(_remaining(conn, world)) == 4  # a dry run erases nothing
-    receipt = retention.apply(conn, world.settings)
+    receipt = retention_service.apply(conn, world.settings)
     assert receipt.counts["contacts"] == found.lines["contacts"].due_now
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from appliance.db import transaction
 from appliance.keys import load as load_keys
-from appliance.privacy import erasure, reapply
+from appliance.privacy import erasure, reapply, retention_service
 from appliance.privacy.subjects import Query, collect
 from tests.privacy import world as w
 
@@ -22,7 +22,7 @@ def test_a_restore_keeps_the_later_of_two_erasures_of_one_person(conn, data_dir,
         (alice, "2000-01-01T00:00:00Z"),
     )
     carried = reapply.Carried([], [("email", bytes(alice), "2999-01-01T00:00:00Z")])
-    counts = reapply.after_restore(conn, world.settings, carried)
+    counts = retention_service.after_restore(conn, world.settings, carried)
     assert counts["erased_again"] == 1
     assert (
         conn.execute(

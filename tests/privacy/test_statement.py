@@ -32,7 +32,7 @@ RETENTION = {
     "retention_audit_months": 36,
     "backup_keep": 9,
 }
-# One phrase per topic the statement must cover (the source policy's and the list).
+# One phrase per topic the statement must cover, the source privacy policy's topics among them.
 TOPICS = {
     "en": {
         "responsible": "Who is responsible",

@@ -10,8 +10,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from appliance import settings as settings_module
 from appliance.db import transaction
 from appliance.keys import load as load_keys
-from appliance.responses import store as responses
-from appliance.surveys import store as surveys
+from appliance.responses import service as responses_service
+from appliance.responses import store as responses_store
+from appliance.surveys import store as surveys_store
 from appliance.surveys.definition import Definition
 from tests.contacts.conftest import Importer
 from tests.reports.study import DEFINITION
@@ -63,12 +64,12 @@ def build(conn, data_dir, tmp_path) -> World:
         )
     }
     with transaction(conn):
-        survey_id = surveys.create_survey(conn, Definition.parse(DEFINITION))
-        surveys.set_status(conn, survey_id, "open")
-        token = responses.create_invitation(conn, keys.hasher(), survey_id, ids["alice"])
-        responses.create_invitation(conn, keys.hasher(), survey_id, ids["bob"])
+        survey_id = surveys_store.create_survey(conn, Definition.parse(DEFINITION))
+        surveys_store.set_status(conn, survey_id, "open")
+        token = responses_store.create_invitation(conn, keys.hasher(), survey_id, ids["alice"])
+        responses_store.create_invitation(conn, keys.hasher(), survey_id, ids["bob"])
     today = date.fromisoformat(conn.execute("SELECT date('now')").fetchone()[0])
-    response_id = responses.submit(
+    response_id = responses_service.submit(
         conn,
         keys.hasher(),
         keys.cipher(),
@@ -79,7 +80,7 @@ def build(conn, data_dir, tmp_path) -> World:
         form_key="k1",
         today=today,
         names={"who": TYPED_NAME},
-        invitation_hash=responses.invitation_hash(keys.hasher(), token),
+        invitation_hash=responses_store.invitation_hash(keys.hasher(), token),
         contact_consent=CONSENT,
     )
     return World(values, survey_id, ids, response_id, today)
@@ -87,4 +88,4 @@ def build(conn, data_dir, tmp_path) -> World:
 
 def close(conn, world: World) -> None:
     with transaction(conn):
-        surveys.set_status(conn, world.survey_id, "closed")
+        surveys_store.set_status(conn, world.survey_id, "closed")

@@ -8,8 +8,8 @@ from datetime import date, timedelta
 from appliance.db import transaction
 from appliance.keys import load as load_keys
 from appliance.reports import store as report_store
-from appliance.responses import store as responses
-from appliance.surveys import store as surveys
+from appliance.responses import service as responses_service
+from appliance.surveys import store as surveys_store
 from appliance.surveys.definition import Definition
 
 
@@ -67,8 +67,8 @@ START = date(2026, 9, 7)
 
 def create(conn) -> int:
     with transaction(conn):
-        survey_id = surveys.create_survey(conn, Definition.parse(DEFINITION))
-        surveys.set_status(conn, survey_id, "open")
+        survey_id = surveys_store.create_survey(conn, Definition.parse(DEFINITION))
+        surveys_store.set_status(conn, survey_id, "open")
     return survey_id
 
 
@@ -100,7 +100,7 @@ def respond(
     if kind:
         segments["klanttype"] = kind
     answers = extra.pop("answers", None) or answers_for(rng, extra.pop("remark", None))
-    return responses.submit(
+    return responses_service.submit(
         conn,
         keys.hasher(),
         keys.cipher(),

@@ -19,7 +19,7 @@ from appliance.db import transaction
 from appliance.reports import protect
 from appliance.reports import store as report_store
 from appliance.reports.report import NO_ANSWER
-from appliance.responses import store as responses
+from appliance.responses import store as responses_store
 from tests.mailing.conftest import smtp, world  # noqa: F401
 from tests.reports import study
 from tests.reports.panel.test_segment_rows import _answer, _import, panel  # noqa: F401
@@ -200,7 +200,7 @@ def test_two_looks_around_an_exclusion_do_not_read_the_excluded_response(as_role
         (survey_id,),
     ).fetchone()[0]
     with transaction(conn):
-        responses.set_excluded(conn, victim, "straightliner", "2026-10-20")
+        responses_store.set_excluded(conn, victim, "straightliner", "2026-10-20")
     # The exclusion waits for the next release, with at least k changes in it.
     assert _json(researcher, survey_id, breakdown="regio") == before
     for _ in range(4):
@@ -217,7 +217,7 @@ def test_the_excluded_count_is_not_a_small_group(as_role, conn, live):
         "SELECT id FROM responses WHERE survey_id = ? LIMIT 1", (survey_id,)
     ).fetchone()[0]
     with transaction(conn):
-        responses.set_excluded(conn, victim, "duplicate", "2026-10-20")
+        responses_store.set_excluded(conn, victim, "duplicate", "2026-10-20")
     researcher = as_role("researcher")
     body = _json(researcher, survey_id)
     assert body["excluded"] is None or not 0 < body["excluded"] < K

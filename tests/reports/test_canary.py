@@ -16,7 +16,8 @@ from flask import url_for
 from appliance.auth.guard import required_action
 from appliance.auth.roles import allows
 from appliance.keys import load as load_keys
-from appliance.responses import store as responses
+from appliance.responses import service as responses_service
+from appliance.responses import store as responses_store
 from tests.contacts.conftest import Importer
 from tests.pdftext import pdf_text
 from tests.reports import study
@@ -33,10 +34,12 @@ def _seed_canary(conn, data_dir, tmp_path, survey_id):
     )
     contact_id = conn.execute("SELECT id FROM contacts").fetchone()[0]
     keys = load_keys(data_dir)
-    token = responses.create_invitation(conn, keys.hasher(), survey_id, contact_id)
-    found = responses.find_invitation(conn, responses.invitation_hash(keys.hasher(), token))
+    token = responses_store.create_invitation(conn, keys.hasher(), survey_id, contact_id)
+    found = responses_store.find_invitation(
+        conn, responses_store.invitation_hash(keys.hasher(), token)
+    )
     answers = {**study.answers_for(random.Random(3)), "remark": REMARK}
-    responses.submit(
+    responses_service.submit(
         conn,
         keys.hasher(),
         keys.cipher(),
@@ -48,7 +51,7 @@ def _seed_canary(conn, data_dir, tmp_path, survey_id):
         form_key="canary",
         today=study.START,
         segments=json.loads(found["segments"]),
-        invitation_hash=responses.invitation_hash(keys.hasher(), token),
+        invitation_hash=responses_store.invitation_hash(keys.hasher(), token),
     )
 
 

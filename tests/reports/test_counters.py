@@ -7,7 +7,7 @@ import random
 from appliance.db import transaction
 from appliance.reports import store as report_store
 from appliance.reports.counters import week_of
-from appliance.responses import store as responses
+from appliance.responses import store as responses_store
 from tests.reports import study
 
 
@@ -19,8 +19,8 @@ def test_counters_kept_on_arrival_equal_a_full_recount(conn, data_dir):
     ids = [r[0] for r in conn.execute("SELECT id FROM responses ORDER BY id LIMIT 4")]
     with transaction(conn):
         for rid in ids[:3]:
-            responses.set_excluded(conn, rid, "speeder", "2026-11-22")
-        responses.set_excluded(conn, ids[0], None, "2026-11-22")  # included again
+            responses_store.set_excluded(conn, rid, "speeder", "2026-11-22")
+        responses_store.set_excluded(conn, ids[0], None, "2026-11-22")  # included again
     kept = report_store.counts_of(conn, survey_id)
     with transaction(conn):
         report_store.rebuild(conn, survey_id)

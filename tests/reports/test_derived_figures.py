@@ -142,8 +142,8 @@ def test_a_filtered_group_of_six_cannot_be_solved(as_role, conn, nps_survey):
 
 
 def test_the_passives_share_does_not_give_away_a_hidden_bar(as_role, conn, nps_survey):
-    """The issue's case: a rare score (0, twice) hidden with the smallest other bar, 7 (seven
-    times), while 8 (eight times) is shown: passives x n - 8 gave the hidden 7, and then the 2."""
+    """A rare score (0, twice) hidden with the smallest other bar, 7 (seven times), while 8
+    (eight times) is shown: passives x n - 8 must not give the hidden 7, nor with it the 2."""
     counts = {0: 2, 1: 9, 2: 9, 3: 10, 4: 10, 5: 12, 6: 14, 7: 7, 8: 8, 9: 20, 10: 15}
     scores = [s for s, n in counts.items() for _ in range(n)] + ["na"] * 9
     random.Random(3).shuffle(scores)

@@ -1,6 +1,5 @@
-"""Issue 15: PDFs print any character (embedded Unicode font), XLSX cells hold numbers as
-numbers, Dutch pages write 1.991 and 7,1, and no chart label overlaps another or leaves its
-chart."""
+"""PDFs print any character (embedded Unicode font), XLSX cells hold numbers as numbers,
+Dutch pages write 1.991 and 7,1, and no chart label overlaps another or leaves its chart."""
 
 from __future__ import annotations
 
@@ -18,7 +17,7 @@ from appliance.db import transaction
 from appliance.reports import charts
 from appliance.reports.derived import Range, Summary
 from appliance.reports.report import Bar, Group, Suppressed
-from appliance.surveys import store as surveys
+from appliance.surveys import store as surveys_store
 from appliance.surveys.definition import Definition
 from tests.pdftext import pdf_text
 from tests.reports import study
@@ -33,8 +32,8 @@ def _survey(conn, data_dir, cast, title=SPECIAL, sat_text=None, n=8) -> int:
         sat = next(q for q in definition["pages"][0]["questions"] if q["id"] == "sat")
         sat["text"] = {"nl": sat_text, "en": sat_text}
     with transaction(conn):
-        survey_id = surveys.create_survey(conn, Definition.parse(definition))
-        surveys.set_status(conn, survey_id, "open")
+        survey_id = surveys_store.create_survey(conn, Definition.parse(definition))
+        surveys_store.set_status(conn, survey_id, "open")
     rng = random.Random(5)
     for _ in range(n):
         study.respond(conn, data_dir, survey_id, rng)

@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 
 from appliance import db
-from appliance.reports import releases
+from appliance.reports import release_service
 from appliance.reports.gate import Gate
 from appliance.scheduler import release_due
 from appliance.settings import load as load_settings
@@ -37,7 +37,7 @@ def test_the_scheduler_cuts_due_releases(conn, data_dir, live):  # noqa: F811
         one_more("zuid", NEW)
     assert release_due(settings) == []
     one_more("zuid", NEW)
-    assert releases.cut_due(conn, K) == [survey_id]
+    assert release_service.cut_due(conn, K) == [survey_id]
 
 
 def test_a_researchers_gate_cannot_read_live_counters_or_pending_changes(data_dir, cast):

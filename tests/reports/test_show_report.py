@@ -8,7 +8,7 @@ import pytest
 
 from appliance.db import transaction
 from appliance.reports import store as report_store
-from appliance.responses import store as responses
+from appliance.responses import store as responses_store
 from tests.reports import study
 
 
@@ -77,7 +77,7 @@ def test_excluded_responses_leave_every_figure(as_role, conn, data_dir, cast):
     ids = [r[0] for r in conn.execute("SELECT id FROM responses LIMIT 2")]
     with transaction(conn):
         for rid in ids:
-            responses.set_excluded(conn, rid, "straightliner", "2026-11-22")
+            responses_store.set_excluded(conn, rid, "straightliner", "2026-11-22")
     body = _json(as_role("staff"), survey_id)
     assert body["respondents"] == 10 and body["excluded"] == 2
     assert next(q for q in body["questions"] if q["id"] == "sat")["n"] == 10

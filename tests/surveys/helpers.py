@@ -7,14 +7,14 @@ from datetime import date
 
 from appliance.keys import load as load_keys
 from appliance.responses import quality
-from appliance.responses import store as responses
+from appliance.responses import service as responses_service
 from appliance.surveys import store
 
 DAY = date(2026, 11, 22)
 
 
 def submit(conn, data_dir, survey_id, answers, key="k", **kw):
-    """Store one link response; returns its id. ``kw`` goes to ``responses.submit``."""
+    """Store one link response; returns its id. ``kw`` goes to ``responses.service.submit``."""
     keys = load_keys(data_dir)
     definition = store.definition_of(store.get_survey(conn, survey_id))
 
@@ -23,7 +23,7 @@ def submit(conn, data_dir, survey_id, answers, key="k", **kw):
             c, keys.hasher(), survey_id, definition, answers, kw.get("duration_s")
         )
 
-    return responses.submit(
+    return responses_service.submit(
         conn,
         keys.hasher(),
         keys.cipher(),

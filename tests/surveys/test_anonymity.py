@@ -13,8 +13,9 @@ import pytest
 from appliance.db import transaction
 from appliance.keys import load as load_keys
 from appliance.reports.gate import Gate
-from appliance.responses import store as responses
-from appliance.surveys import store as surveys
+from appliance.responses import service as responses_service
+from appliance.responses import store as responses_store
+from appliance.surveys import store as surveys_store
 from appliance.surveys.definition import Definition
 from appliance.surveys.templates import TEMPLATES
 
@@ -24,7 +25,9 @@ TODAY = date(2026, 11, 22)
 @pytest.fixture
 def survey(conn):
     with transaction(conn):
-        return surveys.create_survey(conn, Definition.parse(TEMPLATES["customer_satisfaction"]))
+        return surveys_store.create_survey(
+            conn, Definition.parse(TEMPLATES["customer_satisfaction"])
+        )
 
 
 @pytest.fixture
@@ -72,12 +75,12 @@ def test_nobody_can_link_responses_to_invitations_by_order(conn, survey, keys):
     the ids nor the order rows are stored in follow the order of completion."""
     hasher, cipher = keys.hasher(), keys.cipher()
     with transaction(conn):
-        tokens = [responses.create_invitation(conn, hasher, survey, None) for _ in range(300)]
+        tokens = [responses_store.create_invitation(conn, hasher, survey, None) for _ in range(300)]
     random.Random(7).shuffle(tokens)
     completed = []
     for n, token in enumerate(tokens):
         completed.append(
-            responses.submit(
+            responses_service.submit(
                 conn,
                 hasher,
                 cipher,
@@ -87,7 +90,7 @@ def test_nobody_can_link_responses_to_invitations_by_order(conn, survey, keys):
                 answers={"nps": str(n % 11), "grade": "8"},
                 form_key=uuid.uuid4().hex,
                 today=TODAY,
-                invitation_hash=responses.invitation_hash(hasher, token),
+                invitation_hash=responses_store.invitation_hash(hasher, token),
             )
         )
     completion_rank = {rid: n for n, rid in enumerate(completed)}
@@ -105,27 +108,27 @@ def test_nobody_can_link_responses_to_invitations_by_order(conn, survey, keys):
 def test_an_invitation_answers_once_and_a_double_submit_is_one_response(conn, survey, keys):
     hasher, cipher = keys.hasher(), keys.cipher()
     with transaction(conn):
-        token = responses.create_invitation(conn, hasher, survey, None)
+        token = responses_store.create_invitation(conn, hasher, survey, None)
     args = dict(
         survey_id=survey,
         mode="invitation",
         language="nl",
         answers={"nps": "10"},
         today=TODAY,
-        invitation_hash=responses.invitation_hash(hasher, token),
+        invitation_hash=responses_store.invitation_hash(hasher, token),
     )
-    first = responses.submit(conn, hasher, cipher, form_key="k1", **args)
-    assert responses.submit(conn, hasher, cipher, form_key="k1", **args) == first
-    with pytest.raises(responses.AlreadyAnswered):
-        responses.submit(conn, hasher, cipher, form_key="k2", **args)
-    assert surveys.response_count(conn, survey) == 1
+    first = responses_service.submit(conn, hasher, cipher, form_key="k1", **args)
+    assert responses_service.submit(conn, hasher, cipher, form_key="k1", **args) == first
+    with pytest.raises(responses_store.AlreadyAnswered):
+        responses_service.submit(conn, hasher, cipher, form_key="k2", **args)
+    assert surveys_store.response_count(conn, survey) == 1
 
 
 def test_a_typed_name_is_sealed_and_out_of_the_researchers_reach(conn, survey, keys, data_dir):
     from appliance import db
 
     hasher, cipher = keys.hasher(), keys.cipher()
-    rid = responses.submit(
+    rid = responses_service.submit(
         conn,
         hasher,
         cipher,
@@ -147,5 +150,5 @@ def test_a_typed_name_is_sealed_and_out_of_the_researchers_reach(conn, survey, k
 
 
 def test_ids_are_128_random_bits(conn, survey, keys):
-    ids = {responses.new_response_id() for _ in range(1000)}
+    ids = {responses_store.new_response_id() for _ in range(1000)}
     assert len(ids) == 1000 and all(len(i) == 32 for i in ids)

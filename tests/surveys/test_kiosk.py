@@ -6,7 +6,7 @@ import json
 import re
 
 from appliance.auth.service import CLI
-from appliance.responses import store as responses
+from appliance.responses import store as responses_store
 from appliance.surveys import service, store
 from tests.conftest import audit_actions
 
@@ -33,7 +33,7 @@ def test_a_kiosk_answers_in_a_loop_and_carries_its_idle_reset(app, as_role, conn
         done = client.post(url, data={"state": state, "nps": str(8 + n)})
         thanks = done.get_data(as_text=True)
         assert f'content="5;url={url}"' in thanks and "Set-Cookie" not in done.headers
-    rows = responses.responses_of(conn, survey_id)
+    rows = responses_store.responses_of(conn, survey_id)
     assert [r["mode"] for r in rows] == ["kiosk", "kiosk"]
 
 
@@ -90,7 +90,7 @@ def _walk_away(app, as_role, conn, on_idle):
 def test_a_kiosk_set_to_keep_partial_answers_stores_what_was_validly_answered(app, as_role, conn):
     survey_id, walked = _walk_away(app, as_role, conn, "submit")
     assert walked.status_code == 200 and 'content="5;url=' in walked.get_data(as_text=True)
-    [row] = responses.responses_of(conn, survey_id)
+    [row] = responses_store.responses_of(conn, survey_id)
     # The invalid grade (11) and the empty required answer are left out, not refused.
     assert json.loads(row["answers"]) == {"nps": "3"}
     assert json.loads(row["flags"]) == ["partial"]
@@ -101,4 +101,4 @@ def test_a_kiosk_set_to_keep_partial_answers_stores_what_was_validly_answered(ap
 def test_a_kiosk_set_to_discard_never_stores_a_partial_response(app, as_role, conn):
     survey_id, walked = _walk_away(app, as_role, conn, "discard")
     assert walked.status_code == 400  # treated as an ordinary, incomplete page
-    assert responses.responses_of(conn, survey_id) == []
+    assert responses_store.responses_of(conn, survey_id) == []

@@ -11,7 +11,7 @@ import pytest
 
 from appliance import create_app, db
 from appliance.auth.service import CLI
-from appliance.responses import store as responses
+from appliance.responses import store as responses_store
 from appliance.responses.limits import OpenLinkLimit
 from appliance.surveys import service, store
 
@@ -58,7 +58,7 @@ def submit(app, survey, address: str, remark: str = "", **environ):
 
 
 def stored(conn, survey) -> int:
-    return len(responses.responses_of(conn, survey["id"]))
+    return len(responses_store.responses_of(conn, survey["id"]))
 
 
 def test_one_client_past_its_limit_gets_429_while_another_still_answers(app, conn, survey):

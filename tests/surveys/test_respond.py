@@ -11,7 +11,7 @@ import pytest
 from appliance.auth.service import CLI
 from appliance.db import transaction
 from appliance.keys import load as load_keys
-from appliance.responses import store as responses
+from appliance.responses import store as responses_store
 from appliance.surveys import service, store
 
 CONDITIONAL = {
@@ -67,13 +67,13 @@ def test_an_open_link_walks_the_pages_and_stores_one_anonymous_response(app, con
     assert "&lt;b&gt;Waarom&lt;/b&gt;?" in second  # shown, and escaped
     done = client.post(url, data={"state": state_of(second), "why": "Te duur"})
     assert "Dank!" in done.get_data(as_text=True)
-    rows = responses.responses_of(conn, survey["id"])
+    rows = responses_store.responses_of(conn, survey["id"])
     assert len(rows) == 1 and rows[0]["mode"] == "link"
     assert rows[0]["answers"] == '{"nps": "3", "why": "Te duur"}'  # the name is kept apart
     assert conn.execute("SELECT count(*) FROM name_answers").fetchone()[0] == 1
     # Sending the last page again (a double click, a retry) stores nothing new.
     client.post(url, data={"state": state_of(second), "why": "Te duur"})
-    assert len(responses.responses_of(conn, survey["id"])) == 1
+    assert len(responses_store.responses_of(conn, survey["id"])) == 1
 
 
 def test_a_promoter_skips_the_conditional_page(app, conn, survey):
@@ -82,7 +82,7 @@ def test_a_promoter_skips_the_conditional_page(app, conn, survey):
     page = client.get(url).get_data(as_text=True)
     done = client.post(url, data={"state": state_of(page), "nps": "9", "why": "crafted"})
     assert "Dank!" in done.get_data(as_text=True)
-    assert responses.responses_of(conn, survey["id"])[0]["answers"] == '{"nps": "9"}'
+    assert responses_store.responses_of(conn, survey["id"])[0]["answers"] == '{"nps": "9"}'
 
 
 def test_missing_answers_come_back_with_errors_by_the_question(app, survey):
@@ -118,12 +118,12 @@ def test_a_closed_survey_takes_no_answers(app, conn, survey):
 def test_an_invitation_answers_once_and_a_bad_token_reveals_nothing(app, conn, survey, data_dir):
     keys = load_keys(data_dir)
     with transaction(conn):
-        token = responses.create_invitation(conn, keys.hasher(), survey["id"], None)
+        token = responses_store.create_invitation(conn, keys.hasher(), survey["id"], None)
     client = app.test_client()
     page = client.get(f"/i/{token}").get_data(as_text=True)
     r = client.post(f"/i/{token}", data={"state": state_of(page), "nps": "10"})
     assert "Dank!" in r.get_data(as_text=True)
-    row = responses.responses_of(conn, survey["id"])[0]
+    row = responses_store.responses_of(conn, survey["id"])[0]
     assert row["mode"] == "invitation"
     assert "al beantwoord" in client.get(f"/i/{token}").get_data(as_text=True)
     for bad in (token[:-1] + ("A" if token[-1] != "A" else "B"), "x", "0" * 43):
@@ -159,7 +159,7 @@ OPTIN = {
 
 
 def _invited(conn, data_dir, imports_email="els@example.nl", anonymous=True):
-    from appliance.contacts import importer, reader
+    from appliance.contacts import import_service, reader
     from appliance.contacts.mapping import Mapping
 
     keys = load_keys(data_dir)
@@ -167,14 +167,14 @@ def _invited(conn, data_dir, imports_email="els@example.nl", anonymous=True):
     path.write_bytes(f"email;voornaam\n{imports_email};Els\n".encode())
     with reader.open_table(path) as table:
         mapping = Mapping.build(table.headers, ["field:email", "field:first_name"])
-        import_id = importer.begin(conn, CLI, "Klanten", "consent", "", mapping)
-        importer.run_import(conn, keys, CLI, import_id, table, mapping)
+        import_id = import_service.begin(conn, CLI, "Klanten", "consent", "", mapping)
+        import_service.run_import(conn, keys, CLI, import_id, table, mapping)
     contact_id = conn.execute("SELECT id FROM contacts").fetchone()[0]
     survey_id = service.create_from_template(conn, CLI, "nps")
     service.update_definition(conn, CLI, survey_id, {**OPTIN, "anonymous": anonymous})
     service.change_status(conn, CLI, survey_id, "open")
     with transaction(conn):
-        token = responses.create_invitation(conn, keys.hasher(), survey_id, contact_id)
+        token = responses_store.create_invitation(conn, keys.hasher(), survey_id, contact_id)
     return survey_id, token
 
 
@@ -187,8 +187,8 @@ def test_only_a_yes_to_contact_links_the_response_to_the_person(
     page = client.get(f"/i/{token}").get_data(as_text=True)
     assert "Mogen wij contact" in page
     client.post(f"/i/{token}", data={"state": state_of(page), "grade": "8", "optin": answer})
-    rid = responses.responses_of(conn, survey_id)[0]["id"]
-    linked = responses.contact_request_of(conn, rid)
+    rid = responses_store.responses_of(conn, survey_id)[0]["id"]
+    linked = responses_store.contact_request_of(conn, rid)
     detail = as_role("staff").get(f"/surveys/{survey_id}/responses/{rid}").get_data(as_text=True)
     if answer == "yes":
         assert linked["consent_text"].startswith("Mogen wij contact met u opnemen")
@@ -216,8 +216,8 @@ def test_only_a_non_anonymous_survey_links_the_response_to_the_invited_contact(
     page = client.get(f"/i/{token}").get_data(as_text=True)
     assert ("not anonymous" in page or "niet anoniem" in page) is (not anonymous)
     client.post(f"/i/{token}", data={"state": state_of(page), "grade": "8", "optin": "no"})
-    rid = responses.responses_of(conn, survey_id)[0]["id"]
-    link = responses.linked_contact_of(conn, rid)
+    rid = responses_store.responses_of(conn, survey_id)[0]["id"]
+    link = responses_store.linked_contact_of(conn, rid)
     detail = as_role("staff").get(f"/surveys/{survey_id}/responses/{rid}").get_data(as_text=True)
     if anonymous:
         assert link is None and "els@example.nl" not in detail
@@ -244,7 +244,7 @@ def test_a_respondent_keeps_the_anonymity_and_answers_they_had_when_staff_edit_m
     assert 'value="3" checked' in text  # back on page one, the answer still marked
     done = client.post(url, data={"state": state_of(text), "nps": "3"})
     assert done.status_code == 200
-    [row] = responses.responses_of(conn, survey["id"])
+    [row] = responses_store.responses_of(conn, survey["id"])
     assert json.loads(row["answers"]) == {"nps": "3"}
 
 
@@ -256,7 +256,7 @@ def test_a_state_from_another_survey_is_refused(app, conn, survey):
     foreign = state_of(client.get(f"/s/{other['link_token']}").get_data(as_text=True))
     r = client.post(f"/s/{survey['link_token']}", data={"state": foreign, "nps": "9"})
     assert r.status_code == 400
-    assert responses.responses_of(conn, survey["id"]) == []
+    assert responses_store.responses_of(conn, survey["id"]) == []
 
 
 def test_a_page_with_an_error_keeps_what_was_typed(app, survey):

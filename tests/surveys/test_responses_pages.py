@@ -13,7 +13,7 @@ import pytest
 from appliance.auth.service import CLI
 from appliance.db import transaction
 from appliance.keys import load as load_keys
-from appliance.responses import store as responses
+from appliance.responses import store as responses_store
 from appliance.surveys import service
 from tests.conftest import audit_actions
 from tests.surveys.helpers import submit
@@ -35,12 +35,12 @@ def test_staff_list_open_and_exclude_a_response(as_role, conn, data_dir, survey)
     detail = staff.get(f"/surveys/{survey}/responses/{rid}").get_data(as_text=True)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in detail and "<script>alert" not in detail
     staff.post(f"/surveys/{survey}/responses/{rid}/exclude", {"reason": "test response"})
-    assert responses.get_response(conn, survey, rid)["excluded_reason"] == "test response"
+    assert responses_store.get_response(conn, survey, rid)["excluded_reason"] == "test response"
     assert (
         staff.get(f"/surveys/{survey}/responses?excluded=no").get_data(as_text=True).count(rid) == 0
     )
     staff.post(f"/surveys/{survey}/responses/{rid}/exclude", {"reason": ""})
-    assert responses.get_response(conn, survey, rid)["excluded_on"] is None
+    assert responses_store.get_response(conn, survey, rid)["excluded_on"] is None
     assert audit_actions(conn)[-2:] == ["response.excluded", "response.included"]
 
 
@@ -72,16 +72,18 @@ def test_exports_are_formula_safe_and_leave_names_out(as_role, conn, data_dir, s
 
 def test_a_refused_submission_leaves_no_copied_text_trace(conn, data_dir, survey):
     with transaction(conn):
-        token = responses.create_invitation(conn, load_keys(data_dir).hasher(), survey, None)
-    invited = {"invitation_hash": responses.invitation_hash(load_keys(data_dir).hasher(), token)}
+        token = responses_store.create_invitation(conn, load_keys(data_dir).hasher(), survey, None)
+    invited = {
+        "invitation_hash": responses_store.invitation_hash(load_keys(data_dir).hasher(), token)
+    }
     text = {"grade": "8", "improve": "Meer thuiswerken graag"}
     submit(conn, data_dir, survey, text, "a", **invited)
-    with pytest.raises(responses.AlreadyAnswered):
+    with pytest.raises(responses_store.AlreadyAnswered):
         submit(
             conn, data_dir, survey, {"grade": "8", "improve": "Iets heel anders nu"}, "b", **invited
         )
     later = submit(conn, data_dir, survey, {"grade": "8", "improve": "Iets heel anders nu"}, "c")
-    assert json.loads(responses.get_response(conn, survey, later)["flags"]) == []
+    assert json.loads(responses_store.get_response(conn, survey, later)["flags"]) == []
 
 
 def test_flags_for_speeders_and_copied_text(conn, data_dir, survey):
@@ -102,7 +104,7 @@ def test_flags_for_speeders_and_copied_text(conn, data_dir, survey):
         conn, data_dir, survey, {"grade": "8", "improve": "meer  thuiswerken GRAAG"}, "t2"
     )
     flags = {
-        rid: json.loads(responses.get_response(conn, survey, rid)["flags"])
+        rid: json.loads(responses_store.get_response(conn, survey, rid)["flags"])
         for rid in (fast, first, copied)
     }
     assert flags == {fast: ["speeder"], first: [], copied: ["duplicate_text"]}
@@ -116,7 +118,7 @@ def test_a_one_second_response_is_a_speeder_even_as_the_first_response(conn, dat
     # Faster than 2 s an answer, but for one answer only: 10 s is no speeder.
     single = submit(conn, data_dir, survey, {"q0": "4"}, "single", duration_s=10)
     flags = {
-        rid: json.loads(responses.get_response(conn, survey, rid)["flags"])
+        rid: json.loads(responses_store.get_response(conn, survey, rid)["flags"])
         for rid in (fast, calm, single)
     }
     assert flags == {fast: ["speeder"], calm: [], single: []}
@@ -172,7 +174,7 @@ def test_the_respondent_page_flags_a_ten_answer_response_given_at_once(app, conn
     state = re.search(r'name="state" value="([^"]+)"', page).group(1)
     done = client.post(url, data={"state": state, **{f"q{i}": "8" for i in range(10)}})
     assert "Dank!" in done.get_data(as_text=True)
-    (row,) = responses.responses_of(conn, survey)
+    (row,) = responses_store.responses_of(conn, survey)
     assert json.loads(row["flags"]) == ["speeder"]
 
 

@@ -10,7 +10,7 @@ import re
 import pytest
 
 from appliance.auth.service import CLI
-from appliance.responses import store as responses
+from appliance.responses import store as responses_store
 from appliance.surveys import service, store
 
 DETRACTOR = ["0", "1", "2", "3", "4", "5", "6"]
@@ -62,7 +62,7 @@ def state_of(page: str) -> str:
 
 
 def stored(conn, survey) -> list[dict]:
-    return [json.loads(r["answers"]) for r in responses.responses_of(conn, survey["id"])]
+    return [json.loads(r["answers"]) for r in responses_store.responses_of(conn, survey["id"])]
 
 
 def test_the_question_carries_its_condition_for_the_script(app, survey):

@@ -6,6 +6,9 @@ makes a double click or a retry idempotent. These pages need no CSRF token (ther
 to ride on); a honeypot field and two limits keep scripted floods off open links: one per client,
 so nobody can lock real respondents out, and a high one per survey. Both are held in memory only
 (``appliance.responses.limits``): the client's address is never stored beside an answer.
+
+These views parse the pages sent and render the next; a completed survey is assembled and stored
+by :func:`appliance.responses.service.submit_answers`.
 """
 
 from __future__ import annotations
@@ -22,8 +25,8 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from appliance.auth.guard import public
 from appliance.i18n import N_
-from appliance.responses import quality
-from appliance.responses import store as responses
+from appliance.responses import service as responses_service
+from appliance.responses import store as responses_store
 from appliance.responses.flow import (
     Channel,
     as_form,
@@ -240,64 +243,35 @@ def _submit(
     extra_flags: list[str] | None = None,
 ):
     app_state = state()
-    hasher, invitation_hash = app_state.keys.hasher(), channel.invitation_hash
-    names = {
-        qid: answers.pop(qid)
-        for qid, q in definition.questions.items()
-        if q.type == "name" and qid in answers
-    }
-    started = carried["started"]
-    duration = None if started is None else max(0, int(time.time()) - int(started))
-    floor = setting("speeder_seconds_per_answer")  # read here: the flagger runs in the writer
-    fields = {
-        "survey_id": row["id"],
-        "mode": channel.mode,
-        "language": language,
-        "answers": answers,
-        "form_key": carried["key"],
-        "today": _today(),
-        "segments": channel.segments,
-        "names": names,
-        "duration_s": duration,
-        "invitation_hash": invitation_hash,
-        "flagger": lambda conn: sorted(
-            quality.flags_for(
-                conn,
-                hasher,
-                row["id"],
-                definition,
-                answers,
-                duration,
-                app_state.medians,
-                floor,
-            )
-            + (extra_flags or [])
-        ),
-        "contact_consent": _consent_text(definition, answers, language)
-        if invitation_hash
-        else None,
-        # The mode cannot have changed since this respondent saw it: a survey's anonymity is
-        # fixed once it has been open (surveys.service.update_definition).
-        "link_contact": not definition.anonymous,
-        "k": setting("min_group_size"),
-    }
-    cipher = app_state.keys.cipher()
     try:
-        # Many respondents' submissions share one commit (see appliance.groupcommit); the
-        # thank-you page is sent only once this response is on disk.
-        app_state.writer.run(lambda conn: responses.store_response(conn, hasher, cipher, **fields))
-    except responses.AlreadyAnswered:
+        responses_service.submit_answers(
+            app_state.writer,
+            app_state.keys,
+            app_state.medians,
+            row["id"],
+            definition,
+            channel,
+            language=language,
+            answers=answers,
+            form_key=carried["key"],
+            started=carried["started"],
+            today=_today(),
+            # Read here: the flags are computed in the writer, outside this request.
+            speeder_floor=setting("speeder_seconds_per_answer"),
+            k=setting("min_group_size"),
+            explanation=_optin_explanation,
+            extra_flags=extra_flags,
+        )
+    except responses_store.AlreadyAnswered:
         return _render("respondent/message.html", definition, language, 409, message="used")
+    # Sent only now: submit_answers returns once the response is on disk.
     return _thanks(row, language, channel)
 
 
-def _consent_text(definition: Definition, answers: dict, language: str) -> str | None:
-    """The exact wording the respondent agreed to, when they answered yes to an opt-in."""
-    for question in definition.questions.values():
-        if question.type == "contact_optin" and answers.get(question.id) == "yes":
-            with force_locale(language):
-                return f"{question.text[language]} — {gettext(OPTIN_EXPLANATION)}"
-    return None
+def _optin_explanation(language: str) -> str:
+    """What a "yes" to a contact opt-in means, in ``language``: stored with the answer."""
+    with force_locale(language):
+        return gettext(OPTIN_EXPLANATION)
 
 
 def _open_survey(token: str):
@@ -328,8 +302,8 @@ def open_link(token: str):
 def invitation_link(token: str):
     """A wrong or tampered token gets a neutral page that reveals nothing."""
     conn, keys = get_db(), state().keys
-    token_hash = responses.invitation_hash(keys.hasher(), token)
-    invitation = responses.find_invitation(conn, token_hash)
+    token_hash = responses_store.invitation_hash(keys.hasher(), token)
+    invitation = responses_store.find_invitation(conn, token_hash)
     if invitation is None:
         return render_template("respondent/unknown.html"), 404
     row = store.get_survey(conn, invitation["survey_id"])

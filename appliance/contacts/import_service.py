@@ -1,4 +1,7 @@
-"""The streaming contact importer.
+"""The contact import workflow: start a batch, stream the file into it, finish or abandon it,
+in transactions of its own, the outcome audited with the step that settles it (the SQL is in
+:mod:`appliance.contacts.store`; cancel, undo and the rejected rows are in
+:mod:`appliance.contacts.service`).
 
 Contract: :func:`run_import` reads a :class:`~appliance.contacts.reader.Table` batch by batch and
 either makes the whole batch of contacts visible at once or leaves nothing behind. Rows are written
@@ -21,6 +24,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 
+from appliance import planes
 from appliance.auth.service import Actor
 from appliance.contacts import fields, identifiers, store
 from appliance.contacts.mapping import Mapping
@@ -141,10 +145,10 @@ class _Run:
     fraction: Callable[[], float] = lambda: 0.0
 
     def __post_init__(self) -> None:
-        self.layout = self.cipher.row_layout("contacts", fields.PERSONAL)
+        self.seal_fields = planes.contact_row_sealer(self.cipher)
 
     def seal(self, contact_id: int, row: Prepared, replaces: int | None) -> tuple:
-        sealed = self.cipher.encrypt_row(self.layout, contact_id, row.values)
+        sealed = self.seal_fields(contact_id, row.values)
         return (
             contact_id,
             self.list_id,
@@ -333,3 +337,14 @@ def run_import(
             )
         raise
     return counts
+
+
+def discard_interrupted(conn: sqlite3.Connection) -> int:
+    """At start-up: batches a crash interrupted (silent for ``STALE_SECONDS``) fail and lose
+    their rows, in one transaction with ``contacts.imports_discarded`` (actor 'system') when
+    there were any. Returns how many."""
+    with transaction(conn):
+        discarded = store.discard_stale(conn, time.time() - STALE_SECONDS)
+        if discarded:
+            Actor(None, "system").log(conn, "contacts.imports_discarded", batches=discarded)
+    return discarded

@@ -1,4 +1,5 @@
-"""The sign-in steps as plain functions: password, second factor. Views only map the outcome.
+"""The sign-in workflow as plain functions: password, second factor, and the end of a session
+the server closes. Views and the session loader only map the outcome.
 
 Contract: every step writes its audit entry and throttle bookkeeping itself. The account's failure
 counter is reset only when the whole sign-in succeeds, so wrong second-factor codes accumulate
@@ -12,8 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from appliance.auth import passwords, totp
-from appliance.auth import store as accounts
+from appliance.auth import passwords, store, totp
 from appliance.auth.roles import totp_required
 from appliance.auth.service import Actor
 from appliance.auth.throttle import Throttle
@@ -22,7 +22,7 @@ from appliance.keys import Keys
 MAX_CODE_FAILURES = 5
 
 
-def _log(conn, user: accounts.User | None, address: str, action: str, **details) -> None:
+def _log(conn, user: store.User | None, address: str, action: str, **details) -> None:
     target = f"user:{user.id}" if user else ""
     Actor.of(user, address).log(conn, action, target, **details)
 
@@ -33,7 +33,7 @@ class PasswordOutcome:
     'full' signed in, 'password' a code is due, 'enrol' TOTP enrolment is due)."""
 
     result: str
-    user: accounts.User | None = None
+    user: store.User | None = None
     stage: str = ""
     minutes: int = 0
 
@@ -55,13 +55,13 @@ def password_step(
         if throttle.first_refusal(username, address):
             _log(
                 conn,
-                accounts.user_by_name(conn, username),
+                store.user_by_name(conn, username),
                 address,
                 "login.throttled",
                 minutes=minutes,
             )
         return PasswordOutcome("throttled", minutes=minutes)
-    user = accounts.user_by_name(conn, username)
+    user = store.user_by_name(conn, username)
     ok = passwords.verify(user.password_hash if user else None, password)
     if not ok or user is None or user.disabled:
         throttle.fail(username, address)
@@ -82,7 +82,7 @@ def password_step(
         )
         return PasswordOutcome("window_closed", user)
     if passwords.needs_rehash(user.password_hash):
-        accounts.set_password_hash(conn, user.id, passwords.hash_password(password))
+        store.set_password_hash(conn, user.id, passwords.hash_password(password))
     if user.totp_enabled:
         return PasswordOutcome("ok", user, "password")
     if totp_required(user.role, staff_totp_required):
@@ -91,22 +91,22 @@ def password_step(
     return PasswordOutcome("ok", user, "full")
 
 
-def signed_in(conn, throttle: Throttle, user: accounts.User, address: str, method: str) -> None:
+def signed_in(conn, throttle: Throttle, user: store.User, address: str, method: str) -> None:
     throttle.succeed(user.username)
     _log(conn, user, address, "login.success", method=method)
 
 
-def second_factor(conn: sqlite3.Connection, keys: Keys, user: accounts.User, text: str):
+def second_factor(conn: sqlite3.Connection, keys: Keys, user: store.User, text: str):
     """Return 'totp' or 'recovery_code' when ``text`` is an unused valid code, else None."""
     compact = "".join(text.split())
     if compact.isdigit():
-        secret = accounts.totp_secret(conn, keys.cipher(), user.id)
+        secret = store.totp_secret(conn, keys.cipher(), user.id)
         step = totp.matching_step(secret, compact) if secret else None
-        if step is not None and accounts.accept_totp_step(conn, user.id, step):
+        if step is not None and store.accept_totp_step(conn, user.id, step):
             return "totp"
         return None
     code = totp.normalise_recovery_code(text)
-    if accounts.use_recovery_code(conn, keys.hasher(), user.id, code):
+    if store.use_recovery_code(conn, keys.hasher(), user.id, code):
         return "recovery_code"
     return None
 
@@ -115,7 +115,7 @@ def code_step(
     conn: sqlite3.Connection,
     keys: Keys,
     throttle: Throttle,
-    user: accounts.User,
+    user: store.User,
     sid: str,
     text: str,
     address: str,
@@ -123,7 +123,7 @@ def code_step(
     """Outcome of a second-factor attempt: 'totp' / 'recovery_code' (signed in), 'wrong',
     or 'ended' (too many wrong codes, or throttled: the half-finished login is gone)."""
     if throttle.blocked_for(user.username, address):
-        accounts.end_session(conn, sid)
+        store.end_session(conn, sid)
         return "ended"
     method = second_factor(conn, keys, user, text)
     if method:
@@ -131,7 +131,18 @@ def code_step(
         return method
     throttle.fail(user.username, address)
     _log(conn, user, address, "login.failed", reason="bad_second_factor")
-    if accounts.add_session_totp_failure(conn, sid) >= MAX_CODE_FAILURES:
-        accounts.end_session(conn, sid)
+    if store.add_session_totp_failure(conn, sid) >= MAX_CODE_FAILURES:
+        store.end_session(conn, sid)
         return "ended"
     return "wrong"
+
+
+def end_session(
+    conn: sqlite3.Connection, sid: str, user: store.User | None, reason: str, address: str
+) -> None:
+    """End session ``sid``, which the server will not serve any more (``reason``: idle,
+    expired, disabled, access_window). Only the end of an access window is audited
+    (``session.ended``): the others are the ordinary life of a session."""
+    store.end_session(conn, sid)
+    if user is not None and reason == "access_window":
+        Actor.of(user, address).log(conn, "session.ended", f"user:{user.id}", reason=reason)

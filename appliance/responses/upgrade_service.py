@@ -10,10 +10,10 @@ import json
 import sqlite3
 from collections import Counter
 
-from appliance.admin import store as settings_store
+from appliance.admin import store as admin_store
 from appliance.db import transaction
-from appliance.reports import store as counters
-from appliance.responses import upgrade_store as sql
+from appliance.reports import store as report_store
+from appliance.responses import upgrade_store
 from appliance.responses.segments import (
     LANGUAGE,
     coarsen,
@@ -28,7 +28,7 @@ from appliance.responses.segments import (
 def after_migrations(conn: sqlite3.Connection, values) -> list[int]:
     """What must follow the migrations with the effective settings ``values`` (the config's,
     overridden by what admins stored)."""
-    return settle_legacy_segments(conn, settings_store.effective(conn, values)["min_group_size"])
+    return settle_legacy_segments(conn, admin_store.effective(conn, values)["min_group_size"])
 
 
 def settle_legacy_segments(conn: sqlite3.Connection, k: int) -> list[int]:
@@ -39,36 +39,38 @@ def settle_legacy_segments(conn: sqlite3.Connection, k: int) -> list[int]:
     none and an unknown language; and recount. One transaction per survey; returns the surveys
     settled."""
     done = []
-    for survey_id in sql.marked_surveys(conn):
+    for survey_id in upgrade_store.marked_surveys(conn):
         with transaction(conn):
-            attributes = wave_attributes(sql.report_segments(conn, survey_id))
-            for wave in sql.unsettled_waves(conn, survey_id):
-                rows = sql.unsettled_invitations(conn, survey_id, wave)
+            attributes = wave_attributes(upgrade_store.report_segments(conn, survey_id))
+            for wave in upgrade_store.unsettled_waves(conn, survey_id):
+                rows = upgrade_store.unsettled_invitations(conn, survey_id, wave)
                 # Invitations whose contact was erased say nothing about anyone: no values.
                 known = [r for r in rows if r[1] is not None]
                 stored = coarsen(invited_rows([(s, lang) for _, s, lang in known]), attributes, k)
                 fixed = dict(zip((r[0] for r in known), stored, strict=True))
-                sql.fix_values(
+                upgrade_store.fix_values(
                     conn,
                     [
                         (encode(fixed.get(i, {})), group_key(fixed.get(i, {})), i)
                         for i, _, _ in rows
                     ],
                 )
-                counters.offer_values(conn, survey_id, offered(stored))
+                report_store.offer_values(conn, survey_id, offered(stored))
             # Who answered is in the file (used invitations): values stay only where k of the
             # used invitations share them, as for new responses.
-            used = [json.loads(s) for s in sql.used_values(conn, survey_id)]
+            used = [json.loads(s) for s in upgrade_store.used_values(conn, survey_id)]
             by_group = Counter(group_key(f) for f in used)
             by_fixed = Counter(encode(f) for f in used)
-            for response_id, mode, language, segments in sql.responses_to_settle(conn, survey_id):
+            for response_id, mode, language, segments in upgrade_store.responses_to_settle(
+                conn, survey_id
+            ):
                 values = json.loads(segments)
                 if mode != "invitation" or by_group[encode(values)] < k:
                     values = {}
                 if mode == "invitation" and by_fixed[encode({**values, LANGUAGE: language})] < k:
                     language = ""
-                sql.set_response_values(conn, response_id, encode(values), language)
-            counters.rebuild(conn, survey_id)
-            sql.mark_settled(conn, survey_id)
+                upgrade_store.set_response_values(conn, response_id, encode(values), language)
+            report_store.rebuild(conn, survey_id)
+            upgrade_store.mark_settled(conn, survey_id)
         done.append(survey_id)
     return done

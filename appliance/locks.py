@@ -1,10 +1,16 @@
-"""File locks between processes on one data directory (``flock``: the kernel releases a lock
-when its holder dies, so a crash never leaves a stale lock behind).
+"""File locks between processes on one data directory, named in one place (``flock``: the kernel
+releases a lock when its holder dies, so a crash never leaves a stale lock behind).
 
-- ``serve.lock``: held by ``serve`` for its lifetime; a restore takes it too, so it never
-  replaces the database under a running server.
-- ``rotation.lock`` (``appliance.keys.ROTATION_LOCK``): held by a key rotation; a backup takes it
-  shared, so it copies the database and the key files of one and the same moment.
+The names are the files' names on disk, in the data directory; an installed appliance and a
+running process of an older version must agree on them, so they never change.
+
+- ``serve.lock`` (:data:`SERVE_LOCK`): held by ``serve`` for its lifetime; a restore takes it
+  too, so it never replaces the database under a running server.
+- ``rotation.lock`` (:data:`ROTATION_LOCK`): held by a key rotation; a backup takes it shared, so
+  it copies the database and the key files of one and the same moment.
+- ``mail-sender.lock`` (:data:`MAIL_SENDER_LOCK`): held by the one mail sender working on the data
+  directory (``appliance.mailing.jobs``); a key rotation takes it too, so no mailing builds links
+  while the keys change.
 """
 
 from __future__ import annotations
@@ -16,9 +22,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from appliance.keys import ROTATION_LOCK
-
 SERVE_LOCK = "serve.lock"
+ROTATION_LOCK = "rotation.lock"
+MAIL_SENDER_LOCK = "mail-sender.lock"
 
 
 class Busy(Exception):
