@@ -113,7 +113,7 @@ def _locale() -> str:
 
 
 def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
-    from appliance import home
+    from appliance import home_views
     from appliance.admin import audit_views, backup_views, settings_views, users_views
     from appliance.api import views as api_views
     from appliance.auth import account_views, views
@@ -130,7 +130,7 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from appliance.surveys import views as survey_views
 
     modules = (
-        home,
+        home_views,
         views,
         account_views,
         users_views,
@@ -151,8 +151,9 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
         retention_views,
         statement_views,
     )
-    # Both privacy view modules add their pages to the one compliance blueprint: register each
-    # blueprint once (Flask refuses a second registration under the same name).
+    # Several view modules add their pages to one blueprint (compliance, surveys, reports,
+    # mailing): register each blueprint once (Flask refuses a second registration under the
+    # same name).
     for blueprint in dict.fromkeys(module.bp for module in modules):
         app.register_blueprint(blueprint)
     # Bearer tokens only, never the cookie (see appliance.api.views): no CSRF to forge.

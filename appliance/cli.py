@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -75,16 +76,24 @@ def initialise(values: dict) -> list[str]:
         config_path.write_text(text)
         os.chmod(config_path, 0o600)
         done.append(f"wrote {config_path} (every setting commented, with its default)")
-    conn = db.connect(db.db_path(data_dir))
+    _migrate(values, done.append)
+    os.chmod(db.db_path(data_dir), 0o600)
+    return done
+
+
+def _migrate(values: dict, say: Callable[[str], None]) -> None:
+    """Apply the pending migrations (audited) to the data directory's database, then what must
+    follow them (``upgrade_service.after_migrations``), on a connection of its own. ``say`` gets
+    the line naming the migrations applied, before what follows them runs; nothing when none
+    was pending."""
+    conn = db.connect(db.db_path(values["data_dir"]))
     try:
         applied = schema.migrate_audited(conn)
         if applied:
-            done.append(f"applied migrations: {', '.join(applied)}")
+            say(f"applied migrations: {', '.join(applied)}")
         upgrade_service.after_migrations(conn, values)
     finally:
         conn.close()
-    os.chmod(db.db_path(data_dir), 0o600)
-    return done
 
 
 def announce_setup_code(conn, values: dict) -> None:
@@ -192,14 +201,7 @@ def serve(ctx: Context, host: str | None, port: int | None, threads: int | None)
         created = keys.create_missing(values["data_dir"])
         if created:
             click.echo(f"created key files: {', '.join(created)} (mode 0600)")
-        conn = db.connect(db.db_path(values["data_dir"]))
-        try:
-            applied = schema.migrate_audited(conn)
-            if applied:
-                click.echo(f"applied migrations: {', '.join(applied)}")
-            upgrade_service.after_migrations(conn, values)
-        finally:
-            conn.close()
+        _migrate(values, click.echo)
     found = problems(values)
     if found:
         for problem in found:

@@ -41,7 +41,7 @@ from appliance.contacts import import_service, reader, uploads
 from appliance.contacts import store as contacts_store
 from appliance.contacts.mapping import Mapping, targets_for
 from appliance.db import transaction
-from appliance.mailing import jobs, transport
+from appliance.mailing import jobs, links, transport
 from appliance.mailing import service as mailing_service
 from appliance.mailing import store as mailing_store
 from appliance.reports import store as report_store
@@ -479,7 +479,7 @@ def _responses(conn, values, secret: keys.Keys, rng: random.Random, survey_id: i
     planned: list[tuple[date, str, bytes | None, dict[str, str]]] = []
     mail_dir = Path(values["data_dir"]) / transport.MAIL_DIR
     for token in invitation_tokens(mail_dir, rng, RESPONSES["invitation"]):
-        token_hash = responses_store.invitation_hash(hasher, token)
+        token_hash = links.invitation_hash(hasher, token)
         invitation = responses_store.find_invitation(conn, token_hash)
         if invitation is None or invitation["used"]:
             continue

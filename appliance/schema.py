@@ -27,19 +27,16 @@ from appliance.migrations import MIGRATIONS
 LEGACY_TABLE = "_migrations"
 
 
-def _database(conn: sqlite3.Connection) -> Database:
+def utils_db(conn: sqlite3.Connection) -> Database:
+    """``conn`` itself as a sqlite-utils Database: no second connection, nothing about it
+    changed, and what it runs joins whatever transaction ``conn`` is in."""
     # Our connection as it is: sqlite-utils would otherwise switch on recursive triggers (the
     # audit log's triggers would behave differently) and run the hooks of installed plugins.
     return Database(conn, recursive_triggers=False, execute_plugins=False)
 
 
 def _has_table(conn: sqlite3.Connection, name: str) -> bool:
-    return (
-        conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
-        ).fetchone()
-        is not None
-    )
+    return name in utils_db(conn).table_names()
 
 
 def _legacy_names(conn: sqlite3.Connection) -> list[str]:
@@ -50,19 +47,19 @@ def _legacy_names(conn: sqlite3.Connection) -> list[str]:
 
 def applied(conn: sqlite3.Connection, migrations: Migrations = MIGRATIONS) -> list[str]:
     """Names of the applied migrations of the set, in the order they were applied."""
-    recorded = [m.name for m in migrations.applied(_database(conn))]
+    recorded = [m.name for m in migrations.applied(utils_db(conn))]
     return [*_legacy_names(conn), *recorded]
 
 
 def pending(conn: sqlite3.Connection, migrations: Migrations = MIGRATIONS) -> list[str]:
     """Names of the migrations not applied yet, in the order :func:`migrate` applies them."""
     done = set(_legacy_names(conn))
-    return [m.name for m in migrations.pending(_database(conn)) if m.name not in done]
+    return [m.name for m in migrations.pending(utils_db(conn)) if m.name not in done]
 
 
 def migrate(conn: sqlite3.Connection, migrations: Migrations = MIGRATIONS) -> list[str]:
     """Carry the old history over, then apply every pending migration (see the module)."""
-    database = _database(conn)
+    database = utils_db(conn)
     if _has_table(conn, LEGACY_TABLE):
         with transaction(conn):
             _carry_over(conn, database, migrations)

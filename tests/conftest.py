@@ -106,14 +106,19 @@ def data_dir(template_dir, tmp_path):
     return target
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def cast(template_dir) -> dict[str, Member]:
     return template_dir[1]
 
 
+def app_settings(data_dir) -> dict:
+    """The settings every test app runs with: ``data_dir``, English pages, plain-HTTP cookies."""
+    return {"data_dir": str(data_dir), "default_language": "en", "secure_cookies": False}
+
+
 @pytest.fixture
 def settings_overrides(data_dir):
-    return {"data_dir": str(data_dir), "default_language": "en", "secure_cookies": False}
+    return app_settings(data_dir)
 
 
 @pytest.fixture
@@ -122,6 +127,34 @@ def app(settings_overrides, monkeypatch):
         if name.startswith("APPLIANCE_"):
             monkeypatch.delenv(name)
     return create_app(settings_overrides)
+
+
+@pytest.fixture(scope="module")
+def shared_data_dir(template_dir, tmp_path_factory):
+    """One copy of the template data directory (with the cast) for a whole test module; see
+    :mod:`tests.read_only` for the modules that may use it."""
+    target = tmp_path_factory.mktemp("shared") / "data"
+    shutil.copytree(template_dir[0], target)
+    return target
+
+
+@pytest.fixture(scope="module")
+def shared_conn(shared_data_dir):
+    """A connection to ``shared_data_dir``, open for the whole module."""
+    connection = db.connect(db.db_path(shared_data_dir))
+    yield connection
+    connection.close()
+
+
+@pytest.fixture(scope="module")
+def shared_app(shared_data_dir):
+    """One app on ``shared_data_dir`` for the whole module, made and used with no
+    ``APPLIANCE_*`` variable in the environment (as the ``app`` fixture)."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in list(os.environ):
+            if name.startswith("APPLIANCE_"):
+                patch.delenv(name)
+        yield create_app(app_settings(shared_data_dir))
 
 
 @pytest.fixture

@@ -14,18 +14,14 @@ from appliance.mailing import unsubscribe
 from appliance.mailing.compose import Prepared
 from appliance.migrations.mailing import DEFAULT_TEMPLATES
 from appliance.privacy import suppression
+from tests.conftest import app_settings
 
 NAME = "Voorbeeld B.V."
 
 
 @pytest.fixture
 def settings_overrides(data_dir):
-    return {
-        "data_dir": str(data_dir),
-        "default_language": "en",
-        "secure_cookies": False,
-        "organisation_name": NAME,
-    }
+    return {**app_settings(data_dir), "organisation_name": NAME}
 
 
 @pytest.mark.parametrize("language", ["nl", "en"])

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_login import current_user
 
-from appliance.admin import store as admin_store
+from appliance.admin import service as admin_service
 from appliance.auth.guard import requires
 from appliance.auth.roles import allows
 from appliance.backup import jobs
@@ -20,7 +20,7 @@ BANNER_ACTION = "settings.manage"
 
 def _status() -> backup_status.BackupStatus:
     conn = get_db()
-    return backup_status.status(conn, admin_store.effective(conn, state().settings))
+    return backup_status.status(conn, admin_service.effective_settings(conn, state().settings))
 
 
 @bp.route("/")

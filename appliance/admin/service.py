@@ -1,5 +1,9 @@
 """The admin area's service: changes to the organisation's settings, written together with
-their audit entry, the admin's test message and the audit log's export, both audited."""
+their audit entry, the admin's test message and the audit log's export, both audited.
+
+Reads of the effective settings pass through here as plain calls of the store, so views never
+depend on SQL.
+"""
 
 from __future__ import annotations
 
@@ -81,3 +85,15 @@ def send_test_mail(
 def audit_exported(conn: sqlite3.Connection, actor: Actor, flt: audit.Filter) -> None:
     """Record that the audit log was exported, with the filter used."""
     actor.log(conn, "audit.exported", "audit_log", filter=asdict(flt))
+
+
+# ---- reads: plain calls of the store, so views never depend on its SQL ----------------------
+
+
+def effective_settings(
+    conn: sqlite3.Connection, settings: Mapping[str, Any], cipher: FieldCipher | None = None
+) -> dict[str, Any]:
+    """The settings with the admin's stored overrides applied (as the web pages see them).
+    With ``cipher``, stored secrets are unsealed too (what the mailer needs); without it a
+    secret keeps the config file's value."""
+    return store.effective(conn, settings, cipher)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from appliance.admin import service, store
+from appliance.admin import service
 from appliance.admin.forms import SENDER_EXAMPLE, RelayForm, SettingsForm, TestMailForm
 from appliance.auth.guard import requires
 from appliance.contacts import fields
@@ -21,7 +21,7 @@ EDITABLE = [s.name for s in SETTINGS if s.editable and s.name not in RELAY and n
 
 def _mail_settings() -> dict:
     """The effective settings with the stored password unsealed: what the mailer uses."""
-    return store.effective(get_db(), state().settings, state().keys.cipher())
+    return service.effective_settings(get_db(), state().settings, state().keys.cipher())
 
 
 def _relay_form() -> RelayForm:

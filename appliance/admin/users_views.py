@@ -12,7 +12,6 @@ from wtforms.fields.choices import SelectChoice
 from appliance.admin.forms import ActionForm, NewUserForm, ResetPasswordForm, UserForm
 from appliance.auth import service as auth_service
 from appliance.auth import sessions
-from appliance.auth import store as auth_store
 from appliance.auth.guard import requires
 from appliance.auth.service import AccountError
 from appliance.db import utcnow
@@ -21,8 +20,8 @@ from appliance.web import ID, actor, flash_reasons, get_db, state
 bp = Blueprint("users", __name__, url_prefix="/admin/users")
 
 
-def _get_user_or_404(user_id: int) -> auth_store.User:
-    user = auth_store.get_user(get_db(), user_id)
+def _get_user_or_404(user_id: int) -> auth_service.User:
+    user = auth_service.get_user(get_db(), user_id)
     if user is None:
         abort(404)
     return user
@@ -30,7 +29,7 @@ def _get_user_or_404(user_id: int) -> auth_store.User:
 
 def _survey_choices(form: UserForm) -> None:
     form.surveys.choices = [
-        SelectChoice(s["id"], s["title"]) for s in auth_store.list_surveys(get_db())
+        SelectChoice(s["id"], s["title"]) for s in auth_service.grantable_surveys(get_db())
     ]
 
 
@@ -45,7 +44,7 @@ def _window(form: UserForm) -> dict:
 @requires("users.manage")
 def list_users():
     conn = get_db()
-    users = auth_store.list_users(conn)
+    users = auth_service.list_users(conn)
     now, tz = utcnow(), state().tz
     return render_template(
         "admin/users.html",
@@ -84,7 +83,7 @@ def create_user():
     return redirect(url_for("users.edit_user", user_id=user_id))
 
 
-def _edit_page(user: auth_store.User, form: UserForm | None = None, status: int = 200):
+def _edit_page(user: auth_service.User, form: UserForm | None = None, status: int = 200):
     conn = get_db()
     if form is None:
         form = UserForm(
@@ -94,7 +93,7 @@ def _edit_page(user: auth_store.User, form: UserForm | None = None, status: int 
             language=user.language or "",
             valid_from=_date(user.valid_from),
             valid_until=_date(user.valid_until),
-            surveys=sorted(auth_store.granted_survey_ids(conn, user.id)),
+            surveys=sorted(auth_service.granted_survey_ids(conn, user.id)),
         )
         _survey_choices(form)
     return render_template(

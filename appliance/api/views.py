@@ -14,7 +14,8 @@ from flask_login import current_user
 from appliance.api import service
 from appliance.api.openapi import spec
 from appliance.auth.guard import public, requires
-from appliance.contacts import identifiers, import_service, jobs, reader, store, uploads
+from appliance.contacts import identifiers, import_service, jobs, reader, uploads
+from appliance.contacts import service as contacts_service
 from appliance.contacts.mapping import Mapping, targets_for
 from appliance.contacts.preview import PREVIEW_ROWS
 from appliance.web import ID, actor, get_db, state
@@ -52,7 +53,7 @@ def list_lists():
     return jsonify(
         [
             {"id": r["id"], "name": r["name"], "contacts": r["contacts"]}
-            for r in store.lists_with_counts(get_db())
+            for r in contacts_service.lists_with_counts(get_db())
         ]
     )
 
@@ -64,8 +65,8 @@ def _import_json(batch) -> dict:
         "status": batch["status"],
         "basis": batch["basis"],
         "rows_seen": batch["rows_seen"],
-        **{name: batch[name] for name in store.COUNTS},
-        "dropped_columns": store.dropped_columns(batch),
+        **{name: batch[name] for name in contacts_service.IMPORT_COUNTS},
+        "dropped_columns": contacts_service.dropped_columns(batch),
         "message": identifiers.stored_text(batch["message"]) if batch["status"] != "done" else "",
         "url": url_for("api.show_import", import_id=batch["id"]),
     }
@@ -108,7 +109,7 @@ def _start(table: reader.Table, token: str, list_name: str, basis: str, args):
     try:
         preset = None
         if args.get("preset"):
-            preset = store.presets(conn).get(args["preset"])
+            preset = contacts_service.presets(conn).get(args["preset"])
             if preset is None:
                 raise ValueError(f"no mapping preset named {args['preset']!r}")
         mapping = Mapping.build(
@@ -126,7 +127,7 @@ def _start(table: reader.Table, token: str, list_name: str, basis: str, args):
         uploads.remove(data_dir, token)
         return problem(422, str(exc))
     jobs.start(data_dir, state().keys, actor(), import_id, table, mapping, token)
-    response = jsonify(_import_json(store.get_import(conn, import_id)))
+    response = jsonify(_import_json(contacts_service.get_import(conn, import_id)))
     response.status_code = 202
     response.headers["Location"] = url_for("api.show_import", import_id=import_id)
     return response
@@ -135,7 +136,7 @@ def _start(table: reader.Table, token: str, list_name: str, basis: str, args):
 @bp.route(f"/v1/imports/<{ID}:import_id>")
 @requires("contacts.manage")
 def show_import(import_id: int):
-    batch = store.get_import(get_db(), import_id)
+    batch = contacts_service.get_import(get_db(), import_id)
     if batch is None:
         abort(404)
     return jsonify(_import_json(batch))

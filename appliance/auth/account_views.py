@@ -11,7 +11,7 @@ from flask import Blueprint, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
-from appliance.auth import passwords, service, sessions, store, token_store
+from appliance.auth import credential_service, passwords, service, sessions
 from appliance.auth.forms import (
     AccountEnrolForm,
     ChangePasswordForm,
@@ -41,10 +41,10 @@ def _page(status: int = 200, **forms):
     forms.setdefault("token_form", TokenForm())
     return render_template(
         "account/index.html",
-        recovery_left=store.unused_recovery_codes(get_db(), current_user.id),
+        recovery_left=credential_service.unused_recovery_codes(get_db(), current_user.id),
         totp_required=_totp_required(),
         sessions=sessions.live_count(current_user.id),
-        api_tokens=token_store.api_tokens(get_db(), current_user.id),
+        api_tokens=credential_service.api_tokens(get_db(), current_user.id),
         **forms,
     ), status
 
@@ -163,7 +163,7 @@ def disable_two_factor():
         flash(_("Two-factor login is required for your role."), "error")
         return redirect(url_for("account.show"))
     if _confirmed():
-        service.disable_two_factor(get_db(), actor(), current_user.id)
+        credential_service.disable_two_factor(get_db(), actor(), current_user.id)
         flash(_("Two-factor login is off."), "success")
     return redirect(url_for("account.show"))
 
@@ -173,7 +173,9 @@ def disable_two_factor():
 def new_recovery_codes():
     if not current_user.totp_enabled or not _confirmed():
         return redirect(url_for("account.show"))
-    codes = service.renew_recovery_codes(get_db(), actor(), state().keys.hasher(), current_user.id)
+    codes = credential_service.renew_recovery_codes(
+        get_db(), actor(), state().keys.hasher(), current_user.id
+    )
     return render_template(
         "auth/recovery_codes.html", codes=codes, next_url=url_for("account.show")
     )
@@ -187,13 +189,13 @@ def create_token():
     if not form.validate_on_submit():
         flash(_("Give the token a name, e.g. the job that uses it."), "error")
         return redirect(url_for("account.show"))
-    raw = service.create_api_token(get_db(), actor(), current_user.id, form.name.data)
+    raw = credential_service.create_api_token(get_db(), actor(), current_user.id, form.name.data)
     return render_template("account/token.html", token=raw, name=form.name.data)
 
 
 @bp.route(f"/tokens/<{ID}:token_id>/revoke", methods=["POST"])
 @requires("contacts.manage")
 def revoke_token(token_id: int):
-    if service.revoke_api_token(get_db(), actor(), current_user.id, token_id):
+    if credential_service.revoke_api_token(get_db(), actor(), current_user.id, token_id):
         flash(_("Token revoked."), "success")
     return redirect(url_for("account.show"))

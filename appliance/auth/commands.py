@@ -34,6 +34,14 @@ def _get(conn, username: str) -> store.User:
     return found
 
 
+def _set_disabled(ctx: Context, username: str, disabled: bool) -> None:
+    """Disable or re-enable the named account and say so on the console; a ClickException when
+    there is no such account."""
+    with ctx.database() as conn:
+        service.set_disabled(conn, CLI, _get(conn, username), disabled)
+    click.echo(f"{'disabled' if disabled else 'enabled'} {username}")
+
+
 @user.command("add")
 @click.argument("username")
 @click.option("--role", type=click.Choice(["admin", "staff", "researcher"]), required=True)
@@ -89,9 +97,7 @@ def user_list(ctx: Context) -> None:
 @pass_ctx
 def user_disable(ctx: Context, username: str) -> None:
     """Disable an account; its sessions end at once."""
-    with ctx.database() as conn:
-        service.set_disabled(conn, CLI, _get(conn, username), True)
-    click.echo(f"disabled {username}")
+    _set_disabled(ctx, username, True)
 
 
 @user.command("enable")
@@ -99,9 +105,7 @@ def user_disable(ctx: Context, username: str) -> None:
 @pass_ctx
 def user_enable(ctx: Context, username: str) -> None:
     """Re-enable a disabled account."""
-    with ctx.database() as conn:
-        service.set_disabled(conn, CLI, _get(conn, username), False)
-    click.echo(f"enabled {username}")
+    _set_disabled(ctx, username, False)
 
 
 @user.command("reset-password")

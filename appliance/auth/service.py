@@ -3,8 +3,12 @@
 Each function validates, writes in one transaction together with its audit entry, and raises
 :class:`AccountError` with user-facing reasons (English msgids, translated by the caller) when the
 input is refused. Ending sessions on disable and password change happens here, in one place, as
-do the signed-in user's own changes (two-factor login, recovery codes, API tokens), sign-out and
-the refusals that are audited (a wrong current password, a wrong setup code).
+do sign-out and the refusals that are audited (a wrong current password, a wrong setup code).
+The signed-in user's own credentials (two-factor login, recovery codes, API tokens) are
+:mod:`appliance.auth.credential_service`.
+
+Reads of accounts and grants pass through here too (plain calls of the store), so views never
+depend on SQL.
 """
 
 from __future__ import annotations
@@ -17,10 +21,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from appliance import audit
-from appliance.auth import passwords, store, token_store, tokens, totp
+from appliance.auth import passwords, store
 from appliance.auth.roles import ROLES
 from appliance.auth.throttle import Throttle
-from appliance.crypto import FieldCipher, KeyedHasher
 from appliance.db import transaction
 from appliance.i18n import N_
 
@@ -281,72 +284,6 @@ def _write_grants(conn: sqlite3.Connection, actor: Actor, user_id: int, survey_i
     )
 
 
-def pending_totp_secret(conn: sqlite3.Connection, cipher: FieldCipher, user_id: int) -> str:
-    """The secret being enrolled: the stored one, or a new one stored (not yet enabled)."""
-    secret = store.totp_secret(conn, cipher, user_id)
-    if secret is None:
-        secret = totp.new_secret()
-        store.set_pending_totp(conn, cipher, user_id, secret)
-    return secret
-
-
-def enable_two_factor(
-    conn: sqlite3.Connection,
-    actor: Actor,
-    hasher: KeyedHasher,
-    user_id: int,
-    secret: str,
-    code: str,
-) -> list[str] | None:
-    """Switch TOTP on when ``code`` is the next unused code of ``secret``: in one transaction
-    with new recovery codes and ``2fa.enabled``. Returns the recovery codes (shown once), or
-    None for a wrong or replayed code (nothing written)."""
-    step = totp.matching_step(secret, code)
-    if step is None or not store.accept_totp_step(conn, user_id, step):
-        return None
-    codes = totp.new_recovery_codes()
-    with transaction(conn):
-        store.enable_totp(conn, user_id)
-        store.replace_recovery_codes(conn, hasher, user_id, codes)
-        actor.log(conn, "2fa.enabled", f"user:{user_id}")
-    return codes
-
-
-def disable_two_factor(conn: sqlite3.Connection, actor: Actor, user_id: int) -> None:
-    """The user's own choice: TOTP off and its recovery codes gone, with ``2fa.disabled``."""
-    with transaction(conn):
-        store.clear_totp(conn, user_id)
-        actor.log(conn, "2fa.disabled", f"user:{user_id}")
-
-
-def renew_recovery_codes(
-    conn: sqlite3.Connection, actor: Actor, hasher: KeyedHasher, user_id: int
-) -> list[str]:
-    """Replace the user's recovery codes; returns the new ones (shown once, stored hashed)."""
-    codes = totp.new_recovery_codes()
-    with transaction(conn):
-        store.replace_recovery_codes(conn, hasher, user_id, codes)
-        actor.log(conn, "2fa.recovery_codes_renewed", f"user:{user_id}")
-    return codes
-
-
-def create_api_token(conn: sqlite3.Connection, actor: Actor, user_id: int, name: str) -> str:
-    """A new API token of ``user_id``, audited by name; returns the token (shown once)."""
-    with transaction(conn):
-        token_id, raw = tokens.create_api_token(conn, user_id, name)
-        actor.log(conn, "api_token.created", f"api_token:{token_id}", name=name)
-    return raw
-
-
-def revoke_api_token(conn: sqlite3.Connection, actor: Actor, user_id: int, token_id: int) -> bool:
-    """Revoke one live token of ``user_id``; False (nothing logged) when there is none."""
-    with transaction(conn):
-        revoked = token_store.revoke_api_token(conn, user_id, token_id)
-        if revoked:
-            actor.log(conn, "api_token.revoked", f"api_token:{token_id}")
-    return revoked
-
-
 def wrong_current_password(
     conn: sqlite3.Connection, actor: Actor, limiter: Throttle, user: store.User, sid: str
 ) -> bool:
@@ -381,3 +318,46 @@ def issue_setup_code(conn: sqlite3.Connection, minutes: int) -> str:
         code = store.issue_setup_code(conn, time.time(), minutes)
         CLI.log(conn, "setup.code_issued")
     return code
+
+
+# Reads: plain queries passed through, so views never depend on the store's SQL.
+
+
+def list_users(conn: sqlite3.Connection) -> list[store.User]:
+    """Every account, ordered by role, then username (case-insensitive)."""
+    return store.list_users(conn)
+
+
+def granted_survey_ids(conn: sqlite3.Connection, user_id: int) -> set[int]:
+    """The ids of the surveys granted to the account ``user_id`` (a researcher's grants)."""
+    return store.granted_survey_ids(conn, user_id)
+
+
+# The account record, re-exported so that views can name it without importing the store.
+User = store.User
+
+
+def get_user(conn: sqlite3.Connection, user_id: int) -> User | None:
+    """The account ``user_id``, or None."""
+    return store.get_user(conn, user_id)
+
+
+def grantable_surveys(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    """(id, title, status) of every survey, newest first: what a researcher may be granted."""
+    return store.list_surveys(conn)
+
+
+def active_admin_count(conn: sqlite3.Connection) -> int:
+    """How many admin accounts are not disabled (none: the first-admin setup is open)."""
+    return store.active_admin_count(conn)
+
+
+def setup_code_valid(conn: sqlite3.Connection, code: str, now: float) -> bool:
+    """Whether ``code`` is an unused setup code that has not expired at ``now``."""
+    return store.setup_code_valid(conn, code, now)
+
+
+def claim_setup_code(conn: sqlite3.Connection, code: str, now: float) -> bool:
+    """Mark the setup code ``code`` used; False when it is wrong, used or expired at ``now``.
+    For :func:`create`'s ``claim``, which runs it inside the account's own transaction."""
+    return store.consume_setup_code(conn, code, now)

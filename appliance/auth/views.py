@@ -11,7 +11,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
-from appliance.auth import passwords, service, sessions, signin_service, store, totp
+from appliance.auth import credential_service, passwords, service, sessions, signin_service, totp
 from appliance.auth.forms import CodeForm, EnrolForm, LoginForm, SetupForm
 from appliance.auth.guard import public, requires, safe_next
 from appliance.auth.roles import AUTHENTICATED
@@ -130,7 +130,7 @@ def login_code():
             _(
                 "You signed in with a recovery code; %(left)d remain. Make new ones on your "
                 "account page when they run low.",
-                left=store.unused_recovery_codes(conn, user.id),
+                left=credential_service.unused_recovery_codes(conn, user.id),
             ),
             "warning",
         )
@@ -155,7 +155,7 @@ def enrol():
 
 
 def confirm_enrolment(
-    user: store.User, form: EnrolForm, template: str, confirmed: Callable[[], bool] | None = None
+    user: service.User, form: EnrolForm, template: str, confirmed: Callable[[], bool] | None = None
 ):
     """Shared by sign-in enrolment and the account page: show the QR code, check the first code.
 
@@ -167,9 +167,9 @@ def confirm_enrolment(
         # Never replace a working second factor here: that would let a link switch it off.
         flash(_("Two-factor login is already on."), "info")
         return redirect(url_for("account.show"))
-    secret = service.pending_totp_secret(conn, cipher, user.id)
+    secret = credential_service.pending_totp_secret(conn, cipher, user.id)
     if form.validate_on_submit() and (confirmed is None or confirmed()):
-        codes = service.enable_two_factor(
+        codes = credential_service.enable_two_factor(
             conn,
             Actor.of(user, client_address()),
             state().keys.hasher(),
@@ -197,7 +197,7 @@ def logout():
 
 
 def _setup_open() -> bool:
-    return store.active_admin_count(get_db()) == 0
+    return service.active_admin_count(get_db()) == 0
 
 
 @bp.route("/setup", methods=["GET", "POST"])
@@ -224,7 +224,7 @@ def setup():
         )
         return render_template("auth/setup.html", form=form), 429
     problems = passwords.problems(form.new_password.data, form.username.data)
-    if not problems and not store.setup_code_valid(conn, form.code.data, now):
+    if not problems and not service.setup_code_valid(conn, form.code.data, now):
         service.refuse_setup_code(conn, limiter, address)
         problems = [service.CLAIM_REFUSED]
     if not problems:
@@ -236,7 +236,7 @@ def setup():
                 role="admin",
                 password=form.new_password.data,
                 display_name=form.display_name.data or "",
-                claim=lambda c: store.consume_setup_code(c, form.code.data, now),
+                claim=lambda c: service.claim_setup_code(c, form.code.data, now),
             )
         except AccountError as exc:
             problems = exc.reasons

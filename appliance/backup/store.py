@@ -42,17 +42,10 @@ def vacuum_into(conn: sqlite3.Connection, target: Path) -> None:
 
 def table_counts(conn: sqlite3.Connection) -> dict[str, int]:
     """Rows per table (SQLite's own tables left out), by table name in name order."""
-    tables = [
-        r[0]
-        for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table'"
-            " AND name NOT LIKE 'sqlite_%' ORDER BY name"
-        )
-    ]
-    return {
-        t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]  # noqa: S608
-        for t in tables
-    }
+    database = schema.utils_db(conn)
+    # Names beginning with "sqlite_" (in any case) are reserved to SQLite's own tables.
+    ours = sorted(t for t in database.table_names() if not t.lower().startswith("sqlite_"))
+    return {t: database.table(t).count for t in ours}
 
 
 def applied_migrations(conn: sqlite3.Connection) -> list[str]:
@@ -100,7 +93,7 @@ def rotations(conn: sqlite3.Connection, limit: int = 20) -> list[str]:
 
 
 def tables(conn: sqlite3.Connection) -> set[str]:
-    return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    return set(schema.utils_db(conn).table_names())
 
 
 def tag_seeds(conn: sqlite3.Connection, table: str, column: str, size: int, function: str) -> int:

@@ -4,6 +4,9 @@ one transaction together with its audit entry.
 The import itself runs in :mod:`appliance.contacts.import_service` (start, rows in chunks, finish
 or abandon); this module holds the smaller steps, and what is done with a batch afterwards: undo,
 and its rejected rows for staff to fix.
+
+Reads of lists, batches, presets and a contact's fields pass through here as plain calls of the
+store, so views never depend on SQL.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from appliance.auth.service import Actor
 from appliance.contacts import store
-from appliance.crypto import KeyedHasher
+from appliance.crypto import FieldCipher, KeyedHasher
 from appliance.db import transaction
 from appliance.i18n import N_
 from appliance.keys import Keys
@@ -104,3 +107,64 @@ def rejects_csv(
         yield [str(number), translate(row["reason"]), *(cells.get(h, "") for h in headers)]
     if headers is None:
         yield fixed
+
+
+# ---- reads: plain calls of the store, so views never depend on its SQL ----------------------
+
+
+def lists_with_counts(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    """Every contact list by name, with its count of contacts from finished imports."""
+    return store.lists_with_counts(conn)
+
+
+def list_by_name(conn: sqlite3.Connection, name: str) -> sqlite3.Row | None:
+    """The list called ``name`` (case-insensitive, trimmed), or None."""
+    return store.list_by_name(conn, name)
+
+
+def get_list(conn: sqlite3.Connection, list_id: int) -> sqlite3.Row | None:
+    """The contact list ``list_id``, or None."""
+    return store.get_list(conn, list_id)
+
+
+def get_import(conn: sqlite3.Connection, import_id: int) -> sqlite3.Row | None:
+    """The import batch ``import_id`` (status, counts, message), or None."""
+    return store.get_import(conn, import_id)
+
+
+def recent_imports(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    """The latest import batches, newest first, each with its list's name (``list_name``)."""
+    return store.recent_imports(conn)
+
+
+def dropped_columns(batch: sqlite3.Row) -> list[str]:
+    """The headers of the columns an import batch left out (not stored)."""
+    return store.dropped_columns(batch)
+
+
+def presets(conn: sqlite3.Connection) -> dict[str, dict[str, str]]:
+    """The saved column mappings by name: each a header to target field mapping."""
+    return store.presets(conn)
+
+
+def contact_fields(
+    conn: sqlite3.Connection, cipher: FieldCipher, contact_id: int, names: Sequence[str]
+) -> dict[str, str]:
+    """The contact's fields ``names`` that are set, opened ({} once the contact is erased).
+    Staff only: this is the identity plane."""
+    return store.contact_fields(conn, cipher, contact_id, names)
+
+
+def first_list_id(conn: sqlite3.Connection) -> int | None:
+    """The id of the list shown first (by name, as in :func:`lists_with_counts`), or None."""
+    return store.first_list_id(conn)
+
+
+def nth_with_address(conn: sqlite3.Connection, list_id: int, n: int) -> sqlite3.Row | None:
+    """The ``n``-th (from 0) visible contact of a list that has an e-mail address, or None:
+    whom a mail preview is made for. Staff only: this is the identity plane."""
+    return store.nth_with_address(conn, list_id, n)
+
+
+# The counters an import batch keeps (its row's columns), named here so views need no store.
+IMPORT_COUNTS = store.COUNTS

@@ -26,7 +26,6 @@ from appliance.contacts import (
     jobs,
     reader,
     service,
-    store,
     uploads,
 )
 from appliance.contacts.forms import FIELD_LABELS, AddressesForm, MapForm, UploadForm
@@ -70,7 +69,7 @@ def _data_dir() -> str:
 
 
 def _import_or_404(import_id: int):
-    batch = store.get_import(get_db(), import_id)
+    batch = service.get_import(get_db(), import_id)
     if batch is None:
         abort(404)
     return batch
@@ -82,9 +81,9 @@ def index():
     conn = get_db()
     return render_template(
         "contacts/index.html",
-        lists=store.lists_with_counts(conn),
+        lists=service.lists_with_counts(conn),
         erasure=retention.list_dates(conn, state().settings),
-        imports=store.recent_imports(conn),
+        imports=service.recent_imports(conn),
         suppressed=suppression.count(conn),
     )
 
@@ -93,7 +92,7 @@ def index():
 @requires("contacts.manage")
 def upload():
     form = UploadForm()
-    lists = [r["name"] for r in store.lists_with_counts(get_db())]
+    lists = [r["name"] for r in service.lists_with_counts(get_db())]
     if not form.validate_on_submit():
         return render_template("contacts/upload.html", form=form, lists=lists), (
             400 if form.errors else 200
@@ -139,7 +138,7 @@ def _checked(table: reader.Table, targets: list[str]) -> Mapping:
 def _mapping_page(token: str, form: MapForm, targets: list[str] | None, status: int = 200):
     """Render the column mapping with a dry-run preview, or send staff back with the reason."""
     conn = get_db()
-    presets = store.presets(conn)
+    presets = service.presets(conn)
     form.preset.choices = [("", "—")] + [(name, name) for name in presets]
     try:
         table = _open(token, form)
@@ -154,7 +153,7 @@ def _mapping_page(token: str, form: MapForm, targets: list[str] | None, status: 
         headers = table.headers
         if targets is None:
             targets = suggest(headers)
-        found = store.list_by_name(conn, form.list_name.data or "")
+        found = service.list_by_name(conn, form.list_name.data or "")
         dry_run = None
         try:
             mapping = Mapping.build(headers, targets)
@@ -209,7 +208,7 @@ def map_columns(token: str):
 
 
 def _apply_preset(token: str, form: MapForm):
-    preset = store.presets(get_db()).get(form.preset.data, {})
+    preset = service.presets(get_db()).get(form.preset.data, {})
     try:
         with _open(token, form) as table:
             headers = table.headers
@@ -281,8 +280,8 @@ def show_import(import_id: int):
     return render_template(
         "contacts/import.html",
         batch=batch,
-        contact_list=store.get_list(conn, batch["list_id"]),
-        dropped=store.dropped_columns(batch),
+        contact_list=service.get_list(conn, batch["list_id"]),
+        dropped=service.dropped_columns(batch),
         reasons=[_reason(m, v) for m, v in identifiers.stored_reasons(batch["message"])],
     )
 

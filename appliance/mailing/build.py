@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from appliance.crypto import KeyedHasher
 from appliance.mailing import build_store, links
 from appliance.privacy import suppression
-from appliance.reports import store as report_store
+from appliance.reports import service as reports_service
 from appliance.responses.segments import (
     coarsen,
     encode,
@@ -140,7 +140,7 @@ def invitation_wave(
             )
         )
     build_store.insert_invitations(conn, rows)
-    report_store.offer_values(conn, campaign["survey_id"], offered(stored))
+    reports_service.offer_values(conn, campaign["survey_id"], offered(stored))
     build_store.queue_invitation_wave(conn, campaign["id"])
     # Retention keeps contacts of batches used in a mailing until 6 months after that use.
     build_store.mark_imports_used(conn, campaign["id"])

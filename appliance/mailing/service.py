@@ -4,6 +4,9 @@ templates (saving, previewing, sending a test) and unsubscribing.
 Every change is written in one transaction together with its audit entry; campaign operations
 raise :class:`CampaignError` with msgids when refused. Nothing here logs an address: a test
 message is audited with a keyed hash of where it went.
+
+Reads of campaigns, their messages and mail templates pass through here as plain calls of the
+stores, so views never depend on SQL.
 """
 
 from __future__ import annotations
@@ -61,6 +64,17 @@ class CountChanged(CampaignError):
         self.selection = selection
 
 
+def _selection(conn: sqlite3.Connection, plan: Plan, problems: list[str]) -> build.Selection:
+    """Who the plan would invite now. Raises CampaignError with ``problems`` (msgids) when
+    there are any, and when nobody would be invited."""
+    if problems:
+        raise CampaignError(problems)
+    selection = build.select(conn, plan.list_id, plan.survey_id, plan.segment_filter)
+    if not selection.contact_ids:
+        raise CampaignError([N_("Nobody to invite: the list (with this filter) has no one left.")])
+    return selection
+
+
 def create(conn: sqlite3.Connection, actor: Actor, plan: Plan) -> tuple[int, build.Selection]:
     """Create a scheduled campaign. Refused for a closed survey, an unknown list or template,
     or when nobody would be invited now (an empty list, or everyone skipped)."""
@@ -79,11 +93,7 @@ def create(conn: sqlite3.Connection, actor: Actor, plan: Plan) -> tuple[int, bui
         problems.append(N_("Give the campaign a name."))
     if not 0 <= plan.reminders <= MAX_REMINDERS or not 1 <= plan.reminder_days <= 90:
         problems.append(N_("Up to 5 reminders, 1 to 90 days apart."))
-    if problems:
-        raise CampaignError(problems)
-    selection = build.select(conn, plan.list_id, plan.survey_id, plan.segment_filter)
-    if not selection.contact_ids:
-        raise CampaignError([N_("Nobody to invite: the list (with this filter) has no one left.")])
+    selection = _selection(conn, plan, problems)
     if plan.confirmed_recipients is not None and plan.confirmed_recipients != len(
         selection.contact_ids
     ):
@@ -161,12 +171,7 @@ def check(conn: sqlite3.Connection, plan: Plan) -> build.Selection:
         problems.append(N_("Choose a survey."))
     if contacts_store.get_list(conn, plan.list_id) is None:
         problems.append(N_("Choose a contact list."))
-    if problems:
-        raise CampaignError(problems)
-    selection = build.select(conn, plan.list_id, plan.survey_id, plan.segment_filter)
-    if not selection.contact_ids:
-        raise CampaignError([N_("Nobody to invite: the list (with this filter) has no one left.")])
-    return selection
+    return _selection(conn, plan, problems)
 
 
 @dataclass(frozen=True)
@@ -320,3 +325,53 @@ def confirm_unsubscribe(conn: sqlite3.Connection, address_hash: bytes) -> bool:
     """Put the address hash on the suppression list; False when it was there already."""
     with transaction(conn):
         return suppression.add(conn, [address_hash], "unsubscribe") == 1
+
+
+# ---- reads: plain calls of the stores, so views never depend on their SQL --------------------
+
+
+def list_campaigns(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    """Every campaign, newest first, with its survey's title, its list's name and the number
+    of invitations sent (``sent``)."""
+    return store.list_campaigns(conn)
+
+
+def get_campaign(conn: sqlite3.Connection, campaign_id: int) -> sqlite3.Row | None:
+    """The campaign with its survey's title and status and its list's name, or None."""
+    return store.get_campaign(conn, campaign_id)
+
+
+def skipped(campaign: sqlite3.Row) -> dict[str, int]:
+    """Why contacts of a campaign's list were left out: reason -> number."""
+    return store.skipped(campaign)
+
+
+def segment_filter(campaign: sqlite3.Row) -> dict[str, list[str]]:
+    """The segment values a campaign is limited to: attribute -> values ({}: the whole list)."""
+    return store.segment_filter(campaign)
+
+
+def wave_counts(conn: sqlite3.Connection, campaign_id: int) -> dict[int, dict[str, int]]:
+    """The campaign's messages counted per wave and state: wave -> state -> number."""
+    return outbox_store.counts(conn, campaign_id)
+
+
+def failed_messages(conn: sqlite3.Connection, campaign_id: int) -> list[sqlite3.Row]:
+    """The campaign's bounced and failed messages with their contact's id and sealed address
+    (at most 500). Staff only: this is the identity plane."""
+    return outbox_store.problems(conn, campaign_id)
+
+
+def list_templates(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    """Every mail template, by name (case-insensitive)."""
+    return store.list_templates(conn)
+
+
+def get_template(conn: sqlite3.Connection, template_id: int) -> sqlite3.Row | None:
+    """The mail template ``template_id``, or None."""
+    return store.get_template(conn, template_id)
+
+
+def template_parts(template: sqlite3.Row) -> dict[str, dict[str, str]]:
+    """A template's texts: language -> {"subject", "html", "text"}."""
+    return store.template_parts(template)

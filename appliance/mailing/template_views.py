@@ -1,12 +1,14 @@
 """Staff pages for mail templates: list, create, edit (checked on save), preview with a real
-contact of a list, and "send me a test" through the configured transport."""
+contact of a list, and "send me a test" through the configured transport.
+
+The pages live under ``/mailing/templates``, on the ``mailing`` blueprint (:mod:`.blueprint`)
+with the campaign pages of :mod:`.views`."""
 
 from __future__ import annotations
 
 import sqlite3
 
 from flask import (
-    Blueprint,
     abort,
     flash,
     make_response,
@@ -19,25 +21,24 @@ from flask_babel import gettext as _
 
 from appliance.auth.guard import requires
 from appliance.contacts import fields
-from appliance.contacts import store as contacts_store
-from appliance.mailing import compose, jobs, problems, service, store, transport
+from appliance.contacts import service as contacts_service
+from appliance.mailing import compose, jobs, problems, service, transport
+from appliance.mailing.blueprint import bp
 from appliance.mailing.forms import TemplateForm, TestMailForm
 from appliance.mailing.render import CampaignMail
 from appliance.settings import LANGUAGES
-from appliance.surveys import store as surveys_store
+from appliance.surveys import service as surveys_service
 from appliance.web import ID, actor, get_db, state
 
-bp = Blueprint("mail_templates", __name__, url_prefix="/mailing/templates")
 
-
-@bp.route("/")
+@bp.route("/templates/")
 @requires("mailings.manage")
 def list_templates():
-    return render_template("mailing/templates.html", templates=store.list_templates(get_db()))
+    return render_template("mailing/templates.html", templates=service.list_templates(get_db()))
 
 
 def _template_or_404(template_id: int) -> sqlite3.Row:
-    row = store.get_template(get_db(), template_id)
+    row = service.get_template(get_db(), template_id)
     if row is None:
         abort(404)
     return row
@@ -65,8 +66,8 @@ def _problems(parts: dict[str, dict[str, str]]) -> list[str]:
     return problems
 
 
-@bp.route("/new", methods=["GET", "POST"])
-@bp.route(f"/<{ID}:template_id>", methods=["GET", "POST"])
+@bp.route("/templates/new", methods=["GET", "POST"])
+@bp.route(f"/templates/<{ID}:template_id>", methods=["GET", "POST"])
 @requires("mailings.manage")
 def edit_template(template_id: int | None = None):
     row = _template_or_404(template_id) if template_id is not None else None
@@ -91,7 +92,7 @@ def edit_template(template_id: int | None = None):
                 problems = [_("Another template has this name.")]
             else:
                 flash(_("Template saved."), "success")
-                return redirect(url_for("mail_templates.edit_template", template_id=saved))
+                return redirect(url_for("mailing.edit_template", template_id=saved))
         for problem in problems:
             flash(problem, "error")
         return _page(row, form, status=400)
@@ -100,7 +101,7 @@ def edit_template(template_id: int | None = None):
 
 def _form_data(row: sqlite3.Row) -> dict[str, str]:
     data = {"name": row["name"], "style": row["style"], "fallback": row["fallback"]}
-    for lang, part in store.template_parts(row).items():
+    for lang, part in service.template_parts(row).items():
         for name, value in part.items():
             data[f"{lang}_{name}"] = value
     return data
@@ -116,8 +117,8 @@ def _page(row, form, status=200, test_form=None):
         test_form=test_form or TestMailForm(),
         placeholders=compose.PLACEHOLDERS,
         preview=_preview(row) if row is not None else None,
-        lists=contacts_store.lists_with_counts(conn),
-        surveys=surveys_store.titles(conn),
+        lists=contacts_service.lists_with_counts(conn),
+        surveys=surveys_service.titles(conn),
         chosen={"survey": None, "list": None, "n": 0, **args},
         preview_args=args,
     ), status
@@ -129,10 +130,10 @@ def _preview_source(row) -> tuple[CampaignMail, sqlite3.Row, dict] | None:
     with an address), or None when there is nothing to show."""
     conn = get_db()
     args = _preview_args()
-    survey_id = args.get("survey") or next((r["id"] for r in surveys_store.titles(conn)), None)
-    survey = surveys_store.get_survey(conn, survey_id) if survey_id else None
-    list_id = args.get("list") or contacts_store.first_list_id(conn)
-    contact = contacts_store.nth_with_address(conn, list_id, args.get("n", 0))
+    survey_id = args.get("survey") or next((r["id"] for r in surveys_service.titles(conn)), None)
+    survey = surveys_service.get_survey(conn, survey_id) if survey_id else None
+    list_id = args.get("list") or contacts_service.first_list_id(conn)
+    contact = contacts_service.nth_with_address(conn, list_id, args.get("n", 0))
     keys = state().keys
     values = jobs.effective(conn, state().settings, keys.cipher())
     if survey is None or contact is None or not values["mail_from"]:
@@ -157,7 +158,7 @@ def _preview(row) -> dict | None:
 PREVIEW_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
 
 
-@bp.route(f"/<{ID}:template_id>/preview.html")
+@bp.route(f"/templates/<{ID}:template_id>/preview.html")
 @requires("mailings.manage")
 def preview_html(template_id: int):
     """The HTML part of the preview on its own, for the frame on the template page."""
@@ -170,7 +171,7 @@ def preview_html(template_id: int):
     return response
 
 
-@bp.route(f"/<{ID}:template_id>/test", methods=["POST"])
+@bp.route(f"/templates/<{ID}:template_id>/test", methods=["POST"])
 @requires("mailings.manage")
 def send_test(template_id: int):
     """The preview message, sent to the address typed in, through the configured transport."""
@@ -201,9 +202,7 @@ def send_test(template_id: int):
         flash(_("The test was not sent: %(reason)s", reason=problems.explain(exc)), "error")
     else:
         flash(_("Test message sent."), "success")
-    return redirect(
-        url_for("mail_templates.edit_template", template_id=template_id, **_preview_args())
-    )
+    return redirect(url_for("mailing.edit_template", template_id=template_id, **_preview_args()))
 
 
 def _preview_args() -> dict[str, int]:

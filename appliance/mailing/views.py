@@ -5,20 +5,19 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 
 from appliance import formats
 from appliance.auth.guard import requires
-from appliance.contacts import store as contacts_store
-from appliance.mailing import build, outbox_store, problems, send_service, service, store
+from appliance.contacts import service as contacts_service
+from appliance.mailing import build, problems, send_service, service
+from appliance.mailing.blueprint import bp
 from appliance.mailing.forms import CampaignForm
 from appliance.planes import open_contact_field
-from appliance.surveys import store as surveys_store
+from appliance.surveys import service as surveys_service
 from appliance.web import ID, actor, flash_reasons, get_db, setting, state
-
-bp = Blueprint("mailing", __name__, url_prefix="/mailing")
 
 
 def status_labels() -> dict[str, str]:
@@ -71,7 +70,7 @@ def _message_kind(message: str) -> str:
 
 
 def _campaign_or_404(campaign_id: int):
-    row = store.get_campaign(get_db(), campaign_id)
+    row = service.get_campaign(get_db(), campaign_id)
     if row is None:
         abort(404)
     return row
@@ -81,7 +80,7 @@ def _campaign_or_404(campaign_id: int):
 @requires("mailings.manage")
 def list_campaigns():
     conn = get_db()
-    rows = store.list_campaigns(conn)
+    rows = service.list_campaigns(conn)
     return render_template(
         "mailing/index.html",
         campaigns=rows,
@@ -94,14 +93,14 @@ def list_campaigns():
 def _choices(form: CampaignForm) -> None:
     conn = get_db()
     form.survey_id.choices = [
-        (r["id"], r["title"]) for r in surveys_store.titles(conn, include_closed=False)
+        (r["id"], r["title"]) for r in surveys_service.titles(conn, include_closed=False)
     ]
     # No list is chosen for staff: a silent default once sent a campaign to a test list.
     form.list_id.choices = [("", _("Choose a list…"))] + [
         (r["id"], _list_label(r["name"], r["contacts"]))
-        for r in contacts_store.lists_with_counts(conn)
+        for r in contacts_service.lists_with_counts(conn)
     ]
-    templates = [(r["id"], r["name"]) for r in store.list_templates(conn)]
+    templates = [(r["id"], r["name"]) for r in service.list_templates(conn)]
     form.template_id.choices = templates
     form.reminder_template_id.choices = [(0, _("the invitation template"))] + templates
     if not form.is_submitted():
@@ -161,7 +160,7 @@ def create_campaign():
         # Only a list named in the link (from the list's own page) is preselected.
         form.list_id.data = request.args.get("list", default="", type=int) or ""
     list_id = form.list_id.data or None
-    if list_id is not None and contacts_store.get_list(conn, list_id) is None:
+    if list_id is not None and contacts_service.get_list(conn, list_id) is None:
         list_id = None
     available = build.segment_values(conn, list_id) if list_id else {}
     chosen = _segment_filter(available) if form.is_submitted() else {}
@@ -215,7 +214,7 @@ def _confirmation(page: dict, selection, send_at: float, status: int = 200):
         "mailing/confirm.html",
         **page | {"selection": selection},
         survey=dict(form.survey_id.choices).get(form.survey_id.data, ""),
-        list_name=contacts_store.get_list(get_db(), form.list_id.data)["name"],
+        list_name=contacts_service.get_list(get_db(), form.list_id.data)["name"],
         send_now=form.when.data != "later",
         send_at=local_time(send_at),
     ), status
@@ -235,9 +234,9 @@ def show_campaign(campaign_id: int):
         progress=done,
         status_label=phase_label(service.phase(row, done)),
         fraction=service.handled_fraction(done),
-        waves=outbox_store.counts(conn, campaign_id),
-        skipped=store.skipped(row),
-        segment_filter=store.segment_filter(row),
+        waves=service.wave_counts(conn, campaign_id),
+        skipped=service.skipped(row),
+        segment_filter=service.segment_filter(row),
         problems=_problems(campaign_id),
         actions=[a for a, (_s, allowed) in service.ACTIONS.items() if row["status"] in allowed],
     )
@@ -255,7 +254,7 @@ def _problems(campaign_id: int) -> list[dict]:
             "wave": r["wave"],
             "error": r["error"],
         }
-        for r in outbox_store.problems(get_db(), campaign_id)
+        for r in service.failed_messages(get_db(), campaign_id)
     ]
 
 

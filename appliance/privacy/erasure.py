@@ -25,7 +25,7 @@ from appliance.crypto import KeyedHasher
 from appliance.db import iso, utcnow
 from appliance.planes import open_contact_field
 from appliance.privacy import erasure_store
-from appliance.reports import store as report_store
+from appliance.reports import service as reports_service
 from appliance.responses.quality import open_text_digest
 from appliance.surveys.definition import TEXT_TYPES, Definition
 from appliance.surveys.store import parse_definition
@@ -147,8 +147,9 @@ def _blank(conn: sqlite3.Connection, found: Sequence[OwnWords], hasher: KeyedHas
                 "segments": json.loads(row["segments"]),
             }
             answers = json.loads(row["answers"])
-            report_store.count_response(conn, row["survey_id"], **fixed, answers=answers, sign=-1)
-            report_store.count_response(conn, row["survey_id"], **fixed, answers=item.kept)
+            survey_id = row["survey_id"]
+            reports_service.count_response(conn, survey_id, **fixed, answers=answers, sign=-1)
+            reports_service.count_response(conn, survey_id, **fixed, answers=item.kept)
         erasure_store.set_answers(
             conn, row["id"], json.dumps(item.kept, ensure_ascii=False, sort_keys=True)
         )

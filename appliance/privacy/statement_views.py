@@ -11,7 +11,7 @@ from flask_babel import force_locale
 from appliance.auth.guard import public, requires
 from appliance.privacy import record, record_pdf, statement
 from appliance.responses.flow import Channel
-from appliance.surveys import store as surveys_store
+from appliance.surveys import service as surveys_service
 from appliance.web import get_db, setting, state
 
 bp = Blueprint("statement", __name__)
@@ -20,7 +20,7 @@ bp = Blueprint("statement", __name__)
 def _kiosk_channel(key: str | None) -> Channel | None:
     """Opened from a kiosk's survey: the page goes back to it after the kiosk's idle time, as
     the survey pages do, so a tablet is never left on the statement."""
-    device = surveys_store.kiosk_by_key(get_db(), state().keys.hasher(), key) if key else None
+    device = surveys_service.kiosk_by_key(get_db(), state().keys.hasher(), key) if key else None
     if device is None:
         return None
     return Channel("kiosk", reset_url=f"/k/{key}", idle_seconds=device["idle_seconds"])

@@ -27,7 +27,7 @@ from appliance.crypto import FieldCipher, KeyedHasher
 from appliance.i18n import N_
 from appliance.planes import open_contact_field
 from appliance.privacy import erasure, subject_store, suppression
-from appliance.responses.store import names_of
+from appliance.responses.service import names_of
 from appliance.surveys.store import parse_definition
 
 PHONE_DOMAIN = erasure.PHONE_DOMAIN

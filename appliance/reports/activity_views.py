@@ -10,9 +10,9 @@ from flask import Blueprint, render_template, request
 
 from appliance import audit
 from appliance.auth import refusals
-from appliance.auth import store as auth_store
+from appliance.auth import service as auth_service
 from appliance.auth.guard import requires
-from appliance.surveys import store as surveys_store
+from appliance.surveys import service as surveys_service
 from appliance.web import get_db
 
 bp = Blueprint("researchers", __name__, url_prefix="/researchers")
@@ -22,7 +22,7 @@ bp = Blueprint("researchers", __name__, url_prefix="/researchers")
 @requires("researchers.watch")
 def researcher_activity():
     conn = get_db()
-    researchers = [u for u in auth_store.list_users(conn) if u.role == "researcher"]
+    researchers = [u for u in auth_service.list_users(conn) if u.role == "researcher"]
     chosen = request.args.get("user", type=int)
     ids = [u.id for u in researchers if chosen in (None, u.id)]
     entries = [
@@ -32,10 +32,10 @@ def researcher_activity():
     return render_template(
         "reports/activity.html",
         researchers=researchers,
-        grants={u.id: auth_store.granted_survey_ids(conn, u.id) for u in researchers},
+        grants={u.id: auth_service.granted_survey_ids(conn, u.id) for u in researchers},
         chosen=chosen,
         entries=entries,
-        titles={r["id"]: r["title"] for r in surveys_store.titles(conn)},
+        titles={r["id"]: r["title"] for r in surveys_service.titles(conn)},
         refused=refusals.ACTION,
         reasons=refusals.REASONS,
     )

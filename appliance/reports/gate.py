@@ -42,7 +42,8 @@ from appliance.surveys.store import parse_definition
 __all__ = ["FilterRefused", "Gate", "NotFound", "Report", "Suppressed", "View", "gated"]
 
 MIN_K = 3
-# What a researcher's connection may not read at all: the live counters (``reports.release_service``).
+# What a researcher's connection may not read at all: the live counters (see
+# ``reports.release_service``).
 LIVE_TABLES = frozenset({"report_counts", "campaigns"})
 
 

@@ -1,28 +1,28 @@
-"""Staff tools on a survey's report: reportable segments and the national benchmark."""
+"""Staff tools on a survey's report: reportable segments and the national benchmark. Pages of
+the ``reports`` blueprint (:mod:`appliance.reports.blueprint`), under ``/reports`` too."""
 
 from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from appliance.auth.guard import requires
 from appliance.reports import benchmark, service
-from appliance.reports import store as report_store
+from appliance.reports.blueprint import bp
 from appliance.reports.counters import MAX_REPORT_SEGMENTS
 from appliance.reports.gate import View
 from appliance.reports.views import open_gate
-from appliance.surveys import store as surveys_store
+from appliance.surveys import service as surveys_service
 from appliance.surveys.views import survey_or_404
 from appliance.web import actor, get_db, setting
 
-bp = Blueprint("report_manage", __name__, url_prefix="/reports")
 ID = "int(signed=False)"
 
 
 def _back(survey_id: int):
-    return redirect(url_for("report_manage.report_settings", survey_id=survey_id))
+    return redirect(url_for("reports.report_settings", survey_id=survey_id))
 
 
 @bp.route(f"/<{ID}:survey_id>/settings")
@@ -35,10 +35,10 @@ def report_settings(survey_id: int):
         "reports/settings.html",
         survey=row,
         chosen=chosen,
-        names=sorted(set(report_store.segment_names(conn, survey_id)) | set(chosen)),
+        names=sorted(set(service.segment_names(conn, survey_id)) | set(chosen)),
         most=MAX_REPORT_SEGMENTS,
         k=setting("min_group_size"),
-        marks=report_store.benchmarks(conn, survey_id),
+        marks=service.benchmarks(conn, survey_id),
     )
 
 
@@ -78,7 +78,7 @@ def import_benchmark(survey_id: int):
     if upload is None or not upload.filename:
         flash(_("Choose a file."), "error")
         return _back(survey_id)
-    definition = surveys_store.definition_of(row)
+    definition = surveys_service.definition_of(row)
     ids = {q.id for q in definition.questions.values()} | {
         f"{q.id}.{item.value}" for q in definition.questions.values() for item in q.items
     }

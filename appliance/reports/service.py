@@ -1,7 +1,9 @@
 """Staff and researcher operations on reports that write: each in one transaction with its
 audit entry, or an audit entry alone for what was only read or taken out.
 
-Figures themselves come from the gate (``appliance.reports.gate``), never from here.
+Figures themselves come from the gate (``appliance.reports.gate``), never from here. What the
+staff settings page reads (segment names, benchmark figures) passes through here as plain calls
+of the store, so views never depend on SQL.
 """
 
 from __future__ import annotations
@@ -48,3 +50,25 @@ def viewed(conn: sqlite3.Connection, actor: Actor, action: str, /, **details: An
     """Audit one view or export of a report with its parameters (what a client can check on
     the activity page)."""
     actor.log(conn, action, "reports", **details)
+
+
+# ---- reads for the staff settings page: plain calls of the store ---------------------------
+
+
+def segment_names(conn: sqlite3.Connection, survey_id: int) -> list[str]:
+    """The segment attributes staff may declare reportable for the survey (those of the latest
+    contacts imported), sorted."""
+    return store.segment_names(conn, survey_id)
+
+
+def benchmarks(conn: sqlite3.Connection, survey_id: int) -> dict[str, sqlite3.Row]:
+    """The survey's benchmark figures by question id (``mean``, ``nps``, ``top2``, ``source``)."""
+    return store.benchmarks(conn, survey_id)
+
+
+# The counters that other planes' workflows keep up inside their own transactions (a campaign's
+# offered segment values, an erased answer, responses settled by an upgrade): the store's own
+# functions, reached through this service so that no other plane imports the aggregate store.
+offer_values = store.offer_values
+count_response = store.count_response
+rebuild = store.rebuild

@@ -11,17 +11,17 @@ import contextlib
 import sqlite3
 from datetime import date
 
-from flask import Blueprint, Response, abort, jsonify, render_template, request
+from flask import Response, abort, jsonify, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user
 
 from appliance.auth.guard import requires
 from appliance.csvsafe import csv_rows
 from appliance.reports import charts, export, labels, pdf, release_service, service
-from appliance.reports.gate import FilterRefused, Gate, NotFound
+from appliance.reports.blueprint import bp
+from appliance.reports.gate import FilterRefused, Gate, NotFound, SurveySummary
 from appliance.web import actor, get_db, setting, state
 
-bp = Blueprint("reports", __name__, url_prefix="/reports")
 ID = "int(signed=False)"
 
 
@@ -39,6 +39,15 @@ def open_gate() -> Gate:
         researcher,
         setting("min_open_text_count"),
     )
+
+
+def researcher_start() -> list[SurveySummary]:
+    """The surveys granted to the signed-in researcher (id, title, status; never a response),
+    for her start page (``appliance.home_views``): only the report views open the gate. Read
+    as released so far, with nothing cut and nothing logged, since the start page shows no
+    figure."""
+    with Gate(state().db_path, setting("min_group_size"), current_user.id) as gate:
+        return gate.surveys()
 
 
 def _log(action: str, **details) -> None:

@@ -25,8 +25,8 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from appliance.auth.guard import public
 from appliance.i18n import N_
+from appliance.mailing import links
 from appliance.responses import service as responses_service
-from appliance.responses import store as responses_store
 from appliance.responses.flow import (
     Channel,
     as_form,
@@ -38,7 +38,7 @@ from appliance.responses.flow import (
 )
 from appliance.responses.limits import OpenLinkLimit
 from appliance.responses.segments import LANGUAGE
-from appliance.surveys import service, store
+from appliance.surveys import service
 from appliance.surveys.answers import check
 from appliance.surveys.definition import Definition
 from appliance.web import client_address, get_db, setting, state
@@ -85,7 +85,7 @@ def _thanks_page(definition_text: str, language: str, mode: str, reset: str, idl
     with force_locale(language):
         return render_template(
             "respondent/thanks.html",
-            definition=store.parse_definition(definition_text),
+            definition=service.parse_definition(definition_text),
             language=language,
             channel=Channel(mode, reset_url=reset, idle_seconds=idle),
         )
@@ -262,7 +262,7 @@ def _submit(
             explanation=_optin_explanation,
             extra_flags=extra_flags,
         )
-    except responses_store.AlreadyAnswered:
+    except responses_service.AlreadyAnswered:
         return _render("respondent/message.html", definition, language, 409, message="used")
     # Sent only now: submit_answers returns once the response is on disk.
     return _thanks(row, language, channel)
@@ -275,10 +275,10 @@ def _optin_explanation(language: str) -> str:
 
 
 def _open_survey(token: str):
-    row = store.get_survey_by_link(get_db(), token)
+    row = service.survey_by_link(get_db(), token)
     if row is None:
         abort(404)
-    return row, store.definition_of(row)
+    return row, service.definition_of(row)
 
 
 @bp.route("/s/<token>", methods=["GET", "POST"])
@@ -302,12 +302,12 @@ def open_link(token: str):
 def invitation_link(token: str):
     """A wrong or tampered token gets a neutral page that reveals nothing."""
     conn, keys = get_db(), state().keys
-    token_hash = responses_store.invitation_hash(keys.hasher(), token)
-    invitation = responses_store.find_invitation(conn, token_hash)
+    token_hash = links.invitation_hash(keys.hasher(), token)
+    invitation = responses_service.find_invitation(conn, token_hash)
     if invitation is None:
         return render_template("respondent/unknown.html"), 404
-    row = store.get_survey(conn, invitation["survey_id"])
-    definition = store.definition_of(row)
+    row = service.get_survey(conn, invitation["survey_id"])
+    definition = service.definition_of(row)
     if invitation["used"]:
         return _render(
             "respondent/message.html", definition, _language(definition), 200, message="used"
@@ -344,11 +344,11 @@ def kiosk(key: str):
     """A registered tablet or terminal: back to the start after each response and after the
     kiosk's idle time (an abandoned respondent's answers discarded or kept, per kiosk)."""
     conn, keys = get_db(), state().keys
-    device = store.kiosk_by_key(conn, keys.hasher(), key)
+    device = service.kiosk_by_key(conn, keys.hasher(), key)
     if device is None:
         return render_template("respondent/unknown.html"), 404
-    row = store.get_survey(conn, device["survey_id"])
-    definition = store.definition_of(row)
+    row = service.get_survey(conn, device["survey_id"])
+    definition = service.definition_of(row)
     if not service.accepting(row, _today()):
         return _render(
             "respondent/message.html", definition, _language(definition), 410, message="closed"

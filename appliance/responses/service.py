@@ -5,6 +5,9 @@ wording of a contact opt-in) and written through the group commit (``appliance.g
 :func:`submit` stores one in a transaction of its own. Staff operations each write in one
 transaction with their audit entry. The audit entries name the survey, never the response: the
 log is read more widely than the responses are.
+
+Reads of responses and invitations pass through here as plain calls of the store, so views never
+depend on SQL.
 """
 
 from __future__ import annotations
@@ -151,3 +154,50 @@ def mark_contact_handled(
         if handled:
             actor.log(conn, "contact_request.handled", f"survey:{survey_id}")
     return handled
+
+
+# ---- reads: plain calls of the store, so views never depend on its SQL ----------------------
+
+# The ways a response can come in, as stored in ``responses.mode``.
+MODES = store.MODES
+# Raised by :func:`submit_answers` for an invitation that was used already.
+AlreadyAnswered = store.AlreadyAnswered
+
+
+def find_invitation(conn: sqlite3.Connection, token_hash: bytes) -> sqlite3.Row | None:
+    """The invitation with ``token_hash`` (``id``, ``survey_id``, ``used``, ``segments``: the
+    segment values fixed for its response), or None."""
+    return store.find_invitation(conn, token_hash)
+
+
+def responses_of(conn: sqlite3.Connection, survey_id: int, **filters: Any) -> list[sqlite3.Row]:
+    """The survey's responses, newest day first; ``filters`` (since, until, mode, flag,
+    excluded, limit, offset) are those of :func:`appliance.responses.store.responses_of`."""
+    return store.responses_of(conn, survey_id, **filters)
+
+
+def count_responses(conn: sqlite3.Connection, survey_id: int, **filters: Any) -> int:
+    """How many responses :func:`responses_of` finds with the same filters."""
+    return store.count_responses(conn, survey_id, **filters)
+
+
+def get_response(conn: sqlite3.Connection, survey_id: int, response_id: str) -> sqlite3.Row | None:
+    """The survey's response ``response_id``, or None (also when it belongs to another survey)."""
+    return store.get_response(conn, survey_id, response_id)
+
+
+def names_of(conn: sqlite3.Connection, cipher: FieldCipher, response_id: str) -> dict[str, str]:
+    """The response's answers to name questions, opened: question id to name."""
+    return store.names_of(conn, cipher, response_id)
+
+
+def contact_request_of(conn: sqlite3.Connection, response_id: str) -> sqlite3.Row | None:
+    """The respondent's request to be contacted about this response (with the wording agreed
+    to), or None."""
+    return store.contact_request_of(conn, response_id)
+
+
+def linked_contact_of(conn: sqlite3.Connection, response_id: str) -> sqlite3.Row | None:
+    """In a non-anonymous survey, the response's link to its invited contact (``contact_id``
+    NULL once the contact is erased); None for every other response."""
+    return store.linked_contact_of(conn, response_id)

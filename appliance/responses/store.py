@@ -21,6 +21,7 @@ from typing import Any
 
 from appliance.crypto import FieldCipher, KeyedHasher
 from appliance.db import iso, utcnow
+from appliance.mailing.links import invitation_hash
 from appliance.reports import store as report_store
 from appliance.responses.segments import LANGUAGE
 
@@ -210,10 +211,6 @@ def create_invitation(
         (survey_id, contact_id, invitation_hash(hasher, token)),
     )
     return token
-
-
-def invitation_hash(hasher: KeyedHasher, token: str) -> bytes:
-    return hasher.digest("invitation", token)
 
 
 def find_invitation(conn: sqlite3.Connection, token_hash: bytes) -> sqlite3.Row | None:

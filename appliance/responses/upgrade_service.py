@@ -12,7 +12,7 @@ from collections import Counter
 
 from appliance.admin import store as admin_store
 from appliance.db import transaction
-from appliance.reports import store as report_store
+from appliance.reports import service as reports_service
 from appliance.responses import upgrade_store
 from appliance.responses.segments import (
     LANGUAGE,
@@ -55,7 +55,7 @@ def settle_legacy_segments(conn: sqlite3.Connection, k: int) -> list[int]:
                         for i, _, _ in rows
                     ],
                 )
-                report_store.offer_values(conn, survey_id, offered(stored))
+                reports_service.offer_values(conn, survey_id, offered(stored))
             # Who answered is in the file (used invitations): values stay only where k of the
             # used invitations share them, as for new responses.
             used = [json.loads(s) for s in upgrade_store.used_values(conn, survey_id)]
@@ -70,7 +70,7 @@ def settle_legacy_segments(conn: sqlite3.Connection, k: int) -> list[int]:
                 if mode == "invitation" and by_fixed[encode({**values, LANGUAGE: language})] < k:
                     language = ""
                 upgrade_store.set_response_values(conn, response_id, encode(values), language)
-            report_store.rebuild(conn, survey_id)
+            reports_service.rebuild(conn, survey_id)
             upgrade_store.mark_settled(conn, survey_id)
         done.append(survey_id)
     return done

@@ -11,12 +11,12 @@ from flask_babel import gettext as _
 
 from appliance import formats
 from appliance.auth.guard import requires
-from appliance.contacts import store as contacts_store
+from appliance.contacts import service as contacts_service
 from appliance.csvsafe import csv_rows
 from appliance.reports.labels import ANSWERS, MODES
-from appliance.responses import export, quality, service, store
+from appliance.responses import export, quality, service
 from appliance.responses.segments import OTHER
-from appliance.surveys import store as surveys_store
+from appliance.surveys import service as surveys_service
 from appliance.surveys.views import survey_or_404
 from appliance.web import ID, actor, get_db, state
 
@@ -31,7 +31,7 @@ def _filters() -> dict:
     return {
         "since": args.get("since", "")[:10],
         "until": args.get("until", "")[:10],
-        "mode": args.get("mode", "") if args.get("mode") in store.MODES else "",
+        "mode": args.get("mode", "") if args.get("mode") in service.MODES else "",
         "flag": args.get("flag", "") if args.get("flag") in FLAGS else "",
         "excluded": excluded,
     }
@@ -42,10 +42,10 @@ def _filters() -> dict:
 def list_responses(survey_id: int):
     row = survey_or_404(survey_id)
     conn, filters = get_db(), _filters()
-    total = store.count_responses(conn, survey_id, **filters)
+    total = service.count_responses(conn, survey_id, **filters)
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(request.args.get("page", 1, type=int), 1), pages)
-    found = store.responses_of(
+    found = service.responses_of(
         conn, survey_id, **filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
     )
     return render_template(
@@ -56,9 +56,9 @@ def list_responses(survey_id: int):
         page=page,
         pages=pages,
         first=(page - 1) * PAGE_SIZE + 1,
-        definition=surveys_store.definition_of(row),
+        definition=surveys_service.definition_of(row),
         args={k: v for k, v in request.args.items() if k != "page"},
-        modes=store.MODES,
+        modes=service.MODES,
         mode_labels=MODES,
         flags=FLAGS,
         flag_labels=quality.FLAG_LABELS,
@@ -70,14 +70,14 @@ def list_responses(survey_id: int):
 @requires("responses.read")
 def show_response(survey_id: int, response_id: str):
     row = survey_or_404(survey_id)
-    found = store.get_response(get_db(), survey_id, response_id)
+    found = service.get_response(get_db(), survey_id, response_id)
     if found is None:
         abort(404)
     return render_template(
         "responses/show.html",
         survey=row,
         response=found,
-        definition=surveys_store.definition_of(row),
+        definition=surveys_service.definition_of(row),
         answers=json.loads(found["answers"]),
         answer_label=_answer_label,
         mode_label=MODES.get(found["mode"], found["mode"]),
@@ -86,7 +86,7 @@ def show_response(survey_id: int, response_id: str):
         },
         language=formats.language_name(found["language"]),
         flags=[_(quality.FLAG_LABELS.get(f, f)) for f in json.loads(found["flags"])],
-        names=store.names_of(get_db(), state().keys.cipher(), response_id),
+        names=service.names_of(get_db(), state().keys.cipher(), response_id),
         contact=_contact_request(response_id),
         respondent=_linked_contact(response_id),
     )
@@ -107,7 +107,7 @@ def _answer_label(question, value, lang: str) -> str:
 
 def _contact_request(response_id: str) -> dict | None:
     """When the respondent said "yes, contact me": who, and the wording they agreed to."""
-    request_row = store.contact_request_of(get_db(), response_id)
+    request_row = service.contact_request_of(get_db(), response_id)
     if request_row is None:
         return None
     who = _who(request_row["contact_id"])
@@ -125,14 +125,14 @@ def _contact_request(response_id: str) -> dict | None:
 
 def _linked_contact(response_id: str) -> dict | None:
     """In a non-anonymous survey: the invited contact who gave this response ({} if erased)."""
-    link = store.linked_contact_of(get_db(), response_id)
+    link = service.linked_contact_of(get_db(), response_id)
     return None if link is None else _who(link["contact_id"])
 
 
 def _who(contact_id: int | None) -> dict:
     if not contact_id:
         return {}
-    return contacts_store.contact_fields(
+    return contacts_service.contact_fields(
         get_db(),
         state().keys.cipher(),
         contact_id,
@@ -146,7 +146,7 @@ def exclude_response(survey_id: int, response_id: str):
     """Exclude with a reason (it leaves every figure), or include again with an empty one."""
     survey_or_404(survey_id)
     conn = get_db()
-    if store.get_response(conn, survey_id, response_id) is None:
+    if service.get_response(conn, survey_id, response_id) is None:
         abort(404)
     reason = request.form.get("reason", "").strip()[:200] or None
     service.set_excluded(conn, actor(), survey_id, response_id, reason, date.today().isoformat())
@@ -162,9 +162,9 @@ def exclude_response(survey_id: int, response_id: str):
 def _export(survey_id: int, kind: str):
     row = survey_or_404(survey_id)
     conn = get_db()
-    found = store.responses_of(conn, survey_id, **_filters())
+    found = service.responses_of(conn, survey_id, **_filters())
     service.exported(conn, actor(), survey_id, kind, len(found))
-    table = export.rows(surveys_store.definition_of(row), found)
+    table = export.rows(surveys_service.definition_of(row), found)
     name = f"survey-{survey_id}-responses-{date.today().isoformat()}"
     if kind == "csv":
         return Response(
@@ -198,7 +198,7 @@ def mark_contact_handled(survey_id: int, response_id: str):
     this answer to a person, is erased at the next retention run."""
     survey_or_404(survey_id)
     conn = get_db()
-    if store.get_response(conn, survey_id, response_id) is None:
+    if service.get_response(conn, survey_id, response_id) is None:
         abort(404)
     service.mark_contact_handled(conn, actor(), survey_id, response_id)
     flash(_("Marked as handled; the request is erased at the next retention run."), "success")

@@ -1,1 +1,1 @@
-"""The start page of each role: what needs attention today (see ``appliance.home``)."""
+"""The start page of each role: what needs attention today (see ``appliance.home_views``)."""

@@ -1,7 +1,7 @@
 """What each role's start page shows, gathered from the stores and services that own it.
 
 Read-only: nothing here writes or logs. The researcher's page is not here: it reads through the
-aggregate gate alone (``appliance.home``).
+aggregate gate alone, which the report views open for it (``appliance.home_views``).
 """
 
 from __future__ import annotations

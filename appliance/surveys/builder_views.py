@@ -1,25 +1,25 @@
 """Staff pages of the questionnaire builder: general texts, adding, editing, moving and removing
 questions, and page conditions. Every edit is saved through ``service.update_definition``; a
-refusal is shown and the survey is left as it was."""
+refusal is shown and the survey is left as it was. Pages of the ``surveys`` blueprint
+(:mod:`appliance.surveys.blueprint`)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from appliance.auth.guard import requires
 from appliance.i18n import N_
-from appliance.surveys import builder, service, store
+from appliance.surveys import builder, service
+from appliance.surveys.blueprint import bp
 from appliance.surveys.definition import LANGUAGES, NA_TYPES, DefinitionError
 from appliance.surveys.views import survey_or_404
 from appliance.web import ID, actor, flash_reasons, get_db
 
-bp = Blueprint("builder", __name__, url_prefix="/surveys")
-
 
 def _survey(survey_id: int):
     row = survey_or_404(survey_id)
-    return row, store.definition_of(row).to_json()
+    return row, service.definition_of(row).to_json()
 
 
 def _save(survey_id: int, change) -> bool:
@@ -96,7 +96,7 @@ def add_question(survey_id: int):
     if not _save(survey_id, change):
         return _back(survey_id)
     flash(_("Question added. Check its options and translations."), "success")
-    return redirect(url_for("builder.edit_question", survey_id=survey_id, qid=made[0]))
+    return redirect(url_for("surveys.edit_question", survey_id=survey_id, qid=made[0]))
 
 
 def _question_input(question: dict, languages: list[str]) -> builder.QuestionInput:
@@ -140,7 +140,7 @@ def edit_question(survey_id: int, qid: str):
         if _save(survey_id, change):
             flash(_("Question saved."), "success")
             return _back(survey_id, f"q-{qid}")
-    _by_page, by_question = builder.condition_sources(store.definition_of(row))
+    _by_page, by_question = builder.condition_sources(service.definition_of(row))
     return render_template(
         "surveys/question.html",
         survey=row,

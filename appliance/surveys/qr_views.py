@@ -1,5 +1,6 @@
 """The open link's QR code for staff: SVG and PNG downloads and a printable A4 poster. Made
-locally with segno; the link comes from base_url (never from the request's Host)."""
+locally with segno; the link comes from base_url (never from the request's Host). Pages of the
+``surveys`` blueprint (:mod:`appliance.surveys.blueprint`)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,13 @@ import io
 import re
 
 import segno
-from flask import Blueprint, Response, render_template
+from flask import Response, render_template
 
 from appliance.auth.guard import requires
+from appliance.surveys.blueprint import bp
 from appliance.surveys.views import public_link, survey_or_404
 from appliance.web import ID
 
-bp = Blueprint("survey_qr", __name__, url_prefix="/surveys")
 ERROR_LEVEL = "m"  # 15% of the code may be damaged or covered and it still reads
 PNG_SCALE = 10  # pixels per module: about 5 cm at 300 dpi for a short link
 POSTER_SCALE = 8

@@ -1,5 +1,8 @@
 """Survey operations shared by the staff pages (and later the CLI): each validates, writes in one
-transaction with its audit entry, and raises :class:`SurveyError` with msgids when refused."""
+transaction with its audit entry, and raises :class:`SurveyError` with msgids when refused.
+
+Reads of surveys and kiosks pass through here as plain calls of the store, so views (staff and
+respondent pages alike) never depend on SQL."""
 
 from __future__ import annotations
 
@@ -129,3 +132,52 @@ def revoke_kiosk(conn: sqlite3.Connection, actor: Actor, survey_id: int, kiosk_i
         if revoked:
             actor.log(conn, "kiosk.revoked", f"survey:{survey_id}", kiosk=kiosk_id)
     return revoked
+
+
+# ---- reads: plain calls of the store, so views never depend on its SQL ----------------------
+
+
+def get_survey(conn: sqlite3.Connection, survey_id: int) -> sqlite3.Row | None:
+    """The survey's row (every column), or None for an id that does not exist."""
+    return store.get_survey(conn, survey_id)
+
+
+def survey_by_link(conn: sqlite3.Connection, token: str) -> sqlite3.Row | None:
+    """The survey whose open link carries ``token``, or None."""
+    return store.get_survey_by_link(conn, token)
+
+
+def list_surveys(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    """Every survey, newest first, with its response count (``responses``)."""
+    return store.list_surveys(conn)
+
+
+def titles(conn: sqlite3.Connection, include_closed: bool = True) -> list[sqlite3.Row]:
+    """(id, title) of every survey (without the closed ones unless ``include_closed``),
+    newest first."""
+    return store.titles(conn, include_closed)
+
+
+def definition_of(row: sqlite3.Row) -> Definition:
+    """The parsed questionnaire of a survey row (parsed once per distinct text)."""
+    return store.definition_of(row)
+
+
+def parse_definition(text: str) -> Definition:
+    """A questionnaire from its stored JSON text (parsed once per distinct text)."""
+    return store.parse_definition(text)
+
+
+def response_count(conn: sqlite3.Connection, survey_id: int) -> int:
+    """How many responses the survey has, excluded ones included."""
+    return store.response_count(conn, survey_id)
+
+
+def kiosks_of(conn: sqlite3.Connection, survey_id: int) -> list[sqlite3.Row]:
+    """The survey's kiosks, revoked ones included, in the order they were registered."""
+    return store.kiosks_of(conn, survey_id)
+
+
+def kiosk_by_key(conn: sqlite3.Connection, hasher: KeyedHasher, key: str) -> sqlite3.Row | None:
+    """The kiosk whose device key is ``key``, or None (also once it is revoked)."""
+    return store.kiosk_by_key(conn, hasher, key)

@@ -6,18 +6,17 @@ import json
 from datetime import date
 
 import segno
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from appliance.auth.guard import requires
 from appliance.privacy import retention
-from appliance.surveys import builder, service, store
+from appliance.surveys import builder, service
+from appliance.surveys.blueprint import bp
 from appliance.surveys.definition import DefinitionError
 from appliance.surveys.forms import DatesForm, DefinitionForm, KioskForm, NewSurveyForm
 from appliance.web import ID, actor, flash_reasons, get_db, state
-
-bp = Blueprint("surveys", __name__, url_prefix="/surveys")
 
 
 @bp.context_processor
@@ -27,7 +26,7 @@ def labels():
 
 def survey_or_404(survey_id: int):
     """The survey row, or a 404 for an id that does not exist (staff pages)."""
-    row = store.get_survey(get_db(), survey_id)
+    row = service.get_survey(get_db(), survey_id)
     if row is None:
         abort(404)
     return row
@@ -41,7 +40,7 @@ def public_link(row) -> str:
 @bp.route("/")
 @requires("surveys.manage")
 def list_surveys():
-    return render_template("surveys/index.html", surveys=store.list_surveys(get_db()))
+    return render_template("surveys/index.html", surveys=service.list_surveys(get_db()))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -58,7 +57,7 @@ def create_survey():
 def _page(row, form=None, dates=None, status=200):
     conn = get_db()
     link = public_link(row)
-    definition = store.definition_of(row)
+    definition = service.definition_of(row)
     return render_template(
         "surveys/edit.html",
         survey=row,
@@ -66,14 +65,14 @@ def _page(row, form=None, dates=None, status=200):
         data=definition.to_json(),
         type_labels=builder.TYPE_LABELS,
         page_earlier=builder.condition_sources(definition)[0],
-        responses=store.response_count(conn, row["id"]),
+        responses=service.response_count(conn, row["id"]),
         link=link,
         qr=segno.make(link, error="m").svg_data_uri(scale=4),
         form=form
         or DefinitionForm(
             definition=json.dumps(json.loads(row["definition"]), indent=2, ensure_ascii=False)
         ),
-        kiosks=store.kiosks_of(conn, row["id"]),
+        kiosks=service.kiosks_of(conn, row["id"]),
         erasure=retention.survey_dates(conn, state().settings, row["id"]),
         retention_months=state().settings["retention_contact_months"],
         kiosk_form=KioskForm(),
@@ -147,7 +146,7 @@ def change_status(survey_id: int):
 def preview_survey(survey_id: int):
     """Exactly what respondents see, with nothing stored and no way to submit."""
     row = survey_or_404(survey_id)
-    definition = store.definition_of(row)
+    definition = service.definition_of(row)
     language = request.args.get("lang", definition.languages[0])
     if language not in definition.languages:
         language = definition.languages[0]

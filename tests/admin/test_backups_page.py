@@ -11,6 +11,7 @@ import pytest
 from appliance import audit
 from appliance.backup import status
 from appliance.db import iso, utcnow
+from tests.conftest import app_settings
 
 WARNING = 'id="backup-warning"'
 
@@ -19,9 +20,7 @@ WARNING = 'id="backup-warning"'
 def settings_overrides(data_dir):
     """Nightly backups switched on (a key and a time), as a real install would have them."""
     return {
-        "data_dir": str(data_dir),
-        "default_language": "en",
-        "secure_cookies": False,
+        **app_settings(data_dir),
         "backup_passphrase": "een-lange-back-up-zin-2026",
         "backup_time": "02:30",
     }

@@ -10,7 +10,7 @@ import pytest
 
 from appliance import create_app, db
 from tests.admin.test_mail_test import _set_sender
-from tests.conftest import Browser
+from tests.conftest import Browser, app_settings
 from tests.mailing.smtp_server import free_port, smtp_server
 
 PASSWORD = "Relay-Geheim-7f3Q!"
@@ -22,14 +22,8 @@ def admin_of(data_dir, cast, monkeypatch):
         monkeypatch.delenv(name, raising=False)
 
     def make(**settings) -> Browser:
-        app = create_app(
-            {
-                "data_dir": str(data_dir),
-                "default_language": "en",
-                "secure_cookies": False,
-                **settings,
-            }
-        )
+        app = create_app({**app_settings(data_dir), **settings})
+
         browser = Browser(app)
         browser.sign_in(cast["admin"])
         return browser

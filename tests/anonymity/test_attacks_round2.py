@@ -15,33 +15,17 @@ import struct
 import time
 
 from appliance import db
-from appliance.contacts.mapping import suggest
-from appliance.db import transaction
 from appliance.keys import load as load_keys
-from appliance.reports import store as report_store
 from appliance.responses.segments import LANGUAGE
 from tests.anonymity import forensics
 from tests.anonymity.test_commit_order import _invitations
-from tests.anonymity.test_segments import K, _panel
+from tests.anonymity.test_segments import K, _import_panel
+from tests.factories import answer_page
 from tests.mailing.conftest import link_in
-from tests.surveys.test_respond import state_of
-
-
-def _import_panel(world) -> None:
-    headers = _panel().decode().splitlines()[0].split(";")
-    targets = suggest(headers)
-    for name in ("Regio", "Klanttype", "Accountmanager"):
-        targets[headers.index(name)] = f"segment:{name.lower()}"
-    world.imports.run(_panel(), targets=targets, list_name="Panel")
-    with transaction(world.conn):
-        report_store.set_reportable(world.conn, world.survey_id, ["regio", "klanttype"])
 
 
 def _answer(app, message, marker: str) -> None:
-    client = app.test_client()
-    link = link_in(message, "i")
-    page = client.get(link).get_data(as_text=True)
-    done = client.post(link, data={"state": state_of(page), "nps": "8", "why": marker})
+    done = answer_page(app.test_client(), link_in(message, "i"), {"nps": "8", "why": marker})
     assert done.status_code == 200
 
 
@@ -186,11 +170,9 @@ def test_a_copy_of_an_idle_server_does_not_name_the_last_respondents_page(
     client = app.test_client()
     answered = made[:30]
     for token, invitation_id in answered:
-        page = client.get(f"/i/{token}").get_data(as_text=True)
-        done = client.post(
-            f"/i/{token}", data={"state": state_of(page), "nps": "7", "why": f"inv-{invitation_id}"}
-        )
+        done = answer_page(client, f"/i/{token}", {"nps": "7", "why": f"inv-{invitation_id}"})
         assert done.status_code == 200
+
     # The server idles; the attacker copies the data directory, -shm included.
     path = db.db_path(data_dir)
     wal = path.with_name(path.name + "-wal")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import re
 import signal
 import threading
 import time
@@ -20,14 +19,10 @@ import urllib.request
 from datetime import date
 
 from appliance import db
-from appliance.auth.service import CLI
 from appliance.backup import archive
 from appliance.db import transaction
-from appliance.keys import load as load_keys
-from appliance.responses import service as responses_service
-from appliance.responses import store as responses_store
-from appliance.surveys import service
 from tests.anonymity import forensics
+from tests.factories import invite, open_survey, state_of, submit_response
 from tests.serving import running_server
 
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -35,23 +30,11 @@ OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 def _invitations(conn, data_dir, count: int) -> tuple[int, list[tuple[str, int]]]:
     """An open survey and ``count`` invitations as (token, invitation id), in random order."""
-    survey_id = service.create_from_template(conn, CLI, "nps")
-    service.change_status(conn, CLI, survey_id, "open")
-    hasher = load_keys(data_dir).hasher()
-    made = []
+    survey_id = open_survey(conn)
     with transaction(conn):
-        for _ in range(count):
-            token = responses_store.create_invitation(conn, hasher, survey_id, None)
-            made.append(
-                (
-                    token,
-                    conn.execute(
-                        "SELECT id FROM invitations WHERE token_hash = ?",
-                        (responses_store.invitation_hash(hasher, token),),
-                    ).fetchone()[0],
-                )
-            )
+        made = [invite(conn, data_dir, survey_id) for _ in range(count)]
     random.Random(5).shuffle(made)
+
     return survey_id, made
 
 
@@ -95,21 +78,19 @@ def _correct(links: dict[str, int], truth: dict[str, str], marker_of: dict[int, 
 
 def _submit_in_order(conn, data_dir, survey_id, made) -> dict[int, str]:
     """Answer every invitation, one commit each, in the given order; invitation -> marker."""
-    keys = load_keys(data_dir)
     marker_of = {}
     for n, (token, invitation_id) in enumerate(made):
         marker_of[invitation_id] = f"marker-{n}"
-        responses_service.submit(
+        submit_response(
             conn,
-            keys.hasher(),
-            keys.cipher(),
-            survey_id=survey_id,
+            data_dir,
+            survey_id,
+            {"nps": str(n % 11), "why": f"marker-{n}"},
+            f"k{n}",
             mode="invitation",
-            language="nl",
-            answers={"nps": str(n % 11), "why": f"marker-{n}"},
-            form_key=f"k{n}",
             today=date(2026, 11, 30),
-            invitation_hash=responses_store.invitation_hash(keys.hasher(), token),
+            invitation=token,
+            quality_flags=False,
         )
     return marker_of
 
@@ -157,7 +138,8 @@ def test_a_backup_and_the_nightly_rebuild_keep_no_order_in_their_pages(conn, dat
 
 def _answer(base_url: str, token: str, marker: str) -> None:
     with OPENER.open(f"{base_url}/i/{token}", timeout=30) as page:
-        state = re.search(r'name="state" value="([^"]+)"', page.read().decode()).group(1)
+        state = state_of(page.read().decode())
+
     body = urllib.parse.urlencode({"state": state, "nps": "7", "why": marker}).encode()
     with OPENER.open(f"{base_url}/i/{token}", data=body, timeout=30) as done:
         assert done.status == 200

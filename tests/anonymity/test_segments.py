@@ -17,8 +17,8 @@ from appliance.db import transaction
 from appliance.reports import store as report_store
 from appliance.responses.segments import LANGUAGE, OTHER, coarsen
 from tests.anonymity import forensics
+from tests.factories import answer_page
 from tests.mailing.conftest import link_in
-from tests.surveys.test_respond import state_of
 
 K = 5  # min_group_size's default
 REGIONS = {"noord": 25, "zuid": 20, "oost": 12, "texel": 2, "west": 1}
@@ -36,7 +36,9 @@ def _panel() -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def _answer_every_invitation(world, app):
+def _import_panel(world) -> None:
+    """The panel imported as list "Panel", its region, customer type and account manager as
+    segments; region and customer type reportable for the world's survey."""
     headers = _panel().decode().splitlines()[0].split(";")
     targets = suggest(headers)
     for name in ("Regio", "Klanttype", "Accountmanager"):
@@ -44,13 +46,16 @@ def _answer_every_invitation(world, app):
     world.imports.run(_panel(), targets=targets, list_name="Panel")
     with transaction(world.conn):
         report_store.set_reportable(world.conn, world.survey_id, ["regio", "klanttype"])
+
+
+def _answer_every_invitation(world, app):
+    _import_panel(world)
     world.campaign(list_name="Panel", reminders=0)
     assert world.deliver().sent == 60
     client = app.test_client()
     for messages in world.received().values():
         link = link_in(messages[0], "i")
-        page = client.get(link).get_data(as_text=True)
-        assert client.post(link, data={"state": state_of(page), "nps": "8"}).status_code == 200
+        assert answer_page(client, link, {"nps": "8"}).status_code == 200
 
 
 def _consistent(stored: dict, raw: dict) -> bool:

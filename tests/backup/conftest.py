@@ -13,13 +13,11 @@ import pytest
 from click.testing import CliRunner
 
 from appliance import db
-from appliance.auth.service import CLI
 from appliance.backup import stream
 from appliance.cli import main
 from appliance.keys import load as load_keys
-from appliance.surveys import service
 from tests.contacts.conftest import Importer
-from tests.surveys.helpers import submit
+from tests.factories import open_survey, submit_response
 
 CONTACTS = (
     "E-mailadres;Voornaam;Achternaam;Telefoon;Vestiging\n"
@@ -67,12 +65,10 @@ def populate(conn, data_dir, tmp_path) -> Populated:
     targets = suggest(headers)
     targets[headers.index("Vestiging")] = "segment:vestiging"
     imports.run(CONTACTS.encode(), targets=targets)
-    survey_id = service.create_from_template(conn, CLI, "nps")
-    service.update_definition(conn, CLI, survey_id, NAMED)
-    service.change_status(conn, CLI, survey_id, "open")
+    survey_id = open_survey(conn, NAMED)
     ids = [
-        submit(conn, data_dir, survey_id, {"nps": "9", "why": "Snel geholpen"}, key="k1"),
-        submit(
+        submit_response(conn, data_dir, survey_id, {"nps": "9", "why": "Snel geholpen"}, key="k1"),
+        submit_response(
             conn, data_dir, survey_id, {"nps": "3"}, key="k2", names={"naam": "Kanarie Zangvogel"}
         ),
     ]

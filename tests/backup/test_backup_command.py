@@ -14,7 +14,7 @@ from appliance.backup import archive, jobs
 from appliance.db import transaction
 from appliance.privacy import suppression
 from tests.backup.conftest import backup, contact_names, counts, run
-from tests.surveys.helpers import submit
+from tests.factories import submit_response
 
 
 def _writer(data_dir, survey_id, stop: threading.Event, written: list[int]) -> None:
@@ -27,7 +27,7 @@ def _writer(data_dir, survey_id, stop: threading.Event, written: list[int]) -> N
             with transaction(conn):
                 suppression.add(conn, [secrets.token_bytes(32)], "staff")
                 audit.record(conn, "test.write", details={"n": n})
-            submit(conn, data_dir, survey_id, {"nps": str(n % 11)}, key=f"load-{n}")
+            submit_response(conn, data_dir, survey_id, {"nps": str(n % 11)}, key=f"load-{n}")
             written.append(n)
     finally:
         conn.close()

@@ -15,8 +15,9 @@ from appliance import db, locks
 from appliance.contacts import fields
 from appliance.db import transaction
 from appliance.keys import load as load_keys
-from appliance.privacy import erasure, suppression
+from appliance.privacy import erasure, reapply, retention_service, suppression
 from tests.backup.conftest import backup, contact_names, fingerprint, run
+from tests.privacy import world as w
 from tests.serving import running_server
 
 
@@ -209,3 +210,25 @@ def test_the_real_serve_holds_the_lock(tmp_path, key_file):
         path = backup(server.data_dir, key_file)
         r = restore(path, server.data_dir, "--key-file", key_file)
         assert r.exit_code != 0 and "appliance serve" in r.output
+
+
+def test_a_restore_keeps_the_later_of_two_erasures_of_one_person(conn, data_dir, tmp_path):
+    """The backup knew an older erasure of the address; the person was imported again and
+    erased again since. The restore must count from the later erasure."""
+    world = w.build(conn, data_dir, tmp_path)
+    alice = conn.execute(
+        "SELECT email_hash FROM contacts WHERE id = ?", (world.contact_ids["alice"],)
+    ).fetchone()[0]
+    conn.execute(
+        "INSERT INTO privacy_erasures (kind, digest, erased_at) VALUES ('email', ?, ?)",
+        (alice, "2000-01-01T00:00:00Z"),
+    )
+    carried = reapply.Carried([], [("email", bytes(alice), "2999-01-01T00:00:00Z")])
+    counts = retention_service.after_restore(conn, world.settings, carried)
+    assert counts["erased_again"] == 1
+    assert (
+        conn.execute(
+            "SELECT count(*) FROM contacts WHERE id = ?", (world.contact_ids["alice"],)
+        ).fetchone()[0]
+        == 0
+    )

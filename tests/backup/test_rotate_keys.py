@@ -21,8 +21,8 @@ from appliance.crypto import DecryptionError, FieldCipher, key_id, sealed_by
 from appliance.db import transaction
 from appliance.keys import load as load_keys
 from appliance.responses import store as responses_store
-from appliance.surveys import service
 from tests.backup.conftest import backup, run
+from tests.factories import open_survey
 from tests.serving import running_server
 
 
@@ -224,8 +224,7 @@ def test_the_real_server_answers_invitation_links_throughout_a_rotation(tmp_path
     with running_server(tmp_path) as server:
         conn = db.connect(db.db_path(server.data_dir))
         try:
-            survey_id = service.create_from_template(conn, CLI, "nps")
-            service.change_status(conn, CLI, survey_id, "open")
+            survey_id = open_survey(conn)
             with transaction(conn):
                 token = responses_store.create_invitation(
                     conn, load_keys(server.data_dir).hasher(), survey_id, None

@@ -12,10 +12,9 @@ from appliance.db import transaction
 from appliance.keys import load as load_keys
 from appliance.privacy import suppression
 from appliance.responses import quality
-from appliance.responses import service as responses_service
 from appliance.surveys import store as surveys_store
 from tests.backup.conftest import backup, run
-from tests.surveys.helpers import DAY
+from tests.factories import submit_response
 
 
 def rotate(data_dir):
@@ -57,17 +56,10 @@ def test_recovery_codes_kiosk_keys_and_copied_answers_still_match(populated, con
         )
     assert "duplicate_text" in flags
     # A form submitted twice (the same form key) is still stored once.
-    again = responses_service.submit(
-        conn,
-        hasher,
-        load_keys(data_dir).cipher(),
-        survey_id=populated.survey_id,
-        mode="link",
-        language="nl",
-        answers={"nps": "9"},
-        form_key="k1",
-        today=DAY,
+    again = submit_response(
+        conn, data_dir, populated.survey_id, {"nps": "9"}, "k1", quality_flags=False
     )
+
     assert again == populated.response_ids[0]
 
 

@@ -46,7 +46,7 @@ NOT_PAGES = {
     "auth.enrol": "sign-in steps: before a role exists",
     "auth.setup": "closed once an admin exists",
     "mailing.campaign_progress": "JSON polled by the campaign page",
-    "mail_templates.preview_html": "a mail's HTML, sandboxed without scripts, shown in a frame of"
+    "mailing.preview_html": "a mail's HTML, sandboxed without scripts, shown in a frame of"
     " the template page (which is walked)",
     "respond.open_link": "respondent page: tests/browser/test_accessibility.py",
     "respond.invitation_link": "respondent page: tests/browser/test_accessibility.py",

@@ -14,6 +14,8 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email import message_from_bytes, policy
 from email.utils import parseaddr
 from pathlib import Path
@@ -43,6 +45,15 @@ SEND_TIMEOUT_MS = 30_000
 
 def test_campaign_sends_to_a_segment_with_live_progress(tmp_path):
     _require_chromium()  # before anything else: a missing browser is a failure, not a skip
+    with mailing_server(tmp_path) as (server, context):
+        _campaign_flow(server, context)
+
+
+@contextmanager
+def mailing_server(tmp_path: Path) -> Iterator[tuple[Server, BrowserContext]]:
+    """A running appliance that mails as Voorbeeld BV, with the staff member of
+    ``test_contact_import`` and the contacts of :data:`CSV_TEXT` imported as list
+    :data:`LIST_NAME`, and a Chromium context; yields both, stops both on leaving."""
     with (
         running_server(
             tmp_path,
@@ -53,7 +64,7 @@ def test_campaign_sends_to_a_segment_with_live_progress(tmp_path):
     ):
         _add_staff(server)
         _import_contacts(server, tmp_path / "klanten.csv")
-        _campaign_flow(server, context)
+        yield server, context
 
 
 def _import_contacts(server: Server, csv_file: Path) -> None:

@@ -11,27 +11,18 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_campaign import _import_contacts
-from tests.browser.test_contact_import import _add_staff, sign_in_staff
-from tests.browser.test_first_admin import _require_chromium, chromium_context
-from tests.serving import running_server
+from tests.browser.test_campaign import mailing_server
+from tests.browser.test_contact_import import sign_in_staff
+from tests.browser.test_first_admin import _require_chromium
 
 LONG_LINE = "Een heel lange regel zonder afbreking " * 40
 
 
 def test_the_template_editor_fits_phone_and_laptop(tmp_path):
     _require_chromium()
-    with (
-        running_server(
-            tmp_path,
-            mail_from="Voorbeeld BV <enquete@voorbeeld.nl>",
-            organisation_name="Voorbeeld BV",
-        ) as server,
-        chromium_context() as context,
-    ):
-        _add_staff(server)
-        _import_contacts(server, tmp_path / "klanten.csv")
+    with mailing_server(tmp_path) as (server, context):
         base = server.base_url
+
         page = context.new_page()
         sign_in_staff(page, base)
         # A survey for the preview, then the standard invitation with one very long line.

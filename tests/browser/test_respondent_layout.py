@@ -12,16 +12,14 @@ import re
 from playwright.sync_api import Page, expect
 
 from appliance import db
-from appliance.auth.service import CLI
-from appliance.surveys import service, store
 from tests.browser.test_contact_import import _add_staff, sign_in_staff
 from tests.browser.test_first_admin import _require_chromium, chromium_context
 from tests.browser.watch import watch
+from tests.factories import nps_with_follow_up, open_survey_row
 from tests.serving import running_server
 
 OWN_PASSWORD = "Een-eigen-wachtzin-voor-de-bouwer"
 PHONE = {"width": 390, "height": 844}
-LOW = ["0", "1", "2", "3", "4", "5", "6"]
 SURVEY = {
     "languages": ["nl", "en"],
     "title": {"nl": "Klanttevredenheidsonderzoek dienstverlening", "en": "Customer survey"},
@@ -29,13 +27,7 @@ SURVEY = {
         {
             "id": "p1",
             "questions": [
-                {"id": "nps", "type": "nps", "required": True, "text": {"nl": "NPS", "en": "NPS"}},
-                {
-                    "id": "why",
-                    "type": "text_long",
-                    "show_if": {"question": "nps", "in": LOW},
-                    "text": {"nl": "Wat kan beter?", "en": "What could be better?"},
-                },
+                *nps_with_follow_up(),
                 {
                     "id": "kanaal",
                     "type": "single",
@@ -132,10 +124,8 @@ def test_a_respondent_on_a_phone(tmp_path):
     _require_chromium()
     with running_server(tmp_path) as server:
         conn = db.connect(db.db_path(server.data_dir))
-        survey_id = service.create_from_template(conn, CLI, "nps")
-        service.update_definition(conn, CLI, survey_id, SURVEY)
-        service.change_status(conn, CLI, survey_id, "open")
-        token = store.get_survey(conn, survey_id)["link_token"]
+        token = open_survey_row(conn, SURVEY)["link_token"]
+
         conn.close()
         with chromium_context() as staff:
             assert staff.browser is not None

@@ -23,6 +23,7 @@ from appliance.contacts.mapping import Mapping
 from appliance.contacts.preview import PREVIEW_ROWS
 from appliance.db import transaction
 from tests.conftest import audit_actions
+from tests.contacts.test_pages import OPTIONS
 
 CODES = "E-mailadres;Regio;Code\n" + "".join(
     f"p{i}@example.nl;{['Noord', 'Zuid'][i % 2]};K-{100200 + i}\n" for i in range(30)
@@ -105,15 +106,6 @@ def test_a_real_category_is_imported_as_a_segment(imports, conn):
 
 
 # ---- the web mapping, its preview and presets ----------------------------------------------
-
-OPTIONS = {
-    "list_name": "Klanten 2026",
-    "basis": "consent",
-    "purpose": "",
-    "encoding": "",
-    "delimiter": "",
-    "sheet": "",
-}
 
 
 def upload(staff, content: str):

@@ -17,8 +17,9 @@ from appliance.keys import load as load_keys
 from appliance.mailing import jobs, store
 from appliance.mailing import service as mailing_service
 from appliance.settings import load as load_settings
-from appliance.surveys import service
+from tests.conftest import app_settings
 from tests.contacts.conftest import Importer
+from tests.factories import open_survey
 from tests.mailing.smtp_server import smtp_server
 
 CONTACTS = (
@@ -123,9 +124,7 @@ def smtp():
 def settings_overrides(data_dir, smtp):
     """The web app of these tests mails through the test's SMTP server."""
     return {
-        "data_dir": str(data_dir),
-        "default_language": "en",
-        "secure_cookies": False,
+        **app_settings(data_dir),
         "base_url": "http://localhost",
         "mail_transport": "smtp",
         "smtp_host": smtp.host,
@@ -138,8 +137,7 @@ def settings_overrides(data_dir, smtp):
 
 @pytest.fixture
 def world(conn, data_dir, tmp_path, smtp):
-    survey_id = service.create_from_template(conn, CLI, "nps")
-    service.change_status(conn, CLI, survey_id, "open")
+    survey_id = open_survey(conn)
     imports = Importer(conn, data_dir, tmp_path)
     headers = CONTACTS.splitlines()[0].split(";")
     targets = suggest(headers)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 
 from appliance.mailing import store
+from tests.factories import answer_page
 from tests.mailing.conftest import link_in, text_of
-from tests.surveys.test_respond import state_of
 
 
 def test_invitation_answer_unsubscribe_then_reminder_only_to_the_others(world, app, conn):
@@ -41,9 +41,9 @@ def test_invitation_answer_unsubscribe_then_reminder_only_to_the_others(world, a
     client = app.test_client()
     # Jan answers through his link.
     link = link_in(jan, "i")
-    page = client.get(link).get_data(as_text=True)
-    done = client.post(link, data={"state": state_of(page), "nps": "9"})
+    done = answer_page(client, link, {"nps": "9"})
     assert done.status_code == 200
+
     assert conn.execute("SELECT count(*) FROM responses").fetchone()[0] == 1
     # Kim unsubscribes: opening the link changes nothing, the button does.
     unsubscribe = link_in(mail["kim@example.nl"][0], "u")

@@ -7,22 +7,16 @@ anonymous response of someone else. Helpers to reach the person through the page
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass
 from datetime import date
 
-from appliance.auth.service import CLI
+import pytest
+
 from appliance.db import transaction
 from appliance.keys import load as load_keys
-from appliance.mailing import jobs
-from appliance.mailing import service as mailing_service
-from appliance.mailing import store as mail_store
 from appliance.privacy import suppression
-from appliance.responses import service as responses_service
-from appliance.settings import load as load_settings
-from appliance.surveys import service
-from appliance.surveys import store as surveys_store
 from tests.contacts.conftest import Importer
+from tests.factories import open_survey, send_campaign, submit_response
 
 EMAIL = "Anna.Jansen@example.nl"
 FIRST, LAST, TOWN = "Annabel", "Jansen-Kanarie", "Zwolle"
@@ -58,34 +52,10 @@ def build(conn, data_dir, tmp_path) -> World:
     imports = Importer(conn, data_dir, tmp_path)
     for name, content in (("Klanten 2026", LIST_A), ("Nieuwsbrief", LIST_B)):
         imports.run(content.encode(), targets=TARGETS, list_name=name, delimiter=";")
-    survey_id = service.create_from_template(conn, CLI, "customer_satisfaction")
-    definition = surveys_store.definition_of(surveys_store.get_survey(conn, survey_id)).to_json()
-    service.update_definition(conn, CLI, survey_id, {**definition, "anonymous": False})
-    service.change_status(conn, CLI, survey_id, "open")
-    templates = {r["name"]: r["id"] for r in mail_store.list_templates(conn)}
-    plan = mailing_service.Plan(
-        name="Najaarsmeting",
-        survey_id=survey_id,
-        list_id=imports.list_id("Klanten 2026"),
-        template_id=templates["Uitnodiging / Invitation"],
-        reminder_template_id=templates["Herinnering / Reminder"],
-        send_at=time.time(),
-        reminders=1,
-        reminder_days=7,
-        segment_filter={},
+    survey_id = open_survey(conn, template="customer_satisfaction", anonymous=False)
+    campaign_id = send_campaign(
+        conn, data_dir, survey_id, imports.list_id("Klanten 2026"), "Najaarsmeting"
     )
-    campaign_id = mailing_service.create(conn, CLI, plan)[0]
-    settings = load_settings(
-        {
-            "data_dir": str(data_dir),
-            "base_url": "https://enquete.example.nl",
-            "mail_from": "Voorbeeld BV <enquete@voorbeeld.nl>",
-        },
-        environ={},
-    )
-    jobs.deliver(settings, keys)
-    mailing_service.remind_now(conn, CLI, campaign_id)
-    jobs.deliver(settings, keys)
     person_hash = suppression.address_hash(keys.hasher(), EMAIL)
     contact_ids = [
         r[0]
@@ -96,34 +66,40 @@ def build(conn, data_dir, tmp_path) -> World:
     token_hash = conn.execute(
         "SELECT token_hash FROM invitations WHERE contact_id = ?", (contact_ids[0],)
     ).fetchone()[0]
-    linked = responses_service.submit(
+    linked = submit_response(
         conn,
-        keys.hasher(),
-        keys.cipher(),
-        survey_id=survey_id,
+        data_dir,
+        survey_id,
+        {"nps": "9", "grade": "8", "remark": LINKED_REMARK},
+        "linked",
         mode="invitation",
-        language="nl",
-        answers={"nps": "9", "grade": "8", "remark": LINKED_REMARK},
-        form_key="linked",
         today=date.today(),
         invitation_hash=bytes(token_hash),
         contact_consent=CONSENT,
         link_contact=True,
+        quality_flags=False,
     )
-    anonymous = responses_service.submit(
+    anonymous = submit_response(
         conn,
-        keys.hasher(),
-        keys.cipher(),
-        survey_id=survey_id,
-        mode="link",
-        language="nl",
-        answers={"nps": "3", "grade": "5", "remark": ANONYMOUS_REMARK},
-        form_key="anonymous",
+        data_dir,
+        survey_id,
+        {"nps": "3", "grade": "5", "remark": ANONYMOUS_REMARK},
+        "anonymous",
         today=date.today(),
+        quality_flags=False,
     )
+
     with transaction(conn):
         suppression.add(conn, [person_hash], "unsubscribe")
     return World(conn, data_dir, survey_id, campaign_id, contact_ids, linked, anonymous)
+
+
+@pytest.fixture(name="world")
+def world_fixture(conn, data_dir, tmp_path) -> World:
+    """``world``: the person's world, built afresh for each test (tests change it). Import
+    ``world_fixture`` into a test module to use it."""
+
+    return build(conn, data_dir, tmp_path)
 
 
 def look_up(staff, value: str, **extra):

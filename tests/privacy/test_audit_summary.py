@@ -10,11 +10,7 @@ from appliance import audit
 from appliance.keys import load as load_keys
 from appliance.privacy import retention, retention_service
 from tests.privacy import world as w
-
-
-@pytest.fixture
-def world(conn, data_dir, tmp_path):
-    return w.build(conn, data_dir, tmp_path)
+from tests.privacy.world import world_fixture  # noqa: F401
 
 
 @pytest.fixture

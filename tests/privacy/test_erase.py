@@ -7,16 +7,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
+from appliance.db import transaction
 from appliance.keys import load as load_keys
-from appliance.privacy import suppression
-from tests.privacy.subject_world import EMAIL, audit_rows, build, look_up, token_of
-
-
-@pytest.fixture
-def world(conn, data_dir, tmp_path):
-    return build(conn, data_dir, tmp_path)
+from appliance.privacy import erasure, suppression
+from appliance.privacy.subjects import Query, collect
+from tests.privacy import world as w
+from tests.privacy.subject_world import (
+    EMAIL,
+    audit_rows,
+    look_up,
+    token_of,
+    world_fixture,  # noqa: F401
+)
 
 
 def _count(conn, sql, *args) -> int:
@@ -120,3 +122,37 @@ def test_erasure_by_phone_and_adding_to_the_unsubscribe_list(world, as_role, con
     assert _count(conn, "SELECT count(*) FROM contacts") == 1  # Piet
     kinds = [r[0] for r in conn.execute("SELECT kind FROM privacy_erasures ORDER BY kind")]
     assert kinds == ["email", "email", "phone"]
+
+
+def test_erasing_a_person_erases_the_name_they_typed_in_a_linked_response(conn, data_dir, tmp_path):
+    world = w.build(conn, data_dir, tmp_path)
+    assert conn.execute("SELECT count(*) FROM name_answers").fetchone()[0] == 1
+    with transaction(conn):
+        counts = erasure.erase_contacts(
+            conn, [world.contact_ids["alice"]], person=True, hasher=load_keys(data_dir).hasher()
+        )
+    assert counts["names"] == 1
+    assert conn.execute("SELECT count(*) FROM name_answers").fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM responses").fetchone()[0] == 1
+
+
+def test_a_rejected_import_row_with_the_address_is_found_and_erased(conn, data_dir, tmp_path):
+    """A row refused for another field still holds the address; an access request shows it and
+    an erasure removes it."""
+    world = w.build(conn, data_dir, tmp_path)
+    keys = load_keys(data_dir)
+    from tests.contacts.conftest import Importer
+
+    bad = f"email;voornaam;achternaam;telefoon\ndora@{w.CANARY.lower()}.nl;Dora;X;12ab\n"
+    counts, _ = Importer(conn, data_dir, tmp_path).run(bad.encode())
+    assert counts.invalid == 1
+    query = Query("email", f"dora@{w.CANARY.lower()}.nl")
+    dossier = collect(conn, keys.cipher(), keys.hasher(), query, [])
+    assert len(dossier["rejected_rows"]) == 1
+    assert dossier["rejected_rows"][0]["row"]["voornaam"] == "Dora"
+    with transaction(conn):
+        assert erasure.erase_rejects(conn, [r["id"] for r in dossier["rejected_rows"]]) == 1
+    assert not collect(conn, keys.cipher(), keys.hasher(), query, [])["rejected_rows"]
+    # The other rejected row (the world's own) is not this person's and stays.
+    assert conn.execute("SELECT count(*) FROM import_rejects").fetchone()[0] == 1
+    assert world.contact_ids

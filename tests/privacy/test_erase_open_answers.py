@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import time
 import zipfile
 from dataclasses import dataclass
 from datetime import date
@@ -16,21 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from appliance.auth.service import CLI
 from appliance.db import transaction
 from appliance.keys import load as load_keys
-from appliance.mailing import jobs
-from appliance.mailing import service as mailing_service
-from appliance.mailing import store as mail_store
 from appliance.privacy import retention_service
 from appliance.reports import store as report_store
-from appliance.responses import quality
-from appliance.responses import service as responses_service
 from appliance.responses import store as responses_store
 from appliance.settings import load as load_settings
-from appliance.surveys import store as surveys_store
-from appliance.surveys.definition import Definition
 from tests.contacts.conftest import Importer
+from tests.factories import send_campaign, stored_open_survey, submit_response
 from tests.privacy.subject_world import look_up, token_of
 from tests.reports.study import DEFINITION
 
@@ -55,23 +47,6 @@ class World:
     jan_ids: list[int]
 
 
-def _submit(conn, keys, survey_id, answers, key, **extra) -> str:
-    definition = surveys_store.definition_of(surveys_store.get_survey(conn, survey_id))
-    hasher = keys.hasher()
-    return responses_service.submit(
-        conn,
-        hasher,
-        keys.cipher(),
-        survey_id=survey_id,
-        language="nl",
-        answers=answers,
-        form_key=key,
-        today=date.today(),
-        flagger=lambda c: quality.flags_for(c, hasher, survey_id, definition, answers, None),
-        **extra,
-    )
-
-
 @pytest.fixture
 def world(conn, data_dir, tmp_path) -> World:
     keys = load_keys(data_dir)
@@ -79,35 +54,11 @@ def world(conn, data_dir, tmp_path) -> World:
     imports = Importer(conn, data_dir, tmp_path)
     imports.run(CSV, list_name="Klanten")
     assert imports.run(REJECTED, list_name="Oud bestand")[0].invalid == 1
-    with transaction(conn):
-        anonymous = surveys_store.create_survey(conn, Definition.parse(DEFINITION))
-        named = surveys_store.create_survey(
-            conn, Definition.parse({**DEFINITION, "anonymous": False})
-        )
-        for survey_id in (anonymous, named):
-            surveys_store.set_status(conn, survey_id, "open")
-    templates = {r["name"]: r["id"] for r in mail_store.list_templates(conn)}
-    plan = mailing_service.Plan(
-        name="Meting",
-        survey_id=anonymous,
-        list_id=imports.list_id("Klanten"),
-        template_id=templates["Uitnodiging / Invitation"],
-        reminder_template_id=None,
-        send_at=time.time(),
-        reminders=0,
-        reminder_days=7,
-        segment_filter={},
-    )
-    mailing_service.create(conn, CLI, plan)
-    settings = load_settings(
-        {
-            "data_dir": str(data_dir),
-            "base_url": "https://enquete.example.nl",
-            "mail_from": "Voorbeeld BV <enquete@voorbeeld.nl>",
-        },
-        environ={},
-    )
-    jobs.deliver(settings, keys)
+    anonymous = stored_open_survey(conn, DEFINITION)
+    named = stored_open_survey(conn, {**DEFINITION, "anonymous": False})
+
+    send_campaign(conn, data_dir, anonymous, imports.list_id("Klanten"), "Meting", reminder=False)
+
     jan = conn.execute(
         "SELECT c.id FROM contacts c JOIN invitations i ON i.contact_id = c.id"
         " JOIN outbox o ON o.invitation_id = i.id ORDER BY c.id LIMIT 1"
@@ -117,29 +68,33 @@ def world(conn, data_dir, tmp_path) -> World:
     ).fetchone()[0]
     with transaction(conn):
         named_token = responses_store.create_invitation(conn, hasher, named, jan)
-    optin = _submit(
+    optin = submit_response(
         conn,
-        keys,
+        data_dir,
         anonymous,
         {"nps": "9", "sat": "4", "channel": "web", "remark": REMARK_OPTIN},
         "optin",
         mode="invitation",
+        today=date.today(),
         names={"who": NAME},
         invitation_hash=bytes(optin_hash),
         contact_consent=CONSENT,
     )
-    named_id = _submit(
+    named_id = submit_response(
         conn,
-        keys,
+        data_dir,
         named,
         {"nps": "7", "again": "yes", "remark": REMARK_NAMED},
         "named",
         mode="invitation",
+        today=date.today(),
         names={"who": NAME},
         invitation_hash=responses_store.invitation_hash(hasher, named_token),
         link_contact=True,
     )
-    els = _submit(conn, keys, anonymous, {"nps": "4", "remark": ELS_REMARK}, "els", mode="link")
+    els = submit_response(
+        conn, data_dir, anonymous, {"nps": "4", "remark": ELS_REMARK}, "els", today=date.today()
+    )
     return World(anonymous, named, optin, named_id, els, [jan])
 
 

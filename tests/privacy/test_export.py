@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from tests.pdftext import pdf_text
 from tests.privacy.subject_world import (
     ANONYMOUS_REMARK,
@@ -16,15 +14,10 @@ from tests.privacy.subject_world import (
     LAST,
     LINKED_REMARK,
     audit_rows,
-    build,
     look_up,
     token_of,
+    world_fixture,  # noqa: F401
 )
-
-
-@pytest.fixture
-def world(conn, data_dir, tmp_path):
-    return build(conn, data_dir, tmp_path)
 
 
 def _export(staff, kind: str):

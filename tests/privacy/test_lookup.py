@@ -9,6 +9,9 @@ import re
 
 import pytest
 
+from appliance.keys import load as load_keys
+from appliance.privacy import erasure
+from tests.privacy import world as w
 from tests.privacy.subject_world import (
     ANONYMOUS_REMARK,
     CONSENT,
@@ -17,15 +20,10 @@ from tests.privacy.subject_world import (
     LAST,
     LINKED_REMARK,
     audit_rows,
-    build,
     look_up,
     token_of,
+    world_fixture,  # noqa: F401
 )
-
-
-@pytest.fixture
-def world(conn, data_dir, tmp_path):
-    return build(conn, data_dir, tmp_path)
 
 
 def _looked_up(conn) -> dict:
@@ -152,3 +150,15 @@ def test_a_look_up_token_is_bound_to_its_member_of_staff(world, as_role):
         "/compliance/people/export", {"token": tampered, "format": "json"}
     )
     assert response.status_code == 400
+
+
+def test_a_phone_number_in_a_rejected_row_matches_in_any_notation(conn, data_dir, tmp_path):
+    w.build(conn, data_dir, tmp_path)
+    keys = load_keys(data_dir)
+    from tests.contacts.conftest import Importer
+
+    bad = "email;voornaam;telefoon\nniet-een-adres;Eva;06-12345678\n"
+    Importer(conn, data_dir, tmp_path).run(bad.encode())
+    found = erasure.rejects_mentioning(conn, keys.cipher(), {"+31612345678"})
+    assert [r["row"]["voornaam"] for r in found] == ["Eva"]
+    assert not erasure.rejects_mentioning(conn, keys.cipher(), {"+31687654321"})

@@ -17,8 +17,9 @@ from appliance.contacts.mapping import Mapping, suggest
 from appliance.surveys import service
 from tests.conftest import Browser
 from tests.contacts.conftest import Importer
+from tests.factories import submit_response
 from tests.pdftext import pdf_text
-from tests.surveys.helpers import submit
+from tests.privacy.test_statement import RETENTION
 
 CUSTOMERS = (
     b"email,voornaam,achternaam,geslacht,straat,postcode,plaats,telefoon\n"
@@ -103,13 +104,6 @@ EXPECTED = {
     "Backups": "Only the most recent 9 backup(s) are kept",
     "Transfers": "None. Personal data does not leave the organisation's network.",
 }
-RETENTION = {
-    "retention_contact_months": 4,
-    "retention_name_months": 3,
-    "contact_request_days": 14,
-    "retention_audit_months": 36,
-    "backup_keep": 9,
-}
 
 
 @pytest.fixture
@@ -191,7 +185,7 @@ def test_only_admin_and_staff_may_read_it(app, cast, url):
 def test_a_typed_name_and_a_linked_response_are_counted(world, configured, cast, data_dir):
     named = world.execute("SELECT max(id) FROM surveys").fetchone()[0]
     service.change_status(world, CLI, named, "open")
-    submit(world, data_dir, named, {"nps": "9"}, names={"naam": "Anna Kanarievogel"})
+    submit_response(world, data_dir, named, {"nps": "9"}, names={"naam": "Anna Kanarievogel"})
     rows = _rows(
         _browser(configured, cast, "staff").get("/compliance/record").get_data(as_text=True)
     )

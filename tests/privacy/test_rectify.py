@@ -10,14 +10,17 @@ import pytest
 from appliance.crypto import DecryptionError
 from appliance.keys import load as load_keys
 from appliance.privacy import suppression
-from tests.privacy.subject_world import EMAIL, FIRST, LAST, audit_rows, build, look_up, token_of
+from tests.privacy.subject_world import (
+    EMAIL,
+    FIRST,
+    LAST,
+    audit_rows,
+    look_up,
+    token_of,
+    world_fixture,  # noqa: F401
+)
 
 NEW_EMAIL = "annabel.devries@example.org"
-
-
-@pytest.fixture
-def world(conn, data_dir, tmp_path):
-    return build(conn, data_dir, tmp_path)
 
 
 def _form(token: str, contact_id: int, **changes) -> dict:

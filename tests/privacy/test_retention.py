@@ -5,15 +5,9 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from appliance.privacy import retention, retention_service
 from tests.privacy import world as w
-
-
-@pytest.fixture
-def world(conn, data_dir, tmp_path):
-    return w.build(conn, data_dir, tmp_path)
+from tests.privacy.world import world_fixture  # noqa: F401
 
 
 def _counts(conn) -> dict[str, int]:

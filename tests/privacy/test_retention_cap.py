@@ -7,7 +7,6 @@ page all give the same day."""
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -15,17 +14,13 @@ import pytest
 from babel.dates import format_date
 from click.testing import CliRunner
 
-from appliance.auth.service import CLI
 from appliance.cli import main
 from appliance.keys import load as load_keys
-from appliance.mailing import jobs
-from appliance.mailing import service as mailing_service
-from appliance.mailing import store as mail_store
 from appliance.privacy import retention, retention_service, suppression
 from appliance.privacy.retention import add_months
 from appliance.settings import load as load_settings
-from appliance.surveys import service
 from tests.contacts.conftest import Importer
+from tests.factories import open_survey, send_campaign
 
 CSV = (
     b"email;voornaam;achternaam\n"
@@ -77,24 +72,8 @@ def world(conn, data_dir, tmp_path) -> World:
     imports = Importer(conn, data_dir, tmp_path)
     imports.run(CSV, list_name="Klanten")
     imports.run(LATER, list_name="Nieuwsbrief")
-    survey_id = service.create_from_template(conn, CLI, "customer_satisfaction")
-    service.change_status(conn, CLI, survey_id, "open")
-    templates = {r["name"]: r["id"] for r in mail_store.list_templates(conn)}
-    plan = mailing_service.Plan(
-        name="Doorlopende meting",
-        survey_id=survey_id,
-        list_id=imports.list_id("Klanten"),
-        template_id=templates["Uitnodiging / Invitation"],
-        reminder_template_id=templates["Herinnering / Reminder"],
-        send_at=time.time(),
-        reminders=1,
-        reminder_days=7,
-        segment_filter={},
-    )
-    campaign_id = mailing_service.create(conn, CLI, plan)[0]
-    jobs.deliver(settings, keys)
-    mailing_service.remind_now(conn, CLI, campaign_id)
-    jobs.deliver(settings, keys)
+    survey_id = open_survey(conn, template="customer_satisfaction")
+    send_campaign(conn, data_dir, survey_id, imports.list_id("Klanten"), "Doorlopende meting")
 
     hasher = keys.hasher()
     ids = {

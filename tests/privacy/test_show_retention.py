@@ -3,20 +3,15 @@ that erases what is due now. Lists and surveys show their erasure dates."""
 
 from __future__ import annotations
 
-import pytest
 from babel.dates import format_date
 
 from tests.privacy import world as w
+from tests.privacy.world import world_fixture  # noqa: F401
 
 
 def shown(day) -> str:
     """A day as the English pages show it (\"Jun 3, 2027\")."""
     return format_date(day, "medium", locale="en")
-
-
-@pytest.fixture
-def world(conn, data_dir, tmp_path):
-    return w.build(conn, data_dir, tmp_path)
 
 
 def test_the_page_shows_what_falls_due_when(as_role, world):

@@ -9,12 +9,12 @@ import re
 import pytest
 
 from appliance import create_app
-from appliance.auth.service import CLI
 from appliance.keys import load as load_keys
 from appliance.mailing import unsubscribe
 from appliance.privacy.statement import TEXT_REVISED
 from appliance.security import CSP
-from appliance.surveys import service, store
+from appliance.surveys import store
+from tests.factories import open_survey_row
 
 DETAILS = {
     "organisation_name": "Bakkerij Jansen BV",
@@ -244,9 +244,7 @@ def test_its_date_is_the_later_of_the_text_and_a_change_of_a_setting_it_shows(ap
 
 
 def _open_survey(conn) -> str:
-    survey_id = service.create_from_template(conn, CLI, "nps")
-    service.change_status(conn, CLI, survey_id, "open")
-    return store.get_survey(conn, survey_id)["link_token"]
+    return open_survey_row(conn)["link_token"]
 
 
 def test_every_respondent_page_links_to_it(app, conn, data_dir):

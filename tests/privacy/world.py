@@ -7,14 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+import pytest
+
 from appliance import settings as settings_module
 from appliance.db import transaction
-from appliance.keys import load as load_keys
-from appliance.responses import service as responses_service
-from appliance.responses import store as responses_store
 from appliance.surveys import store as surveys_store
-from appliance.surveys.definition import Definition
 from tests.contacts.conftest import Importer
+from tests.factories import invite, stored_open_survey, submit_response
 from tests.reports.study import DEFINITION
 
 CANARY = "Zwaluwstaart"
@@ -51,7 +50,6 @@ class World:
 
 def build(conn, data_dir, tmp_path) -> World:
     values = settings_module.load({"data_dir": str(data_dir)}, environ={})
-    keys = load_keys(data_dir)
     importer = Importer(conn, data_dir, tmp_path)
     counts, _ = importer.run(CSV)
     assert counts.added == 3 and counts.invalid == 1
@@ -63,27 +61,32 @@ def build(conn, data_dir, tmp_path) -> World:
             strict=True,
         )
     }
+    survey_id = stored_open_survey(conn, DEFINITION)
     with transaction(conn):
-        survey_id = surveys_store.create_survey(conn, Definition.parse(DEFINITION))
-        surveys_store.set_status(conn, survey_id, "open")
-        token = responses_store.create_invitation(conn, keys.hasher(), survey_id, ids["alice"])
-        responses_store.create_invitation(conn, keys.hasher(), survey_id, ids["bob"])
+        token, _ = invite(conn, data_dir, survey_id, ids["alice"])
+        invite(conn, data_dir, survey_id, ids["bob"])
     today = date.fromisoformat(conn.execute("SELECT date('now')").fetchone()[0])
-    response_id = responses_service.submit(
+    response_id = submit_response(
         conn,
-        keys.hasher(),
-        keys.cipher(),
-        survey_id=survey_id,
+        data_dir,
+        survey_id,
+        {"nps": "9"},
+        "k1",
         mode="invitation",
-        language="nl",
-        answers={"nps": "9"},
-        form_key="k1",
         today=today,
         names={"who": TYPED_NAME},
-        invitation_hash=responses_store.invitation_hash(keys.hasher(), token),
+        invitation=token,
         contact_consent=CONSENT,
+        quality_flags=False,
     )
     return World(values, survey_id, ids, response_id, today)
+
+
+@pytest.fixture(name="world")
+def world_fixture(conn, data_dir, tmp_path) -> World:
+    """``world``: the retention world, built afresh for each test (tests change it). Import
+    ``world_fixture`` into a test module to use it."""
+    return build(conn, data_dir, tmp_path)
 
 
 def close(conn, world: World) -> None:

@@ -6,11 +6,8 @@ import random
 from datetime import date, timedelta
 
 from appliance.db import transaction
-from appliance.keys import load as load_keys
 from appliance.reports import store as report_store
-from appliance.responses import service as responses_service
-from appliance.surveys import store as surveys_store
-from appliance.surveys.definition import Definition
+from tests import factories
 
 
 def _t(text: str) -> dict[str, str]:
@@ -66,10 +63,8 @@ START = date(2026, 9, 7)
 
 
 def create(conn) -> int:
-    with transaction(conn):
-        survey_id = surveys_store.create_survey(conn, Definition.parse(DEFINITION))
-        surveys_store.set_status(conn, survey_id, "open")
-    return survey_id
+    """The study survey, written to the store and opened."""
+    return factories.stored_open_survey(conn, DEFINITION)
 
 
 def answers_for(rng: random.Random, remark: str | None = None) -> dict:
@@ -93,24 +88,24 @@ def answers_for(rng: random.Random, remark: str | None = None) -> dict:
 def respond(
     conn, data_dir, survey_id, rng, *, region=None, kind=None, mode="link", day=START, **extra
 ) -> str:
-    keys = load_keys(data_dir)
+    """One response without quality flags on ``day``: ``answers`` if given, else drawn from
+    ``rng`` (with ``remark``), its segments the region and customer type if given."""
     segments = {}
     if region:
         segments["regio"] = region
     if kind:
         segments["klanttype"] = kind
     answers = extra.pop("answers", None) or answers_for(rng, extra.pop("remark", None))
-    return responses_service.submit(
+    return factories.submit_response(
         conn,
-        keys.hasher(),
-        keys.cipher(),
-        survey_id=survey_id,
+        data_dir,
+        survey_id,
+        answers,
+        f"k{rng.random()}",
         mode=mode,
-        language="nl",
-        answers=answers,
-        form_key=f"k{rng.random()}",
         today=day,
         segments=segments,
+        quality_flags=False,
         **extra,
     )
 
@@ -132,16 +127,49 @@ def seed(conn, data_dir, survey_id, sizes: dict[str, int], seed_value: int = 1) 
     offer(conn, survey_id, {"regio": list(sizes), "klanttype": list(TYPES)})
     with transaction(conn):
         report_store.set_reportable(conn, survey_id, ["regio", "klanttype"])
+    respond_by_region(
+        conn,
+        data_dir,
+        survey_id,
+        rng,
+        sizes,
+        kinds=True,
+        last_day=70,
+        remarks=[None, None, "Prima service, snel geholpen"],
+    )
+
+
+def respond_by_region(
+    conn, data_dir, survey_id, rng, sizes, *, kinds=False, last_day=27, remarks=None
+) -> None:
+    """``sizes`` maps region -> number of responses. Each response draws from ``rng``, in this
+    order: a customer type (with ``kinds``), a mode, a day from ``START`` to ``last_day`` days
+    later, and a remark from ``remarks`` (if given); the draws are the same for the same seed."""
     for region, count in sizes.items():
         for _ in range(count):
-            respond(
-                conn,
-                data_dir,
-                survey_id,
-                rng,
-                region=region,
-                kind=rng.choice(TYPES),
-                mode=rng.choice(MODES),
-                day=START + timedelta(days=rng.randint(0, 70)),
-                remark=rng.choice([None, None, "Prima service, snel geholpen"]),
-            )
+            extra = {}
+            if kinds:
+                extra["kind"] = rng.choice(TYPES)
+            extra["mode"] = rng.choice(MODES)
+            extra["day"] = START + timedelta(days=rng.randint(0, last_day))
+            if remarks is not None:
+                extra["remark"] = rng.choice(remarks)
+            respond(conn, data_dir, survey_id, rng, region=region, **extra)
+
+
+def small_groups(conn, data_dir, researcher) -> int:
+    """81 responses over five regions (two below k), both customer types, three modes and four
+    weeks, five of them without a customer type and three without a region either, granted to
+    ``researcher``; every region and type is offered. The same seed gives the same survey."""
+    survey_id = create(conn)
+    rng = random.Random(11)
+    sizes = {"noord": 40, "zuid": 22, "oost": 9, "texel": 2, "west": 3}
+    offer(conn, survey_id, {"regio": list(sizes), "klanttype": list(TYPES)})
+    with transaction(conn):
+        report_store.set_reportable(conn, survey_id, ["regio", "klanttype"])
+    respond_by_region(conn, data_dir, survey_id, rng, sizes, kinds=True, remarks=[None, "Goed"])
+    # Responses without a value: three from the open link, two without a customer type.
+    for region in (None, None, None, "noord", "zuid"):
+        respond(conn, data_dir, survey_id, rng, region=region, mode="link")
+    factories.grant(conn, researcher, survey_id)
+    return survey_id

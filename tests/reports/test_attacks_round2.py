@@ -20,6 +20,7 @@ from appliance.reports import protect
 from appliance.reports import store as report_store
 from appliance.reports.report import NO_ANSWER
 from appliance.responses import store as responses_store
+from tests.factories import grant
 from tests.mailing.conftest import smtp, world  # noqa: F401
 from tests.reports import study
 from tests.reports.panel.test_segment_rows import _answer, _import, panel  # noqa: F401
@@ -87,18 +88,8 @@ def live(conn, data_dir, cast):
     with transaction(conn):
         report_store.set_reportable(conn, survey_id, ["regio"])
     rng = random.Random(7)
-    for region, count in REGIONS.items():
-        for _ in range(count):
-            study.respond(
-                conn,
-                data_dir,
-                survey_id,
-                rng,
-                region=region,
-                mode=rng.choice(study.MODES),
-                day=study.START + timedelta(days=rng.randint(0, 27)),
-            )
-    conn.execute("INSERT INTO researcher_grants VALUES (?, ?)", (cast["researcher"].id, survey_id))
+    study.respond_by_region(conn, data_dir, survey_id, rng, REGIONS)
+    grant(conn, cast["researcher"], survey_id)
 
     def one_more(region: str, answers: dict) -> str:
         return study.respond(

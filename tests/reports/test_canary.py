@@ -16,9 +16,10 @@ from flask import url_for
 from appliance.auth.guard import required_action
 from appliance.auth.roles import allows
 from appliance.keys import load as load_keys
-from appliance.responses import service as responses_service
+from appliance.mailing import links
 from appliance.responses import store as responses_store
 from tests.contacts.conftest import Importer
+from tests.factories import invite, submit_response
 from tests.pdftext import pdf_text
 from tests.reports import study
 
@@ -33,25 +34,23 @@ def _seed_canary(conn, data_dir, tmp_path, survey_id):
         f"email,voornaam,achternaam,regio,klanttype\n{EMAIL},{FIRST},{LAST},noord,b2b\n".encode()
     )
     contact_id = conn.execute("SELECT id FROM contacts").fetchone()[0]
-    keys = load_keys(data_dir)
-    token = responses_store.create_invitation(conn, keys.hasher(), survey_id, contact_id)
+    token, _ = invite(conn, data_dir, survey_id, contact_id)
     found = responses_store.find_invitation(
-        conn, responses_store.invitation_hash(keys.hasher(), token)
+        conn, links.invitation_hash(load_keys(data_dir).hasher(), token)
     )
     answers = {**study.answers_for(random.Random(3)), "remark": REMARK}
-    responses_service.submit(
+    submit_response(
         conn,
-        keys.hasher(),
-        keys.cipher(),
-        survey_id=survey_id,
+        data_dir,
+        survey_id,
+        answers,
+        "canary",
         mode="invitation",
-        language="nl",
-        answers=answers,
         names={"who": NAME},
-        form_key="canary",
         today=study.START,
         segments=json.loads(found["segments"]),
-        invitation_hash=responses_store.invitation_hash(keys.hasher(), token),
+        invitation=token,
+        quality_flags=False,
     )
 
 

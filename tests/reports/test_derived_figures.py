@@ -21,6 +21,7 @@ from appliance.db import transaction
 from appliance.reports import labels
 from appliance.reports import store as report_store
 from appliance.reports.gate import FilterRefused, Gate
+from tests.factories import grant
 from tests.reports import attack, study
 
 FILTERS = [""] + [f"regio={r}" for r in study.REGIONS] + [f"klanttype={t}" for t in study.TYPES]
@@ -107,9 +108,7 @@ def nps_survey(conn, data_dir, cast):
         with transaction(conn):
             report_store.set_reportable(conn, survey_id, ["regio"])
         _respond_all(conn, data_dir, survey_id, answers_by_region)
-        conn.execute(
-            "INSERT INTO researcher_grants VALUES (?, ?)", (cast["researcher"].id, survey_id)
-        )
+        grant(conn, cast["researcher"], survey_id)
         return survey_id
 
     return make

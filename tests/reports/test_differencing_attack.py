@@ -21,8 +21,10 @@ import math
 from collections import Counter
 
 import numpy as np
+import pytest
 
 from appliance.reports.report import month_of_week
+from tests.read_only import read_only_app, read_only_conn, read_only_data_dir  # noqa: F401
 from tests.reports import attack, study
 
 K, K_TEXT = 5, 10
@@ -35,6 +37,14 @@ MEASURES = {
     "sat": [*map(str, range(1, 6))],
     "remark": ["*"],
 }
+
+
+@pytest.fixture(scope="module")
+def small_groups(conn, data_dir, cast):
+    """:func:`tests.reports.study.small_groups`, built once: the tests only read reports."""
+    return study.small_groups(conn, data_dir, cast["researcher"])
+
+
 NPS_BANDS = {
     "promoters": {"9": 1, "10": 1},
     "passives": {"7": 1, "8": 1},

@@ -13,12 +13,10 @@ from html import unescape
 import openpyxl
 import pytest
 
-from appliance.db import transaction
 from appliance.reports import charts
 from appliance.reports.derived import Range, Summary
 from appliance.reports.report import Bar, Group, Suppressed
-from appliance.surveys import store as surveys_store
-from appliance.surveys.definition import Definition
+from tests.factories import grant, stored_open_survey
 from tests.pdftext import pdf_text
 from tests.reports import study
 
@@ -31,13 +29,12 @@ def _survey(conn, data_dir, cast, title=SPECIAL, sat_text=None, n=8) -> int:
     if sat_text:
         sat = next(q for q in definition["pages"][0]["questions"] if q["id"] == "sat")
         sat["text"] = {"nl": sat_text, "en": sat_text}
-    with transaction(conn):
-        survey_id = surveys_store.create_survey(conn, Definition.parse(definition))
-        surveys_store.set_status(conn, survey_id, "open")
+    survey_id = stored_open_survey(conn, definition)
     rng = random.Random(5)
+
     for _ in range(n):
         study.respond(conn, data_dir, survey_id, rng)
-    conn.execute("INSERT INTO researcher_grants VALUES (?, ?)", (cast["researcher"].id, survey_id))
+    grant(conn, cast["researcher"], survey_id)
     return survey_id
 
 

@@ -9,6 +9,7 @@ import pytest
 from appliance.db import transaction
 from appliance.reports import store as report_store
 from appliance.responses import store as responses_store
+from tests.factories import grant
 from tests.reports import study
 
 
@@ -24,7 +25,7 @@ def _survey_with(conn, data_dir, cast, sizes, remarks=0):
             remark = "Prima" if given < remarks else None
             given += 1
             study.respond(conn, data_dir, survey_id, rng, region=region, remark=remark)
-    conn.execute("INSERT INTO researcher_grants VALUES (?, ?)", (cast["researcher"].id, survey_id))
+    grant(conn, cast["researcher"], survey_id)
     return survey_id
 
 

@@ -10,7 +10,7 @@ import pytest
 from appliance.auth.service import CLI
 from appliance.surveys import builder, service, store
 from appliance.surveys.definition import Definition
-from tests.surveys.helpers import submit
+from tests.factories import submit_response
 
 
 @pytest.fixture
@@ -87,7 +87,7 @@ def test_fixing_an_option_typo_keeps_its_value_but_removing_one_is_refused_once_
         },
     )
     values = [c["value"] for c in question(data_of(conn, survey_id), "q1")["choices"]]
-    submit(conn, data_dir, survey_id, {"q1": values[0]})
+    submit_response(conn, data_dir, survey_id, {"q1": values[0]})
     staff.post(
         f"/surveys/{survey_id}/questions/q1",
         {
@@ -200,7 +200,7 @@ def test_inserting_an_option_while_fixing_another_never_moves_answers(
     form = {"text_nl": "Fruit?", "text_en": "Fruit?", "options_en": ""}
     staff.post(f"/surveys/{survey_id}/questions/q1", {**form, "options_nl": "Appel\nBanaan"})
     # Two lines for the two placeholders: each rewords its counterpart (o1, o2).
-    submit(conn, data_dir, survey_id, {"q1": "o2"})
+    submit_response(conn, data_dir, survey_id, {"q1": "o2"})
     refused = staff.post(
         f"/surveys/{survey_id}/questions/q1", {**form, "options_nl": "Appel\nKiwi\nBanaan!"}
     )
@@ -215,7 +215,7 @@ def test_inserting_an_option_while_fixing_another_never_moves_answers(
 def test_an_unanswered_question_added_to_a_live_survey_can_be_removed(
     as_role, conn, data_dir, survey_id
 ):
-    submit(conn, data_dir, survey_id, {"nps": "9"})
+    submit_response(conn, data_dir, survey_id, {"nps": "9"})
     staff = as_role("staff")
     staff.post(f"/surveys/{survey_id}/questions", {"type": "single", "text": "Oeps", "page": ""})
     staff.post(f"/surveys/{survey_id}/questions/q1/delete")

@@ -44,11 +44,11 @@ def test_a_bad_definition_is_refused_with_its_place(as_role, conn):
 
 
 def test_wording_can_change_after_responses_but_questions_cannot_go(as_role, conn, data_dir):
-    from tests.surveys.helpers import submit
+    from tests.factories import submit_response
 
     staff = as_role("staff")
     survey_id = create(staff)
-    submit(conn, data_dir, survey_id, {"nps": "9", "grade": "8"})
+    submit_response(conn, data_dir, survey_id, {"nps": "9", "grade": "8"})
     data = definition_json(conn, survey_id)
     data["pages"][0]["questions"][0]["text"]["nl"] = "Zou u ons aanraden?"
     assert staff.post(f"/surveys/{survey_id}", {"definition": json.dumps(data)}).status_code == 302

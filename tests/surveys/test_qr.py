@@ -8,6 +8,7 @@ import re
 import struct
 import zlib
 
+import pytest
 import segno
 
 from appliance import STATIC
@@ -15,6 +16,7 @@ from appliance.auth.service import CLI
 from appliance.db import transaction
 from appliance.surveys import store
 from appliance.surveys.service import create_from_template
+from tests.read_only import read_only_app, read_only_conn, read_only_data_dir  # noqa: F401
 
 BORDER = 4
 
@@ -86,15 +88,16 @@ def png_modules(data: bytes, scale: int) -> list[list[bool]]:
     return [row[BORDER:-BORDER] for row in grid[BORDER:-BORDER]]
 
 
-def survey(conn) -> int:
+@pytest.fixture(scope="module")
+def survey_id(conn) -> int:
+    """One survey titled "Tevredenheid 2026" for the whole module (its tests only read)."""
     survey_id = create_from_template(conn, CLI, "customer_satisfaction")
     with transaction(conn):
         conn.execute("UPDATE surveys SET title = 'Tevredenheid 2026' WHERE id = ?", (survey_id,))
     return survey_id
 
 
-def test_the_svg_holds_the_open_link(app, as_role, conn):
-    survey_id = survey(conn)
+def test_the_svg_holds_the_open_link(app, as_role, conn, survey_id):
     r = as_role("staff").get(f"/surveys/{survey_id}/qr.svg")
     assert r.status_code == 200 and r.mimetype == "image/svg+xml"
     assert "attachment" in r.headers["Content-Disposition"]
@@ -104,8 +107,7 @@ def test_the_svg_holds_the_open_link(app, as_role, conn):
     assert svg_modules(r.get_data(as_text=True)) != expected(url + "x")
 
 
-def test_the_png_holds_the_open_link_at_a_printable_size(app, as_role, conn):
-    survey_id = survey(conn)
+def test_the_png_holds_the_open_link_at_a_printable_size(app, as_role, conn, survey_id):
     r = as_role("staff").get(f"/surveys/{survey_id}/qr.png")
     assert r.status_code == 200 and r.mimetype == "image/png"
     width = struct.unpack(">I", r.data[16:20])[0]
@@ -113,8 +115,7 @@ def test_the_png_holds_the_open_link_at_a_printable_size(app, as_role, conn):
     assert png_modules(r.data, 10) == expected(open_link(app, conn, survey_id))
 
 
-def test_the_poster_shows_title_code_and_link_and_prints_on_a4(app, as_role, conn):
-    survey_id = survey(conn)
+def test_the_poster_shows_title_code_and_link_and_prints_on_a4(app, as_role, conn, survey_id):
     page = as_role("staff").get(f"/surveys/{survey_id}/poster").get_data(as_text=True)
     assert "Tevredenheid 2026" in page and open_link(app, conn, survey_id) in page
     assert 'class="poster-qr" src="data:image/svg+xml' in page

@@ -9,8 +9,8 @@ from appliance.keys import load as load_keys
 from appliance.mailing import unsubscribe
 from appliance.privacy import suppression
 from tests.backup.conftest import run
+from tests.factories import state_of
 from tests.mailing.conftest import link_in
-from tests.surveys.test_respond import state_of
 
 
 def rotate(data_dir):

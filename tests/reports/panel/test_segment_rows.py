@@ -21,9 +21,9 @@ from appliance.contacts.mapping import suggest
 from appliance.db import transaction
 from appliance.reports import store as report_store
 from appliance.reports.gate import Gate
+from tests.factories import answer_page, grant
 from tests.mailing.conftest import link_in
 from tests.pdftext import pdf_strings
-from tests.surveys.test_respond import state_of
 
 # Invited contacts per region, and how many of them answer.
 INVITED = {"alfa": 25, "bravo": 6, "charlie": 5, "delta": 2}
@@ -49,9 +49,8 @@ def _answer(world, app, who) -> int:
     client, answered = app.test_client(), 0
     for address, messages in world.received().items():
         if who(address):
-            link = link_in(messages[0], "i")
-            page = client.get(link).get_data(as_text=True)
-            assert client.post(link, data={"state": state_of(page), "nps": "8"}).status_code == 200
+            assert answer_page(client, link_in(messages[0], "i"), {"nps": "8"}).status_code == 200
+
             answered += 1
     return answered
 
@@ -70,9 +69,7 @@ def panel(world, app, conn, cast):
         return int(number) < ANSWER[region]
 
     assert _answer(world, app, chosen) == sum(ANSWER.values())
-    conn.execute(
-        "INSERT INTO researcher_grants VALUES (?, ?)", (cast["researcher"].id, world.survey_id)
-    )
+    grant(conn, cast["researcher"], world.survey_id)
     return world.survey_id
 
 

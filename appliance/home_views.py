@@ -2,7 +2,8 @@
 
 Staff see what needs doing today, the admin sees the system's health, and the researcher sees
 the surveys granted to her and how long her access lasts, read through the aggregate gate alone
-(its grants and survey titles; never a response).
+(its grants and survey titles; never a response), which only the report views open
+(:func:`appliance.reports.views.researcher_start`).
 """
 
 from __future__ import annotations
@@ -15,15 +16,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from appliance import audit, formats
-from appliance.admin import store as admin_store
+from appliance.admin import service as admin_service
 from appliance.auth.guard import public, requires
 from appliance.auth.roles import AUTHENTICATED
 from appliance.db import ping, utcnow
 from appliance.mailing.views import local_time, status_labels
 from appliance.privacy import register
-from appliance.reports.gate import Gate
+from appliance.reports import views as report_views
 from appliance.startpage import service
-from appliance.web import get_db, setting, state
+from appliance.web import get_db, state
 
 bp = Blueprint("home", __name__)
 UNITS = ("B", "kB", "MB", "GB", "TB")
@@ -67,7 +68,7 @@ def index():
 
 def _staff():
     conn = get_db()
-    settings = admin_store.effective(conn, state().settings)
+    settings = admin_service.effective_settings(conn, state().settings)
     today = datetime.now(state().tz).date()
     return render_template(
         "home/staff.html", start=service.staff_start(conn, settings, today), today=today
@@ -78,7 +79,7 @@ def _admin():
     conn = get_db()
     start = service.admin_start(
         conn,
-        admin_store.effective(conn, state().settings),
+        admin_service.effective_settings(conn, state().settings),
         str(state().db_path),
         audit.public_key_of(state().keys.signer()),
         state().tz,
@@ -87,8 +88,7 @@ def _admin():
 
 
 def _researcher():
-    with Gate(state().db_path, setting("min_group_size"), current_user.id) as gate:
-        surveys = gate.surveys()
+    surveys = report_views.researcher_start()
     today = utcnow().astimezone(state().tz).date()
     until = current_user.valid_until
     days_left = (datetime.fromisoformat(until).date() - today).days + 1 if until else None

@@ -5,32 +5,19 @@ again, text kept, with a message in the respondent's language; sent again, it go
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
 
-from appliance.auth.service import CLI
 from appliance.responses import store as responses_store
-from appliance.surveys import service, store
+from tests.factories import LOW_SCORES, nps_with_follow_up, open_survey_row, state_of
 
-DETRACTOR = ["0", "1", "2", "3", "4", "5", "6"]
+DETRACTOR = LOW_SCORES
 SAME_PAGE = {
     "languages": ["nl", "en"],
     "title": {"nl": "Proef", "en": "Trial"},
     "closing": {"nl": "Dank!", "en": "Thanks!"},
     "pages": [
-        {
-            "id": "p1",
-            "questions": [
-                {"id": "nps", "type": "nps", "required": True, "text": {"nl": "NPS", "en": "NPS"}},
-                {
-                    "id": "why",
-                    "type": "text_long",
-                    "show_if": {"question": "nps", "in": DETRACTOR},
-                    "text": {"nl": "Wat kan beter?", "en": "What could be better?"},
-                },
-            ],
-        },
+        {"id": "p1", "questions": nps_with_follow_up()},
         {
             "id": "p2",
             "questions": [
@@ -51,14 +38,7 @@ ASKED_NL = "Door uw andere antwoorden is deze vraag niet van toepassing"
 
 @pytest.fixture
 def survey(conn):
-    survey_id = service.create_from_template(conn, CLI, "nps")
-    service.update_definition(conn, CLI, survey_id, SAME_PAGE)
-    service.change_status(conn, CLI, survey_id, "open")
-    return store.get_survey(conn, survey_id)
-
-
-def state_of(page: str) -> str:
-    return re.search(r'name="state" value="([^"]+)"', page).group(1)
+    return open_survey_row(conn, SAME_PAGE)
 
 
 def stored(conn, survey) -> list[dict]:

@@ -5,15 +5,13 @@ or logged."""
 from __future__ import annotations
 
 import logging
-import re
 
 import pytest
 
 from appliance import create_app, db
-from appliance.auth.service import CLI
 from appliance.responses import store as responses_store
 from appliance.responses.limits import OpenLinkLimit
-from appliance.surveys import service, store
+from tests.factories import answer_page, open_survey_row
 
 DEFINITION = {
     "languages": ["nl"],
@@ -41,20 +39,14 @@ def settings_overrides(settings_overrides):
 
 @pytest.fixture
 def survey(conn):
-    survey_id = service.create_from_template(conn, CLI, "nps")
-    service.update_definition(conn, CLI, survey_id, DEFINITION)
-    service.change_status(conn, CLI, survey_id, "open")
-    return store.get_survey(conn, survey_id)
+    return open_survey_row(conn, DEFINITION)
 
 
 def submit(app, survey, address: str, remark: str = "", **environ):
     """One respondent's whole (one-page) answer from ``address``; returns the POST's response."""
-    client = app.test_client()
-    url = f"/s/{survey['link_token']}"
     base = {"REMOTE_ADDR": address, **environ}
-    page = client.get(url, environ_base=base).get_data(as_text=True)
-    state = re.search(r'name="state" value="([^"]+)"', page).group(1)
-    return client.post(url, data={"state": state, "nps": "9", "remark": remark}, environ_base=base)
+    url = f"/s/{survey['link_token']}"
+    return answer_page(app.test_client(), url, {"nps": "9", "remark": remark}, environ_base=base)
 
 
 def stored(conn, survey) -> int:

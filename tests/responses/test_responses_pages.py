@@ -16,7 +16,7 @@ from appliance.keys import load as load_keys
 from appliance.responses import store as responses_store
 from appliance.surveys import service
 from tests.conftest import audit_actions
-from tests.surveys.helpers import submit
+from tests.factories import open_survey, submit_response
 
 
 @pytest.fixture
@@ -28,7 +28,9 @@ STRAIGHT = {"statements": {f"i{n}": "3" for n in range(1, 6)}, "grade": "7"}
 
 
 def test_staff_list_open_and_exclude_a_response(as_role, conn, data_dir, survey):
-    rid = submit(conn, data_dir, survey, {**STRAIGHT, "improve": "<script>alert(1)</script>"}, "k1")
+    rid = submit_response(
+        conn, data_dir, survey, {**STRAIGHT, "improve": "<script>alert(1)</script>"}, "k1"
+    )
     staff = as_role("staff")
     page = staff.get(f"/surveys/{survey}/responses").get_data(as_text=True)
     assert "straight_lining" in page and rid in page
@@ -45,7 +47,7 @@ def test_staff_list_open_and_exclude_a_response(as_role, conn, data_dir, survey)
 
 
 def test_exports_are_formula_safe_and_leave_names_out(as_role, conn, data_dir, survey):
-    submit(conn, data_dir, survey, {**STRAIGHT, "improve": '=HYPERLINK("http://x")'}, "k1")
+    submit_response(conn, data_dir, survey, {**STRAIGHT, "improve": '=HYPERLINK("http://x")'}, "k1")
     staff = as_role("staff")
     rows = list(
         csv.reader(
@@ -77,18 +79,20 @@ def test_a_refused_submission_leaves_no_copied_text_trace(conn, data_dir, survey
         "invitation_hash": responses_store.invitation_hash(load_keys(data_dir).hasher(), token)
     }
     text = {"grade": "8", "improve": "Meer thuiswerken graag"}
-    submit(conn, data_dir, survey, text, "a", **invited)
+    submit_response(conn, data_dir, survey, text, "a", **invited)
     with pytest.raises(responses_store.AlreadyAnswered):
-        submit(
+        submit_response(
             conn, data_dir, survey, {"grade": "8", "improve": "Iets heel anders nu"}, "b", **invited
         )
-    later = submit(conn, data_dir, survey, {"grade": "8", "improve": "Iets heel anders nu"}, "c")
+    later = submit_response(
+        conn, data_dir, survey, {"grade": "8", "improve": "Iets heel anders nu"}, "c"
+    )
     assert json.loads(responses_store.get_response(conn, survey, later)["flags"]) == []
 
 
 def test_flags_for_speeders_and_copied_text(conn, data_dir, survey):
     for n in range(20):
-        submit(
+        submit_response(
             conn,
             data_dir,
             survey,
@@ -96,11 +100,11 @@ def test_flags_for_speeders_and_copied_text(conn, data_dir, survey):
             f"k{n}",
             duration_s=120,
         )
-    fast = submit(conn, data_dir, survey, {"grade": "8"}, "fast", duration_s=20)
-    first = submit(
+    fast = submit_response(conn, data_dir, survey, {"grade": "8"}, "fast", duration_s=20)
+    first = submit_response(
         conn, data_dir, survey, {"grade": "8", "improve": "Meer thuiswerken graag"}, "t1"
     )
-    copied = submit(
+    copied = submit_response(
         conn, data_dir, survey, {"grade": "8", "improve": "meer  thuiswerken GRAAG"}, "t2"
     )
     flags = {
@@ -113,10 +117,10 @@ def test_flags_for_speeders_and_copied_text(conn, data_dir, survey):
 def test_a_one_second_response_is_a_speeder_even_as_the_first_response(conn, data_dir):
     survey = _ten_question_survey(conn, data_dir)
     answers = {f"q{i}": "4" for i in range(10)}
-    fast = submit(conn, data_dir, survey, answers, "fast", duration_s=1)
-    calm = submit(conn, data_dir, survey, answers, "calm", duration_s=60)
+    fast = submit_response(conn, data_dir, survey, answers, "fast", duration_s=1)
+    calm = submit_response(conn, data_dir, survey, answers, "calm", duration_s=60)
     # Faster than 2 s an answer, but for one answer only: 10 s is no speeder.
-    single = submit(conn, data_dir, survey, {"q0": "4"}, "single", duration_s=10)
+    single = submit_response(conn, data_dir, survey, {"q0": "4"}, "single", duration_s=10)
     flags = {
         rid: json.loads(responses_store.get_response(conn, survey, rid)["flags"])
         for rid in (fast, calm, single)
@@ -156,9 +160,7 @@ TEN = {
 
 
 def _ten_question_survey(conn, data_dir) -> int:
-    survey_id = service.create_from_template(conn, CLI, "nps")
-    service.update_definition(conn, CLI, survey_id, TEN)
-    service.change_status(conn, CLI, survey_id, "open")
+    survey_id = open_survey(conn, TEN)
     return survey_id
 
 
@@ -206,7 +208,9 @@ def test_a_dutch_reader_sees_labels_not_codes(as_role, conn, data_dir, cast):
         ],
     }
     service.update_definition(conn, CLI, survey_id, definition)
-    rid = submit(conn, data_dir, survey_id, {"where": "balie_in_de_vestiging", "again": "no"})
+    rid = submit_response(
+        conn, data_dir, survey_id, {"where": "balie_in_de_vestiging", "again": "no"}
+    )
     conn.execute("UPDATE users SET language = 'nl' WHERE id = ?", (cast["staff"].id,))
     staff = as_role("staff")
     listed = staff.get(f"/surveys/{survey_id}/responses").get_data(as_text=True)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import re
 
-from appliance.auth.service import CLI
 from appliance.responses import store as responses_store
-from appliance.surveys import service, store
+from appliance.surveys import store
 from tests.conftest import audit_actions
+from tests.factories import open_survey
 
 
 def kiosk_url(staff, survey_id, on_idle="discard") -> str:
@@ -20,8 +20,7 @@ def kiosk_url(staff, survey_id, on_idle="discard") -> str:
 
 
 def test_a_kiosk_answers_in_a_loop_and_carries_its_idle_reset(app, as_role, conn):
-    survey_id = service.create_from_template(conn, CLI, "nps")
-    service.change_status(conn, CLI, survey_id, "open")
+    survey_id = open_survey(conn)
     staff = as_role("staff")
     url = kiosk_url(staff, survey_id)
     assert audit_actions(conn)[-1] == "kiosk.registered"
@@ -38,8 +37,7 @@ def test_a_kiosk_answers_in_a_loop_and_carries_its_idle_reset(app, as_role, conn
 
 
 def test_a_revoked_or_unknown_kiosk_gets_the_neutral_page(app, as_role, conn):
-    survey_id = service.create_from_template(conn, CLI, "nps")
-    service.change_status(conn, CLI, survey_id, "open")
+    survey_id = open_survey(conn)
     staff = as_role("staff")
     url = kiosk_url(staff, survey_id)
     kiosk_id = store.kiosks_of(conn, survey_id)[0]["id"]
@@ -72,9 +70,7 @@ TWO_PAGES = {
 def _walk_away(app, as_role, conn, on_idle):
     """Answer page one, fill in half of page two, then let the kiosk's idle timer fire (the
     script sends the open form with ``partial`` set)."""
-    survey_id = service.create_from_template(conn, CLI, "nps")
-    service.update_definition(conn, CLI, survey_id, TWO_PAGES)
-    service.change_status(conn, CLI, survey_id, "open")
+    survey_id = open_survey(conn, TWO_PAGES)
     url = kiosk_url(as_role("staff"), survey_id, on_idle)
     client = app.test_client()
     page = client.get(url).get_data(as_text=True)

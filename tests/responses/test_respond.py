@@ -4,7 +4,6 @@ neutral pages for bad tokens, the honeypot, and the transparency page."""
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
 
@@ -13,6 +12,7 @@ from appliance.db import transaction
 from appliance.keys import load as load_keys
 from appliance.responses import store as responses_store
 from appliance.surveys import service, store
+from tests.factories import open_survey, open_survey_row, state_of
 
 CONDITIONAL = {
     "languages": ["nl", "en"],
@@ -44,14 +44,7 @@ CONDITIONAL = {
 
 @pytest.fixture
 def survey(conn):
-    survey_id = service.create_from_template(conn, CLI, "nps")
-    service.update_definition(conn, CLI, survey_id, CONDITIONAL)
-    service.change_status(conn, CLI, survey_id, "open")
-    return store.get_survey(conn, survey_id)
-
-
-def state_of(page: str) -> str:
-    return re.search(r'name="state" value="([^"]+)"', page).group(1)
+    return open_survey_row(conn, CONDITIONAL)
 
 
 def test_an_open_link_walks_the_pages_and_stores_one_anonymous_response(app, conn, survey):
@@ -170,9 +163,7 @@ def _invited(conn, data_dir, imports_email="els@example.nl", anonymous=True):
         import_id = import_service.begin(conn, CLI, "Klanten", "consent", "", mapping)
         import_service.run_import(conn, keys, CLI, import_id, table, mapping)
     contact_id = conn.execute("SELECT id FROM contacts").fetchone()[0]
-    survey_id = service.create_from_template(conn, CLI, "nps")
-    service.update_definition(conn, CLI, survey_id, {**OPTIN, "anonymous": anonymous})
-    service.change_status(conn, CLI, survey_id, "open")
+    survey_id = open_survey(conn, {**OPTIN, "anonymous": anonymous})
     with transaction(conn):
         token = responses_store.create_invitation(conn, keys.hasher(), survey_id, contact_id)
     return survey_id, token
@@ -198,9 +189,7 @@ def test_only_a_yes_to_contact_links_the_response_to_the_person(
 
 
 def test_an_open_link_never_offers_the_contact_question(app, conn):
-    survey_id = service.create_from_template(conn, CLI, "nps")
-    service.update_definition(conn, CLI, survey_id, OPTIN)
-    service.change_status(conn, CLI, survey_id, "open")
+    survey_id = open_survey(conn, OPTIN)
     row = store.get_survey(conn, survey_id)
     assert "Mogen wij contact" not in app.test_client().get(f"/s/{row['link_token']}").get_data(
         as_text=True
@@ -249,8 +238,7 @@ def test_a_respondent_keeps_the_anonymity_and_answers_they_had_when_staff_edit_m
 
 
 def test_a_state_from_another_survey_is_refused(app, conn, survey):
-    other_id = service.create_from_template(conn, CLI, "nps")
-    service.change_status(conn, CLI, other_id, "open")
+    other_id = open_survey(conn)
     other = store.get_survey(conn, other_id)
     client = app.test_client()
     foreign = state_of(client.get(f"/s/{other['link_token']}").get_data(as_text=True))
