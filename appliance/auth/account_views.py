@@ -85,16 +85,8 @@ def change_password():
     form = ChangePasswordForm(prefix="pw")
     if not form.validate_on_submit() or not _password_confirmed(form.current_password.data):
         return _page(400, password_form=form)
-    try:
-        ended = service.set_password(
-            get_db(),
-            actor(),
-            current_user.user,
-            form.new_password.data,
-            keep_session=current_user.sid,
-        )
-    except AccountError as exc:
-        flash_reasons(exc.reasons)
+    ended = _set_own_password(form)
+    if ended is None:
         return _page(400, password_form=form)
     flash(_("Password changed. %(n)d other session(s) were signed out.", n=ended), "success")
     return redirect(url_for("account.show"))
@@ -110,8 +102,17 @@ def first_password():
     if not form.validate_on_submit() or not _password_confirmed(form.current_password.data):
         status = 400 if form.is_submitted() else 200
         return render_template("account/first_password.html", form=form), status
+    if _set_own_password(form) is None:
+        return render_template("account/first_password.html", form=form), 400
+    flash(_("Your own password is set. Welcome."), "success")
+    return redirect(url_for("home.index"))
+
+
+def _set_own_password(form: ChangePasswordForm) -> int | None:
+    """The signed-in user's new password from ``form``, this session kept: how many other
+    sessions were signed out, or None when it is refused (the reasons are flashed)."""
     try:
-        service.set_password(
+        return service.set_password(
             get_db(),
             actor(),
             current_user.user,
@@ -120,9 +121,7 @@ def first_password():
         )
     except AccountError as exc:
         flash_reasons(exc.reasons)
-        return render_template("account/first_password.html", form=form), 400
-    flash(_("Your own password is set. Welcome."), "success")
-    return redirect(url_for("home.index"))
+        return None
 
 
 @bp.route("/language", methods=["POST"])

@@ -223,20 +223,11 @@ def find_invitation(conn: sqlite3.Connection, token_hash: bytes) -> sqlite3.Row 
 
 
 def responses_of(
-    conn: sqlite3.Connection,
-    survey_id: int,
-    *,
-    since: str = "",
-    until: str = "",
-    mode: str = "",
-    flag: str = "",
-    excluded: bool | None = None,
-    limit: int = -1,
-    offset: int = 0,
+    conn: sqlite3.Connection, survey_id: int, *, limit: int = -1, offset: int = 0, **filters: Any
 ) -> list[sqlite3.Row]:
-    """Responses of a survey, newest day first; every filter is optional, and ``limit`` and
-    ``offset`` take one page of them (all by default)."""
-    where, params = _response_filter(survey_id, since, until, mode, flag, excluded)
+    """Responses of a survey, newest day first, narrowed by the optional ``filters`` of
+    :func:`_response_filter`; ``limit`` and ``offset`` take one page of them (all by default)."""
+    where, params = _response_filter(survey_id, **filters)
     return conn.execute(
         f"SELECT * FROM responses WHERE {where} ORDER BY submitted_on DESC, id"  # noqa: S608
         " LIMIT ? OFFSET ?",
@@ -244,8 +235,14 @@ def responses_of(
     ).fetchall()
 
 
-def count_responses(
-    conn: sqlite3.Connection,
+def count_responses(conn: sqlite3.Connection, survey_id: int, **filters: Any) -> int:
+    """How many responses :func:`responses_of` finds with the same ``filters``."""
+    where, params = _response_filter(survey_id, **filters)
+    sql = f"SELECT count(*) FROM responses WHERE {where}"  # noqa: S608
+    return conn.execute(sql, params).fetchone()[0]
+
+
+def _response_filter(
     survey_id: int,
     *,
     since: str = "",
@@ -253,16 +250,9 @@ def count_responses(
     mode: str = "",
     flag: str = "",
     excluded: bool | None = None,
-) -> int:
-    """How many responses :func:`responses_of` finds with the same filters."""
-    where, params = _response_filter(survey_id, since, until, mode, flag, excluded)
-    sql = f"SELECT count(*) FROM responses WHERE {where}"  # noqa: S608
-    return conn.execute(sql, params).fetchone()[0]
-
-
-def _response_filter(
-    survey_id: int, since: str, until: str, mode: str, flag: str, excluded: bool | None
 ) -> tuple[str, list]:
+    """The WHERE clause and its parameters: from and until a day (inclusive), one mode, one
+    quality flag, excluded or not; an empty filter takes everything."""
     clauses, params = ["survey_id = ?"], [survey_id]
     for clause, value in (
         ("submitted_on >= ?", since),
