@@ -23,6 +23,10 @@ in flight; under load, at most CHECKPOINT_EVERY seconds of groups. When a reader
 checkpoint from finishing, it is tried again until it does. After a truncation one write to a
 page of its own (``db.pad_wal``) starts the new log, so the wal-index (``-shm``) no longer lists
 the pages of the last respondent's commit.
+
+The writer works on the raw sqlite3 connection, not through sqlite-utils: a submission is a
+handful of parameterised statements, and on this path every microsecond per row is measured
+(``benchmarks/submit_responses.py``); a wrapper adds work without making them plainer.
 """
 
 from __future__ import annotations
