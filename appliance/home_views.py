@@ -8,14 +8,13 @@ the surveys granted to her and how long her access lasts, read through the aggre
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from flask import Blueprint, render_template
-from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from appliance import audit, formats
+from appliance import audit
 from appliance.admin import service as admin_service
 from appliance.auth.guard import public, requires
 from appliance.auth.roles import AUTHENTICATED
@@ -27,28 +26,6 @@ from appliance.startpage import service
 from appliance.web import get_db, state
 
 bp = Blueprint("home", __name__)
-UNITS = ("B", "kB", "MB", "GB", "TB")
-
-
-@bp.app_template_filter("filesize")
-def filesize(n: int | None) -> str:
-    """Bytes in the reader's language: 1,5 GB in Dutch, 1.5 GB in English (powers of 1000)."""
-    if n is None:
-        return "—"
-    value, unit = float(n), 0
-    while value >= 1000 and unit < len(UNITS) - 1:
-        value, unit = value / 1000, unit + 1
-    shown = format_decimal(value, format="#,##0" if unit == 0 else "#,##0.0")
-    return f"{shown} {UNITS[unit]}"
-
-
-@bp.app_template_filter("isoday")
-def isoday(text: str | None) -> str:
-    """An ISO date ("2026-12-02") in the reader's language: 2 dec 2026, Dec 2, 2026."""
-    return format_date(date.fromisoformat(text)) if text else ""
-
-
-bp.add_app_template_filter(formats.moment, "moment")
 
 
 @bp.context_processor

@@ -16,9 +16,10 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_babel import format_decimal, format_number
+from flask_babel import format_number
 from flask_babel import gettext as _
 
+from appliance import formats
 from appliance.auth.guard import requires
 from appliance.contacts import (
     identifiers,
@@ -162,7 +163,7 @@ def _mapping_page(token: str, form: MapForm, targets: list[str] | None, status: 
                 raise identifiers.NotACategory(dry_run.refused)  # shown with the preview
         except identifiers.NotACategory as exc:
             for finding in exc.findings:
-                flash(_reason(finding.reason, finding.variables), "error")
+                flash(formats.counted(finding.reason, **finding.variables), "error")
             status = 400
         except ValueError as exc:
             flash(_(str(exc)), "error")
@@ -282,7 +283,7 @@ def show_import(import_id: int):
         batch=batch,
         contact_list=service.get_list(conn, batch["list_id"]),
         dropped=service.dropped_columns(batch),
-        reasons=[_reason(m, v) for m, v in identifiers.stored_reasons(batch["message"])],
+        reasons=[formats.counted(m, **v) for m, v in identifiers.stored_reasons(batch["message"])],
     )
 
 
@@ -360,9 +361,3 @@ def suppressions():
         )
         return redirect(url_for("contacts.suppressions"))
     return render_template("contacts/suppressions.html", form=form, count=suppression.count(conn))
-
-
-def _reason(message: str, variables: dict) -> str:
-    """A refusal's reason in the reader's language, its counts written as they write numbers."""
-    shown = {k: format_decimal(v) if isinstance(v, int) else v for k, v in variables.items()}
-    return _(message, **shown)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from flask_babel import format_date, format_decimal, gettext
+from flask_babel import format_date, format_decimal
 
 from appliance import formats
 from appliance.privacy import record_store
@@ -22,10 +22,8 @@ from appliance.privacy.record_store import Usage, Window
 Value = str | list[str]
 
 
-def _(message: str, **values: Any) -> str:
-    """A translated message with its counts written as the reader writes numbers (1.991)."""
-    shown = {k: _count(v) if isinstance(v, int) else v for k, v in values.items()}
-    return gettext(message, **shown)
+# Every message of the record takes its counts as ``%(n)s``, written as the reader writes them.
+_ = formats.counted
 
 
 def _count(n: int) -> str:

@@ -30,6 +30,14 @@ ANSWERS = {
 }
 
 
+def segment_value(value: str) -> str:
+    """A stored segment value as readers see it: the neutral "other" a rare value was stored
+    as, "(not known)" for none, any other value as it is."""
+    if value == OTHER:
+        return str(_l("Other"))
+    return value or str(_l("(not known)"))
+
+
 class Labels:
     def __init__(self, report: Report, language: str):
         self.report, self.language = report, language
@@ -52,9 +60,7 @@ class Labels:
     def group(self, dim: str | None, value: str) -> str:
         if dim == "mode":
             return str(MODES.get(value, value))
-        if value == OTHER:
-            return str(_l("Other"))
-        return value or str(_l("(not known)"))
+        return segment_value(value)
 
     @staticmethod
     def count(n) -> str:

@@ -13,9 +13,8 @@ from appliance import formats
 from appliance.auth.guard import requires
 from appliance.contacts import service as contacts_service
 from appliance.csvsafe import csv_rows
-from appliance.reports.labels import ANSWERS, MODES
+from appliance.reports.labels import ANSWERS, MODES, segment_value
 from appliance.responses import export, quality, service
-from appliance.responses.segments import OTHER
 from appliance.surveys import service as surveys_service
 from appliance.surveys.views import survey_or_404
 from appliance.web import ID, actor, get_db, state
@@ -81,9 +80,7 @@ def show_response(survey_id: int, response_id: str):
         answers=json.loads(found["answers"]),
         answer_label=_answer_label,
         mode_label=MODES.get(found["mode"], found["mode"]),
-        segments={
-            k: _("Other") if v == OTHER else v for k, v in json.loads(found["segments"]).items()
-        },
+        segments={k: segment_value(v) for k, v in json.loads(found["segments"]).items()},
         language=formats.language_name(found["language"]),
         flags=[_(quality.FLAG_LABELS.get(f, f)) for f in json.loads(found["flags"])],
         names=service.names_of(get_db(), state().keys.cipher(), response_id),
