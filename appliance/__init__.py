@@ -174,7 +174,7 @@ def _register_template_helpers(app: Flask) -> None:
     from appliance.db import parse_iso
     from appliance.web import setting, state
 
-    for shown in (formats.moment, formats.isoday, formats.filesize):
+    for shown in (formats.moment, formats.clock, formats.isoday, formats.filesize):
         app.add_template_filter(shown)
     app.add_template_filter(formats.language_name, "language_name")
     app.add_template_filter(formats.code_spans, "code_spans")

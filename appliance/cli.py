@@ -16,6 +16,7 @@ import click
 
 from appliance import audit, db, keys, locks, schema, settings
 from appliance import demo as demo_data
+from appliance import workers as serve_workers
 from appliance.auth import service as auth_service
 from appliance.auth import store as auth_store
 from appliance.auth.commands import user
@@ -183,14 +184,19 @@ def check(ctx: Context) -> None:
 @click.option("--host", default=None, help="Listen address (else APPLIANCE_HOST, config).")
 @click.option("--port", type=int, default=None, help="Port (else APPLIANCE_PORT, config).")
 @click.option("--threads", type=int, default=None, help="Worker threads (else config).")
+@click.option(
+    "--workers", type=int, default=None, help="Processes, 0: one per CPU core (else config)."
+)
 @pass_ctx
-def serve(ctx: Context, host: str | None, port: int | None, threads: int | None) -> None:
-    """Apply pending migrations, check, and serve with waitress."""
+def serve(
+    ctx: Context, host: str | None, port: int | None, threads: int | None, workers: int | None
+) -> None:
+    """Apply pending migrations, check, and serve with waitress (in `workers` processes)."""
     import waitress
 
     from appliance import create_app
 
-    values = ctx.settings(host=host, port=port, threads=threads)
+    values = ctx.settings(host=host, port=port, threads=threads, workers=workers)
     if db.db_path(values["data_dir"]).exists():
         try:
             # Held until the process ends: `appliance restore` refuses while it is.
@@ -222,6 +228,20 @@ def serve(ctx: Context, host: str | None, port: int | None, threads: int | None)
     with ctx.database(values) as conn:
         recover(conn, values)
         announce_setup_code(conn, values)
+    pool = None
+    if serve_workers.worker_count(values) > 1:
+        # Bound here, before anything says "serving": a port in use stops the start.
+        try:
+            sockets = serve_workers.listening_sockets(values["host"], values["port"])
+        except OSError as exc:
+            raise click.ClickException(f"cannot listen on {values['port']}: {exc}") from None
+        command = [sys.executable, "-m", "appliance", "--data-dir", str(values["data_dir"])]
+        if ctx.config:
+            command += ["--config", ctx.config]
+        # The same address as this process: the public address (links) may derive from it.
+        command += ["serve-worker", "--threads", str(values["threads"])]
+        command += ["--host", str(values["host"]), "--port", str(values["port"])]
+        pool = serve_workers.Pool(serve_workers.worker_count(values), command, sockets)
     click.echo(
         f"serving on http://{values['host']}:{values['port']} "
         f"(public address {values['base_url']}); Ctrl+C stops"
@@ -230,21 +250,24 @@ def serve(ctx: Context, host: str | None, port: int | None, threads: int | None)
     # Live keys: the jobs see a key rotation done while the server runs.
     background = Jobs(app.extensions["appliance"].settings, app.extensions["appliance"].live_keys)
     background.start()
+    # New responses reach the report counters right after their group commits.
+    app.extensions["appliance"].writer.after_commit = background.kick
     # systemd stops with SIGTERM: leave through the same clean stop as Ctrl+C.
     signal.signal(signal.SIGTERM, _stop_serving)
     try:
-        waitress.serve(
-            app,
-            host=values["host"],
-            port=values["port"],
-            threads=values["threads"],
-            ident="appliance",
-            # Waitress strips X-Forwarded-* by default; keep them only when a proxy is trusted,
-            # and let ProxyFix (create_app) take exactly `trusted_proxies` hops from them.
-            clear_untrusted_proxy_headers=not values["trusted_proxies"],
-            _quiet=True,
-        )
+        if pool is None:
+            waitress.serve(
+                app,
+                host=values["host"],
+                port=values["port"],
+                **serve_workers.waitress_options(values),
+            )
+        else:
+            # The workers' group commits kick the jobs of this process through a pipe.
+            pool.run(kick=background.kick)
     finally:
+        if pool is not None:
+            pool.stop()  # first: every worker's acknowledged submissions are on disk
         background.stop()
         app.extensions["appliance"].writer.close()
         # No page image of recent commits stays beside the database (their order links
@@ -256,6 +279,50 @@ def _stop_serving(signum, frame) -> None:
     # A second SIGTERM must not cut the clean stop short.
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise SystemExit(0)
+
+
+@main.command("serve-worker", hidden=True)
+@click.option("--threads", type=int, default=None)
+@click.option("--host", default=None, help="The address `serve` listens on.")
+@click.option("--port", type=int, default=None, help="The port `serve` listens on.")
+@click.option("--fds", required=True, help="The listening sockets' descriptors, e.g. 3,4.")
+@click.option("--lifeline", type=int, required=True, help="Read end of the parent's pipe.")
+@click.option("--kick", type=int, default=None, help="Write end of the parent's kick pipe.")
+@pass_ctx
+def serve_worker(
+    ctx: Context,
+    threads: int | None,
+    host: str | None,
+    port: int | None,
+    fds: str,
+    lifeline: int,
+    kick: int | None,
+) -> None:
+    """One worker process of `serve`, which starts it; never started by hand."""
+    serve_workers.worker_signals()
+    import waitress
+
+    from appliance import create_app
+
+    values = ctx.settings(host=host, port=port, threads=threads)
+    sockets = serve_workers.inherited_sockets(fds)
+    app = create_app(
+        {
+            "data_dir": values["data_dir"],
+            "config_file": ctx.config,
+            "host": host,
+            "port": port,
+            "threads": threads,
+        }
+    )
+    writer = app.extensions["appliance"].writer
+    if kick is not None:
+        writer.after_commit = serve_workers.kicker(kick)
+    serve_workers.run_worker(
+        lambda: waitress.serve(app, sockets=sockets, **serve_workers.waitress_options(values)),
+        writer.close,
+        lifeline,
+    )
 
 
 @main.command("setup-code")

@@ -7,18 +7,54 @@ that belong together go through :func:`transaction`, which is all-or-nothing.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from appliance import locks
+
 DB_FILENAME = "appliance.db"
 BUSY_TIMEOUT_MS = 5000
-# SQLite's busy handler waits in sleeps of up to 100 ms; writers of this process queue on a lock
-# instead and take turns in microseconds. Other processes (the CLI) still meet the busy timeout.
+# SQLite's busy handler waits in sleeps of up to 100 ms; writers queue instead and take turns in
+# microseconds: the threads of a process on this lock, then the processes (every `serve` worker,
+# the CLI) on an flock of the write lock file beside the database, which wakes the next waiter the
+# moment the holder lets go. SQLite's busy timeout stays as the fallback for a write outside
+# `transaction` (a statement on its own) and for processes of older versions.
 _WRITE_LOCK = threading.RLock()
+
+
+class _Connection(sqlite3.Connection):
+    """A writable connection that knows its write lock file, so the hot path needs no query to
+    find it (0.04 us against 1.9 us for PRAGMA database_list, which other connections pay)."""
+
+    __slots__ = ("lock_file",)
+
+
+class _FileTurn:
+    """This process's hold on the write lock file; touched only by the holder of _WRITE_LOCK.
+
+    A process that lets go of the lock and asks again at once would mostly win it back before
+    a waiting process has even woken up (two processes writing back to back: turns changed
+    hands about 60 times in 6,000 transactions). So the waiting is done on a second file, the
+    queue: a waiter holds it while it waits for the write lock and lets go once it has that,
+    and whoever asks for the write lock asks for the queue first, so the last holder lines up
+    behind the waiter instead of passing it (200 to 1,100 changes, the same throughput)."""
+
+    def __init__(self) -> None:
+        self.depth = 0  # nesting of `_writer`: only the outermost entry takes the flock
+        self.path = ""  # the write lock file `fd` is open on, reused while writes go to it
+        self.fd = -1
+        self.queue = -1  # open on the queue file beside it
+        self.held = -1  # the descriptor holding the flock now: `fd`, or one a waiter opened
+
+
+_turn = _FileTurn()
 
 
 def db_path(data_dir: str | Path) -> Path:
@@ -32,7 +68,10 @@ def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
             f"file:{Path(path)}?mode=ro", uri=True, isolation_level=None, check_same_thread=False
         )
     else:
-        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        conn = sqlite3.connect(
+            str(path), isolation_level=None, check_same_thread=False, factory=_Connection
+        )
+        conn.lock_file = _lock_file(str(path))
     conn.row_factory = sqlite3.Row
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
@@ -41,6 +80,13 @@ def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
     return conn
+
+
+def _lock_file(database: str) -> str:
+    """The write lock file beside ``database``; "" for one in memory (no other process)."""
+    if database in ("", ":memory:"):
+        return ""
+    return str(Path(database).parent / locks.WRITE_LOCK)
 
 
 def ping(conn: sqlite3.Connection) -> None:
@@ -59,10 +105,11 @@ def transaction(
     """Run the block in one write transaction (BEGIN IMMEDIATE); roll back on any exception,
     including a failed COMMIT, so the connection is never left inside a transaction.
 
-    Writers in this process take turns on one lock, so a transaction must not wait for another
-    thread of this process that is itself inside :func:`transaction`. Waiting for that lock
-    counts like SQLite's busy timeout: past ``wait`` seconds, "database is locked"."""
-    with _writer(wait):
+    Writers take turns on one lock per process and, between processes, on the write lock file
+    (``locks.WRITE_LOCK``) beside the database, so a transaction must not wait for another
+    thread or process that is itself inside :func:`transaction`. Waiting for both counts like
+    SQLite's busy timeout: past ``wait`` seconds, "database is locked"."""
+    with _writer(conn, wait):
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield conn
@@ -75,26 +122,134 @@ def transaction(
 
 
 @contextmanager
-def _writer(wait: float) -> Iterator[None]:
-    """This process's turn to write (see :func:`transaction`)."""
+def _writer(conn: sqlite3.Connection, wait: float) -> Iterator[None]:
+    """This thread's turn to write to ``conn``'s database (see :func:`transaction`). Nested
+    turns of one thread hold the file lock of the outermost one."""
+    deadline = time.monotonic() + wait
     if not _WRITE_LOCK.acquire(timeout=wait):
         raise sqlite3.OperationalError("database is locked")
     try:
-        yield
+        if _turn.depth == 0:
+            path = getattr(conn, "lock_file", None)
+            if path is None:
+                path = _lock_file(_main_file(conn))
+            if path:
+                _take_file(path, deadline)
+        _turn.depth += 1
+        try:
+            yield
+        finally:
+            _turn.depth -= 1
+            if _turn.depth == 0 and _turn.held >= 0:
+                _release_file()
     finally:
         _WRITE_LOCK.release()
 
 
+def _main_file(conn: sqlite3.Connection) -> str:
+    return conn.execute("PRAGMA database_list").fetchone()[2]
+
+
+def _take_file(path: str, deadline: float) -> None:
+    queue_path = os.path.join(os.path.dirname(path), locks.WRITE_QUEUE_LOCK)
+    if _turn.path != path:
+        for fd in (_turn.fd, _turn.queue):
+            if fd >= 0:
+                os.close(fd)  # one pair per process, not one per database ever written
+        _turn.fd = _turn.queue = -1
+        _turn.path = ""
+        _turn.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        _turn.queue = os.open(queue_path, os.O_RDWR | os.O_CREAT, 0o600)
+        _turn.path = path
+    in_queue = _flock(_turn.queue, queue_path, deadline)
+    try:
+        _turn.held = _flock(_turn.fd, path, deadline)
+    finally:
+        _unflock(in_queue, _turn.queue)
+
+
+def _flock(fd: int, path: str, deadline: float) -> int:
+    """Lock ``path`` on ``fd`` at once if it is free, else wait for it until ``deadline``;
+    returns the descriptor that holds it."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return fd
+    except BlockingIOError:
+        return _wait_for_file(path, deadline - time.monotonic())
+
+
+def _unflock(held: int, cached: int) -> None:
+    if held == cached:
+        fcntl.flock(held, fcntl.LOCK_UN)
+    else:
+        os.close(held)
+
+
+def _wait_for_file(path: str, wait: float) -> int:
+    """Wait for another process to let go of the lock file: a blocking flock wakes the moment it
+    does, but has no timeout, so a helper thread blocks on a descriptor of its own while this
+    one waits at most ``wait``. A helper that gets the lock after its caller gave up lets go at
+    once (closing its descriptor releases it). Returns the descriptor holding the lock."""
+    if wait <= 0:
+        raise sqlite3.OperationalError("database is locked")
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    done, outcome = threading.Event(), threading.Lock()
+    state = {"locked": False, "abandoned": False}
+
+    def block() -> None:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            state["locked"] = True
+        finally:
+            with outcome:
+                if state["abandoned"]:
+                    os.close(fd)
+                done.set()
+
+    threading.Thread(target=block, name="write-lock-wait", daemon=True).start()
+    done.wait(wait)
+    with outcome:
+        if not state["locked"]:
+            state["abandoned"] = True
+            if done.is_set():  # the flock itself failed; the helper has ended
+                os.close(fd)
+            raise sqlite3.OperationalError("database is locked")
+    return fd
+
+
+def _release_file() -> None:
+    _unflock(_turn.held, _turn.fd)
+    _turn.held = -1
+
+
+def _after_fork_in_child() -> None:
+    # A forked child shares the parent's open lock file: its flock would be the parent's own
+    # and exclude nothing. It starts with locks and a descriptor of its own.
+    global _WRITE_LOCK, _turn
+    for fd in {_turn.fd, _turn.queue, _turn.held} - {-1}:
+        os.close(fd)
+    _WRITE_LOCK, _turn = threading.RLock(), _FileTurn()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def truncate_wal(conn: sqlite3.Connection, wait_ms: int = BUSY_TIMEOUT_MS) -> bool:
     """Copy the write-ahead log into the database and truncate it to zero bytes, waiting at
-    most ``wait_ms`` for readers of older snapshots; True when the log is empty afterwards."""
-    conn.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
+    most ``wait_ms`` for readers of older snapshots; True when the log is empty afterwards.
+
+    The checkpoint keeps writers out while it copies, so it takes its turn like a writer (see
+    :func:`transaction`): a writer of another process would otherwise meet it inside SQLite
+    and sleep in the busy handler, holding the turn all the while."""
     try:
-        busy, log_frames, _done = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        with _writer(conn, BUSY_TIMEOUT_MS / 1000):
+            conn.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
+            try:
+                busy, log_frames, _done = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            finally:
+                conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     except sqlite3.OperationalError:
         return False
-    finally:
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     return not busy and log_frames <= 0
 
 
@@ -109,7 +264,7 @@ def forget_order(conn: sqlite3.Connection) -> None:
     """Rebuild the database file (``VACUUM``): every table and index is written anew in key
     order, so neither page layout nor cell placement keeps the order rows came in; then empty
     the WAL, which holds the rebuilt pages. Takes the write lock for the duration."""
-    with _writer(BUSY_TIMEOUT_MS / 1000):
+    with _writer(conn, BUSY_TIMEOUT_MS / 1000):
         conn.execute("VACUUM")
     truncate_wal(conn)
 

@@ -44,6 +44,7 @@ from appliance.db import transaction
 from appliance.mailing import jobs, links, transport
 from appliance.mailing import service as mailing_service
 from appliance.mailing import store as mailing_store
+from appliance.reports import fold_service
 from appliance.reports import store as report_store
 from appliance.responses import quality
 from appliance.responses import store as responses_store
@@ -244,6 +245,8 @@ def fill(values: dict[str, Any], seed: int = 2026) -> Summary:
         campaign_id = _campaign(conn, survey_id, list_id, today, values)
         messages = _deliver(values, secret)
         answered = _responses(conn, values, secret, rng, survey_id, today)
+        # Counted now, not a second after `serve` starts: the reports are whole at once.
+        fold_service.fold_pending(conn)
         valid_until = (today + timedelta(days=30)).isoformat()
         staff = _account(conn, *STAFF, role="staff")
         researcher = _account(

@@ -28,6 +28,19 @@ def moment(when: datetime | None) -> str:
     return f"{day} {format_time(local, 'short', locale=locale)}"
 
 
+def clock(when: datetime | None) -> str:
+    """An aware time to the second in the appliance's time zone ("14:05:09"), with its day
+    before it unless that is today; "—" when there is none."""
+    if when is None:
+        return "—"
+    local = when.astimezone(state().tz)
+    locale = get_locale()
+    time_of_day = format_time(local, "medium", locale=locale)
+    if local.date() == datetime.now(state().tz).date():
+        return time_of_day
+    return f"{format_date(local, 'medium', locale=locale)} {time_of_day}"
+
+
 def epoch(seconds: float | None) -> str:
     """A Unix time as :func:`moment` shows it, or "" when there is none."""
     if seconds is None:

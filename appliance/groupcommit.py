@@ -73,6 +73,9 @@ class GroupCommit:
         self._unsettled = False
         self._settled_at = 0.0
         self._closed = False
+        # Called in the writer thread after each group that committed (``serve`` wakes the fold
+        # of the report counters with it); must be quick and must not raise.
+        self.after_commit: Callable[[], None] | None = None
 
     def run(self, work: Callable[[sqlite3.Connection], Any]) -> Any:
         """Run ``work`` in the next group transaction; see the module docstring."""
@@ -115,6 +118,8 @@ class GroupCommit:
                     self._settle(conn)
                     return
                 self._commit(conn, batch)
+                if self.after_commit is not None:
+                    self.after_commit()
                 if self._queue.empty() or time.monotonic() - self._settled_at >= CHECKPOINT_EVERY:
                     self._settle(conn)
                 else:

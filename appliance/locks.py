@@ -11,6 +11,12 @@ running process of an older version must agree on them, so they never change.
 - ``mail-sender.lock`` (:data:`MAIL_SENDER_LOCK`): held by the one mail sender working on the data
   directory (``appliance.mailing.jobs``); a key rotation takes it too, so no mailing builds links
   while the keys change.
+- ``write.lock`` (:data:`WRITE_LOCK`): held by whoever writes to the database, for one transaction
+  (``appliance.db.transaction``): writers of every process (each ``serve`` worker, the CLI) take
+  turns on it and wake the moment the holder lets go, instead of polling in SQLite's busy handler.
+- ``write-queue.lock`` (:data:`WRITE_QUEUE_LOCK`): asked for before ``write.lock`` and held by the
+  one writer waiting for it, so a writer that just let go lines up behind the waiter instead of
+  taking the write lock again before the waiter has woken.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ from pathlib import Path
 SERVE_LOCK = "serve.lock"
 ROTATION_LOCK = "rotation.lock"
 MAIL_SENDER_LOCK = "mail-sender.lock"
+WRITE_LOCK = "write.lock"
+WRITE_QUEUE_LOCK = "write-queue.lock"
 
 
 class Busy(Exception):

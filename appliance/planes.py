@@ -25,7 +25,7 @@ exactly these, and a test walks the schema so that no BLOB column is left out.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -89,6 +89,7 @@ GATE_READABLE = frozenset(
         "report_release_counts",
         "report_release_waves",
         "report_releases",
+        "report_folds",
         "_sqlite_migrations",
     }
 )
@@ -100,6 +101,8 @@ GATE_COLUMNS = {
     ),
     # Not the count of changes since the release: it would count responses not yet released.
     "report_releases": frozenset({"survey_id", "released_at"}),
+    # Up to when the live counters are complete; not how often they were changed directly.
+    "report_folds": frozenset({"survey_id", "folded_until", "recounting"}),
 }
 """Columns the gate may read where a readable table holds more than it needs (table -> columns);
 a table of :data:`GATE_READABLE` not named here is readable whole. The authorizer of
@@ -170,13 +173,17 @@ def open_contact_field(cipher: FieldCipher, field: str, blob: bytes, contact_id:
 
 
 def contact_row_sealer(
-    cipher: FieldCipher,
-) -> Callable[[int, Mapping[str, str]], list[bytes | None]]:
-    """For a bulk write: a function that seals one contact's personal fields (field -> value)
-    into the column order of ``PERSONAL``, None where a value is absent or empty. Bytes and
-    associated data are those of :func:`seal_contact_field`; only the per-call work is saved."""
-    layout = cipher.row_layout("contacts", PERSONAL)
-    return lambda contact_id, values: cipher.encrypt_row(layout, contact_id, values)
+    cipher: FieldCipher, columns: tuple[str, ...] = PERSONAL
+) -> Callable[[int, Sequence[str | None]], list[bytes | None]]:
+    """For a bulk write: a function that seals one contact's values of the personal fields
+    ``columns`` (all of ``PERSONAL`` by default), given in that order, into that order, None
+    where a value is None or empty. Bytes and associated data are those of
+    :func:`seal_contact_field`; only the per-call work is saved. Raises ValueError when a
+    column is not a sealed contact field."""
+    for column in columns:
+        _check_sealed(column)
+    layout = cipher.row_layout("contacts", columns)
+    return lambda contact_id, values: cipher.encrypt_values(layout, contact_id, values)
 
 
 _CONTACT_SEALED = frozenset(PERSONAL)

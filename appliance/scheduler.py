@@ -21,7 +21,7 @@ from appliance.backup import jobs as backup_jobs
 from appliance.keys import Keys
 from appliance.mailing import jobs as mail_jobs
 from appliance.privacy import retention, retention_service
-from appliance.reports import release_service
+from appliance.reports import fold_service, release_service
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ def purge_due(settings: Mapping[str, Any], keys: Keys):
     """One retention run on its own connection."""
     conn = db.connect(db.db_path(settings["data_dir"]))
     try:
-        return retention_service.apply(conn, settings, signer=keys.signer())
+        return retention_service.apply(conn, settings, signer=keys.signer(), defer_rebuild=True)
     finally:
         conn.close()
 
@@ -74,13 +74,22 @@ def rebuild_file(settings: Mapping[str, Any]) -> None:
         conn.close()
 
 
+def fold_round(conn) -> fold_service.Folded:
+    """One round of the fold: every response waiting is added to the counters."""
+    return fold_service.fold_pending(conn)
+
+
 MAIL_SECONDS = 5
+# The fold runs at most this often, however often the group commit wakes it.
+FOLD_GAP_SECONDS = 0.25
 
 
 class Jobs:
     def __init__(self, settings: Mapping[str, Any], keys: Keys):
         self.settings, self.keys = settings, keys
         self.stopping = threading.Event()
+        self._fold_wake = threading.Event()
+        self._fold_thread: threading.Thread | None = None
         self.scheduler = BackgroundScheduler(
             timezone=settings["timezone"],
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
@@ -116,11 +125,45 @@ class Jobs:
             hour, minute = self.settings["backup_time"].split(":")
             self.scheduler.add_job(self.backup, "cron", hour=hour, minute=minute, id="backup")
         self.scheduler.start()
+        # Its own thread, not a scheduler job: it runs every second or so and on demand (kick).
+        self._fold_thread = threading.Thread(target=self._fold_loop, name="fold", daemon=True)
+        self._fold_thread.start()
 
     def stop(self) -> None:
-        """Let a running send finish its message and record results, then stop."""
+        """Let a running send finish its message and record results, let a running fold round
+        finish, then stop."""
         self.stopping.set()
+        self._fold_wake.set()
         self.scheduler.shutdown(wait=True)
+        if self._fold_thread is not None:
+            self._fold_thread.join()
+
+    def kick(self) -> None:
+        """Fold soon (after a group commit): at most every FOLD_GAP_SECONDS."""
+        self._fold_wake.set()
+
+    def _fold_loop(self) -> None:
+        conn = db.connect(db.db_path(self.settings["data_dir"]))
+        unsettled = False
+        try:
+            while not self.stopping.is_set():
+                self._fold_wake.wait(fold_service.FOLD_SECONDS)
+                self._fold_wake.clear()
+                if self.stopping.is_set():
+                    break
+                try:
+                    unsettled = fold_round(conn).batches > 0 or unsettled
+                    if unsettled:
+                        # As after a group commit: no page image of the fold's commits (the
+                        # responses it marked) stays in the log; readers may delay it a round.
+                        unsettled = not db.truncate_wal(conn, 0)
+                        if not unsettled:
+                            db.pad_wal(conn)
+                except Exception:  # noqa: BLE001 - the next round tries again
+                    log.exception("fold round failed")
+                self.stopping.wait(FOLD_GAP_SECONDS)
+        finally:
+            conn.close()
 
     def purge(self) -> None:
         """The daily retention run (its receipt goes to the audit log)."""

@@ -52,6 +52,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("port", 8080, N_("Port `appliance serve` listens on."), int, 1, 65535),
     Setting("threads", 8, N_("Worker threads of the waitress server."), int, 1, 256),
     Setting(
+        "workers",
+        0,
+        N_(
+            "Processes `appliance serve` answers requests in, each with `threads` threads, on "
+            "one port. 0: one per CPU core."
+        ),
+        int,
+        0,
+        64,
+    ),
+    Setting(
         "base_url",
         "",
         N_(

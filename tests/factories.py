@@ -18,6 +18,7 @@ from appliance.keys import load as load_keys
 from appliance.mailing import jobs, links
 from appliance.mailing import service as mailing_service
 from appliance.mailing import store as mail_store
+from appliance.reports import fold_service
 from appliance.responses import quality
 from appliance.responses import service as responses_service
 from appliance.responses import store as responses_store
@@ -105,9 +106,11 @@ def submit_response(
     today: date = DAY,
     invitation: str | None = None,
     quality_flags: bool = True,
+    fold: bool = True,
     **kw,
 ) -> str:
-    """Store one response the way the respondent pages do and return its id.
+    """Store one response the way the respondent pages do, fold it into the report counters
+    (as ``serve`` does a moment later; not with ``fold`` False) and return its id.
 
     ``key`` is the form key (the same key twice stores one response). ``invitation`` is the
     token of an invitation the response answers (it is marked used). With ``quality_flags`` the
@@ -127,7 +130,7 @@ def submit_response(
             )
 
         kw["flagger"] = flagger
-    return responses_service.submit(
+    response_id = responses_service.submit(
         conn,
         hasher,
         keys.cipher(),
@@ -139,6 +142,15 @@ def submit_response(
         today=today,
         **kw,
     )
+    if fold:
+        fold_pending(conn)
+    return response_id
+
+
+def fold_pending(conn) -> None:
+    """Add every response, exclusion and inclusion waiting to the report counters, as the fold
+    of ``serve`` does within a second or two."""
+    fold_service.fold_pending(conn)
 
 
 def state_of(page: str) -> str:

@@ -29,14 +29,16 @@ from appliance.auth.service import Actor
 from appliance.contacts import fields, identifiers, store
 from appliance.contacts.mapping import Mapping
 from appliance.contacts.reader import FileError, Table
-from appliance.contacts.rows import Prepared, RowPlan, prepare
+from appliance.contacts.rows import RowPlan, prepare
 from appliance.db import transaction
 from appliance.i18n import N_
 from appliance.keys import Keys
 from appliance.privacy import suppression
 
 COMMIT_SECONDS = 2.0  # longest a write transaction of the importer holds the database
-CACHE_KIB = 64 * 1024
+# The address indexes of a million contacts outgrow 64 MiB, and every page the cache drops is
+# written to the log mid-chunk and read back for the next row that lands on it.
+CACHE_KIB = 128 * 1024
 STALE_SECONDS = 120  # a running batch that wrote nothing for this long was interrupted
 BATCH = 10_000  # rows per write transaction: short enough for others, few commits
 BASES = ("consent", "legitimate_interest")
@@ -90,7 +92,9 @@ def check_segments(
     if not segments:
         return
     with table.reopen() as again:
-        rows = itertools.islice((cells for _, cells in again.rows()), limit)
+        # Tuples, not the reader's lists: a chunk of untracked tuples costs the garbage
+        # collector nothing while it is counted.
+        rows = itertools.islice((tuple(cells) for _, cells in again.rows()), limit)
         while chunk := list(itertools.islice(rows, identifiers.FEED_ROWS)):
             segments.add_rows(chunk)
             if tick:
@@ -108,20 +112,34 @@ def _still_wanted(conn: sqlite3.Connection, import_id: int) -> None:
         store.record_progress(conn, import_id, 0, Counts().as_dict())
 
 
-def _batches(table: Table, mapping: Mapping, hasher) -> Iterator[tuple[list, list]]:
-    """(valid rows, rejected rows) per batch of the file."""
-    plan = RowPlan.of(mapping)
-    valid: list[Prepared] = []
+def _batches(
+    table: Table, plan: RowPlan, hasher, personal: tuple[str, ...]
+) -> Iterator[tuple[list[tuple], list]]:
+    """(valid rows, rejected rows) per batch of the file. A valid row is a tuple: the keyed
+    hash of the address (or None), the segments JSON, the language (or None), then the values
+    of the ``personal`` fields in that order (None where empty)."""
+    valid: list[tuple] = []
     rejected: list[tuple[int, str, list[str]]] = []
+    address_hash = suppression.address_hash
     for number, cells in table.rows():
         try:
             row = prepare(number, cells, plan)
         except fields.Invalid as exc:
             rejected.append((number, exc.reason, cells))
         else:
-            if "email" in row.values:
-                row.email_hash = suppression.address_hash(hasher, row.values["email"])
-            valid.append(row)
+            values = row.values
+            email = values.get("email")
+            # A flat tuple of strings and bytes, not the Prepared object and its dict: the
+            # garbage collector stops tracking such a tuple at its first pass, so the batch
+            # held for the write is not walked again by every later collection.
+            valid.append(
+                (
+                    address_hash(hasher, email) if email else None,
+                    row.segments,
+                    values.get("language"),
+                    *map(values.get, personal),
+                )
+            )
         if len(valid) + len(rejected) >= BATCH:
             yield valid, rejected
             valid, rejected = [], []
@@ -138,6 +156,7 @@ class _Run:
     import_id: int
     list_id: int
     mapping: Mapping
+    plan: RowPlan
     counts: Counts
     # Only this import may write to the list while it runs, so a list that was empty at the
     # start has no older contact to replace: the per-batch look-up can be skipped.
@@ -145,20 +164,23 @@ class _Run:
     fraction: Callable[[], float] = lambda: 0.0
 
     def __post_init__(self) -> None:
-        self.seal_fields = planes.contact_row_sealer(self.cipher)
-
-    def seal(self, contact_id: int, row: Prepared, replaces: int | None) -> tuple:
-        sealed = self.seal_fields(contact_id, row.values)
-        return (
-            contact_id,
-            self.list_id,
-            self.import_id,
-            replaces,
-            row.email_hash,
-            *sealed,
-            row.values.get("language"),
-            row.segments,
+        # Only the fields the file fills are sealed and bound: the others stay NULL.
+        filled = self.plan.filled
+        self.personal = tuple(name for name in filled if name in fields.PERSONAL)
+        self.seal_fields = planes.contact_row_sealer(self.cipher, self.personal)
+        self.language = "language" in filled
+        self.columns = (
+            ("id", "list_id", "import_id", "email_hash", "segments")
+            + (("language",) if self.language else ())
+            + self.personal
         )
+
+    def seal(self, contact_id: int, row: tuple, replaces: int | None) -> tuple:
+        """A row of :func:`_batches` in the order of :attr:`columns`, followed by ``replaces``
+        when given."""
+        head = (contact_id, self.list_id, self.import_id, *row[: 3 if self.language else 2])
+        sealed = self.seal_fields(contact_id, row[3:])
+        return (*head, *sealed, replaces) if replaces else (*head, *sealed)
 
     def seal_reject(self, number: int, reason: str, cells: list[str]) -> tuple:
         # Only the mapped columns: a dropped column (special categories above all) is not
@@ -174,10 +196,10 @@ class _Run:
         )
         return (self.import_id, number, reason, sealed)
 
-    def write(self, valid: list[Prepared], rejected: list) -> None:
+    def write(self, valid: list[tuple], rejected: list) -> None:
         """One batch, inside the write transaction the caller holds."""
         conn, counts = self.conn, self.counts
-        hashes = [r.email_hash for r in valid if r.email_hash]
+        hashes = [row[0] for row in valid if row[0]]
         if not store.may_continue(conn, self.import_id):
             raise Cancelled
         blocked = suppression.suppressed(conn, hashes)
@@ -187,14 +209,15 @@ class _Run:
         next_id = store.next_contact_id(conn)
         new_rows, replacing = [], []
         for row in valid:
-            if row.email_hash in blocked:
+            email_hash = row[0]
+            if email_hash in blocked:
                 counts.suppressed += 1
                 continue
-            replaces = existing.get(row.email_hash) if row.email_hash else None
+            replaces = existing.get(email_hash) if email_hash else None
             (replacing if replaces else new_rows).append(self.seal(next_id, row, replaces))
             next_id += 1
-        added = store.insert_contacts(conn, new_rows)
-        updated = store.insert_contacts(conn, replacing)
+        added = store.insert_contacts(conn, self.columns, new_rows)
+        updated = store.insert_contacts(conn, (*self.columns, "replaces_id"), replacing)
         counts.added += added
         counts.updated += updated
         counts.duplicate += len(new_rows) + len(replacing) - added - updated
@@ -283,12 +306,14 @@ def run_import(
     """
     batch = store.get_import(conn, import_id)
     list_id = batch["list_id"]
+    plan = RowPlan.of(mapping)
     run = _Run(
         conn,
         keys.cipher(),
         import_id,
         list_id,
         mapping,
+        plan,
         Counts(),
         store.list_has_contacts(conn, list_id),
         table.fraction,
@@ -299,7 +324,7 @@ def run_import(
     store.set_cache_kib(conn, CACHE_KIB)
     try:
         check_segments(table, mapping, tick=lambda: _still_wanted(conn, import_id))
-        batches = _batches(table, mapping, keys.hasher())
+        batches = _batches(table, plan, keys.hasher(), run.personal)
         while _write_chunk(run, batches):
             if progress:
                 progress(counts)

@@ -56,6 +56,16 @@ class RowPlan:
                 self._segment_json[key] = found
         return found
 
+    @property
+    def filled(self) -> tuple[str, ...]:
+        """The fields a row of this plan can hold a value for, in ``fields.FIELDS`` order: the
+        mapped ones, and the name parts when a full name is split. Every other field of every
+        row stays empty."""
+        names = {name for _, name, _ in self.fields}
+        if self.full_name is not None:
+            names.update(fields.NAME_FIELDS)
+        return tuple(name for name in fields.FIELDS if name in names)
+
     @classmethod
     def of(cls, mapping: Mapping) -> RowPlan:
         plan_fields, segments, full_name, country = [], [], None, None

@@ -12,6 +12,7 @@ import sqlite3
 import time
 from collections.abc import Iterator, Sequence
 
+from appliance.contacts.fields import PERSONAL
 from appliance.db import iso, utcnow
 from appliance.planes import open_contact_field
 
@@ -225,19 +226,34 @@ def existing_in_list(
     return {bytes(r[0]): r[1] for r in rows}
 
 
-INSERT_CONTACT = (
-    "INSERT OR IGNORE INTO contacts (id, list_id, import_id, replaces_id, email_hash, email,"
-    " first_name, infix, last_name, gender, street, house_number, postcode, town, country, phone,"
-    " language, segments) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+CONTACT_COLUMNS = (
+    "id",
+    "list_id",
+    "import_id",
+    "replaces_id",
+    "email_hash",
+    *PERSONAL,
+    "language",
+    "segments",
 )
 
 
-def insert_contacts(conn: sqlite3.Connection, rows: list[tuple]) -> int:
-    """Insert prepared rows; a second row with the same address in one batch is ignored (the
-    unique index decides). Returns how many were inserted."""
+def insert_contacts(conn: sqlite3.Connection, columns: Sequence[str], rows: list[tuple]) -> int:
+    """Insert prepared rows holding ``columns`` (of :data:`CONTACT_COLUMNS`; the others stay
+    NULL or their default); a second row with the same address in one batch is ignored (the
+    unique index decides). Returns how many were inserted. Raises ValueError on an unknown
+    column."""
     if not rows:
         return 0
-    return conn.executemany(INSERT_CONTACT, rows).rowcount
+    if unknown := set(columns).difference(CONTACT_COLUMNS):
+        raise ValueError(f"not columns of contacts: {sorted(unknown)}")
+    # Only the columns a file fills: every parameter bound costs the sqlite3 module a type
+    # look-up, even a NULL, and a CRM export fills half of them.
+    sql = (
+        f"INSERT OR IGNORE INTO contacts ({', '.join(columns)})"  # noqa: S608 - known names
+        f" VALUES ({', '.join('?' * len(columns))})"
+    )
+    return conn.executemany(sql, rows).rowcount
 
 
 def insert_rejects(conn: sqlite3.Connection, rows: list[tuple]) -> None:

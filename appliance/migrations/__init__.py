@@ -21,7 +21,16 @@ from collections.abc import Callable, Iterable
 
 from sqlite_utils import Database, Migrations
 
-from appliance.migrations import accounts, anonymity, foundation, mailing, privacy, relay, reports
+from appliance.migrations import (
+    accounts,
+    anonymity,
+    folding,
+    foundation,
+    mailing,
+    privacy,
+    relay,
+    reports,
+)
 
 SET_NAME = "appliance"
 
@@ -45,6 +54,7 @@ STEPS: tuple[tuple[str, Callable[[Database], None]], ...] = (
     ("0017_report_releases", anonymity.m0017_report_releases),
     ("0018_first_password", accounts.m0018_first_password),
     ("0019_sealed_settings", relay.m0019_sealed_settings),
+    ("0020_folded_counters", folding.m0020_folded_counters),
 )
 NAMES: tuple[str, ...] = tuple(name for name, _ in STEPS)
 

@@ -30,7 +30,7 @@ def purge(ctx: Context, dry_run: bool, upcoming: int) -> None:
         if dry_run:
             _show_plan(found, upcoming)
             return
-        receipt = retention_service.apply(conn, values, actor=CLI)
+        receipt = retention_service.apply(conn, values, actor=CLI, defer_rebuild=True)
     for kind in retention.KINDS:
         click.echo(f"erased {receipt.counts[kind]:>8,}  {KIND_NAMES[kind]}")
     click.echo(

@@ -22,7 +22,7 @@ from typing import Any
 
 from appliance.contacts import fields
 from appliance.crypto import KeyedHasher
-from appliance.db import iso, utcnow
+from appliance.db import iso, truncate_wal, utcnow
 from appliance.planes import open_contact_field
 from appliance.privacy import erasure_store
 from appliance.reports import service as reports_service
@@ -34,6 +34,8 @@ from appliance.surveys.store import parse_definition
 PHONE_DOMAIN = "phone"
 # Above this many erased rows in one run the database file is rebuilt (VACUUM).
 LARGE_PURGE = 1_000
+# How long one attempt of the checkpoint after an erasure waits for readers (milliseconds).
+CHECKPOINT_WAIT_MS = 100
 
 COUNTS = ("contacts", "invitations", "contact_requests", "response_links", "open_answers", "names")
 
@@ -133,14 +135,16 @@ def own_words(conn: sqlite3.Connection, response_ids: Sequence[str]) -> list[Own
 
 def _blank(conn: sqlite3.Connection, found: Sequence[OwnWords], hasher: KeyedHasher) -> int:
     """Write each response back without its respondent's words; returns how many answers went.
-    A response still in the figures is counted out and in again, so the counters keep equal
-    to a recount. The keyed hash of a removed open answer (kept to flag copied text) goes too:
-    with the hash key it would confirm a guess of the text. A copy of the same text by someone
-    else is then no longer flagged, once."""
+    A response the counters hold is counted out and in again, so the counters keep equal to a
+    recount; one they do not hold yet is counted by the fold, with what is left. The keyed hash
+    of a removed open answer (kept to flag copied text) goes too: with the hash key it would
+    confirm a guess of the text. A copy of the same text by someone else is then no longer
+    flagged, once."""
     removed = 0
     for item in found:
         row = item.response
-        if row["excluded_on"] is None:
+        if row["folded"] == 1:
+            # In the figures now (the fold has not taken out an exclusion yet, if any).
             fixed = {
                 "mode": row["mode"],
                 "day": row["submitted_on"],
@@ -236,24 +240,25 @@ def erase_rejects(conn: sqlite3.Connection, reject_ids: Sequence[int]) -> int:
     return erasure_store.delete_rejects(conn, reject_ids)
 
 
-def compact(conn: sqlite3.Connection, erased_rows: int) -> bool:
+def compact(conn: sqlite3.Connection, erased_rows: int, *, rebuild: bool = True) -> bool:
     """Flush the write-ahead log into the database and truncate it; after a large purge also
-    rebuild the file, so no page of it, used or free, holds erased content. Returns whether the
-    file was rebuilt. Must run outside a transaction."""
+    rebuild the file (unless ``rebuild`` is False), so no page of it, used or free, holds erased
+    content. Returns whether the file was rebuilt. Must run outside a transaction."""
     rebuilt = False
-    if erased_rows >= LARGE_PURGE or erasure_store.free_share(conn) > 0.25:
+    if rebuild and (erased_rows >= LARGE_PURGE or erasure_store.free_share(conn) > 0.25):
         erasure_store.vacuum(conn)
         rebuilt = True
     checkpoint(conn)
     return rebuilt
 
 
-def checkpoint(conn: sqlite3.Connection, attempts: int = 50) -> bool:
+def checkpoint(conn: sqlite3.Connection, attempts: int = 25) -> bool:
     """Copy the write-ahead log into the file and truncate it. A reader of the server in the
     middle of a request can hold old frames for a moment: try again for up to five seconds.
     Returns whether the log was emptied (if not, the next run's checkpoint does it)."""
     for _ in range(attempts):
-        if erasure_store.wal_checkpoint(conn):
+        # The checkpoint holds the write lock while it waits for readers: wait briefly, often.
+        if truncate_wal(conn, wait_ms=CHECKPOINT_WAIT_MS):
             return True
         time.sleep(0.1)
     return False

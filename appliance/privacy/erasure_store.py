@@ -114,7 +114,8 @@ def responses_with_definitions(
     for part in _chunks(list(response_ids)):
         yield from conn.execute(
             "SELECT r.id, r.survey_id, r.mode, r.submitted_on, r.segments, r.answers,"  # noqa: S608
-            " r.excluded_on, s.definition FROM responses r JOIN surveys s ON s.id = r.survey_id"
+            " r.excluded_on, r.folded, s.definition"
+            " FROM responses r JOIN surveys s ON s.id = r.survey_id"
             f" WHERE r.id IN ({','.join('?' * len(part))}) ORDER BY r.id",
             tuple(part),
         )
@@ -221,10 +222,17 @@ def vacuum(conn: sqlite3.Connection) -> None:
     conn.execute("VACUUM")
 
 
-def wal_checkpoint(conn: sqlite3.Connection) -> bool:
-    """Copy the write-ahead log into the file and truncate it; False when a reader kept it
-    busy."""
-    return not conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+def passive_checkpoint(conn: sqlite3.Connection) -> None:
+    """Copy what it can of the write-ahead log into the file without taking the write lock
+    and without waiting for anyone."""
+    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+
+
+def set_autocheckpoint(conn: sqlite3.Connection, pages: int) -> int:
+    """Set the connection's automatic checkpoint (0: off); returns the setting it had."""
+    before = conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+    conn.execute(f"PRAGMA wal_autocheckpoint = {int(pages)}").fetchone()
+    return before
 
 
 def free_share(conn: sqlite3.Connection) -> float:

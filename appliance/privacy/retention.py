@@ -17,9 +17,11 @@ Rules (settings, defaults from the privacy statement's promises):
 The unsubscribe list and the erasure ledger hold keyed hashes only and are never purged.
 
 :func:`plan` says what falls due when (the page and ``appliance purge --dry-run``);
-:func:`appliance.privacy.retention_service.apply` erases what is due in one transaction, writes
-the deletion receipt (counts per kind) to the audit log in that same transaction, then removes
-mail files and compacts the database so no freed page keeps erased content.
+:func:`appliance.privacy.retention_service.apply` erases what is due in short write transactions
+(turns of about 30 ms, so sign-ins and submissions never wait long), writes the deletion receipt
+(counts per kind for the whole run) to the audit log in a last transaction, then removes mail
+files and truncates the write-ahead log; the file is rebuilt after a large purge, or at the
+nightly rebuild when the caller defers it.
 """
 
 from __future__ import annotations

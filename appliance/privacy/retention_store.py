@@ -7,6 +7,7 @@ dry run, the page and the daily job agree on what is due. Month arithmetic is SQ
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 
@@ -34,35 +35,53 @@ _LAST_SENT = """last_sent AS (
 
 # Contacts invited to one survey (:sid), for its page.
 _INVITED = " AND i.contact_id IN (SELECT contact_id FROM invitations WHERE survey_id = :sid)"
+# The keys of one turn of the purge (:among, a JSON array): the purge reads what is due outside
+# the write lock, then checks it again, for these keys only, in the turn that erases them.
+_AMONG = "(SELECT value FROM json_each(:among))"
 
 
-def _contact_due(only_invited_to_survey: bool = False) -> str:
+def _contact_due(only_invited_to_survey: bool = False, among: bool = False) -> str:
     """A ``WITH`` clause ending in ``due (id, list_id, due)``: per visible contact the day it
     falls due, the contact term after the last message sent to it, or after its import when none
-    was. Never NULL: nothing, not even a survey that stays open, keeps a contact longer."""
-    only = _INVITED if only_invited_to_survey else ""
-    invited = (
-        " WHERE c.id IN (SELECT contact_id FROM invitations WHERE survey_id = :sid)"
-        if only_invited_to_survey
-        else ""
-    )
+    was. Never NULL: nothing, not even a survey that stays open, keeps a contact longer.
+    ``among``: only the contacts whose ids the query binds as :among (a JSON array)."""
+    only, where = "", []
+    if only_invited_to_survey:
+        only += _INVITED
+        where.append("c.id IN (SELECT contact_id FROM invitations WHERE survey_id = :sid)")
+    if among:
+        only += f" AND i.contact_id IN {_AMONG}"
+        where.append(f"c.id IN {_AMONG}")
+    filtered = f" WHERE {' AND '.join(where)}" if where else ""
     start = "coalesce(s.day, substr(coalesce(b.finished_at, b.created_at), 1, 10))"
     return f"""WITH {_LAST_SENT.format(only=only)},
 due AS (
     SELECT c.id, c.list_id, {_plus(start)} AS due
     FROM contacts c JOIN contact_imports b ON b.id = c.import_id AND b.status = 'done'
-    LEFT JOIN last_sent s ON s.contact_id = c.id{invited})"""  # noqa: S608
+    LEFT JOIN last_sent s ON s.contact_id = c.id{filtered})"""  # noqa: S608
 
 
 _CONTACT_DUE = _contact_due()
+_CONTACT_DUE_AMONG = _contact_due(among=True)
 
 
-def due_contacts(conn: sqlite3.Connection, months: int, today: str) -> list[int]:
+def _among(keys: Sequence[int | str]) -> str:
+    return json.dumps(list(keys))
+
+
+def due_contacts(
+    conn: sqlite3.Connection, months: int, today: str, among: Sequence[int] | None = None
+) -> list[int]:
+    """Ids of the contacts due on ``today``, in id order; with ``among``, of those ids only."""
+    params: dict[str, object] = {"today": today, **_bind(months)}
+    if among is not None:
+        params["among"] = _among(among)
+    sql = _CONTACT_DUE if among is None else _CONTACT_DUE_AMONG
     return [
         r[0]
         for r in conn.execute(
-            f"{_CONTACT_DUE} SELECT id FROM due WHERE due <= :today",  # noqa: S608 - fixed SQL
-            {"today": today, **_bind(months)},
+            f"{sql} SELECT id FROM due WHERE due <= :today ORDER BY id",  # noqa: S608 - fixed SQL
+            params,
         )
     ]
 
@@ -140,27 +159,73 @@ def reject_schedule(conn: sqlite3.Connection, months: int) -> list[sqlite3.Row]:
     return schedule(conn, _REJECTS_DUE, _bind(months))
 
 
-def erase_rejects(conn: sqlite3.Connection, months: int, today: str) -> int:
+# What is due of the other kinds, as (table, key, condition). The purge lists the keys outside
+# the write lock and erases them in turns, each checking the condition again.
+_REJECT_DUE = (
+    "import_rejects",
+    "id",
+    "import_id IN (SELECT id FROM contact_imports"  # noqa: S608 - fixed SQL
+    f" WHERE {_plus('substr(created_at, 1, 10)')} <= :today)",
+)
+_NAME_DUE = ("name_answers", "response_id", f"{_plus('submitted_on')} <= :today")
+_REQUEST_DUE = (
+    "contact_requests",
+    "id",
+    "(handled_at IS NOT NULL OR date(substr(created_at, 1, 10), :days) <= :today)",
+)
+
+
+def _due_keys(conn: sqlite3.Connection, due: tuple[str, str, str], params: dict) -> list:
+    table, key, condition = due
+    return [
+        r[0]
+        for r in conn.execute(
+            f"SELECT {key} FROM {table} WHERE {condition} ORDER BY {key}",  # noqa: S608 - fixed names
+            params,
+        )
+    ]
+
+
+def _erase_due(
+    conn: sqlite3.Connection, due: tuple[str, str, str], params: dict, among: Sequence
+) -> int:
+    table, key, condition = due
     return conn.execute(
-        "DELETE FROM import_rejects WHERE import_id IN (SELECT id FROM contact_imports"  # noqa: S608
-        f" WHERE {_plus('substr(created_at, 1, 10)')} <= :today)",
-        {**_bind(months), "today": today},
+        f"DELETE FROM {table} WHERE {condition} AND {key} IN {_AMONG}",  # noqa: S608 - fixed names
+        {**params, "among": _among(among)},
     ).rowcount
 
 
-def erase_names(conn: sqlite3.Connection, months: int, today: str) -> int:
-    return conn.execute(
-        f"DELETE FROM name_answers WHERE {_plus('submitted_on')} <= :today",  # noqa: S608
-        {**_bind(months), "today": today},
-    ).rowcount
+def due_rejects(conn: sqlite3.Connection, months: int, today: str) -> list[int]:
+    """Ids of the rows an import rejected that are due on ``today``."""
+    return _due_keys(conn, _REJECT_DUE, {**_bind(months), "today": today})
 
 
-def erase_contact_requests(conn: sqlite3.Connection, days: int, today: str) -> int:
-    return conn.execute(
-        "DELETE FROM contact_requests WHERE handled_at IS NOT NULL"
-        " OR date(substr(created_at, 1, 10), :days) <= :today",
-        {"days": f"+{int(days)} days", "today": today},
-    ).rowcount
+def erase_rejects(conn: sqlite3.Connection, months: int, today: str, among: Sequence[int]) -> int:
+    """Delete those of the rejected rows ``among`` that are due on ``today``."""
+    return _erase_due(conn, _REJECT_DUE, {**_bind(months), "today": today}, among)
+
+
+def due_names(conn: sqlite3.Connection, months: int, today: str) -> list[str]:
+    """Response ids of the typed names due on ``today``."""
+    return _due_keys(conn, _NAME_DUE, {**_bind(months), "today": today})
+
+
+def erase_names(conn: sqlite3.Connection, months: int, today: str, among: Sequence[str]) -> int:
+    """Delete those of the typed names of the responses ``among`` that are due on ``today``."""
+    return _erase_due(conn, _NAME_DUE, {**_bind(months), "today": today}, among)
+
+
+def due_contact_requests(conn: sqlite3.Connection, days: int, today: str) -> list[int]:
+    """Ids of the requests to be contacted due on ``today``."""
+    return _due_keys(conn, _REQUEST_DUE, {"days": f"+{int(days)} days", "today": today})
+
+
+def erase_contact_requests(
+    conn: sqlite3.Connection, days: int, today: str, among: Sequence[int]
+) -> int:
+    """Delete those of the requests ``among`` that are due on ``today``."""
+    return _erase_due(conn, _REQUEST_DUE, {"days": f"+{int(days)} days", "today": today}, among)
 
 
 def last_audit_id_due(conn: sqlite3.Connection, months: int, today: str) -> int | None:

@@ -46,7 +46,11 @@ def run_retention():
     if not ActionForm().validate_on_submit():
         return redirect(url_for("compliance.show_retention"))
     receipt = retention_service.apply(
-        get_db(), state().settings, actor=actor(), signer=state().keys.signer()
+        get_db(),
+        state().settings,
+        actor=actor(),
+        signer=state().keys.signer(),
+        defer_rebuild=True,
     )
     flash(
         _("%(n)s items erased; the receipt is in the audit log.", n=format_number(receipt.total)),

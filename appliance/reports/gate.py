@@ -25,7 +25,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from appliance.db import connect
+from appliance.db import connect, parse_iso
 from appliance.planes import GATE_COLUMNS, GATE_READABLE
 from appliance.reports import store
 from appliance.reports.assemble import assemble
@@ -44,7 +44,7 @@ __all__ = ["FilterRefused", "Gate", "NotFound", "Report", "Suppressed", "View", 
 MIN_K = 3
 # What a researcher's connection may not read at all: the live counters (see
 # ``reports.release_service``).
-LIVE_TABLES = frozenset({"report_counts", "campaigns"})
+LIVE_TABLES = frozenset({"report_counts", "campaigns", "report_folds"})
 
 
 class NotFound(Exception):
@@ -189,6 +189,8 @@ class Gate:
         if self.released:
             # How many staff excluded is a group like any other for the researcher.
             report.excluded = gated(report.excluded, self.k)
+            released = store.released_at(self._conn, survey_id)
+            report.as_of = parse_iso(released) if released else None
         marks = store.benchmarks(self._conn, survey_id)
         for q in report.questions:
             q.benchmark = marks.get(q.id)

@@ -50,7 +50,11 @@ def set_segments(survey_id: int):
     if len(names) > MAX_REPORT_SEGMENTS:
         flash(_("Choose at most %(n)d segments.", n=MAX_REPORT_SEGMENTS), "error")
         return _back(survey_id)
-    service.set_segments(get_db(), actor(), survey_id, names)
+    try:
+        service.set_segments(get_db(), actor(), survey_id, names)
+    except service.RecountBusy:
+        flash(_("The figures are being recounted already; try again when that is done."), "error")
+        return _back(survey_id)
     flash(_("Reportable segments saved; the figures were recounted."), "success")
     return _back(survey_id)
 

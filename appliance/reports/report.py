@@ -13,7 +13,7 @@ import functools
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from appliance.reports.counters import UNCOUNTED
 from appliance.reports.derived import Summary
@@ -102,6 +102,10 @@ class Report:
     period: str = "month"
     filters: dict[str, list[tuple[str, bool]]] = field(default_factory=dict)  # value, allowed
     breakdowns: list[str] = field(default_factory=list)
+    # Up to when the figures hold every response: the release for a researcher, the last
+    # complete fold of the live counters for staff; whether a recount is under way.
+    as_of: datetime | None = None
+    recounting: bool = False
 
 
 class FilterRefused(Exception):

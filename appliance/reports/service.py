@@ -14,16 +14,17 @@ from typing import Any
 
 from appliance.auth.service import Actor
 from appliance.db import transaction
-from appliance.reports import store
+from appliance.reports import fold_service, store
 
 
 def set_segments(
     conn: sqlite3.Connection, actor: Actor, survey_id: int, names: Sequence[str]
 ) -> list[str]:
-    """Make ``names`` the survey's reportable segments and recount its figures; audited.
-    Returns the segments as stored."""
+    """Make ``names`` the survey's reportable segments and recount its figures (in short
+    transactions, see ``fold_service.recount``); audited once the new figures are in. Returns
+    the segments as stored. Raises ``fold_service.RecountBusy`` while another recount runs."""
+    chosen = fold_service.recount(conn, survey_id, names)
     with transaction(conn):
-        chosen = store.set_reportable(conn, survey_id, names)
         actor.log(conn, "report.segments_set", f"survey:{survey_id}", segments=chosen)
     return chosen
 
@@ -67,8 +68,16 @@ def benchmarks(conn: sqlite3.Connection, survey_id: int) -> dict[str, sqlite3.Ro
 
 
 # The counters that other planes' workflows keep up inside their own transactions (a campaign's
-# offered segment values, an erased answer, responses settled by an upgrade): the store's own
-# functions, reached through this service so that no other plane imports the aggregate store.
+# offered segment values, an erased answer): the store's own functions, reached through this
+# service so that no other plane imports the aggregate store.
 offer_values = store.offer_values
 count_response = store.count_response
-rebuild = store.rebuild
+# Counting a survey anew (responses settled by an upgrade), in short transactions of its own.
+recount = fold_service.recount
+RecountBusy = fold_service.RecountBusy
+
+
+def counted_until(conn: sqlite3.Connection, survey_id: int):
+    """(moment up to which the survey's live counters hold every response, or None; whether a
+    recount is under way): what staff see beside the live figures."""
+    return fold_service.counted_until(conn, survey_id)

@@ -1,39 +1,26 @@
 """SQL of the aggregate plane: the report counters, reportable segments and benchmarks.
 
-Writers (the response plane) call :func:`count_response` in the transaction that stores or
-excludes a response, so the counters always equal what a full recount (:func:`rebuild`) would
-give; a test checks exactly that. Readers (the gate, on its own read-only connection) call the
-``read_*`` functions. No Flask here.
+The counters are kept by the fold (``reports.fold_store``): a submission touches none of them.
+A direct change (:func:`count_response`) is only for rewritten answers. Readers (the gate, on
+its own read-only connection) call the ``read_*`` functions. No Flask here.
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from appliance.db import iso, utcnow
-from appliance.reports.counters import MAX_REPORT_SEGMENTS, UNCOUNTED, Key, keys_for
-from appliance.surveys.definition import TEXT_TYPES, Definition
+from appliance.reports import fold_store
+from appliance.reports.counters import MAX_REPORT_SEGMENTS, Key, keys_for
 from appliance.surveys.store import parse_definition
-
-EXCLUDED = "#excluded"
 
 _UPSERT = (
     "INSERT INTO report_counts (survey_id, question, dim1, val1, dim2, val2, answer, n)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n"
 )
-
-
-def _counting(conn: sqlite3.Connection, survey_id: int) -> tuple[Definition, list[str]]:
-    """What counting a survey's responses depends on: its questionnaire and its reportable
-    segments (sorted), read in the caller's transaction."""
-    row = conn.execute(
-        "SELECT definition, report_segments FROM surveys WHERE id = ?", (survey_id,)
-    ).fetchone()
-    return parse_definition(row[0]), sorted(json.loads(row[1]))
 
 
 def add(conn: sqlite3.Connection, survey_id: int, keys: Mapping[Key, int], sign: int = 1) -> None:
@@ -57,127 +44,47 @@ def count_response(
     answers: Mapping[str, Any],
     sign: int = 1,
 ) -> None:
-    """Add one response to the counters (``sign`` -1 takes it out, when it is excluded). Reads
-    the survey's questionnaire and reportable segments inside the caller's transaction."""
-    definition, segs = _counting(conn, survey_id)
+    """A direct change of the counters, inside the caller's write transaction: add one response
+    (``sign`` -1 takes it out). Only for a response the counters hold (``folded`` 1) whose
+    answers are rewritten; new, excluded and included responses go through the fold
+    (``reports.fold_store``). Raises the survey's generation, so a recount begun before it is
+    redone."""
+    _, segs = fold_store.counting(conn, survey_id)
+    definition = parse_definition(
+        conn.execute("SELECT definition FROM surveys WHERE id = ?", (survey_id,)).fetchone()[0]
+    )
     keys = keys_for(
         definition, mode=mode, day=day, segments=segments, answers=answers, reportable=segs
     )
     add(conn, survey_id, keys, sign)
+    fold_store.bump_generation(conn, survey_id)
     if sign > 0:
         _changed(conn, survey_id)
 
 
-def set_excluded(conn: sqlite3.Connection, response: sqlite3.Row, excluded: bool) -> None:
-    """Take a response out of every figure (or put it back) and count it as excluded."""
-    sign = -1 if excluded else 1
-    if excluded:
-        _changed(conn, response["survey_id"])
-    count_response(
-        conn,
-        response["survey_id"],
-        mode=response["mode"],
-        day=response["submitted_on"],
-        segments=json.loads(response["segments"]),
-        answers=json.loads(response["answers"]),
-        sign=sign,
-    )
-    add(conn, response["survey_id"], {(EXCLUDED, "", "", "", "", ""): 1}, -sign)
-
-
-def _kinds(definition: Definition) -> dict[str, str]:
-    """Per counted question how :func:`rebuild` reads its answer (see counters.measures)."""
-    kinds = {}
-    for q in definition.questions.values():
-        if q.type in UNCOUNTED:
-            continue
-        kinds[q.id] = (
-            "t"
-            if q.type in TEXT_TYPES
-            else "x"
-            if q.type == "matrix"
-            else "m"
-            if q.type == "multiple"
-            else "v"
-        )
-    return kinds
-
-
-# ISO week of a day in SQL: the week's Thursday decides year and number.
-_WEEK = (
-    "strftime('%Y', date(submitted_on, '-3 days', 'weekday 4')) || '-W' ||"
-    " printf('%02d', (strftime('%j', date(submitted_on, '-3 days', 'weekday 4')) - 1) / 7 + 1)"
-)
-
-
-def rebuild(conn: sqlite3.Connection, survey_id: int) -> None:
-    """Recount every included response of a survey from scratch, inside the caller's write
-    transaction: two passes over the responses (respondents, then answers with ``json_tree``)
-    into a temporary table of the finest groups, then one small roll-up per dimension."""
-    definition, segs = _counting(conn, survey_id)
-    conn.execute("DELETE FROM report_counts WHERE survey_id = ?", (survey_id,))
-    seg_cols = [f"s{i}" for i in range(len(segs))]
-    seg_sql = "".join(f", coalesce(json_extract(segments, ?), '') AS {c}" for c in seg_cols)
-    paths = [f'$."{name}"' for name in segs]
-    cols = ", ".join(["mode", "week", *seg_cols])
-    base = (
-        f"SELECT mode, {_WEEK} AS week{seg_sql}, answers FROM responses"  # noqa: S608
-        " WHERE survey_id = ? AND excluded_on IS NULL"
-    )
-    conn.execute("DROP TABLE IF EXISTS temp.fine")
-    conn.execute(
-        f"CREATE TEMP TABLE fine AS SELECT {cols}, '' AS measure, '' AS answer,"  # noqa: S608
-        f" count(*) AS n FROM ({base}) GROUP BY {cols}",
-        (*paths, survey_id),
-    )
-    conn.execute(
-        f"""INSERT INTO temp.fine SELECT {cols}, measure, answer, count(*) FROM (
-            SELECT {", ".join("b." + c for c in cols.split(", "))},
-                CASE WHEN t.path = '$' THEN t.key WHEN k.value = 'm' THEN k.key
-                     ELSE k.key || '.' || t.key END AS measure,
-                CASE WHEN t.path != '$' THEN t.atom WHEN k.value = 't' THEN '*'
-                     WHEN k.value = 'm' THEN '' ELSE t.atom END AS answer
-            FROM ({base}) b, json_tree(b.answers) t
-            JOIN json_each(?) k
-                ON k.key = CASE WHEN t.path = '$' THEN t.key ELSE substr(t.path, 3) END
-            WHERE t.key IS NOT NULL
-              AND (t.path = '$' OR k.value IN ('m', 'x'))
-              AND NOT (t.path = '$' AND k.value = 'x')
-        ) GROUP BY {cols}, measure, answer""",  # noqa: S608 - names are generated, values bound
-        (*paths, survey_id, json.dumps(_kinds(definition))),
-    )
-    # (dim1, column of val1, dim2, column of val2): dimension names are bound as values.
-    rollups = [("", "''", "", "''"), ("mode", "mode", "", "''"), ("week", "week", "", "''")]
-    for i, name in enumerate(segs):
-        d = f"seg:{name}"
-        rollups.append((d, f"s{i}", "", "''"))
-        rollups.append((d, f"s{i}", "mode", "mode"))
-        rollups.append((d, f"s{i}", "week", "week"))
-        rollups.extend((d, f"s{i}", f"seg:{segs[j]}", f"s{j}") for j in range(i + 1, len(segs)))
-    for d1, v1, d2, v2 in rollups:
-        sql = (
-            "INSERT INTO report_counts (survey_id, question, dim1, val1, dim2, val2, answer, n)"  # noqa: S608
-            f" SELECT ?, measure, ?, {v1}, ?, {v2}, answer, sum(n) FROM temp.fine"
-            f" GROUP BY measure, {v1}, {v2}, answer"
-        )
-        conn.execute(sql, (survey_id, d1, d2))  # columns generated above, values bound
-    excluded = conn.execute(
-        "SELECT count(*) FROM responses WHERE survey_id = ? AND excluded_on IS NOT NULL",
-        (survey_id,),
-    ).fetchone()[0]
-    if excluded:
-        add(conn, survey_id, {(EXCLUDED, "", "", "", "", ""): excluded})
-    conn.execute("DROP TABLE temp.fine")
+def rebuild(
+    conn: sqlite3.Connection, survey_id: int, segments: Iterable[str] | None = None
+) -> None:
+    """Recount the survey's counters from scratch inside the caller's write transaction, with
+    ``segments`` as its reportable segments (default: those it has), from the state each
+    response is held in (``responses.folded``). Holds the write lock for the whole count: for
+    tests, the demo and small surveys; staff recounts go through ``fold_service.recount``."""
+    kinds_json, current = fold_store.counting(conn, survey_id)
+    segs = sorted(set(segments)) if segments is not None else current
+    fold_store.start(conn, segs)
+    try:
+        excluded = fold_store.count_range(conn, survey_id, segs, kinds_json, "", "g")
+        fold_store.roll_up(conn, segs)
+        fold_store.swap(conn, survey_id, segs, excluded, None)
+    finally:
+        fold_store.finish(conn)
 
 
 def set_reportable(conn: sqlite3.Connection, survey_id: int, names: Iterable[str]) -> list[str]:
-    """Declare the reportable segment attributes of a survey and recount it."""
+    """Inside a write transaction: declare the reportable segment attributes of a survey and
+    recount it at once (see :func:`rebuild`)."""
     chosen = sorted(set(names))[:MAX_REPORT_SEGMENTS]
-    conn.execute(
-        "UPDATE surveys SET report_segments = ? WHERE id = ?",
-        (json.dumps(chosen, ensure_ascii=False), survey_id),
-    )
-    rebuild(conn, survey_id)
+    rebuild(conn, survey_id, chosen)
     return chosen
 
 
@@ -191,15 +98,6 @@ def segment_names(conn: sqlite3.Connection, survey_id: int) -> list[str]:
         " ORDER BY id DESC LIMIT 5000) c, json_each(c.segments) j ORDER BY 1"
     )
     return [r[0] for r in rows]
-
-
-def add_campaign_response(conn: sqlite3.Connection, invitation_hash: bytes) -> None:
-    """Count a response against the campaign of its invitation (the response rate)."""
-    conn.execute(
-        "UPDATE campaigns SET responses = responses + 1 WHERE id ="
-        " (SELECT campaign_id FROM invitations WHERE token_hash = ?)",
-        (invitation_hash,),
-    )
 
 
 # ---- reading (the gate's connection) -----------------------------------------------------------

@@ -7,7 +7,9 @@ never a contact id, an invitation id, an address or a user agent. Only two links
 exist, both in the identity plane: a contact request (the respondent said "contact me") and, in
 a survey announced as non-anonymous, the response's invited contact. An invitation is only marked
 used. A repeated submission of the same form (same key) returns the first response's id and
-writes nothing; a used invitation cannot submit again.
+writes nothing; a used invitation cannot submit again. No report counter is touched: the
+response is stored as not yet counted (``folded`` 0) and the fold (``reports.fold_store``) adds
+it in the background.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from typing import Any
 from appliance.crypto import FieldCipher, KeyedHasher
 from appliance.db import iso, utcnow
 from appliance.mailing.links import invitation_hash
-from appliance.reports import store as report_store
 from appliance.responses.segments import LANGUAGE
 
 MODES = ("invitation", "link", "kiosk", "paper", "phone")
@@ -74,11 +75,18 @@ def store_response(
         return seen[0]
     if invitation_hash is not None:
         used = conn.execute(
-            "UPDATE invitations SET used = 1 WHERE token_hash = ? AND used = 0",
+            "UPDATE invitations SET used = 1 WHERE token_hash = ? AND used = 0"
+            " RETURNING campaign_id",
             (invitation_hash,),
-        )
-        if used.rowcount != 1:
+        ).fetchall()
+        if len(used) != 1:
             raise AlreadyAnswered
+        if used[0][0] is not None:
+            # The use of an invitation counts on its campaign (the response rate): part of
+            # marking the invitation, the response itself links to neither.
+            conn.execute(
+                "UPDATE campaigns SET responses = responses + 1 WHERE id = ?", (used[0][0],)
+            )
         if k is not None:
             segments, language = _shared(conn, invitation_hash, segments or {}, language, k)
     response_id = new_response_id()
@@ -99,12 +107,6 @@ def store_response(
             json.dumps(flags),
         ),
     )
-    # The aggregate plane, in the same transaction: reports read these counters.
-    report_store.count_response(
-        conn, survey_id, mode=mode, day=day, segments=segments or {}, answers=answers
-    )
-    if invitation_hash is not None:
-        report_store.add_campaign_response(conn, invitation_hash)
     for question_id, name in (names or {}).items():
         conn.execute(
             "INSERT INTO name_answers (response_id, question_id, value, submitted_on)"
@@ -284,11 +286,8 @@ def names_of(conn: sqlite3.Connection, cipher: FieldCipher, response_id: str) ->
 
 
 def set_excluded(conn: sqlite3.Connection, response_id: str, reason: str | None, day: str):
-    """Exclude with a reason, or include again with ``reason`` None; the report counters follow
-    in the same transaction (an excluded response leaves every figure)."""
-    row = conn.execute("SELECT * FROM responses WHERE id = ?", (response_id,)).fetchone()
-    if row is not None and (row["excluded_on"] is None) != (reason is None):
-        report_store.set_excluded(conn, row, excluded=reason is not None)
+    """Exclude with a reason, or include again with ``reason`` None. The report counters follow
+    at the next fold (``reports.fold_store``), like a new response."""
     conn.execute(
         "UPDATE responses SET excluded_reason = ?, excluded_on = ? WHERE id = ?",
         (reason, day if reason else None, response_id),

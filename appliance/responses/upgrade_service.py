@@ -36,8 +36,8 @@ def settle_legacy_segments(conn: sqlite3.Connection, k: int) -> list[int]:
     invitations wave by wave (as a new wave would; invitations of erased contacts get none);
     keep an invited response's segment values only when at least ``k`` used invitations of the
     survey have exactly those fixed values, and its language only when ``k`` share both; else
-    none and an unknown language; and recount. One transaction per survey; returns the surveys
-    settled."""
+    none and an unknown language; then recount. One transaction per survey and its recount;
+    returns the surveys settled."""
     done = []
     for survey_id in upgrade_store.marked_surveys(conn):
         with transaction(conn):
@@ -70,7 +70,10 @@ def settle_legacy_segments(conn: sqlite3.Connection, k: int) -> list[int]:
                 if mode == "invitation" and by_fixed[encode({**values, LANGUAGE: language})] < k:
                     language = ""
                 upgrade_store.set_response_values(conn, response_id, encode(values), language)
-            reports_service.rebuild(conn, survey_id)
+        # The stored values changed under the counters: count them anew, in short turns. The
+        # survey stays marked until then, so a stop in between settles and counts it again.
+        reports_service.recount(conn, survey_id)
+        with transaction(conn):
             upgrade_store.mark_settled(conn, survey_id)
         done.append(survey_id)
     return done

@@ -47,7 +47,8 @@ def test_the_bytes_are_those_sealed_before_the_pair(cipher):
 
 
 def test_the_bulk_sealer_writes_what_the_pair_opens(cipher):
-    row = contact_row_sealer(cipher)(9, {"email": "jan@example.nl", "town": "Utrecht"})
+    given = {"email": "jan@example.nl", "town": "Utrecht"}
+    row = contact_row_sealer(cipher)(9, [given.get(f) for f in PERSONAL])
     assert len(row) == len(PERSONAL)
     by_field = dict(zip(PERSONAL, row, strict=True))
     assert open_contact_field(cipher, "email", by_field["email"], 9) == "jan@example.nl"
@@ -55,6 +56,14 @@ def test_the_bulk_sealer_writes_what_the_pair_opens(cipher):
     assert {f for f, blob in by_field.items() if blob is None} == set(PERSONAL) - {"email", "town"}
     with pytest.raises(DecryptionError):
         open_contact_field(cipher, "town", by_field["town"], 10)
+
+
+def test_the_bulk_sealer_seals_only_the_columns_it_was_given(cipher):
+    row = contact_row_sealer(cipher, ("email", "last_name"))(4, ["a@example.nl", ""])
+    assert row[1] is None
+    assert open_contact_field(cipher, "email", row[0], 4) == "a@example.nl"
+    with pytest.raises(ValueError, match="language"):
+        contact_row_sealer(cipher, ("email", "language"))
 
 
 def test_a_field_that_is_not_sealed_is_refused(cipher):

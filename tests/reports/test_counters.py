@@ -1,17 +1,18 @@
-"""The counters kept on arrival equal a full recount, exclusions included."""
+"""The counters the fold keeps equal a full recount, exclusions included."""
 
 from __future__ import annotations
 
 import random
 
 from appliance.db import transaction
+from appliance.reports import fold_service
 from appliance.reports import store as report_store
 from appliance.reports.counters import week_of
 from appliance.responses import store as responses_store
 from tests.reports import study
 
 
-def test_counters_kept_on_arrival_equal_a_full_recount(conn, data_dir):
+def test_folded_counters_equal_a_full_recount(conn, data_dir):
     survey_id = study.create(conn)
     study.seed(conn, data_dir, survey_id, {"noord": 30, "zuid": 12, "texel": 2})
     rng = random.Random(5)
@@ -21,6 +22,7 @@ def test_counters_kept_on_arrival_equal_a_full_recount(conn, data_dir):
         for rid in ids[:3]:
             responses_store.set_excluded(conn, rid, "speeder", "2026-11-22")
         responses_store.set_excluded(conn, ids[0], None, "2026-11-22")  # included again
+    fold_service.fold_pending(conn)
     kept = report_store.counts_of(conn, survey_id)
     with transaction(conn):
         report_store.rebuild(conn, survey_id)

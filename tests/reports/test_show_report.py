@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 
 from appliance.db import transaction
 from appliance.reports import store as report_store
 from appliance.responses import store as responses_store
+from tests import factories
 from tests.factories import grant
 from tests.reports import study
 
@@ -79,6 +81,9 @@ def test_excluded_responses_leave_every_figure(as_role, conn, data_dir, cast):
     with transaction(conn):
         for rid in ids:
             responses_store.set_excluded(conn, rid, "straightliner", "2026-11-22")
+    # Until the fold has run, the figures are those before the exclusion.
+    assert _json(as_role("staff"), survey_id)["respondents"] == 12
+    factories.fold_pending(conn)
     body = _json(as_role("staff"), survey_id)
     assert body["respondents"] == 10 and body["excluded"] == 2
     assert next(q for q in body["questions"] if q["id"] == "sat")["n"] == 10
@@ -122,3 +127,35 @@ def test_every_researcher_view_and_export_is_logged_and_shown(as_role, conn, sur
     # Staff looking at reports is not researcher activity.
     as_role("staff").get(f"/reports/{survey}")
     assert conn.execute("SELECT count(*) FROM audit_log WHERE actor = 'sam'").fetchone()[0] == 0
+
+
+def test_staff_see_up_to_when_the_figures_are_counted_and_researchers_their_release(
+    as_role, conn, data_dir, cast
+):
+    survey_id = _survey_with(conn, data_dir, cast, {"noord": 12})
+    staff = as_role("staff")
+    # Nothing waits for the fold: the figures are complete as of this very look.
+    page = staff.get(f"/reports/{survey_id}").get_data(as_text=True)
+    assert re.search(r'id="as-of">Updated to \d?\d:\d\d:\d\d\s[AP]M\.', page)
+    # A response not folded yet: the figures are complete up to the last fold that left none.
+    study.respond(conn, data_dir, survey_id, random.Random(9), region="noord", fold=False)
+    with transaction(conn):
+        conn.execute(
+            "UPDATE report_folds SET folded_until = '2026-11-20T06:00:05Z' WHERE survey_id = ?",
+            (survey_id,),
+        )
+    page = staff.get(f"/reports/{survey_id}").get_data(as_text=True)
+    assert re.search(r"Updated to Nov 20, 2026 7:00:05\sAM\.", page)
+    factories.fold_pending(conn)
+    page = staff.get(f"/reports/{survey_id}").get_data(as_text=True)
+    assert "7:00:05" not in page
+    # The researcher sees the release and why it lags.
+    with transaction(conn):
+        conn.execute(
+            "UPDATE report_releases SET released_at = '2026-11-21T13:14:15Z', changes = 0"
+            " WHERE survey_id = ?",
+            (survey_id,),
+        )
+    page = as_role("researcher").get(f"/reports/{survey_id}").get_data(as_text=True)
+    assert re.search(r"Updated to Nov 21, 2026 2:14:15\sPM\.", page)
+    assert "once at least 5 responses have come in or changed" in page
