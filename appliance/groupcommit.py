@@ -19,7 +19,10 @@ Right after a group commits and no other submission waits, the writer checkpoint
 write-ahead log and truncates it. The WAL keeps each commit's pages in commit order: a
 respondent's commit holds both the invitation marked used and the new response, so a copy of the
 WAL would link the two. Truncated at once, a copy taken at any moment holds at most the commit
-in flight; under load, at most CHECKPOINT_EVERY seconds of groups. When a reader keeps the
+in flight; under load, at most CHECKPOINT_EVERY seconds of groups. A group of SETTLE_MIX or more
+submissions pairs none of them (a commit's pages are in page order), so after one the writer
+waits SETTLE_QUIET for the next group before it settles: under load, checkpoints after every
+group took half of the writer's time. When a reader keeps the
 checkpoint from finishing, it is tried again until it does. After a truncation one write to a
 page of its own (``db.pad_wal``) starts the new log, so the wal-index (``-shm``) no longer lists
 the pages of the last respondent's commit.
@@ -55,6 +58,11 @@ CHECKPOINT_WAIT_MS = 0
 LOCK_WAIT = 30.0
 CHECKPOINT_RETRY = 0.2
 CHECKPOINT_EVERY = 0.05
+# After a group of at least SETTLE_MIX submissions the log is settled once SETTLE_QUIET has
+# passed without a new one; after a smaller group (a commit that pairs few invitations with their
+# responses) at once.
+SETTLE_MIX = 8
+SETTLE_QUIET = 0.005
 # The writer thread ends after this long without work and starts again on demand, so an idle
 # app (and each app a test creates) does not keep a thread and a connection open.
 IDLE_SECONDS = 30.0
@@ -71,6 +79,7 @@ class GroupCommit:
         self._running = False
         self._thread: threading.Thread | None = None
         self._unsettled = False
+        self._settle_due = 0.0
         self._settled_at = 0.0
         self._closed = False
         # Called in the writer thread after each group that committed (``serve`` wakes the fold
@@ -120,10 +129,20 @@ class GroupCommit:
                 self._commit(conn, batch)
                 if self.after_commit is not None:
                     self.after_commit()
-                if self._queue.empty() or time.monotonic() - self._settled_at >= CHECKPOINT_EVERY:
+                if time.monotonic() - self._settled_at >= CHECKPOINT_EVERY:
                     self._settle(conn)
-                else:
+                elif not self._queue.empty():
                     self._unsettled = True
+                    self._settle_due = time.monotonic()
+                elif len(batch) >= SETTLE_MIX:
+                    # A commit of many submissions pairs no invitation with its response (the
+                    # log holds a commit's pages in page order): under load the next group is
+                    # on its way, so settle once none has come for SETTLE_QUIET. A checkpoint
+                    # after every group kept the writer from it half of the time.
+                    self._unsettled = True
+                    self._settle_due = time.monotonic() + SETTLE_QUIET
+                else:
+                    self._settle(conn)
         except BaseException as exc:
             for _work, future in batch or ():
                 if not future.done():
@@ -146,7 +165,10 @@ class GroupCommit:
     def _next_batch(self) -> list[tuple[Callable, Future]] | None:
         """The next group; [] when the writer should end (idle, or asked to stop); None when
         an unfinished checkpoint is due to be tried again."""
-        wait = CHECKPOINT_RETRY if self._unsettled else self.idle_seconds
+        if self._unsettled:
+            wait = max(0.0, self._settle_due - time.monotonic())
+        else:
+            wait = self.idle_seconds
         try:
             first = self._queue.get(timeout=wait)
         except queue.Empty:
@@ -176,7 +198,9 @@ class GroupCommit:
     def _settle(self, conn: sqlite3.Connection) -> None:
         """Checkpoint and truncate the WAL; note when readers kept it from finishing."""
         self._unsettled = not db.truncate_wal(conn, CHECKPOINT_WAIT_MS)
-        if not self._unsettled:
+        if self._unsettled:
+            self._settle_due = time.monotonic() + CHECKPOINT_RETRY
+        else:
             self._settled_at = time.monotonic()
             with contextlib.suppress(sqlite3.OperationalError):  # best effort; tried each time
                 db.pad_wal(conn)

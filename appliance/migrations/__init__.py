@@ -24,6 +24,7 @@ from sqlite_utils import Database, Migrations
 from appliance.migrations import (
     accounts,
     anonymity,
+    contacts,
     folding,
     foundation,
     mailing,
@@ -55,6 +56,7 @@ STEPS: tuple[tuple[str, Callable[[Database], None]], ...] = (
     ("0018_first_password", accounts.m0018_first_password),
     ("0019_sealed_settings", relay.m0019_sealed_settings),
     ("0020_folded_counters", folding.m0020_folded_counters),
+    ("0021_contact_address_index", contacts.m0021_contact_address_index),
 )
 NAMES: tuple[str, ...] = tuple(name for name, _ in STEPS)
 

@@ -52,7 +52,7 @@ class Turns:
     first: int = 500
     smallest: int = 20
     largest: int = 20_000
-    pause_share: float = 1.0
+    pause_share: float = 2.0
     min_pause_s: float = 0.03
     checkpoint_after_s: float = 0.25
 
