@@ -194,8 +194,6 @@ def serve(
     """Apply pending migrations, check, and serve with waitress (in `workers` processes)."""
     import waitress
 
-    from appliance import create_app
-
     values = ctx.settings(host=host, port=port, threads=threads, workers=workers)
     if db.db_path(values["data_dir"]).exists():
         try:
@@ -216,15 +214,7 @@ def serve(
     warning = settings.plain_http_warning(values)
     if warning:
         click.echo(warning, err=True)
-    app = create_app(
-        {
-            "data_dir": values["data_dir"],
-            "config_file": ctx.config,
-            "host": host,
-            "port": port,
-            "threads": threads,
-        }
-    )
+    app = _serving_app(ctx, values, host, port, threads)
     with ctx.database(values) as conn:
         recover(conn, values)
         announce_setup_code(conn, values)
@@ -275,6 +265,22 @@ def serve(
         db.settle(db.db_path(values["data_dir"]))
 
 
+def _serving_app(ctx: Context, values, host: str | None, port: int | None, threads: int | None):
+    """The app `serve` and each of its workers answer with: the command line's address and
+    threads over the config's (the public address may derive from them)."""
+    from appliance import create_app
+
+    return create_app(
+        {
+            "data_dir": values["data_dir"],
+            "config_file": ctx.config,
+            "host": host,
+            "port": port,
+            "threads": threads,
+        }
+    )
+
+
 def _stop_serving(signum, frame) -> None:
     # A second SIGTERM must not cut the clean stop short.
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
@@ -302,19 +308,9 @@ def serve_worker(
     serve_workers.worker_signals()
     import waitress
 
-    from appliance import create_app
-
     values = ctx.settings(host=host, port=port, threads=threads)
     sockets = serve_workers.inherited_sockets(fds)
-    app = create_app(
-        {
-            "data_dir": values["data_dir"],
-            "config_file": ctx.config,
-            "host": host,
-            "port": port,
-            "threads": threads,
-        }
-    )
+    app = _serving_app(ctx, values, host, port, threads)
     writer = app.extensions["appliance"].writer
     if kick is not None:
         writer.after_commit = serve_workers.kicker(kick)

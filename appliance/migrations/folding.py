@@ -5,8 +5,9 @@
 state differs from what they should be (``1 + excluded``), a small partial index that holds only
 those for the seconds until the fold takes them. Every response stored before this migration is
 in the counters already. ``report_folds`` holds per survey the moment up to which its counters
-are complete, whether a recount is under way (the fold leaves the survey alone meanwhile) and a
-generation that any direct change of the counters raises (a recount built before it is redone).
+are complete, whether a recount is under way (the fold leaves the survey alone meanwhile), a
+generation that any direct change of the counters raises (a recount built before it is redone)
+and the reportable segments staff chose for a recount the background jobs have yet to run.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ def m0020_folded_counters(db: Database) -> None:
             survey_id INTEGER PRIMARY KEY REFERENCES surveys(id) ON DELETE CASCADE,
             folded_until TEXT,
             recounting INTEGER NOT NULL DEFAULT 0,
-            generation INTEGER NOT NULL DEFAULT 0
+            generation INTEGER NOT NULL DEFAULT 0,
+            pending_segments TEXT
         )""",
     )

@@ -32,6 +32,9 @@ BATCH_MIN, BATCH_START, BATCH_MAX = 50, 1000, 20000
 RECOUNT_RANGE = 4000
 # A recount that lost its result to direct changes this many times does the count under lock.
 RECOUNT_TRIES = 3
+# A survey with up to this many responses is recounted in the request that changes its
+# segments (about a second); a larger one by the background jobs (41 s at a million).
+RECOUNT_INLINE = 20_000
 
 
 class RecountBusy(Exception):
@@ -120,7 +123,14 @@ def counted_until(conn: sqlite3.Connection, survey_id: int, now: datetime | None
     else the start of the last fold that left none waiting (None: never folded yet). Returns
     (moment, recounting)."""
     row = fold_store.folded_until(conn, survey_id)
-    recounting = bool(row and row["recounting"])
+    # A mark no longer renewed was left by a recount that died.
+    recounting = bool(
+        row
+        and (
+            row["recounting"] > time.time() - fold_store.RECOUNT_STALE_S
+            or row["pending_segments"] is not None
+        )
+    )
     if not fold_store.pending(conn, survey_id):
         return (now or utcnow()).replace(microsecond=0), recounting
     return (parse_iso(row["folded_until"]) if row and row["folded_until"] else None), recounting
@@ -170,3 +180,35 @@ def recount(
     with transaction(conn):
         store.rebuild(conn, survey_id, chosen)
         return fold_store.counting(conn, survey_id)[1]
+
+
+def choose_segments(
+    conn: sqlite3.Connection,
+    survey_id: int,
+    segments: Iterable[str],
+    *,
+    inline_up_to: int = RECOUNT_INLINE,
+) -> tuple[list[str], bool]:
+    """Make ``segments`` the survey's reportable segments: recount now when it has at most
+    ``inline_up_to`` responses, else leave the recount to the background jobs
+    (:func:`recount_queued`; the figures say a recount is under way until then). Returns
+    (the segments as they will be stored, whether they are in force already)."""
+    chosen = sorted(set(segments))[:MAX_REPORT_SEGMENTS]
+    if fold_store.response_count(conn, survey_id) <= inline_up_to:
+        return recount(conn, survey_id, chosen), True
+    with transaction(conn):
+        fold_store.queue_recount(conn, survey_id, chosen)
+    return chosen, False
+
+
+def recount_queued(conn: sqlite3.Connection) -> list[int]:
+    """Run the recounts staff asked for that wait for the jobs; returns the surveys done. One
+    whose recount is under way elsewhere is left for the next round."""
+    done = []
+    for survey_id, segments in fold_store.queued_recounts(conn):
+        try:
+            recount(conn, survey_id, segments)
+        except RecountBusy:
+            continue
+        done.append(survey_id)
+    return done

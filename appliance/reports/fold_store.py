@@ -319,10 +319,39 @@ def pending(conn: sqlite3.Connection, survey_id: int) -> int:
 
 
 def folded_until(conn: sqlite3.Connection, survey_id: int) -> sqlite3.Row | None:
-    """The survey's ``folded_until`` (ISO UTC, or None) and ``recounting`` mark, if any."""
+    """The survey's ``folded_until`` (ISO UTC, or None), ``recounting`` mark and
+    ``pending_segments`` (a recount waiting for the jobs), if any."""
     return conn.execute(
-        "SELECT folded_until, recounting FROM report_folds WHERE survey_id = ?", (survey_id,)
+        "SELECT folded_until, recounting, pending_segments FROM report_folds WHERE survey_id = ?",
+        (survey_id,),
     ).fetchone()
+
+
+def response_count(conn: sqlite3.Connection, survey_id: int) -> int:
+    return conn.execute(
+        "SELECT count(*) FROM responses WHERE survey_id = ?", (survey_id,)
+    ).fetchone()[0]
+
+
+def queue_recount(conn: sqlite3.Connection, survey_id: int, segments: Sequence[str]) -> None:
+    """Inside a write transaction: ask the background jobs to recount the survey with
+    ``segments`` as its reportable segments (a later choice replaces an earlier one)."""
+    conn.execute(
+        "INSERT INTO report_folds (survey_id, pending_segments) VALUES (?, ?)"
+        " ON CONFLICT (survey_id) DO UPDATE SET pending_segments = excluded.pending_segments",
+        (survey_id, json.dumps(list(segments), ensure_ascii=False)),
+    )
+
+
+def queued_recounts(conn: sqlite3.Connection) -> list[tuple[int, list[str]]]:
+    """(survey, segments) of every recount waiting for the jobs."""
+    return [
+        (r[0], json.loads(r[1]))
+        for r in conn.execute(
+            "SELECT survey_id, pending_segments FROM report_folds"
+            " WHERE pending_segments IS NOT NULL ORDER BY survey_id"
+        )
+    ]
 
 
 # ---- recounting ---------------------------------------------------------------------------------
@@ -440,6 +469,12 @@ def swap(
         (json.dumps(list(segments), ensure_ascii=False), survey_id),
     )
     unmark_recount(conn, survey_id)
+    # Done what the jobs were asked; a choice made since stays asked.
+    conn.execute(
+        "UPDATE report_folds SET pending_segments = NULL"
+        " WHERE survey_id = ? AND pending_segments = ?",
+        (survey_id, json.dumps(list(segments), ensure_ascii=False)),
+    )
     # A fold prepared before the swap counted for the old counters: it must prepare again.
     bump_generation(conn, survey_id)
     return True

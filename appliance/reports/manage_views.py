@@ -51,11 +51,20 @@ def set_segments(survey_id: int):
         flash(_("Choose at most %(n)d segments.", n=MAX_REPORT_SEGMENTS), "error")
         return _back(survey_id)
     try:
-        service.set_segments(get_db(), actor(), survey_id, names)
+        _chosen, done = service.set_segments(get_db(), actor(), survey_id, names)
     except service.RecountBusy:
         flash(_("The figures are being recounted already; try again when that is done."), "error")
         return _back(survey_id)
-    flash(_("Reportable segments saved; the figures were recounted."), "success")
+    if done:
+        flash(_("Reportable segments saved; the figures were recounted."), "success")
+    else:
+        flash(
+            _(
+                "Reportable segments saved. The figures are being recounted in the background"
+                " (about a minute per million responses); the report says when that is done."
+            ),
+            "success",
+        )
     return _back(survey_id)
 
 

@@ -19,14 +19,17 @@ from appliance.reports import fold_service, store
 
 def set_segments(
     conn: sqlite3.Connection, actor: Actor, survey_id: int, names: Sequence[str]
-) -> list[str]:
-    """Make ``names`` the survey's reportable segments and recount its figures (in short
-    transactions, see ``fold_service.recount``); audited once the new figures are in. Returns
-    the segments as stored. Raises ``fold_service.RecountBusy`` while another recount runs."""
-    chosen = fold_service.recount(conn, survey_id, names)
+) -> tuple[list[str], bool]:
+    """Make ``names`` the survey's reportable segments and recount its figures: at once for a
+    survey of up to ``fold_service.RECOUNT_INLINE`` responses, else by the background jobs
+    (``fold_service.choose_segments``); audited. Returns (the segments as stored, whether they
+    are in force already). Raises ``fold_service.RecountBusy`` while another recount runs."""
+    chosen, done = fold_service.choose_segments(conn, survey_id, names)
     with transaction(conn):
-        actor.log(conn, "report.segments_set", f"survey:{survey_id}", segments=chosen)
-    return chosen
+        actor.log(
+            conn, "report.segments_set", f"survey:{survey_id}", segments=chosen, queued=not done
+        )
+    return chosen, done
 
 
 def import_benchmark(

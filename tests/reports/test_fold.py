@@ -234,3 +234,30 @@ def test_the_fold_leaves_a_survey_alone_while_it_is_recounted(conn, data_dir):
         conn.execute("UPDATE report_folds SET recounting = recounting - 600")
     assert fold_service.fold_pending(conn).responses == 1
     assert report_store.counts_of(conn, survey_id) == from_scratch(conn, survey_id)
+
+
+def test_a_large_survey_is_recounted_by_the_jobs_and_the_report_says_so(as_role, conn, data_dir):
+    survey_id = study.create(conn)
+    study.offer(conn, survey_id, {"regio": list(study.REGIONS)})
+    rng = random.Random(8)
+    for _ in range(12):
+        _respond(conn, data_dir, survey_id, rng)
+    fold_service.fold_pending(conn)
+    # Larger than what is recounted in the request: the jobs take it.
+    chosen, done = fold_service.choose_segments(conn, survey_id, ["regio"], inline_up_to=5)
+    assert (chosen, done) == (["regio"], False)
+    assert (
+        json.loads(
+            conn.execute(
+                "SELECT report_segments FROM surveys WHERE id = ?", (survey_id,)
+            ).fetchone()[0]
+        )
+        == []
+    )
+    staff = as_role("staff")
+    assert "being recounted" in staff.get(f"/reports/{survey_id}").get_data(as_text=True)
+    assert fold_service.recount_queued(conn) == [survey_id]
+    assert fold_service.recount_queued(conn) == []
+    assert "being recounted" not in staff.get(f"/reports/{survey_id}").get_data(as_text=True)
+    assert report_store.counts_of(conn, survey_id) == from_scratch(conn, survey_id)
+    assert any(key[1] == "seg:regio" for key in report_store.counts_of(conn, survey_id))

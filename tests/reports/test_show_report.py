@@ -149,6 +149,18 @@ def test_staff_see_up_to_when_the_figures_are_counted_and_researchers_their_rele
     factories.fold_pending(conn)
     page = staff.get(f"/reports/{survey_id}").get_data(as_text=True)
     assert "7:00:05" not in page
+    assert "being recounted" not in page
+    # While a recount runs staff are told; a mark its dead recount left is not believed.
+    with transaction(conn):
+        conn.execute(
+            "UPDATE report_folds SET recounting = CAST(strftime('%s') AS INTEGER)"
+            " WHERE survey_id = ?",
+            (survey_id,),
+        )
+    assert "being recounted" in staff.get(f"/reports/{survey_id}").get_data(as_text=True)
+    with transaction(conn):
+        conn.execute("UPDATE report_folds SET recounting = recounting - 600")
+    assert "being recounted" not in staff.get(f"/reports/{survey_id}").get_data(as_text=True)
     # The researcher sees the release and why it lags.
     with transaction(conn):
         conn.execute(
