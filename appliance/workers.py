@@ -3,7 +3,8 @@
 The parent binds the socket(s) once, starts the workers, runs the background jobs once and
 restarts a worker that dies. Each worker is a fresh interpreter (``appliance serve-worker``) that
 builds the app itself and runs waitress on the inherited socket: no SQLite connection, lock or
-thread of the parent ever crosses into a worker (see *Issue 17* in ``docs/decisions.md``).
+thread of the parent ever crosses into a worker (``docs/decisions.md``, "every core, writers
+taking turns").
 
 Workers stop on SIGTERM (from the parent) after closing their group-commit writer, so every
 acknowledged submission is on disk; they ignore SIGINT, which a terminal sends to the whole
