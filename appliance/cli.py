@@ -242,6 +242,7 @@ def serve(
     background.start()
     # New responses reach the report counters right after their group commits.
     app.extensions["appliance"].writer.after_commit = background.kick
+    serve_workers.quiet_queue_warnings()
     # systemd stops with SIGTERM: leave through the same clean stop as Ctrl+C.
     signal.signal(signal.SIGTERM, _stop_serving)
     try:
@@ -312,6 +313,7 @@ def serve_worker(
     sockets = serve_workers.inherited_sockets(fds)
     app = _serving_app(ctx, values, host, port, threads)
     writer = app.extensions["appliance"].writer
+    serve_workers.quiet_queue_warnings()
     if kick is not None:
         writer.after_commit = serve_workers.kicker(kick)
     serve_workers.run_worker(

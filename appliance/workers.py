@@ -46,6 +46,30 @@ def worker_count(values: Mapping[str, Any]) -> int:
     return values["workers"] or os.cpu_count() or 1
 
 
+class _OncePerMinute(logging.Filter):
+    """Waitress warns "Task queue depth is N" for every request that waits for a thread: under
+    load that is every request, a flood in the journal and a few per cent of the CPU. One line
+    a minute tells an operator the same."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._last = -60.0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        now = time.monotonic()
+        if now - self._last < 60.0:
+            return False
+        self._last = now
+        return True
+
+
+def quiet_queue_warnings() -> None:
+    """Let waitress's queue warning through once a minute (see :class:`_OncePerMinute`)."""
+    queue_log = logging.getLogger("waitress.queue")
+    if not any(isinstance(f, _OncePerMinute) for f in queue_log.filters):
+        queue_log.addFilter(_OncePerMinute())
+
+
 def waitress_options(values: Mapping[str, Any]) -> dict[str, Any]:
     """What ``serve`` and every worker give waitress besides where to listen."""
     return {

@@ -4,6 +4,7 @@ stop ends them all and leaves no write-ahead log behind."""
 from __future__ import annotations
 
 import http.client
+import logging
 import os
 import signal
 import sys
@@ -166,3 +167,19 @@ def test_a_workers_kick_reaches_the_parent_and_stop_ends_the_worker():
     finally:
         pool.stop(timeout=10)
     assert pool.procs[0].returncode == -signal.SIGTERM
+
+
+def test_waitress_says_its_queue_is_deep_once_a_minute_not_at_every_request(caplog):
+    from appliance import workers
+
+    workers.quiet_queue_warnings()
+    workers.quiet_queue_warnings()  # however often serve starts, one filter
+    waitress_queue = logging.getLogger("waitress.queue")
+    assert sum(isinstance(f, workers._OncePerMinute) for f in waitress_queue.filters) == 1
+    # The filter itself, on a logger of the test's own.
+    queue_log = logging.getLogger("tests.waitress.queue")
+    queue_log.addFilter(workers._OncePerMinute())
+    with caplog.at_level(logging.WARNING, logger="tests.waitress.queue"):
+        for depth in range(1, 50):
+            queue_log.warning("Task queue depth is %d", depth)
+    assert [r.getMessage() for r in caplog.records] == ["Task queue depth is 1"]
