@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from appliance.db import iso, parse_iso, transaction, utcnow
-from appliance.reports import fold_store, store
+from appliance.reports import fold_store, recount_store, store
 from appliance.reports.counters import MAX_REPORT_SEGMENTS
 
 FOLD_SECONDS = 1.0
@@ -151,7 +151,7 @@ def recount(
     chosen = None if segments is None else sorted(set(segments))[:MAX_REPORT_SEGMENTS]
     for _attempt in range(RECOUNT_TRIES):
         with transaction(conn):
-            generation = fold_store.mark_recount(conn, survey_id, int(time.time()))
+            generation = recount_store.mark_recount(conn, survey_id, int(time.time()))
         if generation is None:
             raise RecountBusy(survey_id)
         swapped = False
@@ -160,20 +160,20 @@ def recount(
             segs = current if chosen is None else chosen
             fold_store.start(conn, segs)
             excluded, renewed = 0, time.monotonic()
-            for low, high in fold_store.id_ranges(conn, survey_id, per_range):
-                excluded += fold_store.count_range(conn, survey_id, segs, kinds_json, low, high)
+            for low, high in recount_store.id_ranges(conn, survey_id, per_range):
+                excluded += recount_store.count_range(conn, survey_id, segs, kinds_json, low, high)
                 if time.monotonic() - renewed > fold_store.RECOUNT_STALE_S / 4:
                     with transaction(conn):
-                        fold_store.renew_recount(conn, survey_id, int(time.time()))
+                        recount_store.renew_recount(conn, survey_id, int(time.time()))
                     renewed = time.monotonic()
             fold_store.roll_up(conn, segs)
             with transaction(conn):
-                swapped = fold_store.swap(conn, survey_id, segs, excluded, generation)
+                swapped = recount_store.swap(conn, survey_id, segs, excluded, generation)
         finally:
             fold_store.finish(conn)
             if not swapped:
                 with transaction(conn):
-                    fold_store.unmark_recount(conn, survey_id)
+                    recount_store.unmark_recount(conn, survey_id)
         if swapped:
             return list(segs)
     # Answers were erased during every try (rare): count under the lock once.
@@ -194,10 +194,10 @@ def choose_segments(
     (:func:`recount_queued`; the figures say a recount is under way until then). Returns
     (the segments as they will be stored, whether they are in force already)."""
     chosen = sorted(set(segments))[:MAX_REPORT_SEGMENTS]
-    if fold_store.response_count(conn, survey_id) <= inline_up_to:
+    if recount_store.response_count(conn, survey_id) <= inline_up_to:
         return recount(conn, survey_id, chosen), True
     with transaction(conn):
-        fold_store.queue_recount(conn, survey_id, chosen)
+        recount_store.queue_recount(conn, survey_id, chosen)
     return chosen, False
 
 
@@ -205,7 +205,7 @@ def recount_queued(conn: sqlite3.Connection) -> list[int]:
     """Run the recounts staff asked for that wait for the jobs; returns the surveys done. One
     whose recount is under way elsewhere is left for the next round."""
     done = []
-    for survey_id, segments in fold_store.queued_recounts(conn):
+    for survey_id, segments in recount_store.queued_recounts(conn):
         try:
             recount(conn, survey_id, segments)
         except RecountBusy:

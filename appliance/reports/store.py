@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from appliance.db import iso, utcnow
-from appliance.reports import fold_store
+from appliance.reports import fold_store, recount_store
 from appliance.reports.counters import MAX_REPORT_SEGMENTS, Key, keys_for
 from appliance.surveys.store import parse_definition
 
@@ -57,7 +57,7 @@ def count_response(
         definition, mode=mode, day=day, segments=segments, answers=answers, reportable=segs
     )
     add(conn, survey_id, keys, sign)
-    fold_store.bump_generation(conn, survey_id)
+    recount_store.bump_generation(conn, survey_id)
     if sign > 0:
         _changed(conn, survey_id)
 
@@ -73,9 +73,9 @@ def rebuild(
     segs = sorted(set(segments)) if segments is not None else current
     fold_store.start(conn, segs)
     try:
-        excluded = fold_store.count_range(conn, survey_id, segs, kinds_json, "", "g")
+        excluded = recount_store.count_range(conn, survey_id, segs, kinds_json, "", "g")
         fold_store.roll_up(conn, segs)
-        fold_store.swap(conn, survey_id, segs, excluded, None)
+        recount_store.swap(conn, survey_id, segs, excluded, None)
     finally:
         fold_store.finish(conn)
 

@@ -18,7 +18,7 @@ import pytest
 
 from appliance import db
 from appliance.db import transaction
-from appliance.reports import fold_service, fold_store
+from appliance.reports import fold_service, recount_store
 from appliance.reports import store as report_store
 from appliance.reports.counters import keys_for
 from appliance.responses import store as responses_store
@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 FOLDER = """
 import sys
 from appliance import db
-from appliance.reports import fold_service, fold_store
+from appliance.reports import fold_service
 conn = db.connect(sys.argv[1])
 batching = fold_service.Batching(size=3, adapt=False)
 print("ready", flush=True)
@@ -226,7 +226,7 @@ def test_the_fold_leaves_a_survey_alone_while_it_is_recounted(conn, data_dir):
     rng = random.Random(7)
     _respond(conn, data_dir, survey_id, rng)
     with transaction(conn):
-        fold_store.mark_recount(conn, survey_id, int(time.time()))
+        recount_store.mark_recount(conn, survey_id, int(time.time()))
     folded = fold_service.fold_pending(conn)
     assert folded.responses == 0 and folded.held_back == [survey_id]
     # A recount that died (its mark no longer renewed) does not hold the survey for ever.
