@@ -7,6 +7,7 @@ that belong together go through :func:`transaction`, which is all-or-nothing.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import sqlite3
@@ -258,6 +259,26 @@ def pad_wal(conn: sqlite3.Connection) -> None:
     wal-index then lists that page only, not the pages of the commit before the truncation."""
     with transaction(conn):
         conn.execute("UPDATE wal_pad SET n = 1 - n")
+
+
+def turn_size(size: int, took_s: float, target_s: float, smallest: int, largest: int) -> int:
+    """How many items the next write turn of a bulk job takes, so that it holds the write lock
+    about ``target_s``: scaled by the last turn's time, at most twice the last size (one fast
+    turn on a warm cache must not promise much), within [smallest, largest]."""
+    wanted = size * target_s / max(took_s, 1e-4)
+    return int(max(smallest, min(largest, 2 * size, wanted)))
+
+
+def clear_log(conn: sqlite3.Connection, wait_ms: int = BUSY_TIMEOUT_MS) -> bool:
+    """After respondents' commits: truncate the log (:func:`truncate_wal`) and, once it is
+    empty, start a new one with :func:`pad_wal`, so neither the log nor its index keeps the
+    pages of the last commits. False when readers kept the log from emptying: try again later.
+    The pad is best effort (a busy moment skips it; the next clear writes it)."""
+    if not truncate_wal(conn, wait_ms):
+        return False
+    with contextlib.suppress(sqlite3.OperationalError):
+        pad_wal(conn)
+    return True
 
 
 def forget_order(conn: sqlite3.Connection) -> None:

@@ -34,7 +34,6 @@ handful of parameterised statements, and on this path every microsecond per row 
 
 from __future__ import annotations
 
-import contextlib
 import queue
 import sqlite3
 import threading
@@ -196,14 +195,12 @@ class GroupCommit:
         return batch
 
     def _settle(self, conn: sqlite3.Connection) -> None:
-        """Checkpoint and truncate the WAL; note when readers kept it from finishing."""
-        self._unsettled = not db.truncate_wal(conn, CHECKPOINT_WAIT_MS)
+        """Empty the WAL (``db.clear_log``); note when readers kept it from finishing."""
+        self._unsettled = not db.clear_log(conn, CHECKPOINT_WAIT_MS)
         if self._unsettled:
             self._settle_due = time.monotonic() + CHECKPOINT_RETRY
         else:
             self._settled_at = time.monotonic()
-            with contextlib.suppress(sqlite3.OperationalError):  # best effort; tried each time
-                db.pad_wal(conn)
 
     def _commit(self, conn: sqlite3.Connection, batch: list[tuple[Callable, Future]]) -> None:
         outcomes: list[tuple[Future, bool, Any]] = []

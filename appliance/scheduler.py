@@ -173,9 +173,7 @@ class Jobs:
                     if unsettled:
                         # As after a group commit: no page image of the fold's commits (the
                         # responses it marked) stays in the log; readers may delay it a round.
-                        unsettled = not db.truncate_wal(conn, 0)
-                        if not unsettled:
-                            db.pad_wal(conn)
+                        unsettled = not db.clear_log(conn, 0)
                 except Exception:  # noqa: BLE001 - the next round tries again
                     log.exception("fold round failed")
                 self.stopping.wait(FOLD_GAP_SECONDS)

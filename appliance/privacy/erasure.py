@@ -135,25 +135,14 @@ def own_words(conn: sqlite3.Connection, response_ids: Sequence[str]) -> list[Own
 
 def _blank(conn: sqlite3.Connection, found: Sequence[OwnWords], hasher: KeyedHasher) -> int:
     """Write each response back without its respondent's words; returns how many answers went.
-    A response the counters hold is counted out and in again, so the counters keep equal to a
-    recount; one they do not hold yet is counted by the fold, with what is left. The keyed hash
+    The counters follow (``reports.service.rewrite_answers``). The keyed hash
     of a removed open answer (kept to flag copied text) goes too: with the hash key it would
     confirm a guess of the text. A copy of the same text by someone else is then no longer
     flagged, once."""
     removed = 0
     for item in found:
         row = item.response
-        if row["folded"] == 1:
-            # In the figures now (the fold has not taken out an exclusion yet, if any).
-            fixed = {
-                "mode": row["mode"],
-                "day": row["submitted_on"],
-                "segments": json.loads(row["segments"]),
-            }
-            answers = json.loads(row["answers"])
-            survey_id = row["survey_id"]
-            reports_service.count_response(conn, survey_id, **fixed, answers=answers, sign=-1)
-            reports_service.count_response(conn, survey_id, **fixed, answers=item.kept)
+        reports_service.rewrite_answers(conn, row, item.kept)
         erasure_store.set_answers(
             conn, row["id"], json.dumps(item.kept, ensure_ascii=False, sort_keys=True)
         )

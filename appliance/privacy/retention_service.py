@@ -23,7 +23,7 @@ from typing import Any
 
 from appliance import audit, keys
 from appliance.auth.service import Actor
-from appliance.db import transaction
+from appliance.db import transaction, turn_size
 from appliance.privacy import erasure, erasure_store, retention_store, suppression_store
 from appliance.privacy.reapply import Carried
 from appliance.privacy.retention import (
@@ -57,9 +57,7 @@ class Turns:
     checkpoint_after_s: float = 0.25
 
     def size_after(self, size: int, took_s: float) -> int:
-        # At most twice as many at a time: one fast turn (a warm cache) must not promise much.
-        wanted = size * self.target_s / max(took_s, 1e-4)
-        return int(max(self.smallest, min(self.largest, 2 * size, wanted)))
+        return turn_size(size, took_s, self.target_s, self.smallest, self.largest)
 
     def run(
         self, conn: sqlite3.Connection, keys: Sequence, erase: Callable[[Sequence], int]

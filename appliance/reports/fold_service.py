@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from appliance.db import iso, parse_iso, transaction, utcnow
+from appliance.db import iso, parse_iso, transaction, turn_size, utcnow
 from appliance.reports import fold_store, recount_store, store
 from appliance.reports.counters import MAX_REPORT_SEGMENTS
 
@@ -59,12 +59,9 @@ class Batching:
         self.size, self.adapt = size, adapt
 
     def after(self, taken: int, held_s: float) -> None:
-        if not self.adapt or taken < self.size:
-            return
-        if held_s > TARGET_HOLD_S * 1.5:
-            self.size = max(BATCH_MIN, self.size // 2)
-        elif held_s < TARGET_HOLD_S / 2:
-            self.size = min(BATCH_MAX, self.size * 2)
+        # A batch that emptied the queue says nothing of how many more would have taken.
+        if self.adapt and taken >= self.size:
+            self.size = turn_size(self.size, held_s, TARGET_HOLD_S, BATCH_MIN, BATCH_MAX)
 
 
 _BATCHING = Batching()

@@ -191,6 +191,7 @@ class Gate:
             report.excluded = gated(report.excluded, self.k)
             released = store.released_at(self._conn, survey_id)
             report.as_of = parse_iso(released) if released else None
+            report.released = True
         marks = store.benchmarks(self._conn, survey_id)
         for q in report.questions:
             q.benchmark = marks.get(q.id)

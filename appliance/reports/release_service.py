@@ -12,18 +12,17 @@ from __future__ import annotations
 import sqlite3
 
 from appliance.db import transaction
-from appliance.reports import fold_service, store
+from appliance.reports import store
 
 # How often ``serve`` looks for surveys due for a release.
 RELEASE_SECONDS = 60
 
 
-def cut_due(conn: sqlite3.Connection, k: int, fold_s: float = 30.0) -> list[int]:
-    """Fold what waits (``fold_service``, for at most ``fold_s`` seconds), then cut a release
-    of every survey with at least ``k`` changes since its last one, each in a transaction of
-    its own; returns the surveys released. A release copies whole folds only: each fold batch
-    is one transaction."""
-    fold_service.fold_pending(conn, limit_s=fold_s)
+def cut_due(conn: sqlite3.Connection, k: int) -> list[int]:
+    """Cut a release of every survey with at least ``k`` changes since its last one, each in a
+    transaction of its own; returns the surveys released. A release copies the counters as the
+    fold left them, whole batches only (each batch is one transaction); the fold itself is the
+    job of ``serve`` (``fold_service``), at most a second or two behind."""
     done = []
     for survey_id in store.due_releases(conn, k):
         with transaction(conn):

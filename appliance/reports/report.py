@@ -106,6 +106,7 @@ class Report:
     # complete fold of the live counters for staff; whether a recount is under way.
     as_of: datetime | None = None
     recounting: bool = False
+    released: bool = False  # read from a release (a researcher), not the live counters
 
 
 class FilterRefused(Exception):

@@ -74,7 +74,7 @@ def benchmarks(conn: sqlite3.Connection, survey_id: int) -> dict[str, sqlite3.Ro
 # offered segment values, an erased answer): the store's own functions, reached through this
 # service so that no other plane imports the aggregate store.
 offer_values = store.offer_values
-count_response = store.count_response
+rewrite_answers = store.rewrite_answers
 # Counting a survey anew (responses settled by an upgrade), in short transactions of its own.
 recount = fold_service.recount
 RecountBusy = fold_service.RecountBusy

@@ -1,12 +1,13 @@
 """SQL of the aggregate plane: the report counters, reportable segments and benchmarks.
 
 The counters are kept by the fold (``reports.fold_store``): a submission touches none of them.
-A direct change (:func:`count_response`) is only for rewritten answers. Readers (the gate, on
+A direct change (:func:`rewrite_answers`) is only for rewritten answers. Readers (the gate, on
 its own read-only connection) call the ``read_*`` functions. No Flask here.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -34,32 +35,32 @@ def add(conn: sqlite3.Connection, survey_id: int, keys: Mapping[Key, int], sign:
         )
 
 
-def count_response(
-    conn: sqlite3.Connection,
-    survey_id: int,
-    *,
-    mode: str,
-    day: str,
-    segments: Mapping[str, str],
-    answers: Mapping[str, Any],
-    sign: int = 1,
+def rewrite_answers(
+    conn: sqlite3.Connection, response: sqlite3.Row, answers: Mapping[str, Any]
 ) -> None:
-    """A direct change of the counters, inside the caller's write transaction: add one response
-    (``sign`` -1 takes it out). Only for a response the counters hold (``folded`` 1) whose
-    answers are rewritten; new, excluded and included responses go through the fold
-    (``reports.fold_store``). Raises the survey's generation, so a recount begun before it is
-    redone."""
-    _, segs = fold_store.counting(conn, survey_id)
-    definition = parse_definition(
-        conn.execute("SELECT definition FROM surveys WHERE id = ?", (survey_id,)).fetchone()[0]
-    )
-    keys = keys_for(
-        definition, mode=mode, day=day, segments=segments, answers=answers, reportable=segs
-    )
-    add(conn, survey_id, keys, sign)
+    """Inside the caller's write transaction, before the response's answers are rewritten to
+    ``answers``: keep the counters equal to a recount. A response they hold (``folded`` 1) is
+    counted out with its old answers and in with the new ones, and the survey's generation is
+    raised so that a fold or recount prepared before is made again; one they do not hold yet,
+    or hold as excluded, is left to the fold. ``response`` needs ``survey_id``, ``mode``,
+    ``submitted_on``, ``segments``, ``answers`` and ``folded``."""
+    if response["folded"] != 1:
+        return
+    survey_id = response["survey_id"]
+    row = conn.execute(
+        "SELECT definition, report_segments FROM surveys WHERE id = ?", (survey_id,)
+    ).fetchone()
+    definition, reportable = parse_definition(row[0]), json.loads(row[1])
+    fixed = {
+        "mode": response["mode"],
+        "day": response["submitted_on"],
+        "segments": json.loads(response["segments"]),
+        "reportable": reportable,
+    }
+    add(conn, survey_id, keys_for(definition, answers=json.loads(response["answers"]), **fixed), -1)
+    add(conn, survey_id, keys_for(definition, answers=answers, **fixed))
     recount_store.bump_generation(conn, survey_id)
-    if sign > 0:
-        _changed(conn, survey_id)
+    _changed(conn, survey_id)
 
 
 def rebuild(

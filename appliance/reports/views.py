@@ -32,7 +32,7 @@ def open_gate() -> Gate:
     if researcher is not None:
         # Busy: the figures stay at the last release; the scheduler cuts it within a minute.
         with contextlib.suppress(sqlite3.OperationalError):
-            release_service.cut_due(get_db(), setting("min_group_size"), fold_s=1.0)
+            release_service.cut_due(get_db(), setting("min_group_size"))
     return Gate(
         state().db_path,
         setting("min_group_size"),
@@ -95,7 +95,7 @@ def index():
 @requires("reports.read")
 def show_report(survey_id: int):
     report, refused = _report(survey_id, "page")
-    if current_user.role != "researcher":
+    if not report.released:
         # Staff read the live counters: how far the fold has come.
         report.as_of, report.recounting = service.counted_until(get_db(), survey_id)
     return render_template(
