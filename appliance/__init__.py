@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, g
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import Babel, get_locale
 from flask_login import current_user
@@ -95,13 +95,20 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 class _SessionInterface(SecureCookieSessionInterface):
     """Flask's signed cookie (it carries only the server-side session's id), with its signer
-    built once per app instead of on every request."""
+    built once per app instead of on every request. A request that set ``g.stateless`` (the
+    public publication pages) never saves the session: those pages set no cookie for anyone,
+    not even a refreshed one for a signed-in visitor."""
 
     def get_signing_serializer(self, app: Flask):
         cached = getattr(self, "_serializer", None)
         if cached is None:
             cached = self._serializer = super().get_signing_serializer(app)
         return cached
+
+    def save_session(self, app: Flask, session, response) -> None:
+        if g.get("stateless"):
+            return
+        super().save_session(app, session, response)
 
 
 def _locale() -> str:
@@ -122,6 +129,9 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from appliance.mailing import views as mailing_views
     from appliance.privacy import request_views as privacy_request_views
     from appliance.privacy import retention_views, statement_views
+    from appliance.publication import export_views
+    from appliance.publication import public_views as publication_public
+    from appliance.publication import views as publication_views
     from appliance.reports import activity_views, manage_views
     from appliance.reports import views as report_views
     from appliance.responses import public_views as respondent_pages
@@ -150,6 +160,7 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
         activity_views,
         retention_views,
         statement_views,
+        publication_views,
     )
     # Several view modules add their pages to one blueprint (compliance, surveys, reports,
     # mailing): register each blueprint once (Flask refuses a second registration under the
@@ -162,6 +173,10 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     csrf.exempt(respondent_pages.bp)
     # The token is the authority, and RFC 8058 one-click POSTs come from mail programs.
     csrf.exempt(unsubscribe_views.bp)
+    # The public results pages have no session and no forms (see public_views).
+    csrf.exempt(publication_public.bp)
+    app.register_blueprint(publication_public.bp)
+    app.register_blueprint(export_views.bp)
     app.register_blueprint(respondent_pages.bp)
     app.register_blueprint(unsubscribe_views.bp)
     app.register_blueprint(api_views.bp)

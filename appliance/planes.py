@@ -12,6 +12,10 @@
   never does. Code: ``appliance.responses``.
 - Aggregate plane: the one gate through which the researcher sees anything, enforcing the minimum
   group size. Code: ``appliance.reports.gate``.
+- Publication: what the organisation chose to publish, cut with the researcher's release, read by
+  the public through the public gate alone (``appliance.publication.gate``), which may read
+  :data:`PUBLIC_READABLE` only, narrowed by :data:`PUBLIC_COLUMNS`, and applies the minimum group
+  size to every figure.
 
 The system tables (accounts, sessions, audit log) belong to none of them. ``GATE_DENIED`` lists what
 the gate's read-only connection may never read: the SQLite authorizer in ``reports.gate`` refuses
@@ -65,6 +69,8 @@ SYSTEM_TABLES = frozenset(
         "kiosks",
         "mail_templates",
         "wal_pad",
+        "publication_moderation",
+        "publication_exports",
     }
 )
 # Names typed into a name field live beside the responses but are personal data.
@@ -72,7 +78,24 @@ PERSONAL_RESPONSE_TABLES = frozenset({"name_answers"})
 # Single responses (open texts included) are for staff only: the gate reads the counters kept in
 # ``report_counts`` instead, so no report can show a single answer, whatever its code does.
 RESPONSE_TABLES = frozenset({"responses", "open_text_hashes"})
-GATE_DENIED = IDENTITY_TABLES | SYSTEM_TABLES | PERSONAL_RESPONSE_TABLES | RESPONSE_TABLES
+# What is published: staff's choices, the snapshot the public sees, and withheld reviews. The
+# researcher's gate reads none of it (published reviews are single responses).
+PUBLICATION_TABLES = frozenset(
+    {
+        "publications",
+        "publication_counts",
+        "publication_months",
+        "published_reviews",
+        "withheld_reviews",
+    }
+)
+GATE_DENIED = (
+    IDENTITY_TABLES
+    | SYSTEM_TABLES
+    | PERSONAL_RESPONSE_TABLES
+    | RESPONSE_TABLES
+    | PUBLICATION_TABLES
+)
 # What the gate may read: survey definitions, grants, the counters of the aggregate plane, the
 # segment values offered to reports (taken from the invited, never from who answered),
 # benchmarks and the campaign counts behind response rates (not their names:
@@ -109,6 +132,44 @@ a table of :data:`GATE_READABLE` not named here is readable whole. The authorize
 ``reports.gate`` refuses any other column of these tables."""
 
 
+# What the public gate may read: the survey's title, and the publication's snapshot. Nothing of
+# the response plane, the counters or the releases: the snapshot is cut from them by staff's
+# side (``appliance.publication.service``).
+PUBLIC_READABLE = frozenset(
+    {
+        "surveys",
+        "publications",
+        "publication_counts",
+        "publication_months",
+        "published_reviews",
+        "withheld_reviews",
+    }
+)
+PUBLIC_COLUMNS = {
+    "surveys": frozenset({"id", "title", "definition"}),
+    # Not the response a review was taken from.
+    "published_reviews": frozenset(
+        {
+            "id",
+            "survey_id",
+            "day",
+            "month",
+            "score",
+            "title",
+            "body",
+            "name",
+            "verified",
+            "redactions",
+            "reply",
+            "replied_on",
+        }
+    ),
+    # How many were withheld and why; never what they said.
+    "withheld_reviews": frozenset({"survey_id", "reason"}),
+}
+"""Columns the public gate may read where a table holds more (table -> columns)."""
+
+
 @dataclass(frozen=True)
 class Sealed:
     """Columns sealed with the field key; ``row_id`` is the SQL for the AAD's row id."""
@@ -122,6 +183,8 @@ SEALED = (
     Sealed("contacts", PERSONAL, "id"),
     Sealed("import_rejects", ("row_data",), "import_id || ':' || row_number"),
     Sealed("name_answers", ("value",), "response_id"),
+    Sealed("published_reviews", ("name",), "id"),
+    Sealed("withheld_reviews", ("name",), "id"),
     Sealed("users", ("totp_secret",), "id"),
     Sealed("setting_overrides", ("sealed",), "name"),
 )

@@ -19,8 +19,10 @@ from appliance import audit, db
 from appliance.admin import store as admin_store
 from appliance.backup import jobs as backup_jobs
 from appliance.keys import Keys
+from appliance.keys import load as load_keys
 from appliance.mailing import jobs as mail_jobs
 from appliance.privacy import retention, retention_service
+from appliance.publication import service as publication_service
 from appliance.reports import fold_service, release_service
 
 log = logging.getLogger(__name__)
@@ -53,13 +55,17 @@ def purge_due(settings: Mapping[str, Any], keys: Keys):
         conn.close()
 
 
-def release_due(settings: Mapping[str, Any]) -> list[int]:
+def release_due(settings: Mapping[str, Any], keys: Keys | None = None) -> list[int]:
     """One round of report releases on its own connection, with the effective minimum group
-    size (an admin's override, else the config's)."""
+    size (an admin's override, else the config's); each published survey's public snapshot
+    is cut with its release."""
+    keys = keys or load_keys(settings["data_dir"])
     conn = db.connect(db.db_path(settings["data_dir"]))
     try:
         return release_service.cut_due(
-            conn, admin_store.effective(conn, settings)["min_group_size"]
+            conn,
+            admin_store.effective(conn, settings)["min_group_size"],
+            publication_service.after_release(keys.cipher()),
         )
     finally:
         conn.close()
@@ -192,7 +198,7 @@ class Jobs:
     def release(self) -> None:
         """Cut the report releases that are due (what researchers see)."""
         try:
-            released = release_due(self.settings)
+            released = release_due(self.settings, self.keys)
         except Exception:  # noqa: BLE001 - keep the scheduler alive; the next round tries again
             log.exception("report release failed")
             return

@@ -31,6 +31,18 @@ HEADERS = {
 }
 
 
+# A view whose page other sites may show in a frame (the publication widget) marks its
+# response with this header. The middleware takes the mark off and sends EMBEDDABLE_HEADERS
+# instead of HEADERS: any site may frame it, and nothing else of the policy changes. Every
+# other response keeps refusing to be framed.
+EMBEDDABLE = "X-Appliance-Embeddable"
+_EMBEDDABLE = EMBEDDABLE.lower()
+EMBEDDABLE_CSP = CSP.replace("frame-ancestors 'none'", "frame-ancestors *")
+EMBEDDABLE_HEADERS = {
+    **{name: value for name, value in HEADERS.items() if name != "X-Frame-Options"},
+    "Content-Security-Policy": EMBEDDABLE_CSP,
+}
+
 HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 # Pages carry personal or account data: never keep them in a shared or browser cache.
 NO_STORE = ("Cache-Control", "no-store")
@@ -38,21 +50,29 @@ NO_STORE = ("Cache-Control", "no-store")
 
 class SecurityHeaders:
     """WSGI middleware adding the headers above to every response (a view's own value wins,
-    Cache-Control aside). Plain tuples on the way out: the respondents' busiest path should not
-    pay for a dozen header lookups per response."""
+    Cache-Control aside; a response marked :data:`EMBEDDABLE` gets :data:`EMBEDDABLE_HEADERS`).
+    Plain tuples on the way out: the respondents' busiest path should not pay for a dozen header
+    lookups per response."""
 
     def __init__(self, app, static_prefix: str):
         self.app = app
         self.static_prefix = static_prefix
         self.plain = tuple(HEADERS.items())
         self.secure = (*self.plain, HSTS)
+        self.embed_plain = tuple(EMBEDDABLE_HEADERS.items())
+        self.embed_secure = (*self.embed_plain, HSTS)
 
     def __call__(self, environ, start_response):
-        extra = self.secure if environ.get("wsgi.url_scheme") == "https" else self.plain
+        https = environ.get("wsgi.url_scheme") == "https"
         static = environ.get("PATH_INFO", "").startswith(self.static_prefix)
 
         def start(status, headers, exc_info=None):
             present = {name.lower() for name, _value in headers}
+            if _EMBEDDABLE in present:
+                headers = [h for h in headers if h[0].lower() != _EMBEDDABLE]
+                extra = self.embed_secure if https else self.embed_plain
+            else:
+                extra = self.secure if https else self.plain
             if not static:
                 headers = [h for h in headers if h[0].lower() != "cache-control"]
                 headers.append(NO_STORE)

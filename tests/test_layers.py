@@ -27,6 +27,7 @@ SQL_ELSEWHERE = {
     "groupcommit.py": "the submissions' group commit, a measured fast path on the raw connection",
     "schema.py": "runs the migrations and keeps their bookkeeping table",
     "reports/gate.py": "the aggregate gate's own read-only connection and its authorizer",
+    "publication/gate.py": "the public gate's own read-only connection and its authorizer",
     "backup/sealed.py": "registers the SQL functions key rotation re-seals columns with",
 }
 # Modules that open transactions or write audit entries without being a service.

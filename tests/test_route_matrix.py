@@ -148,6 +148,19 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("mailing.send_test", "POST"): STAFF,
     # The list has no contact with an address: nothing to preview.
     ("mailing.preview_html", "GET"): {**STAFF, "staff": GONE},
+    # Publication of results and moderation of reviews: staff only. Survey 1 has nothing saved
+    # and no review 1, so the posts are refused with a message (shown as ok here).
+    ("publication.edit_publication", "GET"): STAFF,
+    ("publication.edit_publication", "POST"): STAFF,
+    ("publication.publish", "POST"): STAFF,
+    ("publication.withdraw", "POST"): STAFF,
+    ("publication.moderate", "GET"): STAFF,
+    ("publication.moderation_log", "GET"): STAFF,
+    ("publication.withhold_review", "POST"): STAFF,
+    ("publication.restore_review", "POST"): STAFF,
+    ("publication.redact_review", "POST"): STAFF,
+    ("publication.unredact_review", "POST"): STAFF,
+    ("publication.reply_review", "POST"): STAFF,
     ("responses.list_responses", "GET"): STAFF,
     ("responses.show_response", "GET"): {**STAFF, "staff": GONE},  # made-up response id
     ("responses.exclude_response", "POST"): {**STAFF, "staff": GONE},

@@ -29,6 +29,7 @@ from appliance.migrations import (
     foundation,
     mailing,
     privacy,
+    publication,
     relay,
     reports,
 )
@@ -57,6 +58,7 @@ STEPS: tuple[tuple[str, Callable[[Database], None]], ...] = (
     ("0019_sealed_settings", relay.m0019_sealed_settings),
     ("0020_folded_counters", folding.m0020_folded_counters),
     ("0021_contact_address_index", contacts.m0021_contact_address_index),
+    ("0022_publication", publication.m0022_publication),
 )
 NAMES: tuple[str, ...] = tuple(name for name, _ in STEPS)
 

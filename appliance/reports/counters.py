@@ -26,8 +26,9 @@ from typing import Any
 from appliance.surveys.definition import TEXT_TYPES, Definition
 
 Key = tuple[str, str, str, str, str, str]
-# Question types that are not counted: names are personal data, the opt-in is a link request.
-UNCOUNTED = ("name", "contact_optin")
+# Question types that are not counted: names are personal data, the opt-in is a link request,
+# the consent to publish a permission about this one response, not an opinion.
+UNCOUNTED = ("name", "contact_optin", "publish_consent")
 MAX_REPORT_SEGMENTS = 4
 
 

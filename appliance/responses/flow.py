@@ -47,6 +47,7 @@ def page_definition(definition: Definition, index: int) -> Definition:
         (definition.pages[index],),
         definition.anonymous,
         definition.questions,
+        publication_notice=definition.publication_notice,
     )
 
 

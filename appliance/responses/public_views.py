@@ -129,6 +129,10 @@ def _flow(row, definition: Definition, channel: Channel):
                 "key": secrets.token_urlsafe(16),
                 "started": int(time.time()),
                 "invited": channel.invitation_hash is not None,
+                # The first page, shown now, tells of publication: carried, so a response
+                # records what its respondent was told before answering, whatever staff switch
+                # later (a state made before the notice was on never gains it).
+                **({"notice": True} if definition.publication_notice else {}),
             },
             definition,
             shown_pages(definition, {})[0],
@@ -261,6 +265,8 @@ def _submit(
             k=setting("min_group_size"),
             explanation=_optin_explanation,
             extra_flags=extra_flags,
+            # Told on the first page, and the survey still announces publication.
+            publication_notice=bool(carried.get("notice")) and definition.publication_notice,
         )
     except responses_service.AlreadyAnswered:
         return _render("respondent/message.html", definition, language, 409, message="used")

@@ -53,6 +53,7 @@ def submit_answers(
     k: int,
     explanation: Callable[[str], str],
     extra_flags: list[str] | None = None,
+    publication_notice: bool = False,
 ) -> str:
     """Store a respondent's answers to ``definition`` through the group commit ``writer`` and
     return the response id once it is on disk (a form key sent again returns the first id).
@@ -62,9 +63,10 @@ def submit_answers(
     with ``extra_flags``, are computed in the writer's transaction with the absolute
     ``speeder_floor``; an invited respondent's "yes" to a contact opt-in is stored with its
     wording, the question's text and ``explanation(language)``. ``k`` is the minimum group
-    size for the segment values kept. Raises :class:`~appliance.responses.store.AlreadyAnswered`
-    for a used invitation, TimeoutError or :class:`~appliance.groupcommit.Closed` from the
-    writer."""
+    size for the segment values kept. ``publication_notice`` is stored as given: the caller says
+    whether the respondent was told of publication on the first page, before answering. Raises
+    :class:`~appliance.responses.store.AlreadyAnswered` for a used invitation, TimeoutError or
+    :class:`~appliance.groupcommit.Closed` from the writer."""
     hasher, invitation_hash = keys.hasher(), channel.invitation_hash
     names = {
         qid: answers.pop(qid)
@@ -96,6 +98,7 @@ def submit_answers(
         # The mode cannot have changed since this respondent saw it: a survey's anonymity is
         # fixed once it has been open (surveys.service.update_definition).
         "link_contact": not definition.anonymous,
+        "publication_notice": publication_notice,
         "k": k,
     }
     cipher = keys.cipher()

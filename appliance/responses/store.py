@@ -56,6 +56,7 @@ def store_response(
     contact_consent: str | None = None,
     link_contact: bool = False,
     k: int | None = None,
+    publication_notice: bool = False,
 ) -> str:
     """Store one response (see the module docstring); returns its id. Call inside a write
     transaction: it checks before it writes, but a failure after that leaves partial writes.
@@ -63,7 +64,10 @@ def store_response(
     With ``k``, an invitation's response keeps its segment values only when at least ``k`` used
     invitations of its wave (itself included) share them, and its language only when ``k``
     share that too; otherwise it stores none, and "" for the language (who answered is in the
-    database: the used invitations)."""
+    database: the used invitations).
+
+    ``publication_notice``: the respondent was told on the first page, before answering, that
+    answers may be published; only such a response may ever become a public review."""
     if mode not in MODES:
         raise ValueError(mode)
     key_hash = hasher.digest("form-key", form_key)
@@ -94,7 +98,8 @@ def store_response(
     flags = flagger(conn) if flagger else []
     conn.execute(
         "INSERT INTO responses (id, survey_id, mode, submitted_on, language, segments,"
-        " answers, duration_s, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " answers, duration_s, flags, publication_notice)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             response_id,
             survey_id,
@@ -105,6 +110,7 @@ def store_response(
             json.dumps(dict(answers), ensure_ascii=False, sort_keys=True),
             duration_s,
             json.dumps(flags),
+            int(publication_notice),
         ),
     )
     for question_id, name in (names or {}).items():

@@ -44,6 +44,7 @@ TYPE_LABELS = {
     "matrix": N_("Matrix (statements on one scale)"),
     "name": N_("Name (optional, erased after 6 months)"),
     "contact_optin": N_("May we contact you? (invitations only)"),
+    "publish_consent": N_("May we publish your answers? (needs the publication notice)"),
 }
 DEFAULT_OPTIONS = {"nl": ["Optie 1", "Optie 2"], "en": ["Option 1", "Option 2"]}
 DEFAULT_ITEMS = {"nl": ["Stelling 1", "Stelling 2"], "en": ["Statement 1", "Statement 2"]}
@@ -270,10 +271,11 @@ def set_general(
     intro: dict[str, str],
     closing: dict[str, str],
     anonymous: bool,
+    publication_notice: bool = False,
 ) -> tuple[Data, list[str]]:
-    """Title, texts, languages and anonymity. A language added gets the first language's texts
-    as a starting point; returns (new data, the languages added) so staff can be told to
-    translate them."""
+    """Title, texts, languages, anonymity and the publication notice. A language added gets the
+    first language's texts as a starting point; returns (new data, the languages added) so
+    staff can be told to translate them."""
     # The survey's own order first (its first language is the respondents' default).
     chosen = [lang for lang in data["languages"] if lang in languages]
     chosen += [lang for lang in LANGUAGES if lang in languages and lang not in chosen]
@@ -291,6 +293,7 @@ def set_general(
                 new[key][lang] = new[key].get(old_first) or data.get(key, {}).get(old_first, "")
     new["languages"] = chosen
     new["anonymous"] = anonymous
+    new["publication_notice"] = publication_notice
     for page in new["pages"]:
         for question in page["questions"]:
             question["text"] = _with_languages(question["text"], chosen, old_first)

@@ -59,6 +59,7 @@ def save_general(survey_id: int):
             _texts("intro", LANGUAGES),
             _texts("closing", LANGUAGES),
             request.form.get("anonymous") == "1",
+            request.form.get("publication_notice") == "1",
         )
         added.extend(found)
         return new

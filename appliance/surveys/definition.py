@@ -19,7 +19,16 @@ LANGUAGES = ("nl", "en")
 SCALES = {"nps": (0, 10), "rating": (1, 5), "grade": (1, 10), "ces": (1, 7)}
 CHOICE_TYPES = ("single", "multiple", "dropdown")
 TEXT_TYPES = ("text_short", "text_long")
-TYPES = (*SCALES, *CHOICE_TYPES, "yesno", *TEXT_TYPES, "matrix", "name", "contact_optin")
+TYPES = (
+    *SCALES,
+    *CHOICE_TYPES,
+    "yesno",
+    *TEXT_TYPES,
+    "matrix",
+    "name",
+    "contact_optin",
+    "publish_consent",
+)
 # Types where "not applicable / don't know" makes sense.
 NA_TYPES = (*SCALES, *CHOICE_TYPES, "yesno", "matrix")
 ID_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
@@ -84,7 +93,7 @@ class Question:
             allowed = tuple(str(v) for v in range(low, high + 1))
         elif self.type in CHOICE_TYPES:
             allowed = tuple(c.value for c in self.choices)
-        elif self.type in ("yesno", "contact_optin"):
+        elif self.type in ("yesno", "contact_optin", "publish_consent"):
             allowed = ("yes", "no")
         else:
             return ()
@@ -107,10 +116,16 @@ class Definition:
     pages: tuple[Page, ...]
     anonymous: bool = True
     questions: dict[str, Question] = field(default_factory=dict, compare=False)
+    # Respondents are told on the first page that their answers may be published; only then
+    # may the survey ask for consent to publish (a ``publish_consent`` question).
+    publication_notice: bool = False
 
     @classmethod
     def parse(cls, data: Any) -> Definition:
-        """Check everything; raises DefinitionError naming the first problem's place."""
+        """Check everything; raises DefinitionError naming the first problem's place.
+
+        A ``publish_consent`` question is refused unless ``publication_notice`` is on (the
+        consent means nothing to someone never told), and a survey asks it at most once."""
         if not isinstance(data, dict):
             raise DefinitionError("survey", N_("expected an object"))
         languages = data.get("languages")
@@ -125,6 +140,7 @@ class Definition:
         title = _texts(data.get("title"), langs, "title")
         intro = _texts(data.get("intro", {}), langs, "intro", required=False)
         closing = _texts(data.get("closing", {}), langs, "closing", required=False)
+        notice = bool(data.get("publication_notice", False))
         pages_data = data.get("pages")
         if not isinstance(pages_data, list) or not pages_data:
             raise DefinitionError("pages", N_("a survey needs at least one page"))
@@ -143,14 +159,27 @@ class Definition:
             questions = []
             for q, question in enumerate(page.get("questions") or []):
                 parsed = _question(question, langs, seen, f"{where}.questions[{q}]")
+                if parsed.type == "publish_consent":
+                    _check_consent(notice, seen, f"{where}.questions[{q}].type")
                 seen[parsed.id] = parsed
                 questions.append(parsed)
             if not questions:
                 raise DefinitionError(where, N_("a page needs at least one question"))
             pages.append(Page(page_id, tuple(questions), page_condition))
         return cls(
-            langs, title, intro, closing, tuple(pages), bool(data.get("anonymous", True)), seen
+            langs,
+            title,
+            intro,
+            closing,
+            tuple(pages),
+            bool(data.get("anonymous", True)),
+            seen,
+            publication_notice=notice,
         )
+
+    def consent_question(self) -> Question | None:
+        """The question asking consent to publish, or None when the survey has none."""
+        return next((q for q in self.questions.values() if q.type == "publish_consent"), None)
 
     def to_json(self) -> dict[str, Any]:
         """A fresh JSON structure: parsed definitions are cached and shared, so callers may
@@ -161,6 +190,7 @@ class Definition:
         return {
             "languages": list(self.languages),
             "anonymous": self.anonymous,
+            "publication_notice": self.publication_notice,
             "title": self.title,
             "intro": self.intro,
             "closing": self.closing,
@@ -173,6 +203,16 @@ class Definition:
                 for page in self.pages
             ],
         }
+
+
+def _check_consent(notice: bool, earlier: dict[str, Question], where: str) -> None:
+    if not notice:
+        raise DefinitionError(
+            where,
+            N_("a question asking consent to publish needs the publication notice switched on"),
+        )
+    if any(q.type == "publish_consent" for q in earlier.values()):
+        raise DefinitionError(where, N_("a survey can ask consent to publish only once"))
 
 
 def _condition(data: Any, earlier: dict[str, Question], where: str) -> Condition | None:

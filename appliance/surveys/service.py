@@ -42,7 +42,8 @@ def update_definition(
     conn: sqlite3.Connection, actor: Actor, survey_id: int, data: Any
 ) -> Definition:
     """Save a new definition. Raises DefinitionError (with the place) for an invalid one, and
-    SurveyError when the survey has responses and the change would corrupt them."""
+    SurveyError when the survey has responses and the change would corrupt them. Audited as
+    ``survey.changed``, with ``publication_notice`` (its new value) when that was switched."""
     new = Definition.parse(data)
     with transaction(conn):
         row = store.get_survey(conn, survey_id)
@@ -58,7 +59,14 @@ def update_definition(
         if problems:
             raise SurveyError(problems)
         store.save_definition(conn, survey_id, new)
-        actor.log(conn, "survey.changed", f"survey:{survey_id}")
+        # Switching the publication notice decides which later responses may become public
+        # reviews: the audit log says when it was switched, and which way.
+        notice = (
+            {"publication_notice": new.publication_notice}
+            if old.publication_notice != new.publication_notice
+            else {}
+        )
+        actor.log(conn, "survey.changed", f"survey:{survey_id}", **notice)
     return new
 
 

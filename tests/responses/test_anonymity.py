@@ -67,6 +67,9 @@ def test_a_response_row_has_no_place_for_who_or_when(conn):
         "excluded_on",
         # 0 until the fold has counted it (seconds), then how it is counted: no time, no order.
         "folded",
+        # 0 or 1: the respondent was told of publication on the first page. The same for every
+        # respondent of a survey while the notice is on, so it names nobody.
+        "publication_notice",
     }
     invitation_columns = {r[1] for r in conn.execute("PRAGMA table_info(invitations)")}
     assert not {c for c in invitation_columns if "at" in c.split("_") or "time" in c}

@@ -1,0 +1,438 @@
+"""Publishing a survey's results: staff's choices, the snapshot, moderation, static exports.
+
+The public sees a snapshot, never the live responses. It is cut with the researcher's release
+(:func:`after_release`, in the release's transaction), so the public and the researcher look at
+the same counted responses and never differ by fewer than k of them. Publishing, or changing
+what is published, cuts one at once: the reviews at once, the averages only when nothing
+changed since the release (else they wait for the next one, ``aggregates_pending``).
+
+Moderation keeps every review, negative ones included: staff may withhold one only for a
+reason of :data:`store.REASONS`, redact words from it, or reply to it; each step is logged
+(``publication_moderation``) and audited. Withdrawing takes the whole publication down at once.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from appliance.auth.service import Actor
+from appliance.crypto import FieldCipher
+from appliance.db import iso, transaction, utcnow
+from appliance.i18n import N_
+from appliance.publication import store
+from appliance.publication.store import REASONS, REDACTED
+from appliance.responses.store import MODES
+from appliance.surveys import store as surveys_store
+from appliance.surveys.definition import SCALES, TEXT_TYPES, Definition
+
+__all__ = ["REASONS", "REDACTED", "PublicationError"]
+
+SCORE_TYPES = ("grade", "nps", "rating")
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,58}[a-z0-9])$")
+MAX_RATINGS = 8
+MAX_REPLY = 2000
+MAX_PHRASE = 200
+
+
+class PublicationError(ValueError):
+    """Staff's choices cannot be taken; ``reasons`` are msgids."""
+
+    def __init__(self, reasons: list[str]):
+        super().__init__("; ".join(reasons))
+        self.reasons = reasons
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What staff publish of a survey (see ``store.SETTINGS``)."""
+
+    show_averages: bool
+    show_reviews: bool
+    score_question: str | None
+    rating_questions: list[str]
+    text_question: str | None
+    title_question: str | None
+    name_question: str | None
+    from_date: date | None
+    modes: list[str]
+
+    def stored(self) -> dict[str, Any]:
+        values = dict(self.__dict__)
+        values["show_averages"] = int(self.show_averages)
+        values["show_reviews"] = int(self.show_reviews)
+        values["from_date"] = self.from_date.isoformat() if self.from_date else None
+        return values
+
+
+def consent_question(definition: Definition) -> str | None:
+    """The survey's "may we publish your review" question, when reviews may be published at
+    all: only where respondents were told on the first page."""
+    question = definition.consent_question()
+    return question.id if question is not None and definition.publication_notice else None
+
+
+def candidates(definition: Definition) -> dict[str, list[tuple[str, str]]]:
+    """Per choice, the questions that may fill it: (id, text in the first language)."""
+    language = definition.languages[0]
+
+    def of(types) -> list[tuple[str, str]]:
+        return [
+            (q.id, q.text.get(language, q.id))
+            for q in definition.questions.values()
+            if q.type in types
+        ]
+
+    return {
+        "score": of(SCORE_TYPES),
+        "rating": of(tuple(SCALES)),
+        "text": of(TEXT_TYPES),
+        "title": of(("text_short",)),
+        "name": of(("name",)),
+    }
+
+
+def check(definition: Definition, choices: Choices, slug: str) -> list[str]:
+    """Why ``choices`` cannot be published for ``definition`` (msgids); [] when they can."""
+    problems = []
+    questions = definition.questions
+
+    def is_type(qid: str | None, types) -> bool:
+        return qid is not None and qid in questions and questions[qid].type in types
+
+    if not SLUG_RE.match(slug):
+        problems.append(N_("The address may hold 3 to 60 lower-case letters, digits and hyphens."))
+    if not (choices.show_averages or choices.show_reviews):
+        problems.append(N_("Publish the averages, the reviews or both."))
+    if choices.score_question and not is_type(choices.score_question, SCORE_TYPES):
+        problems.append(N_("The overall score must be a grade, NPS or rating question."))
+    if choices.show_averages and not (choices.score_question or choices.rating_questions):
+        problems.append(N_("Choose the overall score or at least one rating question."))
+    if len(choices.rating_questions) > MAX_RATINGS or not all(
+        is_type(q, tuple(SCALES)) for q in choices.rating_questions
+    ):
+        problems.append(N_("Rating questions must be scale questions (at most 8)."))
+    if choices.text_question and not is_type(choices.text_question, TEXT_TYPES):
+        problems.append(N_("The review text must be an open question."))
+    if choices.title_question and not is_type(choices.title_question, ("text_short",)):
+        problems.append(N_("The review title must be a short open question."))
+    if choices.title_question and choices.title_question == choices.text_question:
+        problems.append(N_("The review title and text must be different questions."))
+    if choices.name_question and not is_type(choices.name_question, ("name",)):
+        problems.append(N_("The name must be a name question."))
+    if choices.show_reviews:
+        if consent_question(definition) is None:
+            problems.append(
+                N_(
+                    "Reviews can only be published from a survey that tells respondents so on "
+                    "its first page and asks each whether their review may be published."
+                )
+            )
+        if not choices.text_question:
+            problems.append(N_("Choose the open question that holds the review text."))
+    if not set(choices.modes) <= set(MODES):
+        problems.append(N_("Choose modes from the list."))
+    return problems
+
+
+def save(
+    conn: sqlite3.Connection,
+    actor: Actor,
+    survey_id: int,
+    slug: str,
+    choices: Choices,
+    cipher: FieldCipher,
+) -> None:
+    """Store staff's choices (raises PublicationError); a published survey gets a new snapshot
+    under them at once."""
+    row = surveys_store.get_survey(conn, survey_id)
+    if row is None:
+        raise PublicationError([N_("That survey does not exist.")])
+    problems = check(surveys_store.definition_of(row), choices, slug)
+    with transaction(conn):
+        if not problems and store.slug_taken(conn, slug, survey_id):
+            problems.append(N_("Another publication has that address."))
+        if problems:
+            raise PublicationError(problems)
+        store.save(conn, survey_id, slug, choices.stored())
+        if _published(conn, survey_id):
+            refresh(conn, survey_id, cipher, released=False)
+        actor.log(conn, "publication.changed", f"survey:{survey_id}", slug=slug)
+
+
+def publish(conn: sqlite3.Connection, actor: Actor, survey_id: int, cipher: FieldCipher) -> None:
+    """Make the saved choices public (raises PublicationError when none are saved or they no
+    longer fit the questionnaire)."""
+    with transaction(conn):
+        pub = store.publication(conn, survey_id)
+        row = surveys_store.get_survey(conn, survey_id)
+        if pub is None or row is None:
+            raise PublicationError([N_("Save what to publish first.")])
+        problems = check(surveys_store.definition_of(row), _choices_of(pub), pub["slug"])
+        if problems:
+            raise PublicationError(problems)
+        store.set_published(conn, survey_id, iso(utcnow()))
+        refresh(conn, survey_id, cipher, released=False)
+        actor.log(conn, "publication.published", f"survey:{survey_id}", slug=pub["slug"])
+
+
+def withdraw(conn: sqlite3.Connection, actor: Actor, survey_id: int) -> None:
+    """Take everything down at once: the page, the feed, the widget and the figures. Reviews
+    keep their moderation for a later publication; static exports are marked for removal."""
+    with transaction(conn):
+        if _published(conn, survey_id):
+            store.set_published(conn, survey_id, None)
+            actor.log(conn, "publication.withdrawn", f"survey:{survey_id}")
+
+
+def _published(conn: sqlite3.Connection, survey_id: int) -> bool:
+    pub = store.publication(conn, survey_id)
+    return pub is not None and bool(pub["published"])
+
+
+def _choices_of(pub: sqlite3.Row) -> Choices:
+    return Choices(
+        show_averages=bool(pub["show_averages"]),
+        show_reviews=bool(pub["show_reviews"]),
+        score_question=pub["score_question"],
+        rating_questions=json.loads(pub["rating_questions"]),
+        text_question=pub["text_question"],
+        title_question=pub["title_question"],
+        name_question=pub["name_question"],
+        from_date=date.fromisoformat(pub["from_date"]) if pub["from_date"] else None,
+        modes=json.loads(pub["modes"]),
+    )
+
+
+def choices_of(conn: sqlite3.Connection, survey_id: int) -> tuple[str, Choices] | None:
+    """(slug, choices) saved for a survey, or None."""
+    pub = store.publication(conn, survey_id)
+    return None if pub is None else (pub["slug"], _choices_of(pub))
+
+
+def publication(conn: sqlite3.Connection, survey_id: int) -> sqlite3.Row | None:
+    return store.publication(conn, survey_id)
+
+
+# ---- the snapshot -------------------------------------------------------------------------------
+
+
+def refresh(conn: sqlite3.Connection, survey_id: int, cipher: FieldCipher, *, released: bool):
+    """Inside the caller's write transaction: cut the public snapshot of a published survey.
+    With ``released`` (a release was cut in this transaction) or nothing changed since the
+    last release, the averages are cut too; else they wait for the next release."""
+    pub = store.publication(conn, survey_id)
+    row = surveys_store.get_survey(conn, survey_id)
+    if pub is None or not pub["published"] or row is None:
+        return
+    definition = surveys_store.definition_of(row)
+    pending = not released and store.changes_since_release(conn, survey_id) > 0
+    if pending:
+        store.clear_counts(conn, survey_id)
+    else:
+        store.snapshot_counts(conn, survey_id, pub)
+    added = store.snapshot_reviews(conn, survey_id, pub, consent_question(definition))
+    if pub["name_question"] and added:
+        for review_id, response_id, sealed in store.typed_names(conn, added, pub["name_question"]):
+            name = cipher.decrypt(sealed, "name_answers", "value", response_id)
+            store.set_name(
+                conn,
+                "published_reviews",
+                review_id,
+                cipher.encrypt(name, "published_reviews", "name", review_id),
+            )
+    store.set_snapshot(conn, survey_id, iso(utcnow()), pending)
+
+
+def after_release(cipher: FieldCipher) -> Callable[[sqlite3.Connection, int], None]:
+    """The hook a release cut calls in its transaction: the survey's publication follows."""
+    return lambda conn, survey_id: refresh(conn, survey_id, cipher, released=True)
+
+
+# ---- moderation ---------------------------------------------------------------------------------
+
+
+def redact(text: str | None, phrases: list[str]) -> str | None:
+    """``text`` with every occurrence of each phrase (any case) replaced by :data:`REDACTED`."""
+    if not text:
+        return text
+    for phrase in sorted(phrases, key=len, reverse=True):
+        text = re.sub(re.escape(phrase), REDACTED, text, flags=re.IGNORECASE)
+    return text
+
+
+def _review(conn, survey_id: int, review_id: int) -> tuple[str, sqlite3.Row]:
+    table, row = store.find_review(conn, survey_id, review_id)
+    if row is None:
+        raise PublicationError([N_("That review does not exist.")])
+    return table, row
+
+
+def _moved_name(cipher: FieldCipher, row, source: str, target: str) -> bytes | None:
+    if row["name"] is None:
+        return None
+    name = cipher.decrypt(row["name"], source, "name", row["id"])
+    return cipher.encrypt(name, target, "name", row["id"])
+
+
+def withhold(
+    conn: sqlite3.Connection,
+    actor: Actor,
+    survey_id: int,
+    review_id: int,
+    reason: str,
+    cipher: FieldCipher,
+) -> None:
+    """Take one review off the public page for a listed reason (never for being negative)."""
+    if reason not in REASONS:
+        raise PublicationError([N_("Choose one of the listed reasons.")])
+    with transaction(conn):
+        table, row = _review(conn, survey_id, review_id)
+        if table == "withheld_reviews":
+            raise PublicationError([N_("That review is withheld already.")])
+        now = iso(utcnow())
+        name = _moved_name(cipher, row, table, "withheld_reviews")
+        store.move_review(conn, row, "withheld_reviews", name, reason, now)
+        store.log(conn, survey_id, review_id, "withheld", reason, now, actor.id)
+        actor.log(conn, "publication.review_withheld", f"survey:{survey_id}", reason=reason)
+
+
+def restore(
+    conn: sqlite3.Connection, actor: Actor, survey_id: int, review_id: int, cipher: FieldCipher
+) -> None:
+    """Show a withheld review again."""
+    with transaction(conn):
+        table, row = _review(conn, survey_id, review_id)
+        if table == "published_reviews":
+            raise PublicationError([N_("That review is shown already.")])
+        now = iso(utcnow())
+        name = _moved_name(cipher, row, table, "published_reviews")
+        store.move_review(conn, row, "published_reviews", name)
+        store.log(conn, survey_id, review_id, "restored", None, now, actor.id)
+        actor.log(conn, "publication.review_restored", f"survey:{survey_id}")
+
+
+def set_redactions(
+    conn: sqlite3.Connection, actor: Actor, survey_id: int, review_id: int, phrases: list[str]
+) -> None:
+    """Replace a review's redactions: each phrase is cut from its title and text wherever it
+    occurs, shown as "[verwijderd]". The original stays in the response, for staff."""
+    phrases = [p.strip() for p in phrases if p.strip()]
+    if any(len(p) > MAX_PHRASE for p in phrases):
+        raise PublicationError([N_("A phrase to remove may be at most 200 characters.")])
+    with transaction(conn):
+        table, row = _review(conn, survey_id, review_id)
+        pub = store.publication(conn, survey_id)
+        title, body, score = _texts(conn, row["response_id"], pub, phrases)
+        plain = _texts(conn, row["response_id"], pub, [])
+        known = json.loads(row["redactions"])
+        for phrase in phrases:
+            if phrase not in known and not any(
+                text and phrase.casefold() in text.casefold() for text in plain[:2]
+            ):
+                raise PublicationError([N_("That phrase does not occur in the review.")])
+        store.set_text(conn, table, review_id, phrases, title, body, score)
+        now = iso(utcnow())
+        store.log(conn, survey_id, review_id, "redacted", None, now, actor.id)
+        actor.log(conn, "publication.review_redacted", f"survey:{survey_id}", phrases=len(phrases))
+
+
+def _texts(conn, response_id: str, pub, phrases: list[str]):
+    """A review's public title, text and score from its response, with ``phrases`` cut."""
+    row = store.response_texts(conn, response_id)
+    answers = json.loads(row["answers"]) if row else {}
+
+    def text(qid):
+        value = answers.get(qid) if qid else None
+        if not isinstance(value, str) or not value:
+            return None
+        return redact(value.replace(REDACTED, ""), phrases)
+
+    raw_score = answers.get(pub["score_question"]) if pub["score_question"] else None
+    score = int(raw_score) if isinstance(raw_score, str) and raw_score.isdigit() else None
+    return text(pub["title_question"]), text(pub["text_question"]), score
+
+
+def reply(
+    conn: sqlite3.Connection, actor: Actor, survey_id: int, review_id: int, text: str
+) -> None:
+    """The organisation's public reply to a review (empty text removes it)."""
+    text = text.strip()
+    if len(text) > MAX_REPLY:
+        raise PublicationError([N_("A reply may be at most 2000 characters.")])
+    with transaction(conn):
+        table, _row = _review(conn, survey_id, review_id)
+        now = iso(utcnow())
+        store.set_reply(conn, table, review_id, text or None, now[:10] if text else None)
+        action = "replied" if text else "reply_removed"
+        store.log(conn, survey_id, review_id, action, None, now, actor.id)
+        actor.log(conn, f"publication.{action}", f"survey:{survey_id}")
+
+
+def rewritten(conn: sqlite3.Connection, response_id: str) -> None:
+    """Inside the caller's transaction, after a response's answers were rewritten (a
+    rectification): its review shows the new text, with the same redactions."""
+    for table, row in store.reviews_of_response(conn, response_id):
+        pub = store.publication(conn, row["survey_id"])
+        phrases = json.loads(row["redactions"])
+        title, body, score = _texts(conn, response_id, pub, phrases)
+        store.set_text(conn, table, row["id"], phrases, title, body, score)
+
+
+def erased(conn: sqlite3.Connection, response_id: str) -> None:
+    """Inside the caller's transaction: the respondent was erased on request, so the review
+    taken from the response goes, withheld or not (its static exports need a refresh)."""
+    store.delete_reviews_of(conn, response_id)
+
+
+def reviews_for_staff(
+    conn: sqlite3.Connection, survey_id: int, withheld: bool, offset: int, limit: int
+) -> list[sqlite3.Row]:
+    return store.staff_reviews(conn, survey_id, withheld, offset, limit)
+
+
+def review_totals(conn: sqlite3.Connection, survey_id: int) -> dict[str, int]:
+    return store.review_totals(conn, survey_id)
+
+
+def moderation_log(conn: sqlite3.Connection, survey_id: int) -> list[sqlite3.Row]:
+    return store.moderation_log(conn, survey_id)
+
+
+def open_name(cipher: FieldCipher, table: str, row) -> str | None:
+    """A review's typed name in plain text, for staff moderating it."""
+    if row["name"] is None:
+        return None
+    return cipher.decrypt(row["name"], table, "name", row["id"])
+
+
+# ---- static exports -----------------------------------------------------------------------------
+
+
+def record_export(conn: sqlite3.Connection, actor: Actor, survey_id: int) -> None:
+    """A static export was made: earlier ones no longer need a refresh."""
+    with transaction(conn):
+        store.refreshed_export(conn, survey_id)
+        store.record_export(conn, survey_id, iso(utcnow()), actor.id)
+        actor.log(conn, "publication.exported", f"survey:{survey_id}")
+
+
+def exports(conn: sqlite3.Connection, survey_id: int) -> list[sqlite3.Row]:
+    return store.exports(conn, survey_id)
+
+
+def stale_exports(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    """For the retention page: static exports that show what is no longer published."""
+    return store.stale_exports(conn)
+
+
+def redactions_of(conn: sqlite3.Connection, survey_id: int, review_id: int) -> list[str]:
+    """The phrases cut from one review of the survey, as :func:`set_redactions` took them
+    (raises PublicationError for a review the survey does not have)."""
+    _table, row = _review(conn, survey_id, review_id)
+    return json.loads(row["redactions"])

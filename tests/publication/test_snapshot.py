@@ -1,0 +1,112 @@
+"""The public snapshot: cut with the researcher's release, only consented reviews of
+respondents told on the first page, and in step with every erasure."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from appliance import db
+from appliance.auth.service import CLI
+from appliance.keys import load as load_keys
+from appliance.privacy import retention_service
+from appliance.publication import service
+from appliance.publication.gate import NotFound, PublicGate
+from appliance.settings import load as load_settings
+from tests.privacy.world import at_noon
+from tests.publication import published as pub
+
+
+def _page(data_dir, **kw):
+    with PublicGate(db.db_path(data_dir), pub.K, load_keys(data_dir).cipher()) as gate:
+        return gate.page(pub.SLUG, **kw)
+
+
+def test_figures_wait_for_the_release_and_reviews_come_with_the_snapshot(conn, data_dir):
+    survey_id = pub.survey(conn)
+    for i in range(12):
+        pub.answer(conn, data_dir, survey_id, i)
+    pub.publish(conn, data_dir, survey_id)
+    before = _page(data_dir)
+    assert before.hidden == "pending" and before.n is None and before.score is None
+    assert pub.release(conn, data_dir) == [survey_id]
+    after = _page(data_dir)
+    assert after.hidden == "" and after.n == 12
+    assert after.score.mean == pytest.approx(8.0)
+    assert after.review_count == 12
+
+
+def test_only_consenting_respondents_who_were_told_become_reviews(conn, data_dir):
+    survey_id = pub.survey(conn)
+    for i in range(6):
+        pub.answer(conn, data_dir, survey_id, i)
+    pub.answer(conn, data_dir, survey_id, 6, consent=False, text="Zeg het niet verder")
+    pub.answer(conn, data_dir, survey_id, 7, told=False, text="Niet gewaarschuwd")
+    pub.publish(conn, data_dir, survey_id)
+    pub.release(conn, data_dir)
+    page = _page(data_dir, per_page=50)
+    texts = {r.plain("body", "[x]") for r in page.reviews}
+    assert len(texts) == 6
+    assert "Zeg het niet verder" not in texts and "Niet gewaarschuwd" not in texts
+
+
+def test_an_excluded_response_leaves_the_reviews_at_the_next_snapshot(conn, data_dir):
+    from appliance.responses import service as responses_service
+
+    survey_id = pub.survey(conn)
+    ids = [pub.answer(conn, data_dir, survey_id, i) for i in range(10)]
+    pub.publish(conn, data_dir, survey_id)
+    pub.release(conn, data_dir)
+    responses_service.set_excluded(conn, CLI, survey_id, ids[0], "speeder", "2026-11-01")
+    for i in range(10, 14):
+        pub.answer(conn, data_dir, survey_id, i)
+    pub.release(conn, data_dir)
+    page = _page(data_dir, per_page=50)
+    assert page.review_count == 13
+    assert "Ervaring nummer 0" not in {r.plain("body", "") for r in page.reviews}
+
+
+def test_a_typed_name_is_shown_sealed_at_rest_and_gone_when_retention_erases_it(conn, data_dir):
+    survey_id = pub.survey(conn)
+    for i in range(5):
+        pub.answer(conn, data_dir, survey_id, i, name="Jan Jansen" if i == 0 else None)
+    pub.publish(conn, data_dir, survey_id)
+    pub.release(conn, data_dir)
+    assert [r.name for r in _page(data_dir).reviews if r.name] == ["Jan Jansen"]
+    sealed = conn.execute("SELECT name FROM published_reviews WHERE name IS NOT NULL").fetchone()
+    assert b"Jansen" not in sealed[0]
+    service.record_export(conn, CLI, survey_id)
+    settings = load_settings({"data_dir": str(data_dir)}, environ={})
+    retention_service.apply(conn, settings, now=at_noon(date(2027, 6, 1)))
+    assert [r.name for r in _page(data_dir).reviews if r.name] == []
+    stale = service.stale_exports(conn)
+    assert [(e["survey_id"], e["stale_reason"]) for e in stale] == [(survey_id, "name")]
+
+
+def test_withdrawing_takes_everything_down_at_once(conn, data_dir):
+    survey_id = pub.survey(conn)
+    for i in range(6):
+        pub.answer(conn, data_dir, survey_id, i)
+    pub.publish(conn, data_dir, survey_id)
+    pub.release(conn, data_dir)
+    service.withdraw(conn, CLI, survey_id)
+    with pytest.raises(NotFound):
+        _page(data_dir)
+    assert conn.execute("SELECT count(*) FROM publication_counts").fetchone()[0] == 0
+
+
+def test_scope_counts_only_chosen_modes_from_the_monday_of_the_start_week(conn, data_dir):
+    survey_id = pub.survey(conn)
+    for i in range(10):
+        pub.answer(conn, data_dir, survey_id, i, mode="invitation", day=date(2026, 10, 5))
+    for i in range(10, 20):
+        pub.answer(conn, data_dir, survey_id, i, mode="link", day=date(2026, 10, 5))
+    for i in range(20, 30):
+        pub.answer(conn, data_dir, survey_id, i, mode="invitation", day=date(2026, 9, 28))
+    # From a Wednesday: the whole week counts, so no published month splits a week.
+    pub.publish(conn, data_dir, survey_id, modes=["invitation"], from_date=date(2026, 10, 7))
+    pub.release(conn, data_dir)
+    page = _page(data_dir)
+    assert page.n == 10
+    assert all(r.verified for r in page.reviews)
