@@ -57,16 +57,16 @@ def purge_due(settings: Mapping[str, Any], keys: Keys):
 
 def release_due(settings: Mapping[str, Any], keys: Keys | None = None) -> list[int]:
     """One round of report releases on its own connection, with the effective minimum group
-    size (an admin's override, else the config's); each published survey's public snapshot
-    is cut with its release."""
+    size (an admin's override, else the config's); then the public snapshot of each published
+    survey released since its last one."""
     keys = keys or load_keys(settings["data_dir"])
     conn = db.connect(db.db_path(settings["data_dir"]))
     try:
-        return release_service.cut_due(
-            conn,
-            admin_store.effective(conn, settings)["min_group_size"],
-            publication_service.after_release(keys.cipher()),
+        released = release_service.cut_due(
+            conn, admin_store.effective(conn, settings)["min_group_size"]
         )
+        publication_service.refresh_due(conn, keys.cipher())
+        return released
     finally:
         conn.close()
 

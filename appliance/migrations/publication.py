@@ -2,7 +2,10 @@
 
 ``responses.publication_notice`` is 1 when the respondent was told, on the first page and
 before answering, that answers may be published: only such a response can become a public
-review. ``publications`` holds staff's choices per survey. The public sees only the snapshot
+review. ``responses.released`` is what ``folded`` was when the survey's last release was cut
+(1: in the researcher's figures), so the public snapshot can be read from exactly the
+released responses at any later moment, in short statements outside the write lock; a
+partial index holds the few rows whose state changed since. ``publications`` holds staff's choices per survey. The public sees only the snapshot
 tables, which are cut with the researcher's release: ``publication_counts`` (the published
 questions' answers per month of whole ISO weeks, month '' for the whole scope),
 ``publication_months`` (per month: responses in the scope and counted responses outside it,
@@ -42,6 +45,12 @@ def m0022_publication(db: Database) -> None:
     run(
         db,
         "ALTER TABLE responses ADD COLUMN publication_notice INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE responses ADD COLUMN released INTEGER NOT NULL DEFAULT 0",
+        "UPDATE responses SET released = folded",
+        "CREATE INDEX responses_unreleased ON responses(survey_id) WHERE released != folded",
+        # Counts the releases, so a snapshot knows which one it was cut from (two can share
+        # their second).
+        "ALTER TABLE report_releases ADD COLUMN generation INTEGER NOT NULL DEFAULT 0",
         """CREATE TABLE publications (
             survey_id INTEGER PRIMARY KEY REFERENCES surveys(id) ON DELETE CASCADE,
             slug TEXT NOT NULL UNIQUE,
@@ -57,6 +66,7 @@ def m0022_publication(db: Database) -> None:
             modes TEXT NOT NULL DEFAULT '[]',
             published_at TEXT,
             snapshot_at TEXT,
+            snapshot_release TEXT,
             aggregates_pending INTEGER NOT NULL DEFAULT 0
         )""",
         """CREATE TABLE publication_counts (

@@ -1,10 +1,10 @@
 """Publishing a survey's results: staff's choices, the snapshot, moderation, static exports.
 
-The public sees a snapshot, never the live responses. It is cut with the researcher's release
-(:func:`after_release`, in the release's transaction), so the public and the researcher look at
-the same counted responses and never differ by fewer than k of them. Publishing, or changing
-what is published, cuts one at once: the reviews at once, the averages only when nothing
-changed since the release (else they wait for the next one, ``aggregates_pending``).
+The public sees a snapshot, never the live responses: it is read from the responses in the
+researcher's last release (``responses.released``), so the public and the researcher look at
+the same responses, and two snapshots differ by at least k, as two releases do. ``serve`` cuts
+it after each release (:func:`refresh_due`); publishing, or changing what is published, cuts
+it at once (:func:`refresh`).
 
 Moderation keeps every review, negative ones included: staff may withhold one only for a
 reason of :data:`store.REASONS`, redact words from it, or reply to it; each step is logged
@@ -14,9 +14,9 @@ reason of :data:`store.REASONS`, redact words from it, or reply to it; each step
 from __future__ import annotations
 
 import json
+import random
 import re
 import sqlite3
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -160,9 +160,8 @@ def save(
         if problems:
             raise PublicationError(problems)
         store.save(conn, survey_id, slug, choices.stored())
-        if _published(conn, survey_id):
-            refresh(conn, survey_id, cipher, released=False)
         actor.log(conn, "publication.changed", f"survey:{survey_id}", slug=slug)
+    refresh(conn, survey_id, cipher)
 
 
 def publish(conn: sqlite3.Connection, actor: Actor, survey_id: int, cipher: FieldCipher) -> None:
@@ -177,8 +176,8 @@ def publish(conn: sqlite3.Connection, actor: Actor, survey_id: int, cipher: Fiel
         if problems:
             raise PublicationError(problems)
         store.set_published(conn, survey_id, iso(utcnow()))
-        refresh(conn, survey_id, cipher, released=False)
         actor.log(conn, "publication.published", f"survey:{survey_id}", slug=pub["slug"])
+    refresh(conn, survey_id, cipher)
 
 
 def withdraw(conn: sqlite3.Connection, actor: Actor, survey_id: int) -> None:
@@ -221,37 +220,70 @@ def publication(conn: sqlite3.Connection, survey_id: int) -> sqlite3.Row | None:
 
 # ---- the snapshot -------------------------------------------------------------------------------
 
+CHUNK = 2000  # new reviews written per transaction
 
-def refresh(conn: sqlite3.Connection, survey_id: int, cipher: FieldCipher, *, released: bool):
-    """Inside the caller's write transaction: cut the public snapshot of a published survey.
-    With ``released`` (a release was cut in this transaction) or nothing changed since the
-    last release, the averages are cut too; else they wait for the next release."""
+
+def _settings(pub: sqlite3.Row) -> tuple:
+    return tuple(pub[name] for name in ("published", *store.SETTINGS))
+
+
+def refresh(conn: sqlite3.Connection, survey_id: int, cipher: FieldCipher) -> bool:
+    """Cut the public snapshot of a published survey from its released responses (those in
+    the researcher's last release), so the public and the researcher never look at sets of
+    responses that differ by fewer than k. It is read in single statements outside the write
+    lock and written in short transactions: the figures and the reviews that left in one, the
+    new reviews in chunks of :data:`CHUNK`, in random order (ids never follow the order the
+    responses came in). Returns False when there was nothing to publish, or a release was cut
+    or staff changed the choices meanwhile: the next round (or the change's own refresh)
+    cuts it again."""
     pub = store.publication(conn, survey_id)
     row = surveys_store.get_survey(conn, survey_id)
     if pub is None or not pub["published"] or row is None:
-        return
-    definition = surveys_store.definition_of(row)
-    pending = not released and store.changes_since_release(conn, survey_id) > 0
-    if pending:
-        store.clear_counts(conn, survey_id)
-    else:
-        store.snapshot_counts(conn, survey_id, pub)
-    added = store.snapshot_reviews(conn, survey_id, pub, consent_question(definition))
-    if pub["name_question"] and added:
-        for review_id, response_id, sealed in store.typed_names(conn, added, pub["name_question"]):
-            name = cipher.decrypt(sealed, "name_answers", "value", response_id)
-            store.set_name(
-                conn,
-                "published_reviews",
-                review_id,
-                cipher.encrypt(name, "published_reviews", "name", review_id),
+        return False
+    release = store.release_of(conn, survey_id)
+    consent = consent_question(surveys_store.definition_of(row))
+    counts, months = store.read_counts(conn, survey_id, pub) if release else ([], [])
+    existing = store.review_responses(conn, survey_id)
+    wanted = store.read_candidates(conn, pub, consent) if consent and release else set()
+    gone = [existing[r] for r in existing if r not in wanted]
+    fresh = [r for r in wanted if r not in existing]
+    random.SystemRandom().shuffle(fresh)
+    rows = store.read_reviews(conn, pub, fresh)
+    names = store.typed_names(conn, fresh, pub["name_question"]) if pub["name_question"] else {}
+
+    def unchanged() -> bool:
+        now = store.publication(conn, survey_id)
+        return (
+            now is not None
+            and _settings(now) == _settings(pub)
+            and store.release_of(conn, survey_id) == release
+        )
+
+    with transaction(conn):
+        if not unchanged():
+            return False
+        store.write_counts(conn, survey_id, counts, months)
+        store.delete_reviews(conn, gone)
+        store.set_snapshot(conn, survey_id, iso(utcnow()), release, release is None)
+    for start in range(0, len(rows), CHUNK):
+        with transaction(conn):
+            if not unchanged():
+                return False
+            added = store.insert_reviews(
+                conn, survey_id, rows[start : start + CHUNK], store.next_review_id(conn)
             )
-    store.set_snapshot(conn, survey_id, iso(utcnow()), pending)
+            for review_id, response_id in added:
+                if response_id in names:
+                    name = cipher.decrypt(names[response_id], "name_answers", "value", response_id)
+                    sealed = cipher.encrypt(name, "published_reviews", "name", review_id)
+                    store.set_name(conn, "published_reviews", review_id, sealed)
+    return True
 
 
-def after_release(cipher: FieldCipher) -> Callable[[sqlite3.Connection, int], None]:
-    """The hook a release cut calls in its transaction: the survey's publication follows."""
-    return lambda conn, survey_id: refresh(conn, survey_id, cipher, released=True)
+def refresh_due(conn: sqlite3.Connection, cipher: FieldCipher) -> list[int]:
+    """Cut the snapshot of every published survey released since its last one (run by
+    ``serve`` after its releases); returns the surveys refreshed."""
+    return [s for s in store.stale_snapshots(conn) if refresh(conn, s, cipher)]
 
 
 # ---- moderation ---------------------------------------------------------------------------------

@@ -1,17 +1,17 @@
 """SQL of publication: staff's choices, the snapshot the public reads, moderation. No Flask.
 
-Contract of :func:`snapshot`: the population is the survey's counted responses (``folded`` 1:
-in the report counters and not excluded), which is exactly what a release cut in the same
-transaction holds. The scope is the publication's modes (all when none are chosen) from the
-Monday of the week of its start date (months are whole ISO weeks, as in the reports, so a
-published month never splits a week the researcher sees). Counts are kept for the published
-questions per month and for the whole scope (month ''), with measure '' counting respondents;
-``publication_months`` holds per month the responses in the scope and the counted ones outside
-it. A review is a response in the scope whose respondent was told before answering
-(``publication_notice``) and answered yes to the survey's consent question; reviews whose
-response left the population (excluded, erased, out of the scope) go, moderation kept for the
-rest. A review's public text is stored already redacted (:data:`REDACTED` marks a cut), so no
-reader of the table can see what staff removed.
+The snapshot's population is the survey's released responses (``responses.released`` 1: in the
+researcher's last release, whatever happened to them since), so it can be read at any moment
+in single statements outside the write lock (``read_*``) and written in short transactions
+(``write_counts``, ``delete_reviews``, ``insert_reviews``). The scope is the publication's
+modes (all when none are chosen) from the Monday of the week of its start date (months are
+whole ISO weeks, as in the reports, so a published month never splits a week the researcher
+sees). Counts are kept for the published questions per month and for the whole scope (month
+''), with question '' counting respondents; ``publication_months`` holds per month the
+responses in the scope and the released ones outside it. A review is a released response in
+the scope whose respondent was told before answering (``publication_notice``) and answered yes
+to the survey's consent question. A review's public text is stored already redacted
+(:data:`REDACTED` marks a cut), so no reader of the table can see what staff removed.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from typing import Any
@@ -51,11 +52,6 @@ REVIEW_COLUMNS = (
     "redactions",
     "reply",
     "replied_on",
-)
-# The month of a day as the reports count it: the month of its ISO week's Thursday.
-MONTH_SQL = (
-    "strftime('%Y-%m', date(submitted_on, printf('%+d days',"
-    " 3 - (CAST(strftime('%w', submitted_on) AS INTEGER) + 6) % 7)))"
 )
 _PATH = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 
@@ -128,16 +124,30 @@ def published_surveys(conn: sqlite3.Connection) -> list[int]:
     return [r[0] for r in conn.execute("SELECT survey_id FROM publications WHERE published = 1")]
 
 
-def changes_since_release(conn: sqlite3.Connection, survey_id: int) -> int:
-    """How many responses changed since the researcher's release (none: never released
-    and nothing counted since is 0 too)."""
+def release_of(conn: sqlite3.Connection, survey_id: int) -> str | None:
+    """Which release of the survey is the last (None: never released)."""
     row = conn.execute(
-        "SELECT changes FROM report_releases WHERE survey_id = ?", (survey_id,)
+        "SELECT generation, released_at FROM report_releases WHERE survey_id = ?", (survey_id,)
     ).fetchone()
-    return row[0] if row else 0
+    return f"{row[0]}" if row and row[1] else None
+
+
+def stale_snapshots(conn: sqlite3.Connection) -> list[int]:
+    """Published surveys whose snapshot is older than their release."""
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT p.survey_id FROM publications p"
+            " JOIN report_releases r ON r.survey_id = p.survey_id"
+            " WHERE p.published = 1 AND r.released_at IS NOT NULL"
+            " AND (p.snapshot_release IS NULL OR p.snapshot_release != CAST(r.generation AS TEXT))"
+        )
+    ]
 
 
 # ---- the snapshot -------------------------------------------------------------------------------
+# Read in single statements (each its own short snapshot of the file), outside the write lock:
+# the released responses change only when a release is cut, which the caller checks.
 
 
 def _scope(pub: sqlite3.Row) -> tuple[str, list[Any]]:
@@ -165,96 +175,156 @@ def published_questions(pub: sqlite3.Row) -> list[str]:
     return out + [q for q in json.loads(pub["rating_questions"]) if q not in out]
 
 
-def snapshot_counts(conn: sqlite3.Connection, survey_id: int, pub: sqlite3.Row) -> None:
-    """Replace the published counts and months (see the module docstring)."""
+def month_of(day: str, cache: dict[str, str]) -> str:
+    """The month a day counts in, as in the reports: that of its ISO week's Thursday."""
+    month = cache.get(day)
+    if month is None:
+        when = date.fromisoformat(day)
+        month = (when + timedelta(days=3 - when.weekday())).strftime("%Y-%m")
+        cache[day] = month
+    return month
+
+
+def read_counts(
+    conn: sqlite3.Connection, survey_id: int, pub: sqlite3.Row
+) -> tuple[list[tuple], list[tuple]]:
+    """The published counts (question, month, answer, n; month '' for the scope, question ''
+    for respondents) and months (month, n in the scope, n outside it) of the released
+    responses."""
     scope, params = _scope(pub)
+    questions = published_questions(pub)
+    extracts = "".join(", json_extract(answers, ?)" for _ in questions)
+    counts: Counter = Counter()
+    months: Counter = Counter()
+    cache: dict[str, str] = {}
+    rows = conn.execute(
+        f"SELECT submitted_on, {scope}{extracts} FROM responses"  # noqa: S608 - fixed SQL
+        " WHERE survey_id = ? AND released = 1",
+        (*params, *(_json_path(q) for q in questions), survey_id),
+    )
+    for row in rows:
+        month = month_of(row[0], cache)
+        if not row[1]:
+            months[(month, False)] += 1
+            continue
+        months[(month, True)] += 1
+        counts[("", month, "")] += 1
+        for question, value in zip(questions, row[2:], strict=True):
+            if value not in (None, ""):
+                counts[(question, month, str(value))] += 1
+    totals: Counter = Counter()
+    for (question, _month, answer), n in counts.items():
+        totals[(question, "", answer)] += n
+    month_rows = [
+        (m, months[(m, True)], months[(m, False)]) for m in sorted({m for m, _ in months})
+    ]
+    month_rows.append(("", sum(r[1] for r in month_rows), sum(r[2] for r in month_rows)))
+    return [(*key, n) for key, n in (counts + totals).items()], month_rows
+
+
+def write_counts(
+    conn: sqlite3.Connection, survey_id: int, counts: list[tuple], months: list[tuple]
+) -> None:
     clear_counts(conn, survey_id)
-    base = f"FROM responses WHERE survey_id = ? AND folded = 1 AND {scope}"  # noqa: S608
-    for question in ["", *published_questions(pub)]:
-        answer = "''" if not question else "json_extract(answers, ?)"
-        extra = [] if not question else [_json_path(question)]
-        # One pass per question: per month and answer, then the scope's total from those rows.
-        conn.execute(
-            "INSERT INTO publication_counts (survey_id, question, month, answer, n)"  # noqa: S608 - fixed names and SQL of this module
-            f" SELECT ?, ?, month, answer, count(*) FROM (SELECT {MONTH_SQL} AS month,"  # noqa: S608
-            f" CAST({answer} AS TEXT) AS answer {base})"
-            " WHERE answer IS NOT NULL AND answer != '' OR ? = ''"
-            " GROUP BY month, answer",
-            (survey_id, question, *extra, survey_id, *params, question),
-        )
-        conn.execute(
-            "INSERT INTO publication_counts (survey_id, question, month, answer, n)"
-            " SELECT survey_id, question, '', answer, sum(n) FROM publication_counts"
-            " WHERE survey_id = ? AND question = ? AND month != '' GROUP BY answer",
-            (survey_id, question),
-        )
-    conn.execute(
-        "INSERT INTO publication_months (survey_id, month, n, outside)"  # noqa: S608 - fixed names and SQL of this module
-        f" SELECT ?, {MONTH_SQL} AS month, sum({scope}), sum(NOT ({scope}))"  # noqa: S608
-        " FROM responses WHERE survey_id = ? AND folded = 1 GROUP BY month",
-        (survey_id, *params, *params, survey_id),
+    conn.executemany(
+        "INSERT INTO publication_counts (survey_id, question, month, answer, n)"
+        " VALUES (?, ?, ?, ?, ?)",
+        [(survey_id, *row) for row in counts],
     )
-    conn.execute(
-        "INSERT INTO publication_months (survey_id, month, n, outside)"
-        " SELECT survey_id, '', coalesce(sum(n), 0), coalesce(sum(outside), 0)"
-        " FROM publication_months WHERE survey_id = ?",
-        (survey_id,),
+    conn.executemany(
+        "INSERT INTO publication_months (survey_id, month, n, outside) VALUES (?, ?, ?, ?)",
+        [(survey_id, *row) for row in months],
     )
 
 
-def _candidates(pub: sqlite3.Row, consent: str) -> tuple[str, list[Any]]:
+def read_candidates(conn: sqlite3.Connection, pub: sqlite3.Row, consent: str) -> set[str]:
+    """The released responses in the scope that may be reviews: told, and consenting."""
     scope, params = _scope(pub)
-    return (
-        "SELECT id FROM responses WHERE survey_id = ? AND folded = 1"  # noqa: S608
-        " AND publication_notice = 1 AND json_extract(answers, ?) = 'yes' AND " + scope,
-        [pub["survey_id"], _json_path(consent), *params],
-    )
-
-
-def _text(question: str | None) -> tuple[str, list[str]]:
-    if not question:
-        return "NULL", []
-    return "nullif(replace(json_extract(answers, ?), char(31), ''), '')", [_json_path(question)]
-
-
-def snapshot_reviews(
-    conn: sqlite3.Connection, survey_id: int, pub: sqlite3.Row, consent: str | None
-) -> list[int]:
-    """Drop the reviews whose response left (withheld ones too) and add the new ones, in
-    random order within the snapshot (ids never follow the order responses came in); returns
-    the new reviews' ids. Their names are added by the caller (:func:`set_name`)."""
-    if consent is None:
-        for table in ("published_reviews", "withheld_reviews"):
-            conn.execute(f"DELETE FROM {table} WHERE survey_id = ?", (survey_id,))  # noqa: S608
-        return []
-    candidates, params = _candidates(pub, consent)
-    for table in ("published_reviews", "withheld_reviews"):
-        conn.execute(
-            f"DELETE FROM {table} WHERE survey_id = ? AND response_id NOT IN ({candidates})",  # noqa: S608
-            (survey_id, *params),
-        )
-    score = pub["score_question"]
-    title_sql, title_params = _text(pub["title_question"])
-    body_sql, body_params = _text(pub["text_question"])
-    score_sql = "NULL" if not score else "CAST(nullif(json_extract(answers, ?), 'na') AS INTEGER)"
-    score_params = [] if not score else [_json_path(score)]
-    top = next_review_id(conn) - 1
-    conn.execute(
-        "INSERT INTO published_reviews (id, survey_id, response_id, day, month, score, title,"  # noqa: S608 - fixed names and SQL of this module
-        " body, verified)"
-        f" SELECT ? + row_number() OVER (ORDER BY random()), survey_id, id, submitted_on,"  # noqa: S608
-        f" {MONTH_SQL}, {score_sql}, {title_sql}, {body_sql}, mode = 'invitation'"
-        f" FROM responses WHERE id IN ({candidates})"
-        " AND id NOT IN (SELECT response_id FROM published_reviews WHERE survey_id = ?)"
-        " AND id NOT IN (SELECT response_id FROM withheld_reviews WHERE survey_id = ?)",
-        (top, *score_params, *title_params, *body_params, *params, survey_id, survey_id),
-    )
-    return [
+    return {
         r[0]
         for r in conn.execute(
-            "SELECT id FROM published_reviews WHERE survey_id = ? AND id > ?", (survey_id, top)
+            "SELECT id FROM responses WHERE survey_id = ? AND released = 1"  # noqa: S608
+            f" AND publication_notice = 1 AND json_extract(answers, ?) = 'yes' AND {scope}",
+            (pub["survey_id"], _json_path(consent), *params),
         )
-    ]
+    }
+
+
+def review_responses(conn: sqlite3.Connection, survey_id: int) -> dict[str, tuple[str, int]]:
+    """Response id -> (table, review id) of every review of the survey, withheld or not."""
+    out = {}
+    for table in ("published_reviews", "withheld_reviews"):
+        for r in conn.execute(
+            f"SELECT response_id, id FROM {table} WHERE survey_id = ?",  # noqa: S608
+            (survey_id,),
+        ):
+            out[r[0]] = (table, r[1])
+    return out
+
+
+def read_reviews(
+    conn: sqlite3.Connection, pub: sqlite3.Row, response_ids: Sequence[str]
+) -> list[tuple]:
+    """(response id, day, month, score, title, body, verified) of new reviews."""
+    score, title, body = pub["score_question"], pub["title_question"], pub["text_question"]
+    paths = [_json_path(q) if q else "$.__none__" for q in (score, title, body)]
+    cache: dict[str, str] = {}
+    out = []
+    for chunk in _chunks(response_ids):
+        marks = ", ".join("?" * len(chunk))
+        for r in conn.execute(
+            "SELECT id, submitted_on, json_extract(answers, ?), json_extract(answers, ?),"  # noqa: S608
+            " json_extract(answers, ?), mode = 'invitation' FROM responses"
+            f" WHERE id IN ({marks})",
+            (*paths, *chunk),
+        ):
+            raw = r[2]
+            out.append(
+                (
+                    r[0],
+                    r[1],
+                    month_of(r[1], cache),
+                    int(raw) if isinstance(raw, str) and raw.isdigit() else None,
+                    _public_text(r[3]),
+                    _public_text(r[4]),
+                    r[5],
+                )
+            )
+    return out
+
+
+def _public_text(value: Any) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return value.replace(REDACTED, "")
+
+
+def delete_reviews(conn: sqlite3.Connection, reviews: Sequence[tuple[str, int]]) -> None:
+    for table, review_id in reviews:
+        _check_table(table)
+        conn.execute(f"DELETE FROM {table} WHERE id = ?", (review_id,))  # noqa: S608
+
+
+def insert_reviews(
+    conn: sqlite3.Connection, survey_id: int, rows: Sequence[tuple], first_id: int
+) -> list[tuple[int, str]]:
+    """Insert new reviews (rows of :func:`read_reviews`) with ids from ``first_id``, those
+    whose response is still released, told and without a review; returns (id, response id)
+    of those inserted."""
+    done = []
+    for offset, row in enumerate(rows):
+        review_id = first_id + offset
+        cursor = conn.execute(
+            "INSERT INTO published_reviews (id, survey_id, response_id, day, month, score,"
+            " title, body, verified) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS"
+            " (SELECT 1 FROM responses WHERE id = ? AND released = 1 AND publication_notice = 1)"
+            " AND NOT EXISTS (SELECT 1 FROM published_reviews WHERE response_id = ?)"
+            " AND NOT EXISTS (SELECT 1 FROM withheld_reviews WHERE response_id = ?)",
+            (review_id, survey_id, *row, row[0], row[0], row[0]),
+        )
+        if cursor.rowcount:
+            done.append((review_id, row[0]))
+    return done
 
 
 def next_review_id(conn: sqlite3.Connection) -> int:
@@ -267,22 +337,18 @@ def next_review_id(conn: sqlite3.Connection) -> int:
 
 
 def typed_names(
-    conn: sqlite3.Connection, review_ids: Sequence[int], question: str
-) -> list[tuple[int, str, bytes]]:
-    """(review id, response id, sealed name) of those reviews whose respondent typed a name
-    into ``question``."""
-    out = []
-    for chunk in _chunks(review_ids):
+    conn: sqlite3.Connection, response_ids: Sequence[str], question: str
+) -> dict[str, bytes]:
+    """Response id -> sealed name typed into ``question``, for those that have one."""
+    out = {}
+    for chunk in _chunks(response_ids):
         marks = ", ".join("?" * len(chunk))
-        out.extend(
-            (r[0], r[1], r[2])
-            for r in conn.execute(
-                "SELECT p.id, p.response_id, n.value FROM published_reviews p"  # noqa: S608 - fixed names and SQL of this module
-                " JOIN name_answers n ON n.response_id = p.response_id"
-                f" WHERE p.id IN ({marks}) AND n.question_id = ?",  # noqa: S608
-                (*chunk, question),
-            )
-        )
+        for r in conn.execute(
+            "SELECT response_id, value FROM name_answers"  # noqa: S608 - marks only
+            f" WHERE response_id IN ({marks}) AND question_id = ?",
+            (*chunk, question),
+        ):
+            out[r[0]] = r[1]
     return out
 
 
@@ -291,23 +357,14 @@ def set_name(conn: sqlite3.Connection, table: str, review_id: int, sealed: bytes
     conn.execute(f"UPDATE {table} SET name = ? WHERE id = ?", (sealed, review_id))  # noqa: S608
 
 
-def set_snapshot(conn: sqlite3.Connection, survey_id: int, at: str, pending: bool) -> None:
+def set_snapshot(
+    conn: sqlite3.Connection, survey_id: int, at: str, release: str | None, pending: bool
+) -> None:
     conn.execute(
-        "UPDATE publications SET snapshot_at = ?, aggregates_pending = ? WHERE survey_id = ?",
-        (at, int(pending), survey_id),
+        "UPDATE publications SET snapshot_at = ?, snapshot_release = ?, aggregates_pending = ?"
+        " WHERE survey_id = ?",
+        (at, release, int(pending), survey_id),
     )
-
-
-def reviews_of_survey(conn: sqlite3.Connection, survey_id: int) -> list[tuple[str, int, str]]:
-    """(table, review id, response id) of every review of a survey, both tables."""
-    return [
-        (table, r[0], r[1])
-        for table in ("published_reviews", "withheld_reviews")
-        for r in conn.execute(
-            f"SELECT id, response_id FROM {table} WHERE survey_id = ?",  # noqa: S608
-            (survey_id,),
-        )
-    ]
 
 
 def reviews_of_response(conn: sqlite3.Connection, response_id: str) -> list[tuple[str, Any]]:

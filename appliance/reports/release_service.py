@@ -10,7 +10,6 @@ counters: they may read the single responses anyway.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
 
 from appliance.db import transaction
 from appliance.reports import store
@@ -19,23 +18,16 @@ from appliance.reports import store
 RELEASE_SECONDS = 60
 
 
-def cut_due(
-    conn: sqlite3.Connection,
-    k: int,
-    after_release: Callable[[sqlite3.Connection, int], None] | None = None,
-) -> list[int]:
+def cut_due(conn: sqlite3.Connection, k: int) -> list[int]:
     """Cut a release of every survey with at least ``k`` changes since its last one, each in a
     transaction of its own; returns the surveys released. A release copies the counters as the
     fold left them, whole batches only (each batch is one transaction); the fold itself is the
-    job of ``serve`` (``fold_service``), at most a second or two behind. ``after_release(conn,
-    survey_id)`` runs in the release's transaction (the public snapshot is cut with it)."""
+    job of ``serve`` (``fold_service``), at most a second or two behind."""
     done = []
     for survey_id in store.due_releases(conn, k):
         with transaction(conn):
             # Checked again inside the transaction: another process may have been quicker.
             if survey_id in store.due_releases(conn, k):
                 store.release(conn, survey_id)
-                if after_release is not None:
-                    after_release(conn, survey_id)
                 done.append(survey_id)
     return done

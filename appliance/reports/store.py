@@ -262,6 +262,11 @@ def release(conn: sqlite3.Connection, survey_id: int) -> None:
         "INSERT INTO report_release_counts SELECT * FROM report_counts WHERE survey_id = ?",
         (survey_id,),
     )
+    # The responses in the release are marked, so the public snapshot reads the same ones.
+    conn.execute(
+        "UPDATE responses SET released = folded WHERE survey_id = ? AND released != folded",
+        (survey_id,),
+    )
     conn.execute("DELETE FROM report_release_waves WHERE survey_id = ?", (survey_id,))
     conn.execute(
         "INSERT INTO report_release_waves (survey_id, id, recipients, responses, started_at)"
@@ -270,9 +275,9 @@ def release(conn: sqlite3.Connection, survey_id: int) -> None:
         (survey_id,),
     )
     conn.execute(
-        "INSERT INTO report_releases (survey_id, released_at, changes) VALUES (?, ?, 0)"
-        " ON CONFLICT (survey_id) DO UPDATE SET released_at = excluded.released_at,"
-        " changes = 0",
+        "INSERT INTO report_releases (survey_id, released_at, changes, generation)"
+        " VALUES (?, ?, 0, 1) ON CONFLICT (survey_id) DO UPDATE SET"
+        " released_at = excluded.released_at, changes = 0, generation = generation + 1",
         (survey_id, iso(utcnow())),
     )
 

@@ -17,7 +17,6 @@ from flask_login import current_user
 
 from appliance.auth.guard import requires
 from appliance.csvsafe import csv_rows
-from appliance.publication import service as publication_service
 from appliance.reports import charts, export, labels, pdf, release_service, service
 from appliance.reports.blueprint import bp
 from appliance.reports.gate import FilterRefused, Gate, NotFound, SurveySummary
@@ -33,11 +32,7 @@ def open_gate() -> Gate:
     if researcher is not None:
         # Busy: the figures stay at the last release; the scheduler cuts it within a minute.
         with contextlib.suppress(sqlite3.OperationalError):
-            release_service.cut_due(
-                get_db(),
-                setting("min_group_size"),
-                publication_service.after_release(state().keys.cipher()),
-            )
+            release_service.cut_due(get_db(), setting("min_group_size"))
     return Gate(
         state().db_path,
         setting("min_group_size"),

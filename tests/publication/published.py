@@ -115,4 +115,6 @@ def publish(conn, data_dir, survey_id: int, **changes) -> None:
 
 def release(conn, data_dir, k: int = K) -> list[int]:
     factories.fold_pending(conn)
-    return release_service.cut_due(conn, k, service.after_release(load_keys(data_dir).cipher()))
+    released = release_service.cut_due(conn, k)
+    service.refresh_due(conn, load_keys(data_dir).cipher())
+    return released
