@@ -44,7 +44,8 @@ from appliance.db import transaction
 from appliance.mailing import jobs, links, transport
 from appliance.mailing import service as mailing_service
 from appliance.mailing import store as mailing_store
-from appliance.reports import fold_service
+from appliance.publication import service as publication_service
+from appliance.reports import fold_service, release_service
 from appliance.reports import store as report_store
 from appliance.responses import quality
 from appliance.responses import store as responses_store
@@ -52,6 +53,9 @@ from appliance.surveys import service
 from appliance.surveys import store as surveys_store
 
 TEMPLATE = "customer_satisfaction"
+CONSENT_QUESTION = "publish"
+CONSENT_SHARE = 0.7
+PUBLIC_SLUG = "klanttevredenheid"
 INVITATION_TEMPLATE = "Uitnodiging / Invitation"
 LIST_NAME = "Klanten (demo)"
 CAMPAIGN_NAME = "Klanttevredenheid (demo)"
@@ -234,6 +238,7 @@ def fill(values: dict[str, Any], seed: int = 2026) -> Summary:
             raise NotFresh(reason)
         settings_set = _settings(conn, values)
         survey_id = service.create_from_template(conn, CLI, TEMPLATE)
+        _ask_to_publish(conn, survey_id)
         service.change_status(conn, CLI, survey_id, "open")
         list_id, counts = _import_contacts(conn, values, secret, rng)
         # Reportable before the invitations are made: they fix what a response may carry.
@@ -247,6 +252,8 @@ def fill(values: dict[str, Any], seed: int = 2026) -> Summary:
         answered = _responses(conn, values, secret, rng, survey_id, today)
         # Counted now, not a second after `serve` starts: the reports are whole at once.
         fold_service.fold_pending(conn)
+        release_service.cut_due(conn, values["min_group_size"])
+        _publish(conn, secret, survey_id)
         valid_until = (today + timedelta(days=30)).isoformat()
         staff = _account(conn, *STAFF, role="staff")
         researcher = _account(
@@ -494,10 +501,13 @@ def _responses(conn, values, secret: keys.Keys, rng: random.Random, survey_id: i
             planned.append((today - timedelta(days=rng.randint(0, DAYS)), mode, None, {}))
     planned.sort(key=lambda item: item[0])
     stored, said = 0, set()
+    # Its own sequence: the answers stay those of earlier versions of the demo.
+    consents = random.Random(rng.random())
     # One transaction for all: a few hundred commits would cost more than the rest together.
     with transaction(conn):
         for day, mode, token_hash, segments in planned:
             answers = answers_for(rng, segments, said)
+            answers[CONSENT_QUESTION] = "yes" if consents.random() < CONSENT_SHARE else "no"
             duration = max(25, int(rng.lognormvariate(4.6, 0.45)))
             responses_store.store_response(
                 conn,
@@ -514,9 +524,56 @@ def _responses(conn, values, secret: keys.Keys, rng: random.Random, survey_id: i
                 invitation_hash=token_hash,
                 flagger=_flagger(hasher, survey_id, definition, answers, duration, medians),
                 k=values["min_group_size"],
+                publication_notice=True,
             )
             stored += 1
     return stored
+
+
+def _ask_to_publish(conn, survey_id: int) -> None:
+    """The notice on the first page and the consent question, as staff would add them."""
+    definition = surveys_store.definition_of(surveys_store.get_survey(conn, survey_id)).to_json()
+    definition["publication_notice"] = True
+    definition["pages"][-1]["questions"].append(
+        {
+            "id": CONSENT_QUESTION,
+            "type": "publish_consent",
+            "text": {
+                "nl": "Mogen wij uw antwoorden als anonieme beoordeling op onze website zetten?",
+                "en": "May we show your answers as an anonymous review on our website?",
+            },
+        }
+    )
+    service.update_definition(conn, CLI, survey_id, definition)
+
+
+def _publish(conn, secret: keys.Keys, survey_id: int) -> None:
+    """Publish the grade, the NPS and the remarks as reviews; one review withheld, one with
+    words removed and one replied to, so every part of the public page shows."""
+    cipher = secret.cipher()
+    choices = publication_service.Choices(
+        show_averages=True,
+        show_reviews=True,
+        score_question="grade",
+        rating_questions=["nps"],
+        text_question="remark",
+        title_question=None,
+        name_question=None,
+        from_date=None,
+        modes=[],
+    )
+    publication_service.save(conn, CLI, survey_id, PUBLIC_SLUG, choices, cipher)
+    publication_service.publish(conn, CLI, survey_id, cipher)
+    shown = publication_service.reviews_for_staff(conn, survey_id, False, 0, 3)
+    if len(shown) == 3:
+        first, second, third = (row["id"] for row in shown)
+        publication_service.withhold(conn, CLI, survey_id, first, "spam", cipher)
+        words = (shown[1]["body"] or "").split()
+        if words:
+            publication_service.set_redactions(conn, CLI, survey_id, second, [words[-1]])
+        publication_service.reply(
+            conn, CLI, survey_id, third, "Dank voor uw reactie, wij nemen contact met u op."
+        )
 
 
 def _segments(text: str | None) -> dict[str, str]:

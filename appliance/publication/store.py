@@ -9,8 +9,8 @@ whole ISO weeks, as in the reports, so a published month never splits a week the
 sees). Counts are kept for the published questions per month and for the whole scope (month
 ''), with question '' counting respondents; ``publication_months`` holds per month the
 responses in the scope and the released ones outside it. A review is a released response in
-the scope whose respondent was told before answering (``publication_notice``) and answered yes
-to the survey's consent question. A review's public text is stored already redacted
+the scope whose respondent was told before answering (``publication_notice``), answered yes
+to the survey's consent question and wrote something in the review text. A review's public text is stored already redacted
 (:data:`REDACTED` marks a cut), so no reader of the table can see what staff removed.
 """
 
@@ -238,14 +238,18 @@ def write_counts(
 
 
 def read_candidates(conn: sqlite3.Connection, pub: sqlite3.Row, consent: str) -> set[str]:
-    """The released responses in the scope that may be reviews: told, and consenting."""
+    """The released responses in the scope that may be reviews: told, consenting, and with
+    something written in the review text (a score alone counts in the averages only)."""
     scope, params = _scope(pub)
+    if not pub["text_question"]:
+        return set()
     return {
         r[0]
         for r in conn.execute(
             "SELECT id FROM responses WHERE survey_id = ? AND released = 1"  # noqa: S608
-            f" AND publication_notice = 1 AND json_extract(answers, ?) = 'yes' AND {scope}",
-            (pub["survey_id"], _json_path(consent), *params),
+            " AND publication_notice = 1 AND json_extract(answers, ?) = 'yes'"
+            f" AND trim(coalesce(json_extract(answers, ?), '')) != '' AND {scope}",
+            (pub["survey_id"], _json_path(consent), _json_path(pub["text_question"]), *params),
         )
     }
 
