@@ -59,6 +59,7 @@ def build(conn: sqlite3.Connection, setting: Callable[[str], Any], now: datetime
                         _("Measuring customer satisfaction"),
                         _("Sending survey invitations and reminders"),
                         _("Contacting respondents who ask to be contacted about their answers"),
+                        *_publishing(usage),
                     ],
                 ),
             ],
@@ -149,7 +150,27 @@ def _recipients(setting, usage: Usage, k: int) -> Section:
             ),
         ),
     ]
+    if usage.surveys_published:
+        rows.append(
+            (
+                _("The public (published results)"),
+                _(
+                    "Surveys published: %(surveys)s. Averages of groups of at least %(k)s "
+                    "responses, and %(reviews)s single reviews whose respondents agreed to "
+                    "their publication, with a typed name only where they gave one.",
+                    surveys=usage.surveys_published,
+                    k=k,
+                    reviews=usage.reviews_published,
+                ),
+            )
+        )
     return Section(_("Recipients"), rows)
+
+
+def _publishing(usage: Usage) -> list[str]:
+    if not usage.surveys_published:
+        return []
+    return [_("Publishing results, and reviews of respondents who agreed to it")]
 
 
 def _categories(usage: Usage) -> Section:

@@ -59,6 +59,8 @@ class Usage:
     accounts: dict[str, int] = field(default_factory=dict)  # enabled accounts per role
     staff_two_factor: int = 0
     researchers: list[Window] = field(default_factory=list)
+    surveys_published: int = 0
+    reviews_published: int = 0
 
 
 def _one(conn: sqlite3.Connection, sql: str, params: tuple = ()) -> int:
@@ -127,6 +129,12 @@ def usage(conn: sqlite3.Connection, today: date) -> Usage:
                 conn, "SELECT count(*) FROM invitations WHERE contact_id IS NOT NULL"
             ),
             surveys=_one(conn, "SELECT count(*) FROM surveys"),
+            surveys_published=_one(conn, "SELECT count(*) FROM publications WHERE published = 1"),
+            reviews_published=_one(
+                conn,
+                "SELECT count(*) FROM published_reviews r JOIN publications p"
+                " ON p.survey_id = r.survey_id WHERE p.published = 1",
+            ),
             surveys_with_name_field=_one(
                 conn,
                 f"SELECT count(*) FROM surveys s WHERE {_HAS_NAME_FIELD}",  # noqa: S608

@@ -191,3 +191,22 @@ def test_a_typed_name_and_a_linked_response_are_counted(world, configured, cast,
     )
     assert rows["Surveys with a name field"] == "1 of 2 surveys; typed names held: 1"
     assert rows["Respondents"] == "Responses stored: 1"
+
+
+def test_a_publication_names_the_public_as_a_recipient(configured, cast, conn, data_dir):
+    from tests.publication import published
+
+    staff = _browser(configured, cast, "staff")
+    assert "The public (published results)" not in _rows(
+        staff.get("/compliance/record").get_data(as_text=True)
+    )
+    survey_id = published.survey(conn)
+    for i in range(6):
+        published.answer(conn, data_dir, survey_id, i)
+    published.release(conn, data_dir)
+    published.publish(conn, data_dir, survey_id)
+    page = staff.get("/compliance/record").get_data(as_text=True)
+    rows = _rows(page)
+    assert rows["The public (published results)"].startswith("Surveys published: 1.")
+    assert "and 6 single reviews whose respondents agreed" in rows["The public (published results)"]
+    assert "Publishing results, and reviews of respondents who agreed to it" in unescape(page)
