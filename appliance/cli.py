@@ -27,6 +27,7 @@ from appliance.contacts import import_service, uploads
 from appliance.contacts.commands import import_contacts, suppress_group
 from appliance.mailing.commands import mail_group
 from appliance.privacy.commands import purge
+from appliance.publication.commands import publication_export
 from appliance.responses import upgrade_service
 from appliance.scheduler import Jobs
 
@@ -396,6 +397,7 @@ main.add_command(import_contacts)
 main.add_command(suppress_group)
 main.add_command(mail_group)
 main.add_command(purge)
+main.add_command(publication_export)
 main.add_command(backup)
 main.add_command(backup_key)
 main.add_command(restore)

@@ -86,6 +86,7 @@ PUBLICATION_TABLES = frozenset(
         "publication_counts",
         "publication_months",
         "published_reviews",
+        "published_review_counts",
         "withheld_reviews",
     }
 )
@@ -142,6 +143,7 @@ PUBLIC_READABLE = frozenset(
         "publication_counts",
         "publication_months",
         "published_reviews",
+        "published_review_counts",
         "withheld_reviews",
     }
 )

@@ -3,8 +3,9 @@
 Setup: a survey with ``--reviews`` published reviews (100,000; 20,000 with ``--quick``), their
 responses spread over a year, written straight into the response plane as released, then
 published (the first snapshot), then ten more released (the snapshot ``serve`` cuts after a
-release). Figures: how long each took and its longest write transaction. Then, in one process on the real app:
-the page (first page, a deep page, filtered by score), the widget and the JSON feed, each
+release). Figures: how long each took and its longest write transaction. Then, in one process
+on the real app: the page (first page, a deep page, filtered by score), the widget and the
+JSON feed, each
 timed per request in the server (WSGI call to the last byte), against a bare Flask app that
 returns a constant in the same process.
 
@@ -52,7 +53,18 @@ DEFINITION["pages"][0]["questions"] = [
     {**q, "text": {"nl": q["text"]["nl"], "en": q["text"]["nl"]}}
     for q in DEFINITION["pages"][0]["questions"]
 ]
-WORDS = "snel vriendelijk goed geholpen prima service wachttijd duidelijk netjes afgehandeld".split()
+WORDS = [
+    "snel",
+    "vriendelijk",
+    "goed",
+    "geholpen",
+    "prima",
+    "service",
+    "wachttijd",
+    "duidelijk",
+    "netjes",
+    "afgehandeld",
+]
 
 
 def prepare(data_dir: Path, reviews: int) -> tuple[int, dict, dict]:

@@ -5,13 +5,15 @@ before answering, that answers may be published: only such a response can become
 review. ``responses.released`` is what ``folded`` was when the survey's last release was cut
 (1: in the researcher's figures), so the public snapshot can be read from exactly the
 released responses at any later moment, in short statements outside the write lock; a
-partial index holds the few rows whose state changed since. ``publications`` holds staff's choices per survey. The public sees only the snapshot
-tables, which are cut with the researcher's release: ``publication_counts`` (the published
-questions' answers per month of whole ISO weeks, month '' for the whole scope),
-``publication_months`` (per month: responses in the scope and counted responses outside it,
-which the minimum group size is checked against) and ``published_reviews`` (consented reviews,
-the typed name sealed). A withheld review moves to ``withheld_reviews``, of which the public gate
-reads only the reason (to count); every moderation step is kept in ``publication_moderation``.
+partial index holds the few rows whose state changed since (``report_releases.generation``
+counts the releases). ``publications`` holds staff's choices per survey. The public sees only
+the snapshot tables: ``publication_counts`` (the published questions' answers per month of
+whole ISO weeks, month '' for the whole scope), ``publication_months`` (per month: responses
+in the scope and released responses outside it, which the minimum group size is checked
+against), ``published_reviews`` (consented reviews, the typed name sealed) and
+``published_review_counts`` (kept by triggers). A withheld review moves to
+``withheld_reviews``, of which the public gate reads only the reason (to count); every
+moderation step is kept in ``publication_moderation``.
 ``publication_exports`` lists the static exports made, and since when one needs a refresh.
 
 Triggers keep the published copy in step with every path that erases (retention, a request,
@@ -96,6 +98,37 @@ def m0022_publication(db: Database) -> None:
             withheld_on TEXT NOT NULL
         )""",
         "CREATE INDEX withheld_reviews_survey ON withheld_reviews(survey_id, reason)",
+        # What the public page counts of its reviews (per month, score and whether words were
+        # removed; score -1 for none), kept by triggers so no page scans the reviews.
+        """CREATE TABLE published_review_counts (
+            survey_id INTEGER NOT NULL REFERENCES surveys(id) ON DELETE CASCADE,
+            month TEXT NOT NULL,
+            score INTEGER NOT NULL,
+            redacted INTEGER NOT NULL,
+            n INTEGER NOT NULL,
+            PRIMARY KEY (survey_id, month, score, redacted)
+        ) WITHOUT ROWID""",
+        """CREATE TRIGGER published_review_counted AFTER INSERT ON published_reviews BEGIN
+            INSERT INTO published_review_counts (survey_id, month, score, redacted, n)
+            VALUES (NEW.survey_id, NEW.month, coalesce(NEW.score, -1), NEW.redactions != '[]', 1)
+            ON CONFLICT DO UPDATE SET n = n + 1;
+        END""",
+        """CREATE TRIGGER published_review_uncounted AFTER DELETE ON published_reviews BEGIN
+            UPDATE published_review_counts SET n = n - 1
+             WHERE survey_id = OLD.survey_id AND month = OLD.month
+               AND score = coalesce(OLD.score, -1) AND redacted = (OLD.redactions != '[]');
+            DELETE FROM published_review_counts WHERE survey_id = OLD.survey_id AND n <= 0;
+        END""",
+        """CREATE TRIGGER published_review_recounted
+        AFTER UPDATE OF survey_id, month, score, redactions ON published_reviews BEGIN
+            UPDATE published_review_counts SET n = n - 1
+             WHERE survey_id = OLD.survey_id AND month = OLD.month
+               AND score = coalesce(OLD.score, -1) AND redacted = (OLD.redactions != '[]');
+            DELETE FROM published_review_counts WHERE survey_id = OLD.survey_id AND n <= 0;
+            INSERT INTO published_review_counts (survey_id, month, score, redacted, n)
+            VALUES (NEW.survey_id, NEW.month, coalesce(NEW.score, -1), NEW.redactions != '[]', 1)
+            ON CONFLICT DO UPDATE SET n = n + 1;
+        END""",
         """CREATE TABLE publication_moderation (
             id INTEGER PRIMARY KEY,
             survey_id INTEGER NOT NULL REFERENCES surveys(id) ON DELETE CASCADE,

@@ -26,13 +26,19 @@ SHOW_CHOICES = [
 NONE = SelectChoice("", _l("— none —"))
 
 
+def _stripped(value: str | None) -> str | None:
+    return value.strip() if value else value
+
+
 class CheckboxList(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
 
 
 class PublicationForm(FlaskForm):
-    show = RadioField(_l("What to publish"), choices=SHOW_CHOICES, validators=[DataRequired()])
+    show = RadioField(
+        _l("Show on the public page"), choices=SHOW_CHOICES, validators=[DataRequired()]
+    )
     score_question = SelectField(_l("Overall score (a grade, NPS or rating question)"))
     rating_questions = CheckboxList(_l("Rating questions whose averages are shown"))
     text_question = SelectField(_l("Open question that holds the review text"))
@@ -44,7 +50,7 @@ class PublicationForm(FlaskForm):
         choices=[SelectChoice(mode, label) for mode, label in MODES.items()],
     )
     slug = StringField(
-        _l("Public address"), validators=[DataRequired(), Length(max=60)], filters=[str.strip]
+        _l("Public address"), validators=[DataRequired(), Length(max=60)], filters=[_stripped]
     )
 
     def offer(self, candidates: dict[str, list[tuple[str, str]]]) -> None:

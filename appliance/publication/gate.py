@@ -200,7 +200,16 @@ class PublicGate:
         result.verified_all = result.modes == ["invitation"]
         by_month: dict[str, int] = {}
         if result.show_reviews:
-            by_month = self._review_months(survey_id)
+            counts = self._conn.execute(
+                "SELECT month, score, redacted, n FROM published_review_counts WHERE survey_id = ?",
+                (survey_id,),
+            ).fetchall()
+            for month, review_score, redacted, n in counts:
+                by_month[month] = by_month.get(month, 0) + n
+                if review_score >= 0:
+                    result.score_counts[review_score] = result.score_counts.get(review_score, 0) + n
+                result.redacted += n if redacted else 0
+            result.score_counts = dict(sorted(result.score_counts.items()))
             result.review_count = sum(by_month.values())
             result.withheld = dict(
                 self._conn.execute(
@@ -209,23 +218,11 @@ class PublicGate:
                     (survey_id,),
                 ).fetchall()
             )
-            result.redacted = self._conn.execute(
-                "SELECT count(*) FROM published_reviews WHERE survey_id = ? AND redactions != '[]'",
-                (survey_id,),
-            ).fetchone()[0]
         if result.show_averages:
             self._figures(result, pub, definition, by_month)
         if result.show_reviews and reviews:
             self._reviews(result, survey_id, page, score, per_page)
         return result
-
-    def _review_months(self, survey_id: int) -> dict[str, int]:
-        return dict(
-            self._conn.execute(
-                "SELECT month, count(*) FROM published_reviews WHERE survey_id = ? GROUP BY month",
-                (survey_id,),
-            ).fetchall()
-        )
 
     def _figures(self, result: PublicPage, pub, definition, reviews: Mapping[str, int]) -> None:
         if result.pending:
@@ -312,14 +309,6 @@ class PublicGate:
     def _reviews(
         self, result: PublicPage, survey_id: int, page: int, score: int | None, per_page: int
     ) -> None:
-        result.score_counts = {
-            r[0]: r[1]
-            for r in self._conn.execute(
-                "SELECT score, count(*) FROM published_reviews WHERE survey_id = ?"
-                " AND score IS NOT NULL GROUP BY score",
-                (survey_id,),
-            )
-        }
         if score is not None and score in result.score_counts:
             result.score_filter = score
             result.filtered_count = result.score_counts[score]

@@ -269,10 +269,11 @@ def jsonld_data(page, org: str, language: str) -> dict[str, Any]:
         item: dict[str, Any] = {
             "@type": "Review",
             "datePublished": review.day,
-            "reviewBody": review.plain("body", marker),
             "author": {"@type": "Person", "name": review.name or anonymous},
-            "inLanguage": language,
         }
+        body = review.plain("body", marker)
+        if body:
+            item["reviewBody"] = body
         title = review.plain("title", marker)
         if title:
             item["name"] = title
@@ -326,7 +327,6 @@ def feed(
                 "date_published": datetime.combine(
                     date.fromisoformat(review.day), time(), tz
                 ).isoformat(),
-                "language": language,
             }
             if home_page_url:
                 item["url"] = f"{home_page_url}#review-{review.id}"
@@ -382,4 +382,3 @@ def _figure(figure) -> dict[str, Any]:
         data["passives"] = round(figure.passives, 4)
         data["detractors"] = round(figure.detractors, 4)
     return data
-

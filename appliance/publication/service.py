@@ -35,6 +35,8 @@ __all__ = ["REASONS", "REDACTED", "PublicationError"]
 
 SCORE_TYPES = ("grade", "nps", "rating")
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,58}[a-z0-9])$")
+# Taken by the public pages' own routes under /public/.
+RESERVED_SLUGS = frozenset({"assets"})
 MAX_RATINGS = 8
 MAX_REPLY = 2000
 MAX_PHRASE = 200
@@ -107,6 +109,8 @@ def check(definition: Definition, choices: Choices, slug: str) -> list[str]:
 
     if not SLUG_RE.match(slug):
         problems.append(N_("The address may hold 3 to 60 lower-case letters, digits and hyphens."))
+    elif slug in RESERVED_SLUGS:
+        problems.append(N_("That address is taken by the public pages themselves."))
     if not (choices.show_averages or choices.show_reviews):
         problems.append(N_("Publish the averages, the reviews or both."))
     if choices.score_question and not is_type(choices.score_question, SCORE_TYPES):

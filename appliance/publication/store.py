@@ -10,8 +10,9 @@ sees). Counts are kept for the published questions per month and for the whole s
 ''), with question '' counting respondents; ``publication_months`` holds per month the
 responses in the scope and the released ones outside it. A review is a released response in
 the scope whose respondent was told before answering (``publication_notice``), answered yes
-to the survey's consent question and wrote something in the review text. A review's public text is stored already redacted
-(:data:`REDACTED` marks a cut), so no reader of the table can see what staff removed.
+to the survey's consent question and wrote something in the review text. A review's public
+text is stored already redacted (:data:`REDACTED` marks a cut), so no reader of the table can
+see what staff removed.
 """
 
 from __future__ import annotations

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 import math
+from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal
+from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -22,7 +23,6 @@ from appliance.i18n import N_
 from appliance.publication import service
 from appliance.publication.forms import PublicationForm, suggest_slug
 from appliance.publication.gate import NotFound, PublicGate, PublicPage
-from appliance.reports.labels import MODES
 from appliance.surveys import service as surveys_service
 from appliance.surveys.views import survey_or_404
 from appliance.web import ID, actor, flash_reasons, get_db, setting, state
@@ -40,7 +40,7 @@ ACTION_LABELS = {
     "withheld": _l("withheld"),
     "restored": _l("shown again"),
     "redacted": _l("words removed"),
-    "replied": _l("replied"),
+    "replied": _l("reply written"),
     "reply_removed": _l("reply removed"),
 }
 # Why the preview shows no averages (``PublicPage.hidden``), msgids taking the minimum group size.
@@ -62,9 +62,14 @@ def labels():
     return {
         "reason_labels": REASON_LABELS,
         "action_labels": ACTION_LABELS,
-        "mode_labels": MODES,
-        "text_parts": text_parts,
+        "long_day": long_day,
     }
+
+
+def long_day(text: str | None) -> str:
+    """An ISO day (or the day of an ISO time) written out as the reader expects it:
+    "3 december 2026", "December 3, 2026"."""
+    return format_date(date.fromisoformat(text[:10]), "long") if text else ""
 
 
 def text_parts(text: str | None) -> list[tuple[str, bool]]:
@@ -170,9 +175,7 @@ def _page(row, form: PublicationForm, status: int = 200):
         public_url=_public_url(pub["slug"]) if published else None,
         preview=preview,
         score_text=_score_text(preview) if preview else "",
-        hidden_text=(
-            _(HIDDEN_REASONS[preview.hidden], k=k) if preview and preview.hidden else ""
-        ),
+        hidden_text=(_(HIDDEN_REASONS[preview.hidden], k=k) if preview and preview.hidden else ""),
         reviews_possible=service.consent_question(definition) is not None,
         totals=service.review_totals(conn, survey_id),
         k=k,

@@ -53,6 +53,7 @@ NOT_PAGES = {
     "respond.kiosk": "respondent page: tests/browser/test_accessibility.py",
     "respond.transparency": "respondent page: tests/browser/test_accessibility.py",
     "unsubscribe.unsubscribe_page": "respondent page: needs a mailed token",
+    "public.asset": "a file, not a page",
 }
 DOWNLOAD_SUFFIXES = (".csv", ".xlsx", ".pdf", ".json", ".png", ".svg")
 
@@ -60,7 +61,8 @@ DOWNLOAD_SUFFIXES = (".csv", ".xlsx", ".pdf", ".json", ".png", ".svg")
 @dataclass(frozen=True)
 class Demo:
     """The ids that fill URL parameters: the demo's survey, import, campaign, template, a
-    response, and an account for the admin's user page."""
+    response, an account for the admin's user page, and the public address of its
+    publication."""
 
     survey_id: int
     import_id: int
@@ -69,6 +71,7 @@ class Demo:
     response_id: str
     user_id: int
     qid: str
+    slug: str
 
     def arguments(self) -> dict[str, object]:
         return {
@@ -79,6 +82,7 @@ class Demo:
             "response_id": self.response_id,
             "user_id": self.user_id,
             "qid": self.qid,
+            "slug": self.slug,
         }
 
 
@@ -169,6 +173,7 @@ def _demo_ids(data_dir: Path, cast: dict[str, Member]) -> Demo:
             ),
             user_id=cast["staff"].id,
             qid=definition["pages"][0]["questions"][0]["id"],
+            slug=first("SELECT slug FROM publications WHERE published = 1"),
         )
     finally:
         conn.close()

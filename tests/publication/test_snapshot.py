@@ -110,3 +110,42 @@ def test_scope_counts_only_chosen_modes_from_the_monday_of_the_start_week(conn, 
     page = _page(data_dir)
     assert page.n == 10
     assert all(r.verified for r in page.reviews)
+
+
+def test_the_review_counts_stay_equal_to_counting_the_reviews(conn, data_dir):
+    """The public page reads its review counts from a table kept by triggers: after every
+    kind of change it equals counting the reviews themselves."""
+    survey_id = pub.survey(conn)
+    ids = [pub.answer(conn, data_dir, survey_id, i, grade=4 + i % 6) for i in range(14)]
+    pub.publish(conn, data_dir, survey_id)
+    pub.release(conn, data_dir)
+    cipher = load_keys(data_dir).cipher()
+    reviews = _page(data_dir, per_page=50).reviews
+    service.withhold(conn, CLI, survey_id, reviews[0].id, "offensive", cipher)
+    service.set_redactions(conn, CLI, survey_id, reviews[1].id, ["nummer"])
+    service.withhold(conn, CLI, survey_id, reviews[2].id, "spam", cipher)
+    service.restore(conn, CLI, survey_id, reviews[2].id, cipher)
+    with db.transaction(conn):
+        service.erased(conn, ids[5])
+        conn.execute("DELETE FROM responses WHERE id = ?", (ids[6],))
+
+    def kept():
+        return sorted(
+            tuple(r)
+            for r in conn.execute(
+                "SELECT month, score, redacted, n FROM published_review_counts WHERE survey_id = ?",
+                (survey_id,),
+            )
+        )
+
+    counted = sorted(
+        tuple(r)
+        for r in conn.execute(
+            "SELECT month, coalesce(score, -1), redactions != '[]', count(*)"
+            " FROM published_reviews WHERE survey_id = ? GROUP BY 1, 2, 3",
+            (survey_id,),
+        )
+    )
+    assert kept() == counted
+    assert sum(r[3] for r in counted) == 11
+    assert _page(data_dir).redacted == 1

@@ -70,6 +70,8 @@ def test_a_response_row_has_no_place_for_who_or_when(conn):
         # 0 or 1: the respondent was told of publication on the first page. The same for every
         # respondent of a survey while the notice is on, so it names nobody.
         "publication_notice",
+        # What "folded" was at the survey's last release: 0 or 1, a state like "folded".
+        "released",
     }
     invitation_columns = {r[1] for r in conn.execute("PRAGMA table_info(invitations)")}
     assert not {c for c in invitation_columns if "at" in c.split("_") or "time" in c}

@@ -1,4 +1,5 @@
-"""A published survey for the public side's tests: a grade, a rating, a review title and text,
+"""Helpers of the public side's tests (imported, not a conftest: the staff pages' tests in this
+folder keep their own settings). A published survey: a grade, a rating, a review title and text,
 a typed name and the consent question; responses by invitation and open link.
 
 :func:`publish` saves the choices, publishes and cuts a release, as staff and ``serve`` would;
@@ -9,13 +10,12 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
-
 from appliance.auth.service import CLI
 from appliance.keys import load as load_keys
 from appliance.publication import service
 from appliance.reports import release_service
-from tests.factories import open_survey, submit_response
+from tests.conftest import app_settings
+from tests.factories import fold_pending, open_survey, submit_response
 
 K = 5
 SLUG = "klanttevredenheid"
@@ -61,20 +61,18 @@ def choices(**changes) -> service.Choices:
     return service.Choices(**{**values, **changes})
 
 
-@pytest.fixture
-def survey_id(conn) -> int:
+def new_survey(conn) -> int:
+    """The survey of :func:`definition`, opened."""
     return open_survey(conn, definition())
 
 
-@pytest.fixture
-def settings_overrides(data_dir):
-    from tests.conftest import app_settings
-
+def settings(data_dir) -> dict:
+    """The test app's settings with k, the organisation's name and the public address."""
     return {
         **app_settings(data_dir),
         "min_group_size": K,
         "organisation_name": "Bakkerij De Korenaar",
-        "base_url": "https://enquete.example.nl",
+        "base_url": "http://enquete.example.nl",
     }
 
 
@@ -122,4 +120,40 @@ def publish(conn, data_dir, survey_id: int, **changes) -> None:
     cipher = load_keys(data_dir).cipher()
     service.save(conn, CLI, survey_id, SLUG, choices(**changes), cipher)
     service.publish(conn, CLI, survey_id, cipher)
-    release_service.cut_due(conn, K, service.after_release(cipher))
+    fold_pending(conn)
+    release_service.cut_due(conn, K)
+    service.refresh_due(conn, cipher)
+
+
+def public_urls(slug: str = SLUG) -> list[str]:
+    """Every public address of a publication (both languages)."""
+    base = f"/public/{slug}"
+    return [
+        base,
+        f"{base}?lang=en",
+        f"{base}/feed.json",
+        f"{base}/feed.json?lang=en",
+        f"{base}/widget",
+        f"{base}/widget?lang=en",
+        f"{base}/widget/reviews",
+        f"{base}/widget/reviews?lang=en",
+    ]
+
+
+def everything(client, slug: str = SLUG) -> dict[str, str]:
+    """url -> text of every public address of a publication (each must answer 200)."""
+    out = {}
+    for url in public_urls(slug):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        out[url] = response.get_data(as_text=True)
+    return out
+
+
+def review_ids(conn, survey_id: int, *, rows: bool = False) -> list:
+    """The ids (or with ``rows`` the rows) of the published reviews, newest first, as the
+    staff pages list them."""
+    from appliance.publication import service as publication_service
+
+    found = publication_service.reviews_for_staff(conn, survey_id, False, 0, 100)
+    return found if rows else [r["id"] for r in found]
