@@ -44,6 +44,7 @@ from appliance.db import transaction
 from appliance.mailing import jobs, links, transport
 from appliance.mailing import service as mailing_service
 from appliance.mailing import store as mailing_store
+from appliance.publication import moderation_service
 from appliance.publication import service as publication_service
 from appliance.reports import fold_service, release_service
 from appliance.reports import store as report_store
@@ -564,14 +565,14 @@ def _publish(conn, secret: keys.Keys, survey_id: int) -> None:
     )
     publication_service.save(conn, CLI, survey_id, PUBLIC_SLUG, choices, cipher)
     publication_service.publish(conn, CLI, survey_id, cipher)
-    shown = publication_service.reviews_for_staff(conn, survey_id, False, 0, 3)
+    shown = moderation_service.reviews_for_staff(conn, survey_id, False, 0, 3)
     if len(shown) == 3:
         first, second, third = (row["id"] for row in shown)
-        publication_service.withhold(conn, CLI, survey_id, first, "spam", cipher)
+        moderation_service.withhold(conn, CLI, survey_id, first, "spam", cipher)
         words = (shown[1]["body"] or "").split()
         if words:
-            publication_service.set_redactions(conn, CLI, survey_id, second, [words[-1]])
-        publication_service.reply(
+            moderation_service.set_redactions(conn, CLI, survey_id, second, [words[-1]])
+        moderation_service.reply(
             conn, CLI, survey_id, third, "Dank voor uw reactie, wij nemen contact met u op."
         )
 

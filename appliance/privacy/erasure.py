@@ -25,7 +25,7 @@ from appliance.crypto import KeyedHasher
 from appliance.db import iso, truncate_wal, utcnow
 from appliance.planes import open_contact_field
 from appliance.privacy import erasure_store
-from appliance.publication import service as publication_service
+from appliance.publication import moderation_service
 from appliance.reports import service as reports_service
 from appliance.responses.quality import open_text_digest
 from appliance.surveys.definition import TEXT_TYPES, Definition
@@ -145,7 +145,7 @@ def _blank(conn: sqlite3.Connection, found: Sequence[OwnWords], hasher: KeyedHas
         row = item.response
         reports_service.rewrite_answers(conn, row, item.kept)
         # A person erased on request has no published review any more, not even a blank one.
-        publication_service.erased(conn, row["id"])
+        moderation_service.erased(conn, row["id"])
         erasure_store.set_answers(
             conn, row["id"], json.dumps(item.kept, ensure_ascii=False, sort_keys=True)
         )

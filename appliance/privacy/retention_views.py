@@ -14,7 +14,7 @@ from appliance.admin.forms import ActionForm
 from appliance.auth.guard import requires
 from appliance.privacy import retention, retention_service
 from appliance.privacy.blueprint import bp
-from appliance.publication import service as publication_service
+from appliance.publication import moderation_service
 from appliance.web import actor, get_db, state
 
 UPCOMING_SHOWN = 6
@@ -37,7 +37,7 @@ def show_retention():
         receipts=receipts,
         summaries=audit.summaries(conn),
         purge_time=state().settings["purge_time"],
-        stale_exports=publication_service.stale_exports(conn),
+        stale_exports=moderation_service.stale_exports(conn),
         form=ActionForm(),
     )
 

@@ -9,7 +9,7 @@ import click
 
 from appliance.auth.service import CLI
 from appliance.clictx import Context, pass_ctx
-from appliance.publication import export, service
+from appliance.publication import export, moderation_service
 
 
 @click.command("publication-export")
@@ -35,5 +35,5 @@ def publication_export(ctx: Context, slug: str, file: str, site_url: str | None)
             raise click.ClickException(f"nothing is published at {slug!r}") from None
     Path(file).write_bytes(data)
     with ctx.database(values) as conn:
-        service.record_export(conn, CLI, survey_id)
+        moderation_service.record_export(conn, CLI, survey_id)
     click.echo(f"wrote {file} ({len(data):,} bytes); replace the files on your web server")

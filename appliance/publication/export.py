@@ -13,7 +13,8 @@ relative. Per language (the survey's first language without a suffix, the others
 
 and the CSS (``public.css``). An export goes stale when a typed name is erased, a review is
 withheld or the publication is withdrawn: the retention page lists it until a new one is made
-(``service.record_export`` / ``service.stale_exports``). Needs an app context (templates).
+(``moderation_service.record_export`` / ``moderation_service.stale_exports``). Needs an app
+context (templates).
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 
 from appliance.auth.guard import requires
 from appliance.publication import export, service
+from appliance.publication import moderation_service as moderation
 from appliance.web import ID, actor, get_db
 
 bp = Blueprint("publication_export", __name__, url_prefix="/surveys")
@@ -35,7 +36,7 @@ def export_zip(survey_id: int):
         _survey, data = export.archive(pub["slug"], site_url if SITE_URL.match(site_url) else None)
     except export.NotFound:
         abort(404)
-    service.record_export(conn, actor(), survey_id)
+    moderation.record_export(conn, actor(), survey_id)
     response = current_app.response_class(data, mimetype="application/zip")
     name = f"{pub['slug']}-{date.today().isoformat()}.zip"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'

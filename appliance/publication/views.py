@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 
 from appliance.auth.guard import requires
 from appliance.i18n import N_
+from appliance.publication import moderation_service as moderation
 from appliance.publication import service
 from appliance.publication.forms import PublicationForm, suggest_slug
 from appliance.publication.gate import NotFound, PublicGate, PublicPage
@@ -177,7 +178,7 @@ def _page(row, form: PublicationForm, status: int = 200):
         score_text=_score_text(preview) if preview else "",
         hidden_text=(_(HIDDEN_REASONS[preview.hidden], k=k) if preview and preview.hidden else ""),
         reviews_possible=service.consent_question(definition) is not None,
-        totals=service.review_totals(conn, survey_id),
+        totals=moderation.review_totals(conn, survey_id),
         k=k,
     ), status
 
@@ -236,7 +237,7 @@ def _review(row, table: str) -> dict:
         "score": row["score"],
         "title": text_parts(row["title"]),
         "body": text_parts(row["body"]),
-        "name": service.open_name(_cipher(), table, row),
+        "name": moderation.open_name(_cipher(), table, row),
         "verified": bool(row["verified"]),
         "redactions": json.loads(row["redactions"]),
         "reply": row["reply"] or "",
@@ -253,11 +254,11 @@ def moderate(survey_id: int):
     conn = get_db()
     tab = request.args.get("show", "shown")
     tab = tab if tab in TABS else "shown"
-    totals = service.review_totals(conn, survey_id)
+    totals = moderation.review_totals(conn, survey_id)
     pages = max(1, math.ceil(totals[tab] / PER_PAGE))
     page = min(max(request.args.get("page", 1, type=int), 1), pages)
     table = "withheld_reviews" if tab == "withheld" else "published_reviews"
-    rows = service.reviews_for_staff(
+    rows = moderation.reviews_for_staff(
         conn, survey_id, tab == "withheld", (page - 1) * PER_PAGE, PER_PAGE
     )
     return render_template(
@@ -293,7 +294,7 @@ def withhold_review(survey_id: int, review_id: int):
     survey_or_404(survey_id)
     reason = request.form.get("reason", "")
     try:
-        service.withhold(get_db(), actor(), survey_id, review_id, reason, _cipher())
+        moderation.withhold(get_db(), actor(), survey_id, review_id, reason, _cipher())
     except service.PublicationError as exc:
         flash_reasons(exc.reasons)
     else:
@@ -306,7 +307,7 @@ def withhold_review(survey_id: int, review_id: int):
 def restore_review(survey_id: int, review_id: int):
     survey_or_404(survey_id)
     try:
-        service.restore(get_db(), actor(), survey_id, review_id, _cipher())
+        moderation.restore(get_db(), actor(), survey_id, review_id, _cipher())
     except service.PublicationError as exc:
         flash_reasons(exc.reasons)
     else:
@@ -318,8 +319,8 @@ def _set_redactions(survey_id: int, review_id: int, change) -> bool:
     """Apply ``change`` (current phrases -> new phrases) to a review; False when refused."""
     conn = get_db()
     try:
-        phrases = service.redactions_of(conn, survey_id, review_id)
-        service.set_redactions(conn, actor(), survey_id, review_id, change(phrases))
+        phrases = moderation.redactions_of(conn, survey_id, review_id)
+        moderation.set_redactions(conn, actor(), survey_id, review_id, change(phrases))
     except service.PublicationError as exc:
         flash_reasons(exc.reasons)
         return False
@@ -357,7 +358,7 @@ def reply_review(survey_id: int, review_id: int):
     survey_or_404(survey_id)
     text = request.form.get("reply", "")
     try:
-        service.reply(get_db(), actor(), survey_id, review_id, text)
+        moderation.reply(get_db(), actor(), survey_id, review_id, text)
     except service.PublicationError as exc:
         flash_reasons(exc.reasons)
     else:
@@ -370,5 +371,5 @@ def reply_review(survey_id: int, review_id: int):
 def moderation_log(survey_id: int):
     row = survey_or_404(survey_id)
     return render_template(
-        "publication/log.html", survey=row, entries=service.moderation_log(get_db(), survey_id)
+        "publication/log.html", survey=row, entries=moderation.moderation_log(get_db(), survey_id)
     )

@@ -12,7 +12,7 @@ from datetime import date
 
 from appliance.auth.service import CLI
 from appliance.keys import load as load_keys
-from appliance.publication import service
+from appliance.publication import moderation_service, service
 from appliance.reports import release_service
 from tests.conftest import app_settings
 from tests.factories import fold_pending, open_survey, submit_response
@@ -153,7 +153,6 @@ def everything(client, slug: str = SLUG) -> dict[str, str]:
 def review_ids(conn, survey_id: int, *, rows: bool = False) -> list:
     """The ids (or with ``rows`` the rows) of the published reviews, newest first, as the
     staff pages list them."""
-    from appliance.publication import service as publication_service
 
-    found = publication_service.reviews_for_staff(conn, survey_id, False, 0, 100)
+    found = moderation_service.reviews_for_staff(conn, survey_id, False, 0, 100)
     return found if rows else [r["id"] for r in found]

@@ -11,6 +11,7 @@ import pytest
 from appliance import db
 from appliance.auth.service import CLI
 from appliance.keys import load as load_keys
+from appliance.publication import moderation_service as moderation
 from appliance.publication import service
 from appliance.publication.gate import PublicGate, PublicPage
 from tests.conftest import app_settings
@@ -39,19 +40,19 @@ def with_reviews(conn, data_dir, n: int = 6, *, slug: str = pub.SLUG, **answer) 
 
 def review_ids(conn, survey_id: int, *, withheld: bool = False) -> list[int]:
     """The survey's shown (or withheld) reviews, newest first."""
-    return [r["id"] for r in service.reviews_for_staff(conn, survey_id, withheld, 0, 1000)]
+    return [r["id"] for r in moderation.reviews_for_staff(conn, survey_id, withheld, 0, 1000)]
 
 
 def named_review(conn, survey_id: int) -> int:
     """The shown review whose respondent typed a name (see :func:`with_reviews`)."""
-    rows = service.reviews_for_staff(conn, survey_id, False, 0, 1000)
+    rows = moderation.reviews_for_staff(conn, survey_id, False, 0, 1000)
     return next(r["id"] for r in rows if r["name"] is not None)
 
 
 def review(conn, survey_id: int, review_id: int):
     """One review's row, shown or withheld."""
     for withheld in (False, True):
-        for row in service.reviews_for_staff(conn, survey_id, withheld, 0, 1000):
+        for row in moderation.reviews_for_staff(conn, survey_id, withheld, 0, 1000):
             if row["id"] == review_id:
                 return row
     raise AssertionError(f"no review {review_id}")

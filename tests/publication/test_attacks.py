@@ -15,6 +15,7 @@ import pytest
 from appliance import db
 from appliance.auth.service import CLI
 from appliance.keys import load as load_keys
+from appliance.publication import moderation_service as moderation
 from appliance.publication import service
 from appliance.publication.gate import PublicGate
 from tests.publication import published as pub
@@ -95,7 +96,7 @@ def test_a_withheld_review_counts_as_not_shown(conn, data_dir):
     pub.release(conn, data_dir)
     assert _page(data_dir).score is not None
     review = _page(data_dir).reviews[0]
-    service.withhold(conn, CLI, survey_id, review.id, "spam", load_keys(data_dir).cipher())
+    moderation.withhold(conn, CLI, survey_id, review.id, "spam", load_keys(data_dir).cipher())
     page = _page(data_dir, per_page=50)
     assert review.id not in {r.id for r in page.reviews}
     assert page.withheld == {"spam": 1}
@@ -174,12 +175,12 @@ def test_a_person_erased_on_request_leaves_no_review(conn, data_dir):
     ids = [pub.answer(conn, data_dir, survey_id, i) for i in range(6)]
     pub.publish(conn, data_dir, survey_id)
     pub.release(conn, data_dir)
-    service.record_export(conn, CLI, survey_id)
+    moderation.record_export(conn, CLI, survey_id)
     with db.transaction(conn):
-        service.erased(conn, ids[0])
+        moderation.erased(conn, ids[0])
     assert erasure is not None
     assert _page(data_dir, per_page=50).review_count == 5
-    assert [e["stale_reason"] for e in service.stale_exports(conn)] == ["review"]
+    assert [e["stale_reason"] for e in moderation.stale_exports(conn)] == ["review"]
     # It never comes back with a later snapshot.
     for i in range(6, 11):
         pub.answer(conn, data_dir, survey_id, i)

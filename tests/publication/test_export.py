@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from appliance.auth.service import CLI
 from appliance.cli import main
 from appliance.keys import load as load_keys
+from appliance.publication import moderation_service as moderation
 from appliance.publication import service
 from tests.publication import public
 from tests.publication.public import SLUG, publish, respond, review_ids
@@ -70,7 +71,7 @@ def test_staff_download_the_whole_public_side(as_role, conn, data_dir, survey_id
                 assert link in files, (name, link)  # every link leads to a file of the zip
     feed = json.loads(files["feed.json"])
     assert feed["version"] == "https://jsonfeed.org/version/1.1" and "feed_url" not in feed
-    assert service.exports(conn, survey_id)  # recorded
+    assert moderation.exports(conn, survey_id)  # recorded
 
 
 def test_a_withheld_review_and_a_redacted_phrase_are_not_exported(
@@ -82,9 +83,9 @@ def test_a_withheld_review_and_a_redacted_phrase_are_not_exported(
     cipher = load_keys(data_dir).cipher()
     for row in review_ids(conn, survey_id, rows=True):
         if "mijnspam" in row["body"]:
-            service.withhold(conn, CLI, survey_id, row["id"], "spam", cipher)
+            moderation.withhold(conn, CLI, survey_id, row["id"], "spam", cipher)
         else:
-            service.set_redactions(conn, CLI, survey_id, row["id"], ["Jan Jansen"])
+            moderation.set_redactions(conn, CLI, survey_id, row["id"], ["Jan Jansen"])
     files = _files(as_role("staff").post(_url(survey_id)).data)
     for name, text in files.items():
         assert "mijnspam" not in text and "Jansen" not in text, name
@@ -95,7 +96,7 @@ def test_an_unpublished_survey_has_nothing_to_export(as_role, conn, data_dir, su
     response = as_role("staff").post(_url(survey_id))
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/surveys/{survey_id}/publication")
-    assert not service.exports(conn, survey_id)
+    assert not moderation.exports(conn, survey_id)
 
 
 def test_the_export_needs_the_csrf_token_and_staff(as_role, survey_id):
@@ -132,6 +133,6 @@ def test_the_console_writes_the_same_zip(conn, data_dir, survey_id, tmp_path, mo
     assert "index.html" in files and "Goed" in files["index.html"]
     feed = json.loads(files["feed.json"])
     assert feed["feed_url"] == "https://www.example.nl/reviews/feed.json"
-    assert service.exports(conn, survey_id)
+    assert moderation.exports(conn, survey_id)
     missing = runner.invoke(main, ["--data-dir", str(data_dir), "publication-export", "nope", "x"])
     assert missing.exit_code != 0 and "nothing is published" in missing.output

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from appliance.auth.service import CLI
 from appliance.keys import load as load_keys
+from appliance.publication import moderation_service as moderation
 from appliance.publication import service
 from tests.publication.staff import (
     in_dutch,
@@ -23,7 +24,7 @@ def url(survey_id: int, **args) -> str:
 def test_shown_reviews_with_their_name_and_reply(as_role, conn, data_dir):
     survey_id = with_reviews(conn, data_dir, text="Snel & <b>vriendelijk</b>")
     first = review_ids(conn, survey_id)[0]
-    service.reply(conn, CLI, survey_id, first, "Dank u wel!")
+    moderation.reply(conn, CLI, survey_id, first, "Dank u wel!")
     page = as_role("staff").get(url(survey_id)).get_data(as_text=True)
     assert page.count('class="card" id="review-') == 6
     assert "Snel &amp; &lt;b&gt;vriendelijk&lt;/b&gt;" in page  # user text is escaped
@@ -37,7 +38,7 @@ def test_shown_reviews_with_their_name_and_reply(as_role, conn, data_dir):
 def test_removed_words_are_marked_in_the_users_language(as_role, conn, data_dir):
     survey_id = with_reviews(conn, data_dir, n=5, text="Vraag naar Piet, die helpt")
     target = review_ids(conn, survey_id)[0]
-    service.set_redactions(conn, CLI, survey_id, target, ["piet"])
+    moderation.set_redactions(conn, CLI, survey_id, target, ["piet"])
     staff = as_role("staff")
     page = staff.get(url(survey_id)).get_data(as_text=True)
     assert 'Vraag naar <mark class="redacted">[removed]</mark>, die helpt' in page
@@ -51,7 +52,7 @@ def test_removed_words_are_marked_in_the_users_language(as_role, conn, data_dir)
 def test_withheld_reviews_are_a_tab_of_their_own(as_role, conn, data_dir):
     survey_id = with_reviews(conn, data_dir, n=5)
     target = named_review(conn, survey_id)
-    service.withhold(conn, CLI, survey_id, target, "spam", load_keys(data_dir).cipher())
+    moderation.withhold(conn, CLI, survey_id, target, "spam", load_keys(data_dir).cipher())
     staff = as_role("staff")
     page = staff.get(url(survey_id, show="withheld")).get_data(as_text=True)
     assert page.count('class="card" id="review-') == 1 and f'id="review-{target}"' in page

@@ -9,6 +9,7 @@ import pytest
 
 from appliance.auth.service import CLI
 from appliance.keys import load as load_keys
+from appliance.publication import moderation_service as moderation
 from appliance.publication import service
 from tests.conftest import Browser
 from tests.publication import public
@@ -114,7 +115,7 @@ def test_a_withheld_review_is_nowhere(app, conn, data_dir, survey_id):
     client = app.test_client()
     assert any("mijnspam" in text for text in everything(client).values())
     spam = [r for r in review_ids(conn, survey_id, rows=True) if "mijnspam" in r["body"]]
-    service.withhold(conn, CLI, survey_id, spam[0]["id"], "spam", _cipher(data_dir))
+    moderation.withhold(conn, CLI, survey_id, spam[0]["id"], "spam", _cipher(data_dir))
     texts = everything(client)
     for url, text in texts.items():
         assert "mijnspam" not in text, url
@@ -126,7 +127,7 @@ def test_a_redacted_phrase_is_nowhere_and_marked_removed(app, conn, data_dir, su
     respond(conn, data_dir, survey_id, 6, grade=8, body="Jan Jansen hielp mij <snel> & goed")
     publish(conn, data_dir, survey_id)
     for review_id in review_ids(conn, survey_id):
-        service.set_redactions(conn, CLI, survey_id, review_id, ["Jan Jansen"])
+        moderation.set_redactions(conn, CLI, survey_id, review_id, ["Jan Jansen"])
     texts = everything(app.test_client())
     for url, text in texts.items():
         assert "Jansen" not in text, url

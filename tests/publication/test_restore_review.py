@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from appliance.auth.service import CLI
 from appliance.keys import load as load_keys
-from appliance.publication import service
+from appliance.publication import moderation_service as moderation
 from tests.conftest import audit_actions
 from tests.publication.staff import (
     moderation_url,
@@ -19,7 +19,7 @@ from tests.publication.staff import (
 def test_a_withheld_review_is_shown_again(as_role, conn, data_dir):
     survey_id = with_reviews(conn, data_dir)
     target = named_review(conn, survey_id)
-    service.withhold(conn, CLI, survey_id, target, "off_topic", load_keys(data_dir).cipher())
+    moderation.withhold(conn, CLI, survey_id, target, "off_topic", load_keys(data_dir).cipher())
     r = as_role("staff").post(
         moderation_url(survey_id, target, "restore"), {"show": "withheld", "page": "1"}
     )

@@ -11,6 +11,7 @@ from appliance import db
 from appliance.auth.service import CLI
 from appliance.keys import load as load_keys
 from appliance.privacy import retention_service
+from appliance.publication import moderation_service as moderation
 from appliance.publication import service
 from appliance.publication.gate import NotFound, PublicGate
 from appliance.settings import load as load_settings
@@ -76,11 +77,11 @@ def test_a_typed_name_is_shown_sealed_at_rest_and_gone_when_retention_erases_it(
     assert [r.name for r in _page(data_dir).reviews if r.name] == ["Jan Jansen"]
     sealed = conn.execute("SELECT name FROM published_reviews WHERE name IS NOT NULL").fetchone()
     assert b"Jansen" not in sealed[0]
-    service.record_export(conn, CLI, survey_id)
+    moderation.record_export(conn, CLI, survey_id)
     settings = load_settings({"data_dir": str(data_dir)}, environ={})
     retention_service.apply(conn, settings, now=at_noon(date(2027, 6, 1)))
     assert [r.name for r in _page(data_dir).reviews if r.name] == []
-    stale = service.stale_exports(conn)
+    stale = moderation.stale_exports(conn)
     assert [(e["survey_id"], e["stale_reason"]) for e in stale] == [(survey_id, "name")]
 
 
@@ -121,12 +122,12 @@ def test_the_review_counts_stay_equal_to_counting_the_reviews(conn, data_dir):
     pub.release(conn, data_dir)
     cipher = load_keys(data_dir).cipher()
     reviews = _page(data_dir, per_page=50).reviews
-    service.withhold(conn, CLI, survey_id, reviews[0].id, "offensive", cipher)
-    service.set_redactions(conn, CLI, survey_id, reviews[1].id, ["nummer"])
-    service.withhold(conn, CLI, survey_id, reviews[2].id, "spam", cipher)
-    service.restore(conn, CLI, survey_id, reviews[2].id, cipher)
+    moderation.withhold(conn, CLI, survey_id, reviews[0].id, "offensive", cipher)
+    moderation.set_redactions(conn, CLI, survey_id, reviews[1].id, ["nummer"])
+    moderation.withhold(conn, CLI, survey_id, reviews[2].id, "spam", cipher)
+    moderation.restore(conn, CLI, survey_id, reviews[2].id, cipher)
     with db.transaction(conn):
-        service.erased(conn, ids[5])
+        moderation.erased(conn, ids[5])
         conn.execute("DELETE FROM responses WHERE id = ?", (ids[6],))
 
     def kept():
