@@ -29,6 +29,7 @@ exactly these, and a test walks the schema so that no BLOB column is left out.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -170,6 +171,29 @@ PUBLIC_COLUMNS = {
     "withheld_reviews": frozenset({"survey_id", "reason"}),
 }
 """Columns the public gate may read where a table holds more (table -> columns)."""
+
+
+def read_authorizer(
+    readable: frozenset[str], columns: dict[str, frozenset[str]], pragmas: bool = False
+) -> Callable[..., int]:
+    """A SQLite authorizer for a gate's read-only connection: reads of ``readable`` tables
+    only, narrowed to ``columns`` where a table is named there; no temporary tables, no write,
+    no ATTACH, no schema change; PRAGMAs only with ``pragmas``."""
+    allowed_actions = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_FUNCTION}
+    if pragmas:
+        allowed_actions.add(sqlite3.SQLITE_PRAGMA)
+
+    def authorize(action: int, arg1, arg2, dbname, source) -> int:
+        if action == sqlite3.SQLITE_READ:
+            if dbname == "temp" or arg1 not in readable:
+                return sqlite3.SQLITE_DENY
+            allowed = columns.get(arg1)
+            if allowed is not None and arg2 and arg2 not in allowed:
+                return sqlite3.SQLITE_DENY
+            return sqlite3.SQLITE_OK
+        return sqlite3.SQLITE_OK if action in allowed_actions else sqlite3.SQLITE_DENY
+
+    return authorize
 
 
 @dataclass(frozen=True)

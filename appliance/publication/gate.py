@@ -25,7 +25,7 @@ from pathlib import Path
 
 from appliance.crypto import FieldCipher
 from appliance.db import connect
-from appliance.planes import PUBLIC_COLUMNS, PUBLIC_READABLE
+from appliance.planes import PUBLIC_COLUMNS, PUBLIC_READABLE, read_authorizer
 from appliance.publication.store import REDACTED
 from appliance.reports.stats import summary
 from appliance.surveys.definition import SCALES
@@ -40,17 +40,7 @@ class NotFound(Exception):
     """No published survey has that address."""
 
 
-def _authorizer(action: int, arg1, arg2, dbname, source) -> int:
-    if action == sqlite3.SQLITE_READ:
-        if dbname == "temp" or arg1 not in PUBLIC_READABLE:
-            return sqlite3.SQLITE_DENY
-        allowed = PUBLIC_COLUMNS.get(arg1)
-        if allowed is not None and arg2 and arg2 not in allowed:
-            return sqlite3.SQLITE_DENY
-        return sqlite3.SQLITE_OK
-    if action in (sqlite3.SQLITE_SELECT, sqlite3.SQLITE_FUNCTION):
-        return sqlite3.SQLITE_OK
-    return sqlite3.SQLITE_DENY
+_authorizer = read_authorizer(PUBLIC_READABLE, PUBLIC_COLUMNS)
 
 
 @dataclass(frozen=True)

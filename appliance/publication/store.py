@@ -25,6 +25,8 @@ from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
+from appliance.planes import PUBLIC_COLUMNS
+
 # Where staff redacted text: the public pages show it as "[verwijderd]" in their language.
 REDACTED = "\x1f"
 REASONS = ("personal_data", "offensive", "off_topic", "spam")
@@ -39,21 +41,8 @@ SETTINGS = (
     "from_date",
     "modes",
 )
-REVIEW_COLUMNS = (
-    "id",
-    "survey_id",
-    "response_id",
-    "day",
-    "month",
-    "score",
-    "title",
-    "body",
-    "name",
-    "verified",
-    "redactions",
-    "reply",
-    "replied_on",
-)
+# What a review row holds: what the public gate may read of it, and the response it came from.
+REVIEW_COLUMNS = ("response_id", *sorted(PUBLIC_COLUMNS["published_reviews"]))
 _PATH = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from appliance.db import connect, parse_iso
-from appliance.planes import GATE_COLUMNS, GATE_READABLE
+from appliance.planes import GATE_COLUMNS, GATE_READABLE, read_authorizer
 from appliance.reports import store
 from appliance.reports.assemble import assemble
 from appliance.reports.report import (
@@ -59,23 +59,13 @@ def gated(n: int, k: int) -> int | Suppressed:
     return hide_small(n, False, k)
 
 
+_authorizer = read_authorizer(GATE_READABLE, GATE_COLUMNS, pragmas=True)
+
+
 def _researchers_authorizer(action: int, arg1, arg2, dbname, source) -> int:
     if action == sqlite3.SQLITE_READ and arg1 in LIVE_TABLES:
         return sqlite3.SQLITE_DENY
     return _authorizer(action, arg1, arg2, dbname, source)
-
-
-def _authorizer(action: int, arg1, arg2, dbname, source) -> int:
-    if action == sqlite3.SQLITE_READ:
-        if dbname == "temp" or arg1 not in GATE_READABLE:
-            return sqlite3.SQLITE_DENY
-        allowed = GATE_COLUMNS.get(arg1)
-        if allowed is not None and arg2 and arg2 not in allowed:
-            return sqlite3.SQLITE_DENY
-        return sqlite3.SQLITE_OK
-    if action in (sqlite3.SQLITE_SELECT, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_PRAGMA):
-        return sqlite3.SQLITE_OK
-    return sqlite3.SQLITE_DENY  # no writes, no ATTACH, no schema changes
 
 
 @dataclass(frozen=True)
