@@ -150,3 +150,21 @@ def test_the_review_counts_stay_equal_to_counting_the_reviews(conn, data_dir):
     assert kept() == counted
     assert sum(r[3] for r in counted) == 11
     assert _page(data_dir).redacted == 1
+
+
+def test_serves_release_round_cuts_the_public_snapshot_too(conn, data_dir):
+    """The job ``serve`` runs every minute: releases first, then the snapshot of each published
+    survey released since its last one."""
+    from appliance.scheduler import release_due
+    from tests.factories import fold_pending
+
+    survey_id = pub.survey(conn)
+    for i in range(6):
+        pub.answer(conn, data_dir, survey_id, i)
+    pub.publish(conn, data_dir, survey_id)
+    assert _page(data_dir).hidden == "pending"
+    fold_pending(conn)
+    settings = load_settings({"data_dir": str(data_dir)}, environ={})
+    assert release_due(settings) == [survey_id]
+    page = _page(data_dir)
+    assert (page.n, page.review_count) == (6, 6)
