@@ -46,6 +46,8 @@ EMBEDDABLE_HEADERS = {
 HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 # Pages carry personal or account data: never keep them in a shared or browser cache.
 NO_STORE = ("Cache-Control", "no-store")
+# The public pages' CSS (``appliance.publication.public_views.asset``).
+PUBLIC_ASSETS = "/public/assets/"
 
 
 class SecurityHeaders:
@@ -54,7 +56,7 @@ class SecurityHeaders:
     Plain tuples on the way out: the respondents' busiest path should not pay for a dozen header
     lookups per response."""
 
-    def __init__(self, app, static_prefix: str):
+    def __init__(self, app, static_prefix: str | tuple[str, ...]):
         self.app = app
         self.static_prefix = static_prefix
         self.plain = tuple(HEADERS.items())
@@ -93,7 +95,8 @@ def _error(status: int, title: str, message: str):
 def install(app: Flask) -> None:
     """Headers on every response (wrap before any proxy fix, so it sees the real scheme), and
     the error pages."""
-    app.wsgi_app = SecurityHeaders(app.wsgi_app, f"{app.static_url_path}/")
+    # Files, not pages: the vendored assets and the public pages' CSS may be cached.
+    app.wsgi_app = SecurityHeaders(app.wsgi_app, (f"{app.static_url_path}/", PUBLIC_ASSETS))
 
     @app.errorhandler(CSRFError)
     def csrf_error(_exc):

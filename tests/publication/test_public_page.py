@@ -153,6 +153,18 @@ def test_no_response_sets_a_cookie(app, cast, published, signed_in):
         assert "Set-Cookie" not in response.headers, url
 
 
+def test_pages_are_never_cached_but_their_css_may_be(app, published):
+    client = app.test_client()
+    for url in public_urls():
+        assert client.get(url).headers["Cache-Control"] == "no-store", url
+    for url in ASSET_URLS:
+        response = client.get(url)
+        assert response.status_code == 200 and "no-store" not in response.headers.get(
+            "Cache-Control", ""
+        ), url
+        response.close()
+
+
 def test_nothing_comes_from_another_site(app, published):
     for url, text in everything(app.test_client()).items():
         if url.split("?")[0].endswith(".json"):
