@@ -125,8 +125,11 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from appliance.api import views as api_views
     from appliance.auth import account_views, views
     from appliance.contacts import views as contact_views
-    from appliance.mailing import template_views, unsubscribe_views
+    from appliance.mailing import code_views, letters_views, template_views, unsubscribe_views
     from appliance.mailing import views as mailing_views
+    from appliance.paper import entry_views as paper_entry_views
+    from appliance.paper import scan_views as paper_scan_views
+    from appliance.paper import views as paper_views
     from appliance.privacy import request_views as privacy_request_views
     from appliance.privacy import retention_views, statement_views
     from appliance.publication import export_views
@@ -152,6 +155,7 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
         builder_views,
         qr_views,
         mailing_views,
+        letters_views,
         template_views,
         privacy_request_views,
         response_views,
@@ -161,6 +165,9 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
         retention_views,
         statement_views,
         publication_views,
+        paper_views,
+        paper_entry_views,
+        paper_scan_views,
     )
     # Several view modules add their pages to one blueprint (compliance, surveys, reports,
     # mailing): register each blueprint once (Flask refuses a second registration under the
@@ -173,12 +180,15 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     csrf.exempt(respondent_pages.bp)
     # The token is the authority, and RFC 8058 one-click POSTs come from mail programs.
     csrf.exempt(unsubscribe_views.bp)
+    # The short code of a letter is the authority; respondents have no session.
+    csrf.exempt(code_views.bp)
     # The public results pages have no session and no forms (see public_views).
     csrf.exempt(publication_public.bp)
     app.register_blueprint(publication_public.bp)
     app.register_blueprint(export_views.bp)
     app.register_blueprint(respondent_pages.bp)
     app.register_blueprint(unsubscribe_views.bp)
+    app.register_blueprint(code_views.bp)
     app.register_blueprint(api_views.bp)
 
 

@@ -53,11 +53,20 @@ IDENTITY_TABLES = frozenset(
         "contact_requests",
         "response_contacts",
         "outbox",
+        # Letters produced per campaign wave: counts, when, by whom (no addresses).
+        "letter_runs",
+        # A first paper entry waiting for its second: answers beside their invitation.
+        "paper_pending",
+        # Scanned forms waiting for verification: answers beside their code's hash, and the
+        # sealed page images (handwriting).
+        "paper_scan_forms",
+        "paper_scan_pages",
     }
 )
 SYSTEM_TABLES = frozenset(
     {
         "users",
+        "paper_entry_settings",
         "recovery_codes",
         "privacy_requests",
         "audit_summaries",
@@ -72,6 +81,8 @@ SYSTEM_TABLES = frozenset(
         "wal_pad",
         "publication_moderation",
         "publication_exports",
+        # Where the boxes of each printed paper form are: no personal data.
+        "paper_layouts",
     }
 )
 # Names typed into a name field live beside the responses but are personal data.
@@ -213,6 +224,7 @@ SEALED = (
     Sealed("withheld_reviews", ("name",), "id"),
     Sealed("users", ("totp_secret",), "id"),
     Sealed("setting_overrides", ("sealed",), "name"),
+    Sealed("paper_scan_pages", ("image",), "form_id || ':' || page"),
 )
 """Every column sealed with ``FieldCipher``, bound to (table, column, row id). A new sealed column
 must be listed here: key rotation and restore re-seal exactly these, under the same associated
@@ -223,6 +235,8 @@ HASHED = (
     ("suppressions", "email_hash"),
     ("privacy_erasures", "digest"),
     ("invitations", "token_hash"),
+    ("invitations", "code_hash"),
+    ("paper_scan_forms", "code_hash"),
     ("open_text_hashes", "digest"),
     ("submissions", "key_hash"),
     ("kiosks", "key_hash"),

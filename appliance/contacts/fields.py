@@ -163,6 +163,12 @@ def is_nl(country: str) -> bool:
     return country.strip().lower() in _NL_NAMES
 
 
+def nl_postcode(value: str) -> str | None:
+    """``value`` as a Dutch postcode ``1234 AB``, or None when it is not one."""
+    match = _NL_POSTCODE.match(value.strip())
+    return f"{match.group(1)} {match.group(2).upper()}" if match else None
+
+
 def postcode(value: str, country: str) -> str:
     """Dutch postcodes (when the country is NL or empty) become ``1234 AB``."""
     value = text(value)
@@ -174,6 +180,44 @@ def postcode(value: str, country: str) -> str:
             return value  # no country given: a foreign postcode is not an error
         raise Invalid(N_("not a Dutch postcode (1234 AB)"))
     return f"{match.group(1)} {match.group(2).upper()}"
+
+
+# A Dutch house number: 1 to 5 digits, then an optional addition (a letter, a number, a word
+# such as "bis" or a Roman numeral), joined directly ("12a") or by a space, dash or slash
+# ("12 bis", "12-2", "12/3", "12 II").
+_NL_HOUSE_NUMBER = re.compile(r"^([1-9][0-9]{0,4})(?:\s*([-/])?\s*([A-Za-z0-9]{1,6}))?$")
+
+
+def split_house_number(value: str) -> tuple[str, str, str] | None:
+    """(number, separator, addition) of a Dutch house number, or None when it is not one;
+    the separator is "-", "/" or "" (written directly or with a space)."""
+    match = _NL_HOUSE_NUMBER.match(" ".join(value.split()))
+    if not match:
+        return None
+    return match.group(1), match.group(2) or "", match.group(3) or ""
+
+
+def house_number(value: str, country: str) -> str:
+    """A Dutch house number (country NL or empty) with its addition, written the usual way:
+    a letter directly after the number ("12a"), "-" or "/" kept ("12-2"), any other addition
+    after a space ("12 bis", "12 II"). Refused for NL when it is not a house number; with no
+    country a number of another shape passes as typed (as postcodes do)."""
+    value = text(value)
+    if country and not is_nl(country):
+        return value
+    parts = split_house_number(value)
+    if parts is None:
+        if not country:
+            return value
+        raise Invalid(N_("not a house number (12, 12a, 12-2, 12 bis)"))
+    number, separator, addition = parts
+    if not addition:
+        return number
+    if separator:
+        return f"{number}{separator}{addition}"
+    if len(addition) == 1 and addition.isalpha():
+        return f"{number}{addition.lower()}"
+    return f"{number} {addition}"
 
 
 def phone(value: str, country: str) -> str:
@@ -238,7 +282,7 @@ NORMALISERS = {
     "last_name": lambda value, _country: name(value),
     "gender": lambda value, _country: gender(value),
     "street": lambda value, _country: text(value),
-    "house_number": lambda value, _country: text(value),
+    "house_number": house_number,
     "postcode": postcode,
     "town": lambda value, _country: text(value),
     "country": lambda value, _country: text(value),

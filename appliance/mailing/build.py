@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from appliance.crypto import KeyedHasher
-from appliance.mailing import build_store, links
+from appliance.mailing import build_store, codes, links
 from appliance.privacy import suppression
 from appliance.reports import service as reports_service
 from appliance.responses.segments import (
@@ -114,6 +114,24 @@ def invitation_wave(
     )
     if not selection.contact_ids:
         raise EmptyCampaign(selection)
+    create_invitations(conn, hasher, campaign, selection.contact_ids, k)
+    build_store.queue_invitation_wave(conn, campaign["id"])
+    # Retention keeps contacts of batches used in a mailing until 6 months after that use.
+    build_store.mark_imports_used(conn, campaign["id"])
+    return selection
+
+
+def create_invitations(
+    conn: sqlite3.Connection,
+    hasher: KeyedHasher,
+    campaign: sqlite3.Row,
+    contact_ids: list[int],
+    k: int,
+    with_codes: bool = False,
+) -> None:
+    """Inside a write transaction: one invitation with a new link seed per contact of
+    ``contact_ids`` (in that order), with the short code's hash too when ``with_codes`` (post
+    invitations, see ``codes``)."""
     own = {
         contact_id: (segments, language)
         for contact_id, segments, language in build_store.segments_and_languages(
@@ -121,12 +139,12 @@ def invitation_wave(
         )
     }
     stored = coarsen(
-        invited_rows([own[c] for c in selection.contact_ids]),
+        invited_rows([own[c] for c in contact_ids]),
         wave_attributes(build_store.report_segments(conn, campaign["survey_id"])),
         k,
     )
     rows = []
-    for contact_id, segments in zip(selection.contact_ids, stored, strict=True):
+    for contact_id, segments in zip(contact_ids, stored, strict=True):
         seed, token_hash = links.seed_and_hash(hasher)
         rows.append(
             (
@@ -137,14 +155,11 @@ def invitation_wave(
                 campaign["id"],
                 encode(segments),
                 group_key(segments),
+                codes.for_seed(hasher, seed)[1] if with_codes else None,
             )
         )
     build_store.insert_invitations(conn, rows)
     reports_service.offer_values(conn, campaign["survey_id"], offered(stored))
-    build_store.queue_invitation_wave(conn, campaign["id"])
-    # Retention keeps contacts of batches used in a mailing until 6 months after that use.
-    build_store.mark_imports_used(conn, campaign["id"])
-    return selection
 
 
 def reminder_wave(conn: sqlite3.Connection, campaign_id: int, wave: int) -> int:

@@ -53,10 +53,11 @@ def segments_and_languages(conn: sqlite3.Connection, list_id: int) -> Iterator[t
 
 
 def insert_invitations(conn: sqlite3.Connection, rows: Iterable[Sequence]) -> None:
-    """Rows of (survey id, contact id, token hash, link seed, campaign id, segments, group key)."""
+    """Rows of (survey id, contact id, token hash, link seed, campaign id, segments, group key,
+    code hash or None)."""
     conn.executemany(
         "INSERT INTO invitations (survey_id, contact_id, token_hash, link_seed, campaign_id,"
-        " segments, group_key) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        " segments, group_key, code_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         rows,
     )
 

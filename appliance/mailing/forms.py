@@ -34,6 +34,14 @@ class CampaignForm(FlaskForm):
         coerce=_id_or_blank,
         validators=[DataRequired(_l("Choose the contact list to send to."))],
     )
+    channel = RadioField(
+        _l("Invite"),
+        choices=[
+            SelectChoice("email", _l("by e-mail")),
+            SelectChoice("post", _l("by post (letters you print)")),
+        ],
+        default="email",
+    )
     template_id = SelectField(_l("Invitation template"), coerce=int)
     reminder_template_id = SelectField(_l("Reminder template"), coerce=int)
     when = RadioField(

@@ -24,7 +24,17 @@ from appliance.contacts import store as contacts_store
 from appliance.crypto import KeyedHasher
 from appliance.db import transaction
 from appliance.i18n import N_
-from appliance.mailing import build, links, outbox, outbox_store, store, transport, unsubscribe
+from appliance.keys import Keys
+from appliance.mailing import (
+    build,
+    links,
+    outbox,
+    outbox_store,
+    post_build,
+    store,
+    transport,
+    unsubscribe,
+)
 from appliance.privacy import suppression
 from appliance.surveys import store as surveys_store
 
@@ -32,6 +42,7 @@ if TYPE_CHECKING:
     from appliance.mailing.render import CampaignMail
 
 MAX_REMINDERS = 5
+CHANNELS = ("email", "post")
 
 
 class CampaignError(ValueError):
@@ -54,6 +65,8 @@ class Plan:
     # The number of recipients staff confirmed ("Send to 1,986 contacts?"); the campaign is
     # refused when the count now differs. None: no confirmation (console, demo, tests).
     confirmed_recipients: int | None = None
+    # "email" (the outbox) or "post" (letters staff download, see ``post_service``).
+    channel: str = "email"
 
 
 class CountChanged(CampaignError):
@@ -64,20 +77,40 @@ class CountChanged(CampaignError):
         self.selection = selection
 
 
-def _selection(conn: sqlite3.Connection, plan: Plan, problems: list[str]) -> build.Selection:
+def _selection(
+    conn: sqlite3.Connection, plan: Plan, problems: list[str], keys: Keys | None = None
+) -> build.Selection:
     """Who the plan would invite now. Raises CampaignError with ``problems`` (msgids) when
-    there are any, and when nobody would be invited."""
+    there are any, and when nobody would be invited. A post plan needs ``keys`` (the postal
+    addresses are opened to check them)."""
+    if plan.channel not in CHANNELS:
+        problems.append(N_("Choose how to invite: by e-mail or by post."))
     if problems:
         raise CampaignError(problems)
-    selection = build.select(conn, plan.list_id, plan.survey_id, plan.segment_filter)
+    if plan.channel == "post":
+        if keys is None:
+            raise ValueError("a post campaign's recipients need the keys")
+        selection = post_build.select(
+            conn,
+            keys.cipher(),
+            keys.hasher(),
+            plan.list_id,
+            plan.survey_id,
+            plan.segment_filter,
+        )
+    else:
+        selection = build.select(conn, plan.list_id, plan.survey_id, plan.segment_filter)
     if not selection.contact_ids:
         raise CampaignError([N_("Nobody to invite: the list (with this filter) has no one left.")])
     return selection
 
 
-def create(conn: sqlite3.Connection, actor: Actor, plan: Plan) -> tuple[int, build.Selection]:
+def create(
+    conn: sqlite3.Connection, actor: Actor, plan: Plan, keys: Keys | None = None
+) -> tuple[int, build.Selection]:
     """Create a scheduled campaign. Refused for a closed survey, an unknown list or template,
-    or when nobody would be invited now (an empty list, or everyone skipped)."""
+    or when nobody would be invited now (an empty list, or everyone skipped). A post
+    campaign (``keys`` needed) waits for staff to download its letters."""
     problems = []
     survey = surveys_store.get_survey(conn, plan.survey_id)
     if survey is None:
@@ -93,7 +126,7 @@ def create(conn: sqlite3.Connection, actor: Actor, plan: Plan) -> tuple[int, bui
         problems.append(N_("Give the campaign a name."))
     if not 0 <= plan.reminders <= MAX_REMINDERS or not 1 <= plan.reminder_days <= 90:
         problems.append(N_("Up to 5 reminders, 1 to 90 days apart."))
-    selection = _selection(conn, plan, problems)
+    selection = _selection(conn, plan, problems, keys)
     if plan.confirmed_recipients is not None and plan.confirmed_recipients != len(
         selection.contact_ids
     ):
@@ -111,11 +144,13 @@ def create(conn: sqlite3.Connection, actor: Actor, plan: Plan) -> tuple[int, bui
             reminders=plan.reminders,
             reminder_days=plan.reminder_days,
             user_id=actor.id,
+            channel=plan.channel,
         )
         actor.log(
             conn,
             "mailing.campaign_created",
             f"campaign:{campaign_id}",
+            channel=plan.channel,
             survey=plan.survey_id,
             list=plan.list_id,
             send_at=int(plan.send_at),
@@ -163,7 +198,7 @@ def remind_now(conn: sqlite3.Connection, actor: Actor, campaign_id: int) -> None
         actor.log(conn, "mailing.reminder_brought_forward", f"campaign:{campaign_id}")
 
 
-def check(conn: sqlite3.Connection, plan: Plan) -> build.Selection:
+def check(conn: sqlite3.Connection, plan: Plan, keys: Keys | None = None) -> build.Selection:
     """Who the plan would invite now, without creating anything (the confirmation step);
     CampaignError when :func:`create` would refuse it."""
     problems = []
@@ -171,7 +206,7 @@ def check(conn: sqlite3.Connection, plan: Plan) -> build.Selection:
         problems.append(N_("Choose a survey."))
     if contacts_store.get_list(conn, plan.list_id) is None:
         problems.append(N_("Choose a contact list."))
-    return _selection(conn, plan, problems)
+    return _selection(conn, plan, problems, keys)
 
 
 @dataclass(frozen=True)

@@ -75,11 +75,12 @@ def create_campaign(
     reminders: int,
     reminder_days: int,
     user_id: int | None,
+    channel: str = "email",
 ) -> int:
     return conn.execute(
         "INSERT INTO campaigns (name, survey_id, list_id, segment_filter, template_id,"
-        " reminder_template_id, send_at, reminders, reminder_days, created_at, created_by)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " reminder_template_id, send_at, reminders, reminder_days, created_at, created_by,"
+        " channel) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             name.strip(),
             survey_id,
@@ -92,6 +93,7 @@ def create_campaign(
             reminder_days,
             iso(utcnow()),
             user_id,
+            channel,
         ),
     ).lastrowid
 
@@ -114,7 +116,7 @@ def campaign_status(conn: sqlite3.Connection, campaign_id: int) -> str:
 def list_campaigns(conn: sqlite3.Connection) -> list[sqlite3.Row]:
     return conn.execute(
         "SELECT c.id, c.name, c.status, c.send_at, c.recipients, c.next_wave_at,"
-        " c.waves_built, c.reminders, s.title AS survey_title,"
+        " c.waves_built, c.reminders, c.channel, s.title AS survey_title,"
         " l.name AS list_name,"
         " (SELECT count(*) FROM outbox o WHERE o.campaign_id = c.id AND o.wave = 0"
         "  AND o.state = 'sent') AS sent"
@@ -177,11 +179,11 @@ def set_message(
 
 
 def due(conn: sqlite3.Connection, now: float | None = None) -> list[sqlite3.Row]:
-    """Campaigns the sender should look at now: scheduled ones whose time has come, and active
-    ones not held back after a relay failure."""
+    """E-mail campaigns the sender should look at now: scheduled ones whose time has come, and
+    active ones not held back after a relay failure (post campaigns are staff's downloads)."""
     now = time.time() if now is None else now
     return conn.execute(
         "SELECT * FROM campaigns WHERE ((status = 'scheduled' AND send_at <= ?)"
-        " OR status = 'active') AND not_before <= ? ORDER BY send_at, id",
+        " OR status = 'active') AND not_before <= ? AND channel = 'email' ORDER BY send_at, id",
         (now, now),
     ).fetchall()

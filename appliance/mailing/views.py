@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from appliance import formats
 from appliance.auth.guard import requires
 from appliance.contacts import service as contacts_service
-from appliance.mailing import build, problems, send_service, service
+from appliance.mailing import build, post_build, post_service, problems, send_service, service
 from appliance.mailing.blueprint import bp
 from appliance.mailing.forms import CampaignForm
 from appliance.planes import open_contact_field
@@ -145,7 +145,16 @@ def _plan(form: CampaignForm, send_at: float, chosen: dict, confirmed: int | Non
         reminder_days=form.reminder_days.data,
         segment_filter=chosen,
         confirmed_recipients=confirmed,
+        channel=form.channel.data or "email",
     )
+
+
+def _select(conn, list_id: int, survey_id: int, chosen: dict, channel: str):
+    """Who would be invited now: by e-mail address, or by postal address for a post campaign."""
+    if channel == "post":
+        keys = state().keys
+        return post_build.select(conn, keys.cipher(), keys.hasher(), list_id, survey_id, chosen)
+    return build.select(conn, list_id, survey_id, chosen)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -172,7 +181,7 @@ def create_campaign():
         return render_template("mailing/new.html", **page)
     if not form.validate():
         return render_template("mailing/new.html", **page), 400
-    if not setting("mail_from"):
+    if form.channel.data != "post" and not setting("mail_from"):
         flash(_("Set the sender address under Settings before sending mail."), "error")
         return render_template("mailing/new.html", **page), 400
     send_at = _send_at(form)
@@ -180,19 +189,19 @@ def create_campaign():
         form.send_at.errors = [_("Give the date and time to send.")]
         return render_template("mailing/new.html", **page), 400
     if action == "check":
-        page["selection"] = build.select(conn, list_id, form.survey_id.data, chosen)
+        page["selection"] = _select(conn, list_id, form.survey_id.data, chosen, form.channel.data)
         return render_template("mailing/new.html", **page)
     confirmed = request.form.get("confirmed", type=int) if action == "confirm" else None
     if confirmed is None:
         try:
-            selection = service.check(conn, _plan(form, send_at, chosen, None))
+            selection = service.check(conn, _plan(form, send_at, chosen, None), state().keys)
         except service.CampaignError as exc:
             flash_reasons(exc.reasons)
             return render_template("mailing/new.html", **page), 400
         return _confirmation(page, selection, send_at)
     try:
         campaign_id, selection = service.create(
-            conn, actor(), _plan(form, send_at, chosen, confirmed)
+            conn, actor(), _plan(form, send_at, chosen, confirmed), state().keys
         )
     except service.CountChanged as changed:
         flash_reasons(changed.reasons)
@@ -232,13 +241,17 @@ def show_campaign(campaign_id: int):
         message=_translated(row["message"]),
         message_kind=_message_kind(row["message"]),
         progress=done,
-        status_label=phase_label(service.phase(row, done)),
+        status_label=phase_label(service.phase(row, done))
+        if row["channel"] == "email"
+        else status_labels()[row["status"]],
         fraction=service.handled_fraction(done),
         waves=service.wave_counts(conn, campaign_id),
         skipped=service.skipped(row),
         segment_filter=service.segment_filter(row),
         problems=_problems(campaign_id),
         actions=[a for a, (_s, allowed) in service.ACTIONS.items() if row["status"] in allowed],
+        letter_runs=post_service.letter_runs(conn, campaign_id),
+        next_letters=post_service.next_wave(row) if row["channel"] == "post" else None,
     )
 
 

@@ -28,6 +28,10 @@ from appliance.migrations import (
     folding,
     foundation,
     mailing,
+    paper_entry,
+    paper_layouts,
+    paper_scans,
+    post,
     privacy,
     publication,
     relay,
@@ -59,6 +63,10 @@ STEPS: tuple[tuple[str, Callable[[Database], None]], ...] = (
     ("0020_folded_counters", folding.m0020_folded_counters),
     ("0021_contact_address_index", contacts.m0021_contact_address_index),
     ("0022_publication", publication.m0022_publication),
+    ("0023_post", post.m0023_post),
+    ("0024_paper_entry", paper_entry.m0024_paper_entry),
+    ("0025_paper_layouts", paper_layouts.m0025_paper_layouts),
+    ("0026_paper_scans", paper_scans.m0026_paper_scans),
 )
 NAMES: tuple[str, ...] = tuple(name for name, _ in STEPS)
 

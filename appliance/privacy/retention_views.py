@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from appliance import audit
 from appliance.admin.forms import ActionForm
 from appliance.auth.guard import requires
+from appliance.paper import scan_service
 from appliance.privacy import retention, retention_service
 from appliance.privacy.blueprint import bp
 from appliance.publication import moderation_service
@@ -38,6 +39,7 @@ def show_retention():
         summaries=audit.summaries(conn),
         purge_time=state().settings["purge_time"],
         stale_exports=moderation_service.stale_exports(conn),
+        scans_waiting=scan_service.waiting_count(conn),
         form=ActionForm(),
     )
 

@@ -3,6 +3,11 @@
 It is the one place that decides whether an address may be contacted: the importer skips
 suppressed addresses and never re-adds them; the mailing engine asks again at send time. Entries
 are kept indefinitely and no retention purge touches this table.
+
+Two kinds of address share the list, told apart by the hash's domain: e-mail addresses
+(:func:`address_hash`) and postal addresses (:func:`postal_hash`, of ``Address.key``: someone
+who opted out with the code of a letter gets no more letters at that address). The domains
+keep the two from ever colliding, so one look-up (:func:`suppressed`) serves both.
 """
 
 from __future__ import annotations
@@ -15,16 +20,23 @@ from typing import BinaryIO
 
 from appliance.contacts import fields
 from appliance.contacts.fields import email_key
+from appliance.contacts.postal import Address
 from appliance.crypto import KeyedHasher
 from appliance.db import iso, utcnow
 from appliance.privacy import suppression_store
 
 DOMAIN = "email"
+POSTAL_DOMAIN = "postal-address"
 
 
 def address_hash(hasher: KeyedHasher, normalised_email: str) -> bytes:
     """The keyed hash under which an address is de-duplicated and suppressed."""
     return hasher.digest(DOMAIN, email_key(normalised_email))
+
+
+def postal_hash(hasher: KeyedHasher, address: Address) -> bytes:
+    """The keyed hash under which a postal address is suppressed (of its normalised key)."""
+    return hasher.digest(POSTAL_DOMAIN, address.key())
 
 
 def suppressed(conn: sqlite3.Connection, hashes: Sequence[bytes]) -> set[bytes]:

@@ -54,6 +54,7 @@ def submit_answers(
     explanation: Callable[[str], str],
     extra_flags: list[str] | None = None,
     publication_notice: bool = False,
+    also: Callable[[sqlite3.Connection], None] | None = None,
 ) -> str:
     """Store a respondent's answers to ``definition`` through the group commit ``writer`` and
     return the response id once it is on disk (a form key sent again returns the first id).
@@ -64,7 +65,9 @@ def submit_answers(
     ``speeder_floor``; an invited respondent's "yes" to a contact opt-in is stored with its
     wording, the question's text and ``explanation(language)``. ``k`` is the minimum group
     size for the segment values kept. ``publication_notice`` is stored as given: the caller says
-    whether the respondent was told of publication on the first page, before answering. Raises
+    whether the respondent was told of publication on the first page, before answering.
+    ``also(conn)`` runs after the response is written, in the same transaction (a paper form's
+    pending first entry is erased with it, ``appliance.paper.entry_service``). Raises
     :class:`~appliance.responses.store.AlreadyAnswered` for a used invitation, TimeoutError or
     :class:`~appliance.groupcommit.Closed` from the writer."""
     hasher, invitation_hash = keys.hasher(), channel.invitation_hash
@@ -102,9 +105,16 @@ def submit_answers(
         "k": k,
     }
     cipher = keys.cipher()
+
+    def work(conn: sqlite3.Connection) -> str:
+        response_id = store.store_response(conn, hasher, cipher, **fields)
+        if also is not None:
+            also(conn)
+        return response_id
+
     # Many respondents' submissions share one commit; the result comes back only once this
     # response is on disk.
-    return writer.run(lambda conn: store.store_response(conn, hasher, cipher, **fields))
+    return writer.run(work)
 
 
 def consent_text(

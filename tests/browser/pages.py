@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from flask import Flask
@@ -72,6 +73,7 @@ class Demo:
     user_id: int
     qid: str
     slug: str
+    form_id: str
 
     def arguments(self) -> dict[str, object]:
         return {
@@ -83,6 +85,7 @@ class Demo:
             "user_id": self.user_id,
             "qid": self.qid,
             "slug": self.slug,
+            "form_id": self.form_id,
         }
 
 
@@ -174,7 +177,34 @@ def _demo_ids(data_dir: Path, cast: dict[str, Member]) -> Demo:
             user_id=cast["staff"].id,
             qid=definition["pages"][0]["questions"][0]["id"],
             slug=first("SELECT slug FROM publications WHERE published = 1"),
+            form_id=first("SELECT id FROM paper_scan_forms ORDER BY id"),
         )
+    finally:
+        conn.close()
+
+
+def _scan_waiting(data_dir: Path) -> None:
+    """A scanned page waiting for verification (the demo has none): one no form can be read
+    from, so its verification page shows."""
+    import cv2
+    import numpy as np
+
+    from appliance.auth.service import CLI
+    from appliance.keys import load as load_keys
+    from appliance.paper import scan_service
+    from appliance.paper.entry_service import Writing
+    from appliance.surveys import service as surveys_service
+
+    page = cv2.imencode(".png", np.full((1100, 800), 255, np.uint8))[1].tobytes()
+    conn = db.connect(db.db_path(data_dir))
+    try:
+        row = surveys_service.get_survey(
+            conn, conn.execute("SELECT min(id) FROM surveys").fetchone()[0]
+        )
+        definition = surveys_service.definition_of(row)
+        # Nothing is stored from it, so nothing writes through the group commit.
+        writing = Writing(None, load_keys(data_dir), None, 5, lambda _language: "")
+        scan_service.upload(conn, writing, CLI, row["id"], definition, page, date.today())
     finally:
         conn.close()
 
@@ -187,6 +217,7 @@ def demo_site(tmp_path: Path) -> Iterator[Site]:
     for _line in initialise(values):
         pass
     demo_data.fill(values)  # before serving: the scheduler never races the demo's sending
+    _scan_waiting(data_dir)
     with running_server(tmp_path) as server:
         cast = _cast(data_dir)
         demo = _demo_ids(data_dir, cast)
