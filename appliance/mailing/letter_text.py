@@ -107,7 +107,9 @@ class LetterText:
             if person.last_name
             else "",
         }
-        body = self.bodies[language].render(values)
+        body = _without_mail_footer(
+            self.bodies[language].render(values), values["unsubscribe_link"]
+        )
         organisation = values["organisation"]
         if organisation.endswith("."):  # "Voorbeeld B.V." ending a sentence: one full stop
             body = body.replace(organisation + ".", organisation)
@@ -124,3 +126,15 @@ class LetterText:
             texts=self.texts[language],
             language=language,
         )
+
+
+def _without_mail_footer(body: str, optout: str) -> str:
+    """The text without a mail-style footer ("--" on a line of its own) that only says how to
+    unsubscribe: every letter ends with its own opt-out block, which also names the code."""
+    lines = body.split("\n")
+    for i, line in enumerate(lines):
+        if line.strip() == "--":
+            footer = "\n".join(lines[i + 1 :])
+            if optout in footer:
+                return "\n".join(lines[:i]).rstrip() + "\n"
+    return body

@@ -235,6 +235,9 @@ def test_one_page_per_letter_in_order_with_the_address_in_the_window(conn, post)
         for _line, (left, top, right, bottom) in page[start : start + len(block)]:
             assert window.contains(left, top) and window.contains(right, bottom), _line
     assert "Geachte heer Jansen," in dict(pages[0])
+    # The template's mail footer ("--", how to unsubscribe) is left out: the letter's own
+    # opt-out block says it, with the code.
+    assert not any("Meld u af" in text or text == "--" for text, _box in pages[0])
     assert "Dear Sam Smith," in dict(pages[2]) and "UNITED KINGDOM" in dict(pages[2])
     run = post_service.letter_runs(conn, campaign_id)
     assert [(r["wave"], r["letters"], r["runs"]) for r in run] == [(0, 4, 1)]
