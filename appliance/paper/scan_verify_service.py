@@ -30,7 +30,7 @@ from appliance.paper import entry_service, scan
 from appliance.paper import scan_store as store
 from appliance.paper import service as paper_service
 from appliance.paper.entry_service import Form, Refused, Writing
-from appliance.paper.model import Geometry
+from appliance.paper.model import LEFT, RIGHT, Geometry
 from appliance.paper.scan_service import UNIDENTIFIED, invitation_of, open_page, to_raw
 from appliance.surveys.answers import check
 from appliance.surveys.definition import Definition
@@ -39,6 +39,7 @@ from appliance.surveys.definition import Definition
 PAGE_WIDTH = 600
 # Margin in mm around a question's boxes: the labels beside the boxes are seen too.
 MARGIN = 6.0
+LABEL_ROOM = 6.0  # mm above a question's boxes: the scale's numbers are printed there
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,11 @@ def part_image(
     rects = [r for r in rects if r[0] == page]
     left, top = min(r[1] for r in rects), min(r[2] for r in rects)
     right, bottom = max(r[1] + r[3] for r in rects), max(r[2] + r[4] for r in rects)
+    if kind == "d":
+        # The whole width of the text column and the line above the boxes: the labels and
+        # the numbers beside the boxes say which box is which answer.
+        left, right = min(left, LEFT), max(right, RIGHT)
+        top -= LABEL_ROOM
     image = open_page(cipher, conn, form_id, page)
     if image is None:
         return None

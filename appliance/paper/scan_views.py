@@ -27,6 +27,7 @@ from appliance.surveys.views import survey_or_404
 from appliance.web import ID, actor, get_db, setting, state
 
 bp = Blueprint("paper_scans", __name__, url_prefix="/surveys")
+UNDECIDED = N_("Choose what the form says, or “no answer”.")
 ACTION = "surveys.manage"  # as the keyboard entry of paper forms
 # The reader's refusals (``appliance.paper.scan``), named here for the catalogues.
 SCAN_ERRORS = (
@@ -181,6 +182,15 @@ def verify(survey_id: int, form_id: str):
     if row["status"] != "open":
         flash(_(REFUSALS["closed"]), "error")
         return _verify_page(row, form, status=409)
+    # A single-choice doubt must be decided, if only as "no answer": nothing is left blank
+    # by clicking through.
+    unanswered = {
+        d.question: _(UNDECIDED)
+        for d in form.doubts
+        if not d.multiple and f"d{d.index}" not in request.form
+    }
+    if unanswered:
+        return _verify_page(row, form, unanswered, 422)
     decided = {d.index: request.form.getlist(f"d{d.index}") for d in form.doubts}
     typed = {i: request.form.get(f"w{i}", "") for i in range(len(form.written))}
     answers = scan_verify.decided_answers(form, decided, typed)

@@ -198,6 +198,12 @@ def test_a_doubtful_form_waits_sealed_and_its_verification_stores_the_decision(
     assert crop.headers["Cache-Control"] == "no-store" and crop.data[:4] == b"\x89PNG"
     assert staff.get(f"{url}/part/w0.png").status_code == 200
     assert staff.get(f"{url}/part/d9.png").status_code == 404
+    # The crop is as wide as the text column: the answers' labels are on it.
+    assert cv2.imdecode(np.frombuffer(crop.data, np.uint8), 0).shape[1] >= 170 * 8
+    # Nothing chosen is no decision: refused, still waiting.
+    undecided = staff.post(url, {"w0": "De koffie was koud"})
+    assert undecided.status_code == 422 and "or “no answer”" in undecided.get_data(as_text=True)
+    assert len(waiting(conn, survey_id)) == 1
     done = staff.post(url, {"d0": "friend", "w0": "De koffie was koud"})
     assert done.status_code == 302, done.get_data(as_text=True)[:2000]
     (stored,) = responses(conn, survey_id)
