@@ -124,6 +124,11 @@ def produce(
     """The letters of ``wave`` (see the module's contract). Raises CampaignError for a
     campaign that is not by post, cancelled, or whose survey is closed, for a wave that
     cannot be made now, and when nobody is left to write to."""
+    if not (settings.get("organisation_name") or "").strip():
+        # A letter names its sender in the letterhead, the text and the opt-out line.
+        raise CampaignError(
+            [N_("Set the organisation's name (and address) under Settings before making letters.")]
+        )
     campaign = _campaign(conn, campaign_id)
     if wave == 0:
         _start(conn, actor, keys, campaign_id, k)

@@ -325,3 +325,20 @@ def test_the_paper_questionnaire_follows_each_letter_with_its_code(app, conn, po
     assert form_codes == letter_codes
     digest = reads[0][1]
     assert paper_service.printed_layout(conn, survey_id, digest) is not None
+
+
+def test_letters_need_the_organisations_name(conn, post):
+    campaign_id = _campaign(conn, post)
+    with pytest.raises(mailing_service.CampaignError) as refused:
+        post_service.produce(
+            conn,
+            CLI,
+            post["keys"],
+            {**SETTINGS, "organisation_name": " "},
+            campaign_id,
+            0,
+            lambda _language: pdf_letters.LetterTexts(),
+            k=1,
+        )
+    assert "organisation's name" in refused.value.reasons[0]
+    assert post_service.letter_runs(conn, campaign_id) == []
