@@ -119,7 +119,10 @@ def list_campaigns(conn: sqlite3.Connection) -> list[sqlite3.Row]:
         " c.waves_built, c.reminders, c.channel, s.title AS survey_title,"
         " l.name AS list_name,"
         " (SELECT count(*) FROM outbox o WHERE o.campaign_id = c.id AND o.wave = 0"
-        "  AND o.state = 'sent') AS sent"
+        "  AND o.state = 'sent') AS sent,"
+        # A post campaign sends nothing: its first wave's letters are produced.
+        " (SELECT max(r.letters) FROM letter_runs r WHERE r.campaign_id = c.id AND r.wave = 0)"
+        "  AS letters"
         " FROM campaigns c JOIN surveys s ON s.id = c.survey_id"
         " JOIN contact_lists l ON l.id = c.list_id ORDER BY c.id DESC"
     ).fetchall()

@@ -245,6 +245,9 @@ def test_one_page_per_letter_in_order_with_the_address_in_the_window(conn, post)
     assert campaign["recipients"] == 4 and campaign["status"] == "active"
     # Never picked up by the e-mail sender.
     assert campaign_id not in [c["id"] for c in store.due(conn)]
+    # The list of campaigns counts its letters, not messages sent.
+    listed = {c["id"]: c for c in store.list_campaigns(conn)}[campaign_id]
+    assert (listed["letters"], listed["sent"]) == (4, 0)
 
 
 def test_reminder_letters_go_only_to_those_who_have_not_answered(conn, post):
