@@ -38,7 +38,15 @@ LARGE_PURGE = 1_000
 # How long one attempt of the checkpoint after an erasure waits for readers (milliseconds).
 CHECKPOINT_WAIT_MS = 100
 
-COUNTS = ("contacts", "invitations", "contact_requests", "response_links", "open_answers", "names")
+COUNTS = (
+    "contacts",
+    "invitations",
+    "contact_requests",
+    "response_links",
+    "paper_forms",
+    "open_answers",
+    "names",
+)
 
 
 def erase_contacts(

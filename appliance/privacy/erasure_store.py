@@ -19,6 +19,14 @@ CHUNK = 5_000
 PERSON_ROWS = (
     ("contact_requests", "contact_requests", "contact_id IN ({marks})"),
     ("response_links", "response_contacts", "contact_id IN ({marks})"),
+    # Scanned forms waiting for verification that came back with one of the person's codes
+    # (handwriting; before the invitations, which say which codes are the person's).
+    (
+        "paper_forms",
+        "paper_scan_forms",
+        "code_hash IN (SELECT code_hash FROM invitations"
+        " WHERE code_hash IS NOT NULL AND contact_id IN ({marks}))",
+    ),
     ("invitations", "invitations", "contact_id IN ({marks})"),
 )
 

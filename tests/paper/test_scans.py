@@ -14,6 +14,7 @@ import pytest
 from PIL import Image
 
 from appliance.db import db_path
+from appliance.db import transaction as db_transaction
 from appliance.paper import service as paper_service
 from appliance.paper.texts import Facts
 from appliance.surveys import service as surveys_service
@@ -300,3 +301,34 @@ def test_anonymous_pages_are_grouped_into_forms_in_order(app, as_role, conn):
             "SELECT count(*) FROM paper_scan_pages WHERE form_id = ?", (row["id"],)
         ).fetchone()[0]
         assert row["problem"] == "" and pages == form.pages
+
+
+def test_a_person_erased_on_request_leaves_no_scan_waiting(
+    app, conn, data_dir, survey_id, tmp_path
+):
+    """A scanned form waiting with one of the person's codes holds their handwriting: it goes
+    with their invitations."""
+    from appliance.keys import load as load_keys
+    from appliance.mailing import codes
+    from appliance.privacy import erasure
+    from tests.contacts.conftest import Importer
+    from tests.paper.entry_helpers import coded_invitation
+
+    Importer(conn, data_dir, tmp_path).run(b"email\nschrijver@voorbeeld.nl\n")
+    contact_id = conn.execute("SELECT id FROM contacts").fetchone()[0]
+    code, invitation_id = coded_invitation(conn, data_dir, survey_id)
+    conn.execute("UPDATE invitations SET contact_id = ? WHERE id = ?", (contact_id, invitation_id))
+    hasher = load_keys(data_dir).hasher()
+    for form_id, hashed in (
+        ("mine", codes.code_hash(hasher, codes.normalise(code))),
+        ("other", None),
+    ):
+        conn.execute(
+            "INSERT INTO paper_scan_forms (id, survey_id, code_hash, uploaded_at)"
+            " VALUES (?, ?, ?, '2026-12-01T10:00:00Z')",
+            (form_id, survey_id, hashed),
+        )
+    with db_transaction(conn):
+        counts = erasure.erase_contacts(conn, [contact_id], person=True, hasher=hasher)
+    assert counts["paper_forms"] == 1
+    assert [r[0] for r in conn.execute("SELECT id FROM paper_scan_forms")] == ["other"]

@@ -93,6 +93,7 @@ def test_erasure_removes_the_person_and_leaves_no_trace_in_the_file(world, as_ro
         "invitations": 1,
         "contact_requests": 1,
         "response_links": 1,
+        "paper_forms": 0,
         "ledger": 2,
         "unsubscribed": 0,
         "mail_files": 2,

@@ -149,6 +149,7 @@ def _held(conn, data_dir) -> dict[str, int]:
         "invitations": count("SELECT count(*) FROM invitations"),
         "contact_requests": count("SELECT count(*) FROM contact_requests"),
         "response_links": count("SELECT count(*) FROM response_contacts"),
+        "paper_forms": count("SELECT count(*) FROM paper_scan_forms"),
         "names": count("SELECT count(*) FROM name_answers"),
         "open_answers": count(
             "SELECT count(*) FROM responses WHERE json_extract(answers, '$.remark') IS NOT NULL"
@@ -179,6 +180,7 @@ def test_the_confirmation_counts_exactly_what_the_erasure_does(world, as_role, c
         "invitations": 2,
         "contact_requests": 1,
         "response_links": 1,
+        "paper_forms": 0,
         "names": 2,
         "open_answers": 2,
         "rejected_rows": 1,
