@@ -32,27 +32,11 @@ from datetime import date, timedelta
 from pathlib import Path
 
 SLUG = "onze-klanten"
-DEFINITION = {
-    "languages": ["nl", "en"],
-    "title": {"nl": "Klanttevredenheid", "en": "Customer satisfaction"},
-    "publication_notice": True,
-    "pages": [
-        {
-            "id": "p1",
-            "questions": [
-                {"id": "cijfer", "type": "grade", "required": True, "text": {"nl": "Cijfer"}},
-                {"id": "snel", "type": "rating", "text": {"nl": "Snelheid"}},
-                {"id": "kop", "type": "text_short", "text": {"nl": "Titel"}},
-                {"id": "tekst", "type": "text_long", "text": {"nl": "Ervaring"}},
-                {"id": "mag", "type": "publish_consent", "text": {"nl": "Publiceren?"}},
-            ],
-        }
-    ],
-}
-DEFINITION["pages"][0]["questions"] = [
-    {**q, "text": {"nl": q["text"]["nl"], "en": q["text"]["nl"]}}
-    for q in DEFINITION["pages"][0]["questions"]
-]
+# The published survey of the publication tests: a grade as the overall score, a rating, a
+# review title and text, a typed name and the consent, with the notice on its first page.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.publication.published import DEFINITION  # noqa: E402
+
 WORDS = [
     "snel",
     "vriendelijk",

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 import segno
 
 from appliance.paper.layout import layout
-from appliance.paper.model import DIGEST_LENGTH, PT, FormLayout, geometry
+from appliance.paper.model import DIGEST_LENGTH, PT, FormLayout
 from appliance.paper.texts import FormTexts
 from appliance.pdfdoc import Document
 from appliance.surveys.definition import Definition
@@ -76,28 +76,12 @@ def new_document() -> FormDocument:
 def add_form(pdf: FormDocument, form: FormLayout, code: str | None = None) -> None:
     """Append the pages of one form to ``pdf``; ``code`` (one-time form code) goes into every
     page's QR code and is printed beside it."""
-    digest = _digest(form)
+    digest = form.digest
     if code is not None:
         qr_payload(form.survey_id, digest, 1, code)  # refuses a code it could not carry
     for page in range(1, form.pages + 1):
         pdf.add_page()
         _page(pdf, form, digest, page, code)
-
-
-_DIGESTS: dict[int, tuple[FormLayout, str]] = {}
-
-
-def _digest(form: FormLayout) -> str:
-    # Letters append the same form thousands of times: its geometry is hashed once. Keyed by
-    # identity (a layout holds a dict, so it cannot be hashed), the form kept to make sure.
-    known = _DIGESTS.get(id(form))
-    if known is not None and known[0] is form:
-        return known[1]
-    if len(_DIGESTS) >= 64:
-        _DIGESTS.clear()
-    digest = geometry(form).digest
-    _DIGESTS[id(form)] = (form, digest)
-    return digest
 
 
 def render(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 PAGE_W, PAGE_H = 210.0, 297.0
 # Filled black squares in the four corners; a scan is fitted to their centres.
@@ -152,6 +153,12 @@ class FormLayout:
 
     def boxes_of(self, question: str) -> tuple[Box, ...]:
         return tuple(b for b in self.boxes if b.question == question)
+
+    @cached_property
+    def digest(self) -> str:
+        """The digest of this form's geometry (what its QR codes carry), worked out once:
+        letters append the same form thousands of times."""
+        return geometry(self).digest
 
 
 @dataclass(frozen=True)

@@ -95,22 +95,21 @@ def feed(slug: str):
 @public
 def widget(slug: str):
     """The badge for another site's iframe: score, review count, a link to the page."""
-    shown = _load(slug, reviews=False)
-    language = render.language_of(shown, request.args.get("lang"))
-    links = render.LiveLinks(slug, shown.languages[0])
-    text = render.widget_html(shown, language, links, setting("organisation_name"))
-    return _html(text, embeddable=True)
+    return _widget(slug, render.widget_html, reviews=False)
 
 
 @bp.route("/<slug>/widget/reviews")
 @public
 def widget_reviews(slug: str):
     """The latest reviews for another site's iframe."""
-    shown = _load(slug, per_page=render.WIDGET_REVIEWS)
+    return _widget(slug, render.widget_reviews_html, per_page=render.WIDGET_REVIEWS)
+
+
+def _widget(slug: str, html, **page):
+    shown = _load(slug, **page)
     language = render.language_of(shown, request.args.get("lang"))
     links = render.LiveLinks(slug, shown.languages[0])
-    text = render.widget_reviews_html(shown, language, links, setting("organisation_name"))
-    return _html(text, embeddable=True)
+    return _html(html(shown, language, links, setting("organisation_name")), embeddable=True)
 
 
 @bp.route("/assets/<path:name>")

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
+from appliance.db import iso, utcnow
 from appliance.planes import PUBLIC_COLUMNS
 
 # Where staff redacted text: the public pages show it as "[verwijderd]" in their language.
@@ -92,7 +93,7 @@ def set_published(conn: sqlite3.Connection, survey_id: int, at: str | None) -> N
         conn.execute(
             "UPDATE publication_exports SET stale_since = ?, stale_reason = 'withdrawn'"
             " WHERE survey_id = ? AND stale_since IS NULL",
-            (at_or_now(conn), survey_id),
+            (iso(utcnow()), survey_id),
         )
 
 
@@ -100,10 +101,6 @@ def clear_counts(conn: sqlite3.Connection, survey_id: int) -> None:
     """No published figures until the next snapshot."""
     conn.execute("DELETE FROM publication_counts WHERE survey_id = ?", (survey_id,))
     conn.execute("DELETE FROM publication_months WHERE survey_id = ?", (survey_id,))
-
-
-def at_or_now(conn: sqlite3.Connection) -> str:
-    return conn.execute("SELECT strftime('%Y-%m-%dT%H:%M:%SZ', 'now')").fetchone()[0]
 
 
 def release_of(conn: sqlite3.Connection, survey_id: int) -> str | None:
