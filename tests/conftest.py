@@ -57,6 +57,7 @@ def _cast(data_dir) -> dict[str, Member]:
             today + timedelta(days=30),
             True,
         ),
+        "interviewer": ("ivo", "interviewer", None, None, True),
         "expired": (
             "rex",
             "researcher",

@@ -22,21 +22,29 @@ from tests.conftest import Browser
 
 OK, LOGIN, DENY, GONE, UNAUTH = "ok", "login", "deny", "gone", "unauthorised"
 REFUSED = (DENY, GONE, UNAUTH)
-ROLES = ("anon", "admin", "staff", "researcher", "expired")
+ROLES = ("anon", "admin", "staff", "researcher", "interviewer", "expired")
+SIGNED_IN = ("admin", "staff", "researcher", "interviewer")
 
 
 def only(*allowed: str, anon: str = LOGIN) -> dict[str, str]:
     """Signed-in roles in ``allowed`` pass, the others get 403; guests go to the login page."""
-    table = {role: (OK if role in allowed else DENY) for role in ("admin", "staff", "researcher")}
+    table = {role: (OK if role in allowed else DENY) for role in SIGNED_IN}
     return {"anon": anon, "expired": LOGIN, **table}
 
 
 PUBLIC_PAGE = dict.fromkeys(ROLES, OK)
 ADMIN = only("admin")
 STAFF = only("staff")
-API = {"anon": UNAUTH, "expired": UNAUTH, "admin": DENY, "researcher": DENY, "staff": UNAUTH}
+API = {
+    "anon": UNAUTH,
+    "expired": UNAUTH,
+    "admin": DENY,
+    "researcher": DENY,
+    "interviewer": DENY,
+    "staff": UNAUTH,
+}
 STAFF_AND_RESEARCHER = only("staff", "researcher")
-ANY_SIGNED_IN = only("admin", "staff", "researcher")
+ANY_SIGNED_IN = only(*SIGNED_IN)
 
 EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("static", "GET"): PUBLIC_PAGE,
@@ -62,6 +70,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
         "admin": LOGIN,
         "staff": LOGIN,
         "researcher": LOGIN,
+        "interviewer": LOGIN,
     },  # signing out lands on the login page
     ("account.show", "GET"): ANY_SIGNED_IN,
     ("account.change_password", "POST"): ANY_SIGNED_IN,

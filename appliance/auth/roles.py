@@ -19,6 +19,8 @@ ACTIONS: dict[str, str] = {
     "researchers.watch": "See everything external researchers viewed and exported",
     "privacy.oversee": "See what retention erases and when; the record of processing activities",
     "privacy.requests": "Handle data-subject requests: look up, export, rectify and erase a person",
+    "interviews.conduct": "Call the contact in hand and interview, for the surveys assigned to them",
+    "interviews.oversee": "Set up interviewing; see call outcomes, response rates, interviewer figures",
 }
 
 ROLES: dict[str, frozenset[str]] = {
@@ -44,9 +46,13 @@ ROLES: dict[str, frozenset[str]] = {
             "researchers.watch",
             "privacy.oversee",
             "privacy.requests",
+            "interviews.oversee",
         }
     ),
     "researcher": frozenset({"account.self", "reports.read"}),
+    # Client staff or a call centre's people: the contact in hand and the questionnaire, never
+    # responses, reports or other contacts.
+    "interviewer": frozenset({"account.self", "interviews.conduct"}),
 }
 
 # Every role signs in with a second factor (TOTP); staff, who read contact data, may be let off

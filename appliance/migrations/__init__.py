@@ -24,9 +24,13 @@ from sqlite_utils import Database, Migrations
 from appliance.migrations import (
     accounts,
     anonymity,
+    calls,
     contacts,
     folding,
     foundation,
+    interviewer_figures,
+    interviewing,
+    interviews,
     mailing,
     paper_entry,
     paper_layouts,
@@ -67,6 +71,10 @@ STEPS: tuple[tuple[str, Callable[[Database], None]], ...] = (
     ("0024_paper_entry", paper_entry.m0024_paper_entry),
     ("0025_paper_layouts", paper_layouts.m0025_paper_layouts),
     ("0026_paper_scans", paper_scans.m0026_paper_scans),
+    ("0027_interviewer_role", interviewing.m0027_interviewer_role),
+    ("0028_calls", calls.m0028_calls),
+    ("0029_interviews", interviews.m0029_interviews),
+    ("0030_interviewer_figures", interviewer_figures.m0030_interviewer_figures),
 )
 NAMES: tuple[str, ...] = tuple(name for name, _ in STEPS)
 

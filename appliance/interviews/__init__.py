@@ -1,0 +1,1 @@
+"""Interviewer-administered surveys: telephone (a call list with outcome codes) and face to face."""
