@@ -125,6 +125,13 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from appliance.api import views as api_views
     from appliance.auth import account_views, views
     from appliance.contacts import views as contact_views
+    from appliance.interviews import (
+        calls_views,
+        interview_views,
+        onsite_views,
+        oversee_views,
+        setup_views,
+    )
     from appliance.mailing import code_views, letters_views, template_views, unsubscribe_views
     from appliance.mailing import views as mailing_views
     from appliance.paper import entry_views as paper_entry_views
@@ -168,6 +175,11 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
         paper_views,
         paper_entry_views,
         paper_scan_views,
+        oversee_views,
+        calls_views,
+        interview_views,
+        onsite_views,
+        setup_views,
     )
     # Several view modules add their pages to one blueprint (compliance, surveys, reports,
     # mailing): register each blueprint once (Flask refuses a second registration under the

@@ -374,10 +374,10 @@ def demo(ctx: Context, seed: int, host: str | None, port: int | None) -> None:
     """Fill a fresh data directory with an example to explore; prints sign-in details.
 
     A survey with responses over three months, about 3,000 fictitious contacts, a sent
-    campaign (.eml files) and a staff and a researcher account. Refuses a data directory that
-    holds surveys, contacts or accounts already. The sign-in address printed is the one
-    ``serve`` uses: base_url, else the configured host and port (or --host/--port, when it will
-    be served with those)."""
+    campaign (.eml files) and a staff, a researcher and an interviewer account. Refuses a data
+    directory that holds surveys, contacts or accounts already. The sign-in address printed is
+    the one ``serve`` uses: base_url, else the configured host and port (or --host/--port, when
+    it will be served with those)."""
     served = {name: value for name, value in (("host", host), ("port", port)) if value}
     values = ctx.settings(**served)
     reason = demo_data.refusal(values)

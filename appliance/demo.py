@@ -5,7 +5,8 @@ is exactly what staff would have made by hand: the customer-satisfaction survey 
 template (open, with reportable segments), a contact list of generated Dutch contacts imported
 by the contact importer (encrypted and hashed as always), a campaign sent to ``.eml`` files by
 the mail sender, responses over the last three months (answered through the invitation links in
-those files, by open link and at a kiosk), and a staff and a researcher account.
+those files, by open link and at a kiosk), a staff and a researcher account, and an interviewer
+assigned to the survey (:mod:`appliance.demo_interviews`).
 
 The generated people are fictitious (seeded, so every run makes the same contacts) and their
 addresses are at example domains; the demo never sends through an SMTP relay.
@@ -31,7 +32,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from appliance import db, keys, schema
+from appliance import db, demo_interviews, keys, schema
 from appliance.admin import store as admin_store
 from appliance.auth import passwords
 from appliance.auth import service as auth_service
@@ -192,6 +193,7 @@ class Summary:
     responses: int
     staff: tuple[str, str]
     researcher: tuple[str, str]
+    interviewing: demo_interviews.Interviewing
     valid_until: str
     base_url: str
     mail_dir: str
@@ -265,6 +267,7 @@ def fill(values: dict[str, Any], seed: int = 2026) -> Summary:
             valid_until=valid_until,
             survey_ids={survey_id},
         )
+        interviewing = demo_interviews.fill(conn, values, secret, survey_id, _account)
     finally:
         conn.close()
     return Summary(
@@ -276,6 +279,7 @@ def fill(values: dict[str, Any], seed: int = 2026) -> Summary:
         responses=answered,
         staff=staff,
         researcher=researcher,
+        interviewing=interviewing,
         valid_until=valid_until,
         base_url=values["base_url"],
         mail_dir=str(Path(values["data_dir"]) / transport.MAIL_DIR),
@@ -632,6 +636,10 @@ def report(summary: Summary, echo: Callable[[str], None]) -> None:
         f"  staff:       {summary.staff[0]}  password {summary.staff[1]}\n"
         f"  researcher:  {summary.researcher[0]}  password {summary.researcher[1]}\n"
         f"               (access until {summary.valid_until})\n"
+        f"  interviewer: {summary.interviewing.interviewer[0]}  "
+        f"password {summary.interviewing.interviewer[1]}\n"
+        f"               (assigned the survey; telephone campaign "
+        f"#{summary.interviewing.campaign_id}: {summary.interviewing.calls} calls)\n"
         "Each sets up two-factor login with an authenticator app at the first sign-in (staff "
         "unless staff_totp_required is off).\n"
         "The passwords are shown only now. No admin exists yet: `appliance setup-code` prints a "

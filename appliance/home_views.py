@@ -3,14 +3,15 @@
 Staff see what needs doing today, the admin sees the system's health, and the researcher sees
 the surveys granted to her and how long her access lasts, read through the aggregate gate alone
 (its grants and survey titles; never a response), which only the report views open
-(:func:`appliance.reports.views.researcher_start`).
+(:func:`appliance.reports.views.researcher_start`). The interviewer goes straight to the
+interviews area.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -72,7 +73,17 @@ def _researcher():
     return render_template("home/researcher.html", surveys=surveys, days_left=days_left)
 
 
-START = {"admin": _admin, "staff": _staff, "researcher": _researcher}
+def _interviewer():
+    # The interviewer's work is the interviews area; a start page of its own would only repeat it.
+    return redirect(url_for("interviews.home"))
+
+
+START = {
+    "admin": _admin,
+    "staff": _staff,
+    "researcher": _researcher,
+    "interviewer": _interviewer,
+}
 
 
 @bp.route("/healthz")

@@ -61,6 +61,10 @@ IDENTITY_TABLES = frozenset(
         # sealed page images (handwriting).
         "paper_scan_forms",
         "paper_scan_pages",
+        # The call list of telephone campaigns: who is to be called, each attempt's time and
+        # outcome, appointments (the number and name stay sealed in ``contacts``).
+        "calls",
+        "call_attempts",
     }
 )
 SYSTEM_TABLES = frozenset(
@@ -83,13 +87,30 @@ SYSTEM_TABLES = frozenset(
         "publication_exports",
         # Where the boxes of each printed paper form are: no personal data.
         "paper_layouts",
+        # What interviewers read out beside the questions, and the partial-interview rule.
+        "interview_scripts",
+        "interview_settings",
+        # A telephone campaign's calling rules: attempts, parts of the day, intervals.
+        "phone_settings",
+        # Counters per interviewer, survey and day (working time, interviews, score sums):
+        # staff's figures about their interviewers, out of the researcher's reach.
+        "interviewer_days",
+        "interviewer_scores",
     }
 )
 # Names typed into a name field live beside the responses but are personal data.
 PERSONAL_RESPONSE_TABLES = frozenset({"name_answers"})
 # Single responses (open texts included) are for staff only: the gate reads the counters kept in
 # ``report_counts`` instead, so no report can show a single answer, whatever its code does.
-RESPONSE_TABLES = frozenset({"responses", "open_text_hashes"})
+RESPONSE_TABLES = frozenset(
+    {
+        "responses",
+        "open_text_hashes",
+        # The places of face-to-face interviews: their names are on-site responses' segment
+        # values, offered to reports through report_segment_values.
+        "survey_locations",
+    }
+)
 # What is published: staff's choices, the snapshot the public sees, and withheld reviews. The
 # researcher's gate reads none of it (published reviews are single responses).
 PUBLICATION_TABLES = frozenset(
@@ -126,6 +147,10 @@ GATE_READABLE = frozenset(
         "report_release_waves",
         "report_releases",
         "report_folds",
+        # Disposition counts per mode copied at a release, and the e staff chose for the
+        # response rates: counts of contacts by outcome, never who.
+        "report_dispositions",
+        "survey_rate_settings",
         "_sqlite_migrations",
     }
 )
@@ -133,12 +158,14 @@ GATE_COLUMNS = {
     # Not the open link's token: it would let its holder answer the survey.
     "surveys": frozenset({"id", "title", "status", "definition", "report_segments"}),
     "campaigns": frozenset(
-        {"id", "survey_id", "recipients", "responses", "started_at", "waves_built"}
+        {"id", "survey_id", "recipients", "responses", "started_at", "waves_built", "channel"}
     ),
     # Not the count of changes since the release: it would count responses not yet released.
     "report_releases": frozenset({"survey_id", "released_at"}),
     # Up to when the live counters are complete; not how often they were changed directly.
     "report_folds": frozenset({"survey_id", "folded_until", "recounting"}),
+    # The estimate, not who chose it when.
+    "survey_rate_settings": frozenset({"survey_id", "e"}),
 }
 """Columns the gate may read where a readable table holds more than it needs (table -> columns);
 a table of :data:`GATE_READABLE` not named here is readable whole. The authorizer of

@@ -122,9 +122,9 @@ SETTINGS: tuple[Setting, ...] = (
         "staff_totp_required",
         True,
         N_(
-            "Staff sign in with a second factor (TOTP), as admins and researchers always do: staff "
-            "read contact data. Turn off only where staff reach the appliance through another "
-            "second factor."
+            "Staff sign in with a second factor (TOTP), as admins, researchers and interviewers "
+            "always do: staff read contact data. Turn off only where staff reach the appliance "
+            "through another second factor."
         ),
         bool,
     ),

@@ -58,11 +58,15 @@ def test_it_fills_a_fresh_directory_quickly(demo, conn):
     assert survey["status"] == "open"
     assert json.loads(survey["report_segments"]) == ["klanttype", "regio"]
     assert 500 <= surveys_store.response_count(conn, survey["id"]) <= 700
-    lists = conn.execute(
-        "SELECT l.name, count(c.id) FROM contact_lists l JOIN contacts c ON c.list_id = l.id"
-        " GROUP BY l.id"
-    ).fetchall()
-    assert len(lists) == 1 and 2900 <= lists[0][1] <= 3100
+    lists = dict(
+        conn.execute(
+            "SELECT l.name, count(c.id) FROM contact_lists l JOIN contacts c ON c.list_id = l.id"
+            " GROUP BY l.id"
+        ).fetchall()
+    )
+    # The customers, and the telephone campaign's own call list (appliance/demo_interviews.py).
+    assert set(lists) == {"Klanten (demo)", "Bellijst (demo)"}
+    assert 2900 <= lists["Klanten (demo)"] <= 3100
     assert "http://127.0.0.1:8080" in output
 
 
@@ -83,7 +87,7 @@ def test_contacts_are_imported_encrypted_with_segments(demo, conn):
 
 def test_the_campaign_went_out_to_files(demo, conn):
     data = demo[0]
-    [listed] = mailing_store.list_campaigns(conn)
+    [listed] = [c for c in mailing_store.list_campaigns(conn) if c["channel"] == "email"]
     campaign = mailing_store.get_campaign(conn, listed["id"])
     assert campaign["status"] in ("done", "active")
     files = list((data / "mail").rglob("*.eml"))
@@ -143,6 +147,26 @@ def test_the_printed_accounts_sign_in(demo, conn, monkeypatch):
         "/login/enrol"
     )
     assert "two-factor" in output
+
+
+def test_the_demo_interviewer_is_assigned_the_survey_and_enrols_first(demo, conn):
+    data, output, _ = demo
+    name, password = credentials(output, "interviewer")
+    user = auth_store.user_by_name(conn, name)
+    assert user.role == "interviewer"
+    [survey] = surveys_store.list_surveys(conn)
+    assert auth_store.granted_survey_ids(conn, user.id) == {survey["id"]}
+    app = create_app({"data_dir": str(data), "secure_cookies": False})
+    assert Browser(app).login_password(name, password).headers["Location"] == "/login/enrol"
+    # A telephone campaign of the survey with a call list for them, callable now.
+    campaign = conn.execute(
+        "SELECT id, status, survey_id FROM campaigns WHERE channel = 'phone'"
+    ).fetchone()
+    assert (campaign["status"], campaign["survey_id"]) == ("active", survey["id"])
+    calls = conn.execute(
+        "SELECT count(*) FROM calls WHERE campaign_id = ? AND status = 'open'", (campaign["id"],)
+    ).fetchone()[0]
+    assert calls == 40 and f"#{campaign['id']}: 40 calls" in output
 
 
 def test_a_second_run_refuses_and_changes_nothing(demo, conn):

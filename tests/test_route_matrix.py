@@ -111,6 +111,11 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("reports.set_segments", "POST"): STAFF,
     ("reports.export_benchmark", "POST"): STAFF,
     ("reports.import_benchmark", "POST"): STAFF,
+    # Fieldwork oversight (interviews.oversee): response rates, the e estimate, and the
+    # figures per interviewer are staff's alone.
+    ("interviews.rates_page", "GET"): STAFF,
+    ("interviews.choose_e", "POST"): STAFF,
+    ("interviews.interviewers", "GET"): STAFF,
     ("researchers.researcher_activity", "GET"): only("admin", "staff"),
     # The identity plane: staff only; the researcher and even the admin never see contacts.
     ("contacts.index", "GET"): STAFF,
@@ -239,6 +244,24 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("compliance.register_page", "GET"): STAFF,
     ("compliance.register_page", "POST"): STAFF,
     ("compliance.close_request", "POST"): {**STAFF, "staff": GONE},
+    # The interview screen (interviews.conduct): there is no call 1 in the interviewer's hands
+    # and survey 1 is not assigned to them, so those do not exist for them. Staff set up the
+    # scripts and locations of survey 1; it has no location 1.
+    ("interviews.interview", "GET"): {**only("interviewer"), "interviewer": GONE},
+    ("interviews.interview", "POST"): {**only("interviewer"), "interviewer": GONE},
+    ("interviews.onsite_start", "GET"): {**only("interviewer"), "interviewer": GONE},
+    ("interviews.onsite_token", "GET"): {**only("interviewer"), "interviewer": GONE},
+    ("interviews.onsite_submit", "POST"): {**only("interviewer"), "interviewer": GONE},
+    # Telephone calling (interviews.conduct): the interviewer's start page; there is no
+    # campaign 1 assigned to them and no call 1 in their hands, so those are not found.
+    ("interviews.home", "GET"): only("interviewer"),
+    ("interviews.next_call", "POST"): {**only("interviewer"), "interviewer": GONE},
+    ("interviews.call", "GET"): {**only("interviewer"), "interviewer": GONE},
+    ("interviews.call", "POST"): {**only("interviewer"), "interviewer": GONE},
+    ("interviews.setup", "GET"): STAFF,
+    ("interviews.setup", "POST"): STAFF,
+    ("interviews.add_location", "POST"): STAFF,
+    ("interviews.change_location", "POST"): {**STAFF, "staff": GONE},
 }
 
 

@@ -25,6 +25,7 @@ from appliance.settings import BY_NAME, LANGUAGES, SettingsError, coerce
 ROLE_CHOICES = [
     SelectChoice("staff", _l("Staff")),
     SelectChoice("researcher", _l("External researcher")),
+    SelectChoice("interviewer", _l("Interviewer")),
     SelectChoice("admin", _l("Admin")),
 ]
 ROLE_LABELS = {choice.value: choice.label for choice in ROLE_CHOICES}
@@ -43,7 +44,7 @@ class UserForm(FlaskForm):
     language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
     valid_from = DateField(_l("Access from (researchers)"), validators=[Optional()])
     valid_until = DateField(_l("Access until, inclusive (researchers)"), validators=[Optional()])
-    surveys = CheckboxList(_l("Surveys this researcher may see"), coerce=int)
+    surveys = CheckboxList(_l("Surveys"), coerce=int)
 
 
 class NewUserForm(UserForm):

@@ -51,6 +51,11 @@ def list_users():
         users=users,
         window_open={u.id: u.window_open(now, tz) for u in users},
         sessions={u.id: sessions.live_count(u.id) for u in users},
+        assigned={
+            u.id: len(auth_service.granted_survey_ids(conn, u.id))
+            for u in users
+            if u.role == "interviewer"
+        },
     )
 
 

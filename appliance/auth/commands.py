@@ -44,7 +44,9 @@ def _set_disabled(ctx: Context, username: str, disabled: bool) -> None:
 
 @user.command("add")
 @click.argument("username")
-@click.option("--role", type=click.Choice(["admin", "staff", "researcher"]), required=True)
+@click.option(
+    "--role", type=click.Choice(["admin", "staff", "researcher", "interviewer"]), required=True
+)
 @click.option("--name", "display_name", default="", help="Full name.")
 @click.option("--language", type=click.Choice(settings.LANGUAGES), default=None)
 @click.option("--valid-from", default=None, help="Researchers: first day of access (YYYY-MM-DD).")
@@ -68,7 +70,7 @@ def user_add(
             language=language,
             valid_from=valid_from,
             valid_until=valid_until,
-            # Staff and researchers replace the password they were given at the first sign-in;
+            # Everyone but an admin replaces the password they were given at the first sign-in;
             # an admin created here is the operator's own account.
             first_password=role != "admin",
         )
@@ -78,15 +80,23 @@ def user_add(
 @user.command("list")
 @pass_ctx
 def user_list(ctx: Context) -> None:
-    """List accounts."""
+    """List accounts: a researcher's access period, the ids of the surveys an interviewer is
+    assigned to."""
     with ctx.database() as conn:
         rows = store.list_users(conn)
+        assigned = {
+            u.id: ",".join(map(str, sorted(store.granted_survey_ids(conn, u.id))))
+            for u in rows
+            if u.role == "interviewer"
+        }
     width = max([len(u.username) for u in rows] + [8])
     click.echo(f"{'username':<{width}}  {'role':<10}  {'2fa':<3}  status")
     for u in rows:
         status = "disabled" if u.disabled else "active"
         if u.role == "researcher":
             status += f" {u.valid_from} .. {u.valid_until}"
+        if u.role == "interviewer":
+            status += f" surveys {assigned[u.id] or 'none'}"
         click.echo(
             f"{u.username:<{width}}  {u.role:<10}  {'on' if u.totp_enabled else 'off':<3}  {status}"
         )
@@ -113,7 +123,7 @@ def user_enable(ctx: Context, username: str) -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @pass_ctx
 def user_reset_password(ctx: Context, username: str, password_stdin: bool) -> None:
-    """Set a new password; every session of the account ends. Staff and researchers must
+    """Set a new password; every session of the account ends. Everyone but an admin must
     replace it at their next sign-in."""
     with ctx.database() as conn:
         found = _get(conn, username)

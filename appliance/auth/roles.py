@@ -7,7 +7,7 @@ AUTHENTICATED = "authenticated"  # any signed-in role: logout, home redirect
 
 ACTIONS: dict[str, str] = {
     "account.self": "Change own password, language and two-factor login",
-    "users.manage": "Create, change and disable accounts; grant surveys to researchers",
+    "users.manage": "Create, change and disable accounts; grant or assign surveys to them",
     "settings.manage": "Change the organisation's settings",
     "audit.read": "Read and export the audit log",
     "contacts.manage": "Import and manage contact lists (identity plane)",
@@ -19,8 +19,12 @@ ACTIONS: dict[str, str] = {
     "researchers.watch": "See everything external researchers viewed and exported",
     "privacy.oversee": "See what retention erases and when; the record of processing activities",
     "privacy.requests": "Handle data-subject requests: look up, export, rectify and erase a person",
-    "interviews.conduct": "Call the contact in hand and interview, for the surveys assigned to them",
-    "interviews.oversee": "Set up interviewing; see call outcomes, response rates, interviewer figures",
+    "interviews.conduct": (
+        "Call the contact in hand and interview, for the surveys assigned to them"
+    ),
+    "interviews.oversee": (
+        "Set up interviewing; see call outcomes, response rates, interviewer figures"
+    ),
 }
 
 ROLES: dict[str, frozenset[str]] = {

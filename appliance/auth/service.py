@@ -33,7 +33,13 @@ CLAIM_REFUSED = N_(
 )
 TAKEN = N_("This username is already taken.")
 SAME_PASSWORD = N_("Choose a new password, not the one you have now.")
+CHOOSE_ROLE = N_("Choose a role: admin, staff, researcher or interviewer.")
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$")
+# Roles that hold survey grants (table researcher_grants): what a researcher may see the figures
+# of, and what an interviewer is assigned to interview for. The access window stays the
+# researcher's alone: an interviewer's fieldwork ends by removing the assignment or disabling
+# the account, both of which take effect on the next request.
+GRANTED_ROLES = frozenset({"researcher", "interviewer"})
 
 
 class AccountError(ValueError):
@@ -100,8 +106,8 @@ def create(
     claim: Callable[[sqlite3.Connection], bool] | None = None,
     first_password: bool = False,
 ) -> int:
-    """Create an account (and a researcher's survey grants) in one transaction, logging
-    ``user.created``; raises AccountError with every reason.
+    """Create an account (and the survey grants of a researcher or an interviewer) in one
+    transaction, logging ``user.created``; raises AccountError with every reason.
 
     ``first_password``: an admin chose the password; the new user must replace it at the
     first sign-in (see ``guard.check_request``).
@@ -116,7 +122,7 @@ def create(
             N_("A username has 2-64 characters: letters, digits and . _ @ - (no spaces).")
         )
     if role not in ROLES:
-        reasons.append(N_("Choose a role: admin, staff or researcher."))
+        reasons.append(CHOOSE_ROLE)
     reasons += passwords.problems(password, username)
     reasons += _window_problems(role, valid_from, valid_until)
     if role != "researcher":
@@ -151,7 +157,7 @@ def create(
                 valid_until=valid_until,
                 first_password=first_password,
             )
-            if role == "researcher" and survey_ids:
+            if role in GRANTED_ROLES and survey_ids:
                 _write_grants(conn, actor, user_id, survey_ids)
     except sqlite3.IntegrityError:
         raise AccountError([TAKEN]) from None  # created by someone else a moment ago
@@ -165,16 +171,18 @@ def update(
     survey_ids: set[int] | None = None,
     **fields,
 ) -> dict[str, tuple]:
-    """Change profile fields and, when given, a researcher's survey grants, in one transaction.
+    """Change profile fields and, when given, the survey grants of a researcher or an
+    interviewer (another role keeps none), in one transaction.
 
     A role change ends the user's sessions; the last active admin keeps the role (checked inside
     the transaction, so two admins demoting each other cannot both succeed). Returns what changed.
     """
     role = fields.get("role", user.role)
     if role not in ROLES:
-        raise AccountError([N_("Choose a role: admin, staff or researcher.")])
+        raise AccountError([CHOOSE_ROLE])
     if role != "researcher":
         fields["valid_from"] = fields["valid_until"] = None
+    if role not in GRANTED_ROLES:
         survey_ids = set() if survey_ids is not None else None
     reasons = _window_problems(
         role, fields.get("valid_from", user.valid_from), fields.get("valid_until", user.valid_until)
@@ -329,7 +337,8 @@ def list_users(conn: sqlite3.Connection) -> list[store.User]:
 
 
 def granted_survey_ids(conn: sqlite3.Connection, user_id: int) -> set[int]:
-    """The ids of the surveys granted to the account ``user_id`` (a researcher's grants)."""
+    """The ids of the surveys granted to the account ``user_id``: a researcher's grants, the
+    surveys an interviewer is assigned to."""
     return store.granted_survey_ids(conn, user_id)
 
 
@@ -343,7 +352,8 @@ def get_user(conn: sqlite3.Connection, user_id: int) -> User | None:
 
 
 def grantable_surveys(conn: sqlite3.Connection) -> list[sqlite3.Row]:
-    """(id, title, status) of every survey, newest first: what a researcher may be granted."""
+    """(id, title, status) of every survey, newest first: what a researcher may be granted
+    and an interviewer assigned."""
     return store.list_surveys(conn)
 
 

@@ -48,8 +48,8 @@ def password_step(
     tz: ZoneInfo,
     staff_totp_required: bool = True,
 ) -> PasswordOutcome:
-    """The password step; ``staff_totp_required`` is the setting of that name (admins and
-    researchers need a second factor whatever it says)."""
+    """The password step; ``staff_totp_required`` is the setting of that name (admins,
+    researchers and interviewers need a second factor whatever it says)."""
     minutes = throttle.blocked_for(username, address)
     if minutes:
         if throttle.first_refusal(username, address):

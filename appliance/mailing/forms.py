@@ -10,12 +10,15 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
+    widgets,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from appliance.interviews.dayparts import PARTS
 from appliance.mailing.compose import MAX_SUBJECT
 
 
@@ -24,6 +27,11 @@ def _id_or_blank(value):
     if value in (None, ""):
         return ""
     return int(value)
+
+
+class CheckboxList(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
 
 
 class CampaignForm(FlaskForm):
@@ -39,6 +47,7 @@ class CampaignForm(FlaskForm):
         choices=[
             SelectChoice("email", _l("by e-mail")),
             SelectChoice("post", _l("by post (letters you print)")),
+            SelectChoice("phone", _l("by telephone (interviewers call)")),
         ],
         default="email",
     )
@@ -57,6 +66,24 @@ class CampaignForm(FlaskForm):
         _l("Days between invitation and each reminder"),
         default=7,
         validators=[NumberRange(1, 90)],
+    )
+    # A telephone campaign's calling rules (see ``interviews.phone_campaign``).
+    max_attempts = IntegerField(
+        _l("Attempts per contact, at most"), default=6, validators=[NumberRange(1, 20)]
+    )
+    day_parts = CheckboxList(
+        _l("Call in"),
+        coerce=int,
+        choices=[SelectChoice(part.bit, _l(part.label)) for part in PARTS],
+        default=[part.bit for part in PARTS],
+    )
+    min_gap_hours = IntegerField(
+        _l("Hours between attempts, at least"), default=2, validators=[NumberRange(0, 168)]
+    )
+    grace_minutes = IntegerField(
+        _l("Minutes after an appointment's time before any interviewer may take it"),
+        default=15,
+        validators=[NumberRange(0, 240)],
     )
 
 

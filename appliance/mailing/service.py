@@ -24,6 +24,7 @@ from appliance.contacts import store as contacts_store
 from appliance.crypto import KeyedHasher
 from appliance.db import transaction
 from appliance.i18n import N_
+from appliance.interviews import phone_campaign
 from appliance.keys import Keys
 from appliance.mailing import (
     build,
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
     from appliance.mailing.render import CampaignMail
 
 MAX_REMINDERS = 5
-CHANNELS = ("email", "post")
+CHANNELS = ("email", "post", "phone")
 
 
 class CampaignError(ValueError):
@@ -65,8 +66,12 @@ class Plan:
     # The number of recipients staff confirmed ("Send to 1,986 contacts?"); the campaign is
     # refused when the count now differs. None: no confirmation (console, demo, tests).
     confirmed_recipients: int | None = None
-    # "email" (the outbox) or "post" (letters staff download, see ``post_service``).
+    # "email" (the outbox), "post" (letters staff download, see ``post_service``) or "phone"
+    # (a call list for interviewers, built at once, see ``interviews.phone_campaign``).
     channel: str = "email"
+    phone: phone_campaign.PhoneRules = phone_campaign.PhoneRules()
+    # The minimum group size a phone campaign's invitations are coarsened with when built.
+    min_group_size: int = 1
 
 
 class CountChanged(CampaignError):
@@ -84,12 +89,18 @@ def _selection(
     there are any, and when nobody would be invited. A post plan needs ``keys`` (the postal
     addresses are opened to check them)."""
     if plan.channel not in CHANNELS:
-        problems.append(N_("Choose how to invite: by e-mail or by post."))
+        problems.append(N_("Choose how to invite: by e-mail, by post or by telephone."))
+    if plan.channel == "phone":
+        problems.extend(plan.phone.problems())
     if problems:
         raise CampaignError(problems)
-    if plan.channel == "post":
-        if keys is None:
-            raise ValueError("a post campaign's recipients need the keys")
+    if plan.channel != "email" and keys is None:
+        raise ValueError("a post or phone campaign's recipients need the keys")
+    if plan.channel == "phone":
+        selection = phone_campaign.select(
+            conn, keys.cipher(), keys.hasher(), plan.list_id, plan.survey_id, plan.segment_filter
+        )
+    elif plan.channel == "post":
         selection = post_build.select(
             conn,
             keys.cipher(),
@@ -110,7 +121,9 @@ def create(
 ) -> tuple[int, build.Selection]:
     """Create a scheduled campaign. Refused for a closed survey, an unknown list or template,
     or when nobody would be invited now (an empty list, or everyone skipped). A post
-    campaign (``keys`` needed) waits for staff to download its letters."""
+    campaign (``keys`` needed) waits for staff to download its letters; a phone campaign
+    (``keys`` needed) has its call list built at once and is active (see
+    ``interviews.phone_campaign``)."""
     problems = []
     survey = surveys_store.get_survey(conn, plan.survey_id)
     if survey is None:
@@ -146,6 +159,8 @@ def create(
             user_id=actor.id,
             channel=plan.channel,
         )
+        if plan.channel == "phone":
+            selection = _call_list(conn, keys, campaign_id, plan)
         actor.log(
             conn,
             "mailing.campaign_created",
@@ -158,6 +173,15 @@ def create(
             recipients_now=len(selection.contact_ids),
         )
     return campaign_id, selection
+
+
+def _call_list(conn: sqlite3.Connection, keys: Keys, campaign_id: int, plan: Plan):
+    try:
+        return phone_campaign.build(
+            conn, keys.cipher(), keys.hasher(), campaign_id, plan.phone, plan.min_group_size
+        )
+    except build.EmptyCampaign as exc:  # the list emptied since it was counted
+        raise CampaignError([N_("Nobody to invite: the list has no one left.")]) from exc
 
 
 # What staff may do, from which states.

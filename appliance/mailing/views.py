@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from appliance import formats
 from appliance.auth.guard import requires
 from appliance.contacts import service as contacts_service
+from appliance.interviews import calls_service, phone_campaign
 from appliance.mailing import build, post_build, post_service, problems, send_service, service
 from appliance.mailing.blueprint import bp
 from appliance.mailing.forms import CampaignForm
@@ -85,7 +86,11 @@ def list_campaigns():
         "mailing/index.html",
         campaigns=rows,
         phases={
-            r["id"]: phase_label(service.phase(r, service.progress(conn, r["id"]))) for r in rows
+            # A telephone campaign sends nothing: its status is what it is doing.
+            r["id"]: status_labels()[r["status"]]
+            if r["channel"] == "phone"
+            else phase_label(service.phase(r, service.progress(conn, r["id"])))
+            for r in rows
         },
     )
 
@@ -134,6 +139,7 @@ def _send_at(form: CampaignForm) -> float | None:
 
 
 def _plan(form: CampaignForm, send_at: float, chosen: dict, confirmed: int | None):
+    phone = form.channel.data == "phone"
     return service.Plan(
         name=form.name.data,
         survey_id=form.survey_id.data,
@@ -141,16 +147,28 @@ def _plan(form: CampaignForm, send_at: float, chosen: dict, confirmed: int | Non
         template_id=form.template_id.data,
         reminder_template_id=form.reminder_template_id.data or None,
         send_at=send_at,
-        reminders=form.reminders.data,
+        # A telephone campaign calls in one wave: no reminders.
+        reminders=0 if phone else form.reminders.data,
         reminder_days=form.reminder_days.data,
         segment_filter=chosen,
         confirmed_recipients=confirmed,
         channel=form.channel.data or "email",
+        phone=phone_campaign.PhoneRules(
+            max_attempts=form.max_attempts.data,
+            day_parts=sum(set(form.day_parts.data or [])),
+            min_gap_hours=form.min_gap_hours.data,
+            grace_minutes=form.grace_minutes.data,
+        ),
+        min_group_size=setting("min_group_size"),
     )
 
 
 def _select(conn, list_id: int, survey_id: int, chosen: dict, channel: str):
-    """Who would be invited now: by e-mail address, or by postal address for a post campaign."""
+    """Who would be invited now: by e-mail address, by postal address for a post campaign, by
+    phone number for a telephone campaign."""
+    if channel == "phone":
+        keys = state().keys
+        return phone_campaign.select(conn, keys.cipher(), keys.hasher(), list_id, survey_id, chosen)
     if channel == "post":
         keys = state().keys
         return post_build.select(conn, keys.cipher(), keys.hasher(), list_id, survey_id, chosen)
@@ -181,7 +199,7 @@ def create_campaign():
         return render_template("mailing/new.html", **page)
     if not form.validate():
         return render_template("mailing/new.html", **page), 400
-    if form.channel.data != "post" and not setting("mail_from"):
+    if form.channel.data == "email" and not setting("mail_from"):
         flash(_("Set the sender address under Settings before sending mail."), "error")
         return render_template("mailing/new.html", **page), 400
     send_at = _send_at(form)
@@ -252,6 +270,9 @@ def show_campaign(campaign_id: int):
         actions=[a for a, (_s, allowed) in service.ACTIONS.items() if row["status"] in allowed],
         letter_runs=post_service.letter_runs(conn, campaign_id),
         next_letters=post_service.next_wave(row) if row["channel"] == "post" else None,
+        calls=calls_service.summary(conn, campaign_id, time.time())
+        if row["channel"] == "phone"
+        else None,
     )
 
 

@@ -60,6 +60,7 @@ def build(conn: sqlite3.Connection, setting: Callable[[str], Any], now: datetime
                         _("Sending survey invitations and reminders"),
                         _("Contacting respondents who ask to be contacted about their answers"),
                         *_publishing(usage),
+                        *_interviewing_purpose(usage),
                     ],
                 ),
             ],
@@ -79,6 +80,7 @@ def build(conn: sqlite3.Connection, setting: Callable[[str], Any], now: datetime
             ],
         ),
         _categories(usage),
+        *_interviewing(usage),
         _bases(usage),
         Section(
             _("Transfers outside the EEA"),
@@ -143,6 +145,15 @@ def _recipients(setting, usage: Usage, k: int) -> Section:
             ),
         ),
         (
+            _("Interviewer accounts"),
+            _(
+                "%(n)s: only the contact being called (salutation, name, phone number) and the "
+                "questionnaire of the surveys assigned to them; never other contacts, "
+                "responses or reports",
+                n=usage.accounts.get("interviewer", 0),
+            ),
+        ),
+        (
             _("Admin accounts (internal)"),
             _(
                 "%(n)s: accounts, settings and the audit log; no contacts or responses",
@@ -171,6 +182,68 @@ def _publishing(usage: Usage) -> list[str]:
     if not usage.surveys_published:
         return []
     return [_("Publishing results, and reviews of respondents who agreed to it")]
+
+
+def _interviewing_in_use(usage: Usage) -> bool:
+    return bool(
+        usage.accounts.get("interviewer") or usage.phone_campaigns or usage.interview_responses
+    )
+
+
+def _interviewing_purpose(usage: Usage) -> list[str]:
+    if not _interviewing_in_use(usage):
+        return []
+    return [_("Interviewing customers by telephone or face to face")]
+
+
+def _interviewing(usage: Usage) -> list[Section]:
+    """How telephone and face-to-face interviewing processes personal data, once it is in use."""
+    if not _interviewing_in_use(usage):
+        return []
+    return [
+        Section(
+            _("Interviewing by telephone and face to face"),
+            [
+                (
+                    _("Telephone campaigns"),
+                    _(
+                        "%(n)s; interviews stored as responses: %(responses)s",
+                        n=usage.phone_campaigns,
+                        responses=usage.interview_responses,
+                    ),
+                ),
+                (
+                    _("Phone numbers"),
+                    _(
+                        "Decrypted only to show the interviewer the one contact they are "
+                        "calling, never in a list"
+                    ),
+                ),
+                (
+                    _("Call outcomes"),
+                    _(
+                        "Kept with the contact in the identity plane and erased with it; a "
+                        "completed interview is recorded without its time"
+                    ),
+                ),
+                (
+                    _("Do-not-call list"),
+                    _(
+                        "The phone numbers of people who asked not to be called again, as keyed "
+                        "hashes only on the unsubscribe list, kept indefinitely; such a number "
+                        "is never offered to an interviewer again"
+                    ),
+                ),
+                (
+                    _("Answers given to an interviewer"),
+                    _(
+                        "Stored as an anonymous response, with no contact, call or interviewer "
+                        "linked to it"
+                    ),
+                ),
+            ],
+        )
+    ]
 
 
 def _categories(usage: Usage) -> Section:
@@ -287,10 +360,11 @@ def _security(setting, usage: Usage, k: int) -> Section:
     measures = [
         _("Contact data encrypted field by field (AES-256-GCM), each value bound to its place"),
         _("Keyed hashes (HMAC-SHA256) instead of addresses on the unsubscribe list"),
-        _("Two-factor login for every account: admins, staff and researchers")
+        _("Two-factor login for every account: admins, staff, researchers and interviewers")
         if setting("staff_totp_required")
         else _(
-            "Two-factor login for admins and researchers; staff with it on: %(n)s of %(total)s",
+            "Two-factor login for admins, researchers and interviewers; staff with it on: "
+            "%(n)s of %(total)s",
             n=usage.staff_two_factor,
             total=usage.accounts.get("staff", 0),
         ),

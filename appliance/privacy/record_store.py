@@ -61,6 +61,8 @@ class Usage:
     researchers: list[Window] = field(default_factory=list)
     surveys_published: int = 0
     reviews_published: int = 0
+    phone_campaigns: int = 0
+    interview_responses: int = 0  # responses an interviewer took, by telephone or face to face
 
 
 def _one(conn: sqlite3.Connection, sql: str, params: tuple = ()) -> int:
@@ -158,6 +160,10 @@ def usage(conn: sqlite3.Connection, today: date) -> Usage:
                 " WHERE role = 'staff' AND disabled_at IS NULL AND totp_enabled = 1",
             ),
             researchers=_windows(conn, today),
+            phone_campaigns=_one(conn, "SELECT count(*) FROM campaigns WHERE channel = 'phone'"),
+            interview_responses=_one(
+                conn, "SELECT count(*) FROM responses WHERE mode IN ('phone', 'onsite')"
+            ),
         )
     finally:
         conn.execute("COMMIT")

@@ -19,7 +19,7 @@ from appliance.privacy import record_store
 from appliance.settings import LANGUAGES
 
 # The day the wording of the two templates last changed; raise it with every edit of them.
-TEXT_REVISED = date(2026, 12, 2)
+TEXT_REVISED = date(2026, 12, 3)
 # Admin-editable settings that appear in the statement: a change to one of them dates it.
 SHOWN_SETTINGS = (
     "organisation_name",

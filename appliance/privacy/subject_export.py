@@ -194,3 +194,8 @@ def _contact(doc: _Doc, contact: Mapping[str, Any]) -> None:
             sent = doc.when(message["sent_at"]) or state_label(message["state"])
             doc.line("", f"{wave_label(message['wave'])}: {sent}")
         doc.line("", _("link used") if invitation["used"] else _("link not used"))
+    for call in contact.get("calls", []):
+        doc.line(_("Telephone calls"), f"{call['survey']} - {call['campaign']}")
+        for attempt in call["attempts"]:
+            doc.line("", f"{doc.when(attempt['at'])}: {_(attempt['outcome_label'])}")
+        doc.line("", _("Outcome: %(outcome)s", outcome=_(call["outcome_label"])))

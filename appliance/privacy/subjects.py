@@ -25,6 +25,7 @@ from typing import Any
 from appliance.contacts import fields
 from appliance.crypto import FieldCipher, KeyedHasher
 from appliance.i18n import N_
+from appliance.interviews import calls_service
 from appliance.planes import open_contact_field
 from appliance.privacy import erasure, subject_store, suppression
 from appliance.responses.service import names_of
@@ -133,8 +134,10 @@ def collect(
     exactly this)."""
     contacts = _contacts(conn, cipher, contact_ids)
     invitations = _invitations(conn, contact_ids)
+    calls = calls_service.calls_of_person(conn, list(contact_ids))
     for contact in contacts:
         contact["invitations"] = invitations.get(contact["id"], [])
+        contact["calls"] = calls.get(contact["id"], [])
     email_hashes = {bytes(h) for h in (c.pop("_email_hash") for c in contacts) if h}
     if query.kind == "email":
         email_hashes.add(digest(hasher, query))
@@ -146,12 +149,14 @@ def collect(
     phones = {c["fields"]["phone"] for c in contacts if "phone" in c["fields"]}
     if query.kind == "phone":
         phones.add(query.value)
+    # The "do not call" list shares the unsubscribe list, under the numbers' own keys.
+    listed = email_hashes | calls_service.phone_hashes(hasher, phones)
     return {
         "looked_up": {"kind": query.kind, "value": query.value},
         "contacts": contacts,
         "unsubscribed": [
             {"since": r["created_at"], "source": r["source"]}
-            for r in subject_store.suppressions_of(conn, sorted(email_hashes))
+            for r in subject_store.suppressions_of(conn, sorted(listed))
         ],
         "erased_before": _erased_before(conn, ledger),
         "contact_requests": _contact_requests(conn, contact_ids),

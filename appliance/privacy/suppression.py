@@ -7,7 +7,9 @@ are kept indefinitely and no retention purge touches this table.
 Two kinds of address share the list, told apart by the hash's domain: e-mail addresses
 (:func:`address_hash`) and postal addresses (:func:`postal_hash`, of ``Address.key``: someone
 who opted out with the code of a letter gets no more letters at that address). The domains
-keep the two from ever colliding, so one look-up (:func:`suppressed`) serves both.
+keep the two from ever colliding, so one look-up (:func:`suppressed`) serves both. Telephone
+numbers (:func:`phone_hash`, of the E.164 form) are the organisation's "do not call" list, a
+third domain on the same list.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from appliance.privacy import suppression_store
 
 DOMAIN = "email"
 POSTAL_DOMAIN = "postal-address"
+# Not the erasure ledger's "phone": a number on both lists does not have one key in both.
+PHONE_DOMAIN = "phone-do-not-call"
 
 
 def address_hash(hasher: KeyedHasher, normalised_email: str) -> bytes:
@@ -37,6 +41,12 @@ def address_hash(hasher: KeyedHasher, normalised_email: str) -> bytes:
 def postal_hash(hasher: KeyedHasher, address: Address) -> bytes:
     """The keyed hash under which a postal address is suppressed (of its normalised key)."""
     return hasher.digest(POSTAL_DOMAIN, address.key())
+
+
+def phone_hash(hasher: KeyedHasher, e164: str) -> bytes:
+    """The keyed hash under which a telephone number (E.164, "+31612345678") is on the "do not
+    call" list."""
+    return hasher.digest(PHONE_DOMAIN, e164)
 
 
 def suppressed(conn: sqlite3.Connection, hashes: Sequence[bytes]) -> set[bytes]:

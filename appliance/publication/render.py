@@ -34,6 +34,7 @@ MODE_LABELS = {
     "kiosk": N_("a kiosk on our premises"),
     "paper": N_("paper forms"),
     "phone": N_("telephone interviews"),
+    "onsite": N_("face-to-face interviews"),
 }
 REASON_LABELS = {
     "personal_data": N_("personal data of someone"),

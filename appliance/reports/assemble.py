@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from appliance.reports import derived, protect
+from appliance.reports import derived, participation, protect
 from appliance.reports.report import (
     NO_ANSWER,
     UNKNOWN,
@@ -290,9 +290,13 @@ def assemble(
     view: View,
     reportable: list[str],
     campaigns: Sequence[Mapping] = (),
+    dispositions: Mapping[str, Mapping[str, int]] | None = None,
+    fixed_e: float | None = None,
 ) -> Report:
     """The report of one view; ``campaigns`` are rows of (id, recipients, responses,
-    started_at) of the survey's campaigns that sent invitations."""
+    started_at) of the survey's campaigns that sent invitations; ``dispositions`` the cases per
+    sampled mode and outcome code for the response rates (``reports.dispositions``), with
+    ``fixed_e`` the eligibility estimate staff chose (None: proportional)."""
     respondents = Measure("", "respondents")
     counts.fill_no_answer([measure for measure, _, _ in measures_of(definition)])
     asm = Assembler(counts, k, k_text, view)
@@ -319,7 +323,10 @@ def assemble(
         attribute, value = view.filter
         if (value, True) not in filters.get(attribute, []):
             raise FilterRefused(attribute, value, k)
-    report.campaigns = _waves(asm, campaigns, isinstance(report.respondents, Suppressed))
+    report.campaigns = participation.waves(
+        asm, campaigns, isinstance(report.respondents, Suppressed)
+    )
+    report.rates = participation.rates(asm, dispositions or {}, fixed_e, report.respondents)
     if isinstance(report.respondents, Suppressed):
         return report
     if view.filter:
@@ -330,46 +337,3 @@ def assemble(
     for measure, question, item in measures_of(definition):
         report.questions.append(asm.question(measure, question, item))
     return report
-
-
-def _waves(asm: Assembler, campaigns: Sequence[Mapping], nobody: bool) -> list[dict]:
-    """Campaigns as waves named by their start date (``started_on``), never by the name staff
-    gave them, recipients below k hidden.
-
-    The waves' responses are one line with the responses not from a wave (virtual, like the
-    unknown value of a segment) whose total is the respondents. All waves together are the
-    invitation mode's respondents: when the mode breakdown shows that count, it is the line's
-    total and there is no remainder; when it hides it, and what it hides besides would come out
-    as 1..k-1, the smallest wave is hidden too, so the sum stays open."""
-    k = asm.k
-    answered = {c["id"]: c["responses"] for c in campaigns}
-    if nobody:
-        hidden = set(answered)
-    else:
-        respondents = Measure("", "respondents")
-        modes, hidden_modes = asm.line(respondents, "mode")
-        total = sum(respondents.size(h) for h in modes.values())
-        line = {**answered, None: max(0, total - sum(answered.values()))}
-        if "invitation" not in hidden_modes:
-            # The waves add up to a shown count: the remainder is known, and hides nothing.
-            line = dict(answered)
-        hide = []
-        if "invitation" in hidden_modes and answered:
-            besides = sum(respondents.size(modes[m]) for m in hidden_modes if m != "invitation")
-            if 0 < besides < k:
-                hide = [min(answered, key=lambda c: (answered[c], c))]
-        hidden = protect.protect_line(line, k, virtual=[None], hide=hide)
-    out = []
-    for c in campaigns:
-        invited = hide_small(c["recipients"], False, k)
-        responses = hide_small(c["responses"], c["id"] in hidden, k)
-        shown = not isinstance(invited, Suppressed) and not isinstance(responses, Suppressed)
-        out.append(
-            {
-                "started_on": (c["started_at"] or "")[:10],
-                "recipients": invited,
-                "responses": responses,
-                "rate": c["responses"] / c["recipients"] if shown and c["recipients"] else None,
-            }
-        )
-    return out

@@ -16,6 +16,7 @@ from typing import Any
 
 from appliance.csvsafe import COUNT, DECIMALS, PERCENT, xlsx_cell
 from appliance.reports.derived import Range, Summary
+from appliance.reports.dispositions import RateRow
 from appliance.reports.labels import Labels, wave_label
 from appliance.reports.report import Bar, Group, QuestionReport, Report, Suppressed
 
@@ -92,6 +93,25 @@ def _group(g: Group, name: str | None = None) -> dict:
     }
 
 
+def _rate_row(row: RateRow) -> dict:
+    """A mode's response rates (``reports.dispositions``): nothing but the mode when hidden."""
+    if row.hidden or row.rates is None:
+        return {"mode": row.mode, "hidden": True}
+    return {
+        "mode": row.mode,
+        "hidden": False,
+        "cases": [
+            {"code": o.code, "aapor": o.aapor, "group": o.group, "n": n} for o, n in row.counts
+        ],
+        "groups": dict(row.groups),
+        "rates": {
+            name: None if value is None else round(value, 4) for name, value in row.rates.named()
+        },
+        "e": None if row.rates.e is None else round(row.rates.e, 4),
+        "e_fixed": row.rates.e_fixed,
+    }
+
+
 def to_json(report: Report, language: str) -> dict:
     view = report.view
     names = Labels(report, language)
@@ -133,6 +153,7 @@ def to_json(report: Report, language: str) -> dict:
             }
             for c in report.campaigns
         ],
+        "response_rates": [_rate_row(row) for row in report.rates],
         "questions": [
             {
                 "id": q.id,

@@ -175,6 +175,8 @@ class Gate:
             view,
             reportable,
             store.campaign_counts(self._conn, survey_id, self.released),
+            store.released_dispositions(self._conn, survey_id),
+            store.chosen_e(self._conn, survey_id),
         )
         if self.released:
             # How many staff excluded is a group like any other for the researcher.

@@ -21,6 +21,7 @@ MODES = {
     "kiosk": _l("kiosk"),
     "paper": _l("paper"),
     "phone": _l("telephone"),
+    "onsite": _l("face to face"),
 }
 ANSWERS = {
     "yes": _l("yes"),

@@ -99,6 +99,8 @@ class Report:
     groups: tuple[Group, ...] = ()  # respondents per breakdown group
     trend: tuple[Group, ...] = ()  # respondents per period
     campaigns: list[dict] = field(default_factory=list)
+    # Response rates per sampled mode (``reports.dispositions.RateRow``), as of the release.
+    rates: list = field(default_factory=list)
     period: str = "month"
     filters: dict[str, list[tuple[str, bool]]] = field(default_factory=dict)  # value, allowed
     breakdowns: list[str] = field(default_factory=list)
@@ -130,7 +132,7 @@ Hist = dict[str, int]
 
 
 # The survey modes, always offered in this order (a mode nobody used is a row all the same).
-MODES = ("invitation", "link", "kiosk", "paper", "phone")
+MODES = ("invitation", "link", "kiosk", "paper", "phone", "onsite")
 # Responses without an offered value of a segment attribute.
 UNKNOWN = ""
 # The answer of a respondent who gave none to a question (skipped it, or never saw it): a cell of

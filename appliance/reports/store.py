@@ -93,10 +93,13 @@ def segment_names(conn: sqlite3.Connection, survey_id: int) -> list[str]:
     """Segment attributes staff may declare reportable for the survey: those of the latest
     5,000 contacts imported (a sample keeps the page quick with a million contacts). Responses
     carry only attributes declared before their invitations were made, so the choice cannot
-    come from them."""
+    come from them. A survey with face-to-face locations offers ``location`` too: the place
+    of an on-site interview, a value staff listed, not one taken from who answered."""
     rows = conn.execute(
         "SELECT DISTINCT j.key FROM (SELECT segments FROM contacts"
-        " ORDER BY id DESC LIMIT 5000) c, json_each(c.segments) j ORDER BY 1"
+        " ORDER BY id DESC LIMIT 5000) c, json_each(c.segments) j"
+        " UNION SELECT 'location' FROM survey_locations WHERE survey_id = ? ORDER BY 1",
+        (survey_id,),
     )
     return [r[0] for r in rows]
 
@@ -152,19 +155,38 @@ def read_cross_months(conn: sqlite3.Connection, survey_id: int, dim1: str, relea
 def campaign_counts(
     conn: sqlite3.Connection, survey_id: int, released: bool = False
 ) -> list[sqlite3.Row]:
-    """Campaigns that sent invitations: (id, recipients, responses, started_at), never the
-    name staff typed (the gate may not read it); as live, or as in the release."""
+    """Campaigns that sent invitations: (id, recipients, responses, started_at, channel),
+    never the name staff typed (the gate may not read it); as live, or as in the release."""
     if released:
         return conn.execute(
-            "SELECT id, recipients, responses, started_at FROM report_release_waves"
+            "SELECT id, recipients, responses, started_at, channel FROM report_release_waves"
             " WHERE survey_id = ? ORDER BY started_at, id",
             (survey_id,),
         ).fetchall()
     return conn.execute(
-        "SELECT id, recipients, responses, started_at FROM campaigns"
+        "SELECT id, recipients, responses, started_at, channel FROM campaigns"
         " WHERE survey_id = ? AND waves_built > 0 ORDER BY started_at, id",
         (survey_id,),
     ).fetchall()
+
+
+def released_dispositions(conn: sqlite3.Connection, survey_id: int) -> dict[str, dict[str, int]]:
+    """The cases per sampled mode and outcome code as copied at the survey's last release
+    (``interviews.rates_service.release_dispositions``): mode -> code -> n."""
+    out: dict[str, dict[str, int]] = {}
+    for mode, code, n in conn.execute(
+        "SELECT mode, code, n FROM report_dispositions WHERE survey_id = ?", (survey_id,)
+    ):
+        out.setdefault(mode, {})[code] = n
+    return out
+
+
+def chosen_e(conn: sqlite3.Connection, survey_id: int) -> float | None:
+    """The eligibility estimate staff fixed for the survey's response rates, or None."""
+    row = conn.execute(
+        "SELECT e FROM survey_rate_settings WHERE survey_id = ?", (survey_id,)
+    ).fetchone()
+    return row[0] if row else None
 
 
 def offer_values(
@@ -269,8 +291,9 @@ def release(conn: sqlite3.Connection, survey_id: int) -> None:
     )
     conn.execute("DELETE FROM report_release_waves WHERE survey_id = ?", (survey_id,))
     conn.execute(
-        "INSERT INTO report_release_waves (survey_id, id, recipients, responses, started_at)"
-        " SELECT survey_id, id, recipients, responses, started_at FROM campaigns"
+        "INSERT INTO report_release_waves (survey_id, id, recipients, responses, started_at,"
+        " channel) SELECT survey_id, id, recipients, responses, started_at, channel"
+        " FROM campaigns"
         " WHERE survey_id = ? AND waves_built > 0",
         (survey_id,),
     )

@@ -17,6 +17,7 @@ from flask_login import current_user
 
 from appliance.auth.guard import requires
 from appliance.csvsafe import csv_rows
+from appliance.interviews import rates
 from appliance.reports import charts, export, labels, pdf, release_service, service
 from appliance.reports.blueprint import bp
 from appliance.reports.gate import FilterRefused, Gate, NotFound, SurveySummary
@@ -106,6 +107,8 @@ def show_report(survey_id: int):
         names=labels.Labels(report, _language()),
         args={k: v for k, v in request.args.items() if k in ("filter", "breakdown", "period")},
         staff=current_user.role == "staff",
+        rate_mode_labels=rates.MODE_LABELS,
+        rate_group_labels=rates.GROUP_LABELS,
     )
 
 

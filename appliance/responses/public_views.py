@@ -25,6 +25,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from appliance.auth.guard import public
 from appliance.i18n import N_
+from appliance.interviews import interview_service
 from appliance.mailing import links
 from appliance.responses import service as responses_service
 from appliance.responses.flow import (
@@ -341,6 +342,7 @@ def transparency(token: str):
         k=setting("min_group_size"),
         contact_months=setting("retention_contact_months"),
         name_months=setting("retention_name_months"),
+        interviewing=interview_service.interviewing_of(get_db(), row["id"]),
     )
 
 

@@ -26,7 +26,7 @@ from appliance.db import iso, utcnow
 from appliance.mailing.links import invitation_hash
 from appliance.responses.segments import LANGUAGE
 
-MODES = ("invitation", "link", "kiosk", "paper", "phone")
+MODES = ("invitation", "link", "kiosk", "paper", "phone", "onsite")
 
 
 class AlreadyAnswered(Exception):

@@ -135,12 +135,22 @@ class ResearcherLine:
 
 
 @dataclass(frozen=True)
+class InterviewerLine:
+    id: int
+    username: str
+    display_name: str
+    surveys: int  # surveys assigned; none: the account can do nothing yet
+    two_factor: bool  # enrolled; until then the first sign-in still has to set it up
+
+
+@dataclass(frozen=True)
 class AdminStart:
     backup: backup_status.BackupStatus
     mail: MailStatus
     disk: DiskStatus
     audit: AuditStatus
     researchers: list[ResearcherLine]
+    interviewers: list[InterviewerLine]
 
 
 def mail_status(conn: sqlite3.Connection, settings: Mapping[str, Any]) -> MailStatus:
@@ -219,6 +229,21 @@ def researchers(conn: sqlite3.Connection, now: datetime, tz) -> list[ResearcherL
     return sorted(lines, key=lambda r: (r.valid_until or "9999", r.username.lower()))
 
 
+def interviewers(conn: sqlite3.Connection) -> list[InterviewerLine]:
+    """Active interviewer accounts with how many surveys each is assigned, by username."""
+    return [
+        InterviewerLine(
+            user.id,
+            user.username,
+            user.display_name,
+            len(auth_store.granted_survey_ids(conn, user.id)),
+            user.totp_enabled,
+        )
+        for user in auth_store.list_users(conn)
+        if user.role == "interviewer" and not user.disabled
+    ]
+
+
 def admin_start(
     conn: sqlite3.Connection,
     settings: Mapping[str, Any],
@@ -233,4 +258,5 @@ def admin_start(
         disk=disk_status(settings["data_dir"]),
         audit=audit_status(conn, db_path, public_key),
         researchers=researchers(conn, now, tz),
+        interviewers=interviewers(conn),
     )

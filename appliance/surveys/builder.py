@@ -68,6 +68,7 @@ class QuestionInput:
     scale: tuple[int, int] | None = None
     show_if_question: str = ""
     show_if_values: list[str] = field(default_factory=list)
+    read_out: dict[str, str] = field(default_factory=dict)
 
 
 def condition_sources(definition: Definition) -> tuple[dict[str, list], dict[str, list]]:
@@ -214,6 +215,10 @@ def update_question(data: Data, qid: str, given: QuestionInput) -> Data:
         question["items"] = _relabel(question.get("items", []), lines, languages)
         if given.scale:
             question["scale"] = list(given.scale)
+    read_out = {lang: given.read_out.get(lang, "").strip() for lang in languages}
+    question.pop("read_out", None)
+    if any(read_out.values()):
+        question["read_out"] = read_out
     question.pop("show_if", None)
     if given.show_if_question:
         question["show_if"] = {"question": given.show_if_question, "in": given.show_if_values}
@@ -297,6 +302,8 @@ def set_general(
     for page in new["pages"]:
         for question in page["questions"]:
             question["text"] = _with_languages(question["text"], chosen, old_first)
+            if "read_out" in question:
+                question["read_out"] = _with_languages(question["read_out"], chosen, old_first)
             for key in ("choices", "items"):
                 for option in question.get(key, []):
                     option["label"] = _with_languages(option["label"], chosen, old_first)

@@ -122,6 +122,7 @@ def _question_input(question: dict, languages: list[str]) -> builder.QuestionInp
         scale=scale,
         show_if_question=form.get("show_if_question", ""),
         show_if_values=values,
+        read_out=_texts("read_out", languages),
     )
 
 

@@ -85,6 +85,13 @@ class Question:
     items: tuple[Choice, ...] = ()  # matrix rows: value is the item id
     scale: tuple[int, int] | None = None
     show_if: Condition | None = None
+    # What an interviewer reads out instead of ``text`` (per language, "" for none): shown on
+    # the interview screen only; the respondent's pages and the paper form ignore it.
+    read_out: dict[str, str] = field(default_factory=dict)
+
+    def spoken(self, language: str) -> str:
+        """The wording an interviewer reads out: the read-out text, else the question's text."""
+        return self.read_out.get(language) or self.text.get(language, "")
 
     def values(self) -> tuple[str, ...]:
         """Every answer value a single cell of this question may take ("na" included)."""
@@ -286,6 +293,7 @@ def _question(
         items=items,
         scale=scale,
         show_if=_condition(data.get("show_if"), earlier, f"{where}.show_if"),
+        read_out=_texts(data.get("read_out", {}), langs, f"{where}.read_out", required=False),
     )
 
 
@@ -305,6 +313,8 @@ def _question_json(q: Question) -> dict[str, Any]:
         out["scale"] = list(q.scale)
     if q.show_if:
         out["show_if"] = _cond_json(q.show_if)
+    if any(q.read_out.values()):
+        out["read_out"] = q.read_out
     return out
 
 

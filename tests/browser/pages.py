@@ -3,10 +3,11 @@
 
 :func:`demo_site` runs the real appliance (``init``, ``serve``) on a data directory filled by
 ``appliance demo`` plus the test cast (admin ``ada``, staff ``sam``, researcher ``rita``, who is
-granted the demo survey). :func:`pages` walks ``app.url_map``: every GET route whose action the
-role's entry in the guard's table allows (``appliance.auth.roles``), with its URL parameters
-taken from the demo data. Downloads, the JSON of live pages, the API, sign-in steps and the
-respondent pages (checked by ``test_accessibility.py``) are left out, each for a stated reason.
+granted the demo survey, and interviewer ``ivo``, who is assigned it). :func:`pages` walks
+``app.url_map``: every GET route whose action the role's entry in the guard's table allows
+(``appliance.auth.roles``), with its URL parameters taken from the demo data. Downloads, the
+JSON of live pages, the API, sign-in steps and the respondent pages (checked by
+``test_accessibility.py``) are left out, each for a stated reason.
 Every member signs in through a session created in the store (as ``tests/conftest.py`` does),
 so no page waits for a TOTP window; the language is the member's own setting.
 """
@@ -17,9 +18,11 @@ import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from datetime import time as clock
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
@@ -34,7 +37,7 @@ from appliance.settings import load as load_settings
 from tests.conftest import Member, _cast
 from tests.serving import Server, running_server
 
-ROLES = ("admin", "staff", "researcher")
+ROLES = ("admin", "staff", "researcher", "interviewer")
 LANGUAGES = ("nl", "en")
 WIDTHS = {"wide": (1366, 900), "phone": (390, 844)}
 
@@ -55,6 +58,7 @@ NOT_PAGES = {
     "respond.transparency": "respondent page: tests/browser/test_accessibility.py",
     "unsubscribe.unsubscribe_page": "respondent page: needs a mailed token",
     "public.asset": "a file, not a page",
+    "interviews.onsite_token": "JSON fetched by the face-to-face interview app",
 }
 DOWNLOAD_SUFFIXES = (".csv", ".xlsx", ".pdf", ".json", ".png", ".svg")
 
@@ -74,12 +78,19 @@ class Demo:
     qid: str
     slug: str
     form_id: str
+    # The demo's telephone campaign, and the call of it the cast's interviewer holds.
+    phone_campaign_id: int = 0
+    call_id: int = 0
 
-    def arguments(self) -> dict[str, object]:
+    def arguments(self, endpoint: str = "") -> dict[str, object]:
+        """The URL parameters of ``endpoint``: the interviews area's campaign is the telephone
+        campaign, everywhere else the e-mail one."""
+        phone = endpoint.startswith("interviews.")
         return {
+            "call_id": self.call_id,
             "survey_id": self.survey_id,
             "import_id": self.import_id,
-            "campaign_id": self.campaign_id,
+            "campaign_id": self.phone_campaign_id if phone else self.campaign_id,
             "template_id": self.template_id,
             "response_id": self.response_id,
             "user_id": self.user_id,
@@ -146,7 +157,10 @@ def pages(app: Flask, role: str, demo: Demo) -> list[Page]:
         action = required_action(app, endpoint)
         if action is None or not allows(role, action):
             continue
-        values = {name: demo.arguments()[name] for name in rule.arguments}
+        arguments = demo.arguments(endpoint)
+        missing = set(rule.arguments) - set(arguments)
+        assert not missing, f"{endpoint}: give Demo a value for {', '.join(sorted(missing))}"
+        values = {name: arguments[name] for name in rule.arguments}
         with app.test_request_context():
             url = app.url_map.bind("localhost").build(endpoint, values)
         found.append(Page(endpoint, url))
@@ -178,6 +192,7 @@ def _demo_ids(data_dir: Path, cast: dict[str, Member]) -> Demo:
             qid=definition["pages"][0]["questions"][0]["id"],
             slug=first("SELECT slug FROM publications WHERE published = 1"),
             form_id=first("SELECT id FROM paper_scan_forms ORDER BY id"),
+            phone_campaign_id=first("SELECT id FROM campaigns WHERE channel = 'phone'"),
         )
     finally:
         conn.close()
@@ -211,7 +226,8 @@ def _scan_waiting(data_dir: Path) -> None:
 
 @contextmanager
 def demo_site(tmp_path: Path) -> Iterator[Site]:
-    """The appliance serving the demo data and the cast; the researcher may see the survey."""
+    """The appliance serving the demo data and the cast; the researcher may see the survey and
+    the interviewer is assigned it."""
     data_dir = tmp_path / "data"
     values = load_settings({"data_dir": str(data_dir)}, environ={})
     for _line in initialise(values):
@@ -223,11 +239,33 @@ def demo_site(tmp_path: Path) -> Iterator[Site]:
         demo = _demo_ids(data_dir, cast)
         conn = db.connect(db.db_path(data_dir))
         try:
-            conn.execute(
+            conn.executemany(
                 "INSERT INTO researcher_grants (user_id, survey_id) VALUES (?, ?)",
-                (cast["researcher"].id, demo.survey_id),
+                [(cast[role].id, demo.survey_id) for role in ("researcher", "interviewer")],
             )
         finally:
             conn.close()
+        demo = replace(demo, call_id=_call_in_hand(data_dir, values, cast, demo))
         app = create_app({"data_dir": str(data_dir), "secure_cookies": False})
         yield Site(server, app, cast, demo)
+
+
+def _call_in_hand(data_dir: Path, values: dict, cast: dict[str, Member], demo: Demo) -> int:
+    """A call of the demo's telephone campaign held by the cast's interviewer: handed out at ten
+    tomorrow morning (inside every part of the day), so the hold outlasts the walk whatever the
+    hour it runs."""
+    from appliance.interviews import calls_service
+    from appliance.keys import load as load_keys
+
+    tz = ZoneInfo(values["timezone"])
+    tomorrow = datetime.now(tz).date() + timedelta(days=1)
+    now = datetime.combine(tomorrow, clock(10), tz).timestamp()
+    conn = db.connect(db.db_path(data_dir))
+    try:
+        call_id = calls_service.next_call(
+            conn, load_keys(data_dir), cast["interviewer"].id, demo.phone_campaign_id, now, tz=tz
+        )
+    finally:
+        conn.close()
+    assert call_id is not None, "the demo's telephone campaign handed out no call"
+    return call_id

@@ -150,7 +150,7 @@ def test_it_names_no_person(world, configured, cast):
         _pdf_text(staff.get("/compliance/record.pdf").data),
     ]
     for text in texts:
-        for canary in CANARIES + ("rita", "Rita", "rex", "sam", "ada"):
+        for canary in CANARIES + ("rita", "Rita", "rex", "sam", "ada", "ivo", "Ivo"):
             assert not re.search(rf"\b{canary}", text), canary
 
 
@@ -174,9 +174,27 @@ def test_without_anything_configured_it_says_so(app, cast):
     assert rows["Purposes given at import"] == "none given"
 
 
+def test_interviewer_accounts_and_the_interviewing_are_described(app, cast, conn):
+    def rows():
+        page = _browser(app, cast, "staff").get("/compliance/record")
+        return _rows(page.get_data(as_text=True))
+
+    before = rows()
+    # The cast's one interviewer, ivo: the interviewing is in use and described.
+    assert before["Interviewer accounts"].startswith("1: only the contact being called")
+    assert before["Telephone campaigns"] == "0; interviews stored as responses: 0"
+    assert "erased with it" in before["Call outcomes"]
+    assert "no contact, call or interviewer" in before["Answers given to an interviewer"]
+    conn.execute("UPDATE users SET disabled_at = '2026-01-01T00:00:00Z' WHERE role = 'interviewer'")
+    after = rows()
+    assert after["Interviewer accounts"].startswith("0:")
+    assert "Telephone campaigns" not in after and "Call outcomes" not in after
+
+
 @pytest.mark.parametrize("url", ["/compliance/record", "/compliance/record.pdf"])
 def test_only_admin_and_staff_may_read_it(app, cast, url):
-    assert _browser(app, cast, "researcher").get(url).status_code == 403
+    for role in ("researcher", "interviewer"):
+        assert _browser(app, cast, role).get(url).status_code == 403
     assert app.test_client().get(url).status_code == 302  # to the login page
     for role in ("admin", "staff"):
         assert _browser(app, cast, role).get(url).status_code == 200

@@ -1,0 +1,164 @@
+"""The demo's interviewing: an interviewer assigned to the demo survey, and a telephone campaign
+of that survey for them to work through.
+
+Made through the functions staff and admins use (the account service, the contact importer, the
+campaign service), so the interviewer signs in, enrols two-factor login and finds a call list
+like any other. The call list is a contact list of its own: everyone on the demo's main list
+was invited by e-mail already, and a contact is invited to a survey once.
+
+The people are fictitious and seeded like the demo's other contacts; their numbers are in one
+block of Dutch mobile numbers (06-1234 5xxx), and the appliance never dials: an interviewer does.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from appliance import keys
+from appliance.auth.service import CLI
+from appliance.contacts import import_service, reader, uploads
+from appliance.contacts import store as contacts_store
+from appliance.contacts.mapping import Mapping, targets_for
+from appliance.interviews import setup_service
+from appliance.mailing import service as mailing_service
+from appliance.mailing import store as mailing_store
+
+INTERVIEWER = ("demo.interviewer", "Iris Bakker (demo)")
+CALL_LIST = "Bellijst (demo)"
+PHONE_CAMPAIGN = "Telefonische enquête (demo)"
+PURPOSE = "Telefonisch klanttevredenheidsonderzoek (demo-gegevens)"
+TEMPLATE = "Uitnodiging / Invitation"
+CALLS = 40
+SEGMENTS = ("regio", "klanttype")
+NAMES = (
+    ("Anneke", "", "Visser", "v"), ("Bart", "de", "Groot", "m"), ("Carla", "", "Mulder", "v"),
+    ("Dennis", "van", "Dijk", "m"), ("Eline", "", "Smit", "v"), ("Frits", "", "Bos", "m"),
+    ("Gerda", "van der", "Linden", "v"), ("Hugo", "", "Peters", "m"), ("Ineke", "", "Kok", "v"),
+    ("Jeroen", "de", "Wit", "m"),
+)  # fmt: skip
+REGIONS = ("randstad", "west", "zuid", "oost", "noord")
+# Where the demo's face-to-face interviews are held.
+LOCATIONS = ("Winkel Zwolle", "Station Deventer")
+
+# The demo's way of making an account: (conn, username, display name, role=..., **fields) ->
+# (username, password). Passed in, so this module needs nothing of the demo module itself.
+Account = Callable[..., tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Interviewing:
+    interviewer: tuple[str, str]  # username, password
+    campaign_id: int
+    calls: int
+
+
+def fill(
+    conn: sqlite3.Connection,
+    values: dict[str, Any],
+    secret: keys.Keys,
+    survey_id: int,
+    account: Account,
+    seed: int = 2026,
+) -> Interviewing:
+    """The interviewer, assigned to ``survey_id``, and a telephone campaign of that survey over
+    a call list of its own, calling from now on in every part of the day."""
+    interviewer = account(conn, *INTERVIEWER, role="interviewer", survey_ids={survey_id})
+    list_id = _import_call_list(conn, values, secret, random.Random(seed))
+    template_id = next(
+        row["id"] for row in mailing_store.list_templates(conn) if row["name"] == TEMPLATE
+    )
+    campaign_id, selection = mailing_service.create(
+        conn,
+        CLI,
+        mailing_service.Plan(
+            name=PHONE_CAMPAIGN,
+            survey_id=survey_id,
+            list_id=list_id,
+            template_id=template_id,
+            reminder_template_id=None,
+            send_at=time.time(),
+            reminders=0,
+            reminder_days=7,
+            segment_filter={},
+            channel="phone",
+            min_group_size=values["min_group_size"],
+        ),
+        secret,
+    )
+    _face_to_face(conn, survey_id)
+    return Interviewing(interviewer, campaign_id, len(selection.contact_ids))
+
+
+def _face_to_face(conn: sqlite3.Connection, survey_id: int) -> None:
+    """Locations and scripts, so the interviewer can interview face to face too."""
+    for name in LOCATIONS:
+        setup_service.add_location(conn, CLI, survey_id, name)
+    setup_service.save_scripts(
+        conn,
+        CLI,
+        survey_id,
+        {
+            "nl": setup_service.Script(
+                "Goedendag {salutation}, u spreekt met Iris van de klantenservice. Mag ik u een"
+                " paar vragen stellen over onze dienstverlening? Het duurt drie minuten.",
+                "Hartelijk dank voor uw tijd. Nog een prettige dag!",
+                "Mag ik u drie minuten een paar vragen stellen? Uw antwoorden worden zonder uw"
+                " naam bewaard.",
+            ),
+            "en": setup_service.Script(
+                "Good afternoon {salutation}, this is Iris from customer service. May I ask you a"
+                " few questions about our service? It takes three minutes.",
+                "Thank you for your time. Have a nice day!",
+                "May I ask you a few questions for three minutes? Your answers are kept without"
+                " your name.",
+            ),
+        },
+    )
+
+
+def call_list_rows(rng: random.Random, count: int = CALLS) -> list[list[str]]:
+    """``count`` fictitious customers with a phone number and no e-mail address (header first)."""
+    rows = [["Voornaam", "Tussenvoegsel", "Achternaam", "Geslacht", "Telefoon", "Taal", *SEGMENTS]]
+    for number in range(count):
+        first, infix, last, gender = rng.choice(NAMES)
+        rows.append(
+            [
+                first,
+                infix,
+                last,
+                gender,
+                f"06-1234{5000 + number:04d}",
+                "nl",
+                rng.choice(REGIONS),
+                rng.choice(("particulier", "zakelijk")),
+            ]
+        )
+    return rows
+
+
+def _import_call_list(conn, values, secret: keys.Keys, rng: random.Random) -> int:
+    """As the demo's main list is imported: an upload, the suggested mapping with the segment
+    columns mapped, a batch made visible at the end."""
+    text = io.StringIO()
+    csv.writer(text, delimiter=";").writerows(call_list_rows(rng))
+    token = uploads.store_stream(
+        values["data_dir"], io.BytesIO(text.getvalue().encode("utf-8")), 1 << 30
+    )
+    try:
+        with reader.open_table(uploads.path_for(values["data_dir"], token)) as table:
+            overrides = tuple(f"{name}=segment:{name}" for name in SEGMENTS)
+            mapping = Mapping.build(table.headers, targets_for(table.headers, None, overrides))
+            import_id = import_service.begin(
+                conn, CLI, CALL_LIST, "legitimate_interest", PURPOSE, mapping
+            )
+            import_service.run_import(conn, secret, CLI, import_id, table, mapping)
+    finally:
+        uploads.remove(values["data_dir"], token)
+    return contacts_store.get_import(conn, import_id)["list_id"]

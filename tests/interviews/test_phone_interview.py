@@ -1,0 +1,187 @@
+"""The telephone interview screen: the call in hand only, the introduction with the contact's
+salutation, the read-out texts, routing, one ``phone`` response linked to nobody with the call
+marked complete, and a break-off kept or not by the survey's rule."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from appliance.auth.service import CLI
+from appliance.interviews import calls_service, setup_service
+from appliance.surveys import service as surveys_service
+from appliance.surveys import store as surveys_store
+from tests.conftest import Browser, Member
+from tests.factories import LOW_SCORES
+from tests.interviews.calls_world import TZ, CallWorld, local
+
+QUESTIONS = [
+    {
+        "id": "nps",
+        "type": "nps",
+        "required": True,
+        "text": {"nl": "Hoe waarschijnlijk …?", "en": "How likely …?"},
+        "read_out": {"nl": "Op een schaal van nul tot tien: hoe waarschijnlijk …?", "en": ""},
+    },
+    {
+        "id": "why",
+        "type": "text_long",
+        "show_if": {"question": "nps", "in": LOW_SCORES},
+        "text": {"nl": "Wat kan beter?", "en": "What could be better?"},
+    },
+    {"id": "again", "type": "yesno", "text": {"nl": "Weer bij ons?", "en": "Again?"}},
+    {"id": "staff", "type": "grade", "text": {"nl": "Cijfer personeel", "en": "Grade staff"}},
+]
+
+
+@pytest.fixture
+def world(conn, data_dir, tmp_path, cast):
+    world = CallWorld(conn, data_dir, tmp_path, cast)
+    row = surveys_store.get_survey(conn, world.survey_id)
+    data = surveys_store.definition_of(row).to_json()
+    data["pages"] = [{"id": "main", "questions": QUESTIONS}]
+    surveys_service.update_definition(conn, CLI, world.survey_id, data)
+    setup_service.save_scripts(
+        conn,
+        CLI,
+        world.survey_id,
+        {
+            "nl": setup_service.Script(
+                "Goedemiddag {salutation}, u spreekt met de klantenservice.", "Tot ziens!", ""
+            )
+        },
+    )
+    world.campaign_id = world.campaign()
+    return world
+
+
+@pytest.fixture
+def call_id(world, cast):
+    found = calls_service.next_call(
+        world.conn, world.keys, cast["interviewer"].id, world.campaign_id, local(10), tz=TZ
+    )
+    assert found is not None
+    return found
+
+
+def _url(call_id):
+    return f"/interviews/calls/{call_id}/interview"
+
+
+def _state(page: str) -> str:
+    return re.search(r'name="state" value="([^"]+)"', page).group(1)
+
+
+def _post(browser, call_id, state, step, **typed):
+    return browser.post(
+        _url(call_id), {"state": state, "step": step, **{f"k-{q}": v for q, v in typed.items()}}
+    )
+
+
+def _responses(conn, survey_id):
+    return conn.execute("SELECT * FROM responses WHERE survey_id = ?", (survey_id,)).fetchall()
+
+
+def _call(conn, call_id):
+    return conn.execute("SELECT * FROM calls WHERE id = ?", (call_id,)).fetchone()
+
+
+def test_the_interview_opens_with_the_salutation_and_the_read_out_text(as_role, world, call_id):
+    page = as_role("interviewer").get(_url(call_id)).get_data(as_text=True)
+    hand = calls_service.in_hand(world.conn, world.keys, world.cast["interviewer"].id, call_id)
+    assert hand.salutation and f"Goedemiddag {hand.salutation}, u spreekt" in page
+    assert "Op een schaal van nul tot tien" in page
+    assert "Hoe waarschijnlijk …?" in page  # the written question beneath, for reference
+    assert "paper-entry.js" in page and "<script>" not in page
+
+
+def test_a_confirmed_interview_is_one_phone_response_linked_to_nobody(
+    as_role, world, call_id, conn
+):
+    ivo = as_role("interviewer")
+    state = _state(ivo.get(_url(call_id)).get_data(as_text=True))
+    # 9 skips "why": what was typed there is not kept (routing as online).
+    summary = _post(ivo, call_id, state, "check", nps="9", why="Niets", again="j", staff="8")
+    assert summary.status_code == 200
+    assert "Tot ziens!" in summary.get_data(as_text=True)  # the closing, to read out next
+    done = _post(ivo, call_id, state, "confirm", nps="9", why="Niets", again="j", staff="8")
+    assert done.status_code == 200 and "Tot ziens!" in done.get_data(as_text=True)
+    # Confirmed twice (a double click): the first stored it, the second stores nothing.
+    twice = _post(ivo, call_id, state, "confirm", nps="9", why="Niets", again="j", staff="8")
+    assert twice.status_code == 200
+    (response,) = _responses(conn, world.survey_id)
+    assert response["mode"] == "phone"
+    assert json.loads(response["answers"]) == {"nps": "9", "again": "yes", "staff": "8"}
+    assert response["duration_s"] is not None
+    assert conn.execute("SELECT count(*) FROM response_contacts").fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM contact_requests").fetchone()[0] == 0
+    text = " ".join(str(value) for value in response)
+    for secret in ("Jan", "Jansen", "Vries", "Smith", "ivo", "0612345678"):
+        assert secret not in text
+    call = _call(conn, call_id)
+    assert call["last_outcome"] == "complete" and call["status"] == "closed"
+    invitation = conn.execute(
+        "SELECT used FROM invitations WHERE id = ?", (call["invitation_id"],)
+    ).fetchone()
+    assert invitation["used"] == 1
+    # The call is let go: the page is gone for its interviewer too.
+    assert ivo.get(_url(call_id)).status_code == 404
+
+
+def test_a_wrong_key_comes_back_marked_and_nothing_is_stored(as_role, world, call_id, conn):
+    ivo = as_role("interviewer")
+    state = _state(ivo.get(_url(call_id)).get_data(as_text=True))
+    answer = _post(ivo, call_id, state, "confirm", nps="12")
+    assert answer.status_code == 422
+    assert "type one of the keys" in answer.get_data(as_text=True)
+    assert _responses(conn, world.survey_id) == []
+
+
+def test_a_break_off_without_a_rule_keeps_nothing(as_role, world, call_id, conn):
+    ivo = as_role("interviewer")
+    state = _state(ivo.get(_url(call_id)).get_data(as_text=True))
+    asked = _post(ivo, call_id, state, "break_off", nps="3", why="Te duur")
+    assert "nothing is stored" in asked.get_data(as_text=True)
+    assert _responses(conn, world.survey_id) == []  # asked first, nothing done yet
+    _post(ivo, call_id, state, "break_off_confirm", nps="3", why="Te duur")
+    assert _responses(conn, world.survey_id) == []
+    assert _call(conn, call_id)["last_outcome"] == "break_off"
+
+
+def test_a_break_off_is_kept_as_partial_when_the_rule_says_so(as_role, world, call_id, conn):
+    setup_service.set_partial_rule(conn, CLI, world.survey_id, True, 50)
+    ivo = as_role("interviewer")
+    state = _state(ivo.get(_url(call_id)).get_data(as_text=True))
+    # Two of the four questions that apply (a low score asks "why"): 50 %.
+    asked = _post(ivo, call_id, state, "break_off", nps="3", why="Te duur", again="x")
+    assert "kept as a partial interview" in asked.get_data(as_text=True)
+    _post(ivo, call_id, state, "break_off_confirm", nps="3", why="Te duur", again="x")
+    (response,) = _responses(conn, world.survey_id)
+    assert response["mode"] == "phone"
+    assert json.loads(response["answers"]) == {"nps": "3", "why": "Te duur"}
+    # Typed in at once: far below 2 seconds an answer, so flagged as too fast as well.
+    assert json.loads(response["flags"]) == ["partial", "speeder"]
+    assert _call(conn, call_id)["last_outcome"] == "partial"
+
+
+def test_too_little_for_the_rule_keeps_nothing(as_role, world, call_id, conn):
+    setup_service.set_partial_rule(conn, CLI, world.survey_id, True, 50)
+    ivo = as_role("interviewer")
+    state = _state(ivo.get(_url(call_id)).get_data(as_text=True))
+    _post(ivo, call_id, state, "break_off_confirm", nps="9")  # 1 of 3 that apply
+    assert _responses(conn, world.survey_id) == []
+    assert _call(conn, call_id)["last_outcome"] == "break_off"
+
+
+def test_a_call_not_in_hand_does_not_exist(app, as_role, world, call_id):
+    assert as_role("interviewer").get(_url(call_id + 1000)).status_code == 404
+    olga = Browser(app)
+    olga.sign_in(Member("olga", "interviewer", world.interviewer("olga"), None))
+    assert olga.get(_url(call_id)).status_code == 404
+
+
+@pytest.mark.parametrize("role", ["staff", "researcher", "admin"])
+def test_other_roles_cannot_interview(as_role, call_id, role):
+    assert as_role(role).get(_url(call_id)).status_code == 403
