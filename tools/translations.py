@@ -107,7 +107,7 @@ def problems(extracted: set[str], po: Path) -> list[str]:
         elif not all(strings):
             found.append(f"{name}: not translated: {message.id!r}; {translate}")
         else:
-            compilable[message.id] = message.string
+            compilable[_hashable(message.id)] = _hashable(message.string)
     found.extend(
         f"{name}: no longer in the code: {m!r}; run {UPDATE}" for m in sorted(ids - extracted)
     )
@@ -119,10 +119,15 @@ def problems(extracted: set[str], po: Path) -> list[str]:
     compiled = {}
     if mo.exists():
         with mo.open("rb") as fh:
-            compiled = {m.id: m.string for m in read_mo(fh) if m.id}
+            # A plural entry reads back with lists where the catalogue holds tuples.
+            compiled = {_hashable(m.id): _hashable(m.string) for m in read_mo(fh) if m.id}
     if compiled != compilable:
         found.append(f"{shown(mo)} does not match {name}; run {UPDATE}")
     return found
+
+
+def _hashable(value):
+    return tuple(value) if isinstance(value, list) else value
 
 
 def check() -> list[str]:

@@ -26,6 +26,7 @@ Contracts:
 
 from __future__ import annotations
 
+import random
 import sqlite3
 import time
 from collections.abc import Callable
@@ -33,6 +34,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
+
+import phonenumbers
 
 from appliance.auth import service as auth_service
 from appliance.auth.service import Actor
@@ -50,6 +53,8 @@ LEASE_SECONDS = 30 * 60
 # Calls taken off the list at hand-out (number now on the "do not call" list, or gone) before
 # one that can be called; past this many, the interviewer is told to try again.
 _SKIPS = 50
+# Which due call is handed out next is drawn here, never stored (see calls_store.claim).
+_DRAW = random.SystemRandom()
 _TITLES = {"nl": {"man": "meneer", "woman": "mevrouw"}, "en": {"man": "Mr", "woman": "Ms"}}
 _RECORDABLE = frozenset(o.code for o in RECORDABLE)
 
@@ -71,6 +76,15 @@ class InHand:
     # for it (epoch), if any.
     attempt: int = 1
     appointment_at: float | None = None
+
+    @property
+    def spoken_phone(self) -> str:
+        """The number grouped for reading and dialling by hand (+31 6 12345678)."""
+        try:
+            parsed = phonenumbers.parse(self.phone)
+        except phonenumbers.NumberParseException:
+            return self.phone
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 class CallError(ValueError):
@@ -139,6 +153,7 @@ def next_call(
                 part,
                 campaign["grace_minutes"] * 60,
                 campaign["max_attempts"],
+                _DRAW.random(),
             )
             if claimed is None:
                 return None

@@ -65,10 +65,12 @@ def invited_contacts(conn: sqlite3.Connection, survey_id: int) -> set[int]:
 
 
 def insert_calls(conn: sqlite3.Connection, campaign_id: int, due_at: float) -> int:
-    """One open call per invitation of the campaign, due at ``due_at``; returns how many."""
+    """One open call per invitation of the campaign, due within a second after ``due_at`` at a
+    random point (so that a random point among due times draws a call at random: see
+    :func:`claim`); returns how many."""
     return conn.execute(
         "INSERT INTO calls (campaign_id, contact_id, invitation_id, next_at)"
-        " SELECT campaign_id, contact_id, id, ? FROM invitations"
+        " SELECT campaign_id, contact_id, id, ? + abs(random() % 1000000) / 1e6 FROM invitations"
         " WHERE campaign_id = ? AND contact_id IS NOT NULL ORDER BY id",
         (due_at, campaign_id),
     ).rowcount
@@ -105,49 +107,74 @@ def claim(
     part: int,
     grace_seconds: float,
     max_attempts: int,
+    pick: float,
 ) -> sqlite3.Row | None:
-    """Take the next free call of the campaign for ``user_id`` until ``until``, in one
-    statement: an appointment of theirs that is due, else anyone's appointment more than
-    ``grace_seconds`` overdue, else (when ``part`` is one of :data:`PART_BITS`) the due call
-    not tried in that part of the day first, then with the fewest attempts (below
-    ``max_attempts``), then due earliest. A call is free when nobody holds it or its holder's
-    time ran out. Returns (id, contact_id) or None."""
+    """Take the next free call of the campaign for ``user_id`` until ``until``, inside the
+    caller's write transaction: an appointment of theirs that is due, else anyone's appointment
+    more than ``grace_seconds`` overdue, else (when ``part`` is one of :data:`PART_BITS`) a due
+    call not tried in that part of the day first, then with the fewest attempts (below
+    ``max_attempts``). Within that group the call is drawn at random: the first due after a
+    point at fraction ``pick`` (0 <= pick < 1, drawn by the caller) of the way from the earliest
+    to the latest due time, so that the order calls are handed out in is not the order of
+    anything stored. A call is free when nobody holds it or its holder's time ran out. Returns
+    (id, contact_id) or None."""
     free = "(held_until IS NULL OR held_until <= :now)"
-    # One probe per (tried in this part or not, attempts): each an equality on the index
-    # ``calls_due_<part>`` and a range on next_at, tried in order until one finds a call (coalesce
-    # stops at the first). Walking the index in one ORDER BY would also pass every call not due
-    # yet that sorts before a due one: all of them, at the end of a campaign's day.
-    queue = []
-    if part in PART_BITS:
-        queue = [
-            f"(SELECT id FROM calls WHERE campaign_id = :campaign AND status = 'open'"  # noqa: S608
-            f" AND (tried_parts & {part}) = {tried} AND attempts = {int(n)}"
-            f" AND next_at <= :now AND {free} ORDER BY next_at LIMIT 1)"
-            for tried in (0, part)
-            for n in range(max_attempts)
-        ]
-    probes = ",".join(
-        [
-            "(SELECT id FROM calls WHERE campaign_id = :campaign AND status = 'open'"  # noqa: S608
+    params = {
+        "user": user_id,
+        "until": until,
+        "campaign": campaign_id,
+        "now": now,
+        "late": now - grace_seconds,
+    }
+    appointment = conn.execute(
+        _TAKE.format(
+            free=free,
+            probe="coalesce("  # noqa: S608 - fixed text, values bound
+            "(SELECT id FROM calls WHERE campaign_id = :campaign AND status = 'open'"
             "  AND appointment_at IS NOT NULL AND appointment_at <= :now"
-            f"  AND appointment_by = :user AND {free} ORDER BY appointment_at LIMIT 1)",
-            "(SELECT id FROM calls WHERE campaign_id = :campaign AND status = 'open'"  # noqa: S608
+            f"  AND appointment_by = :user AND {free} ORDER BY appointment_at LIMIT 1),"
+            "(SELECT id FROM calls WHERE campaign_id = :campaign AND status = 'open'"
             f"  AND appointment_at IS NOT NULL AND appointment_at <= :late AND {free}"
-            "  ORDER BY appointment_at LIMIT 1)",
-            *queue,
-        ]
-    )
-    return conn.execute(
-        f"UPDATE calls SET held_by = :user, held_until = :until WHERE id = coalesce({probes})"  # noqa: S608
-        f" AND status = 'open' AND {free} RETURNING id, contact_id",
-        {
-            "user": user_id,
-            "until": until,
-            "campaign": campaign_id,
-            "now": now,
-            "late": now - grace_seconds,
-        },
+            "  ORDER BY appointment_at LIMIT 1))",
+        ),
+        params,
     ).fetchone()
+    if appointment is not None or part not in PART_BITS:
+        return appointment
+    # One group per (tried in this part of the day or not, attempts): equalities and a range
+    # on next_at of the index ``calls_due_<part>``, so each look-up is a seek, never a walk.
+    for tried in (0, part):
+        for attempts in range(max_attempts):
+            group = (
+                f"campaign_id = :campaign AND status = 'open' AND (tried_parts & {part})"
+                f" = {tried} AND attempts = {attempts} AND next_at <= :now AND {free}"
+            )
+            first, last = conn.execute(
+                f"SELECT (SELECT next_at FROM calls WHERE {group} ORDER BY next_at LIMIT 1),"  # noqa: S608
+                f" (SELECT next_at FROM calls WHERE {group} ORDER BY next_at DESC LIMIT 1)",
+                params,
+            ).fetchone()
+            if first is None:
+                continue
+            taken = conn.execute(
+                _TAKE.format(
+                    free=free,
+                    probe=f"coalesce((SELECT id FROM calls WHERE {group} AND next_at >= :at"  # noqa: S608
+                    " ORDER BY next_at LIMIT 1),"
+                    f" (SELECT id FROM calls WHERE {group} AND next_at < :at"
+                    " ORDER BY next_at DESC LIMIT 1))",
+                ),
+                {**params, "at": first + pick * (last - first)},
+            ).fetchone()
+            if taken is not None:
+                return taken
+    return None
+
+
+_TAKE = (
+    "UPDATE calls SET held_by = :user, held_until = :until WHERE id = {probe}"
+    " AND status = 'open' AND {free} RETURNING id, contact_id"
+)
 
 
 def set_hold(conn: sqlite3.Connection, call_id: int, user_id: int, until: float) -> bool:

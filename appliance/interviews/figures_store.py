@@ -30,7 +30,9 @@ def add_interview(
     scores: Iterable[tuple[str, float]],
 ) -> None:
     """One stored interview of ``day``, its length (None: unknown) and its (question, score)
-    pairs."""
+    pairs. Only the count and the sum of the scores are kept (``total_sq`` stays 0): the page
+    needs no more, and a sum of squares beside the sum would give the scores of a day with two
+    interviews."""
     timed = 0 if seconds is None else 1
     conn.execute(
         "INSERT INTO interviewer_days (survey_id, user_id, day, interviews, interview_seconds,"
@@ -41,10 +43,10 @@ def add_interview(
         (survey_id, user_id, day, seconds or 0, timed),
     )
     conn.executemany(
-        "INSERT INTO interviewer_scores (survey_id, user_id, day, question_id, n, total,"
-        " total_sq) VALUES (?, ?, ?, ?, 1, ?, ?) ON CONFLICT DO UPDATE SET n = n + 1,"
-        " total = total + excluded.total, total_sq = total_sq + excluded.total_sq",
-        [(survey_id, user_id, day, q, value, value * value) for q, value in scores],
+        "INSERT INTO interviewer_scores (survey_id, user_id, day, question_id, n, total)"
+        " VALUES (?, ?, ?, ?, 1, ?) ON CONFLICT DO UPDATE SET n = n + 1,"
+        " total = total + excluded.total",
+        [(survey_id, user_id, day, q, value) for q, value in scores],
     )
 
 
@@ -68,10 +70,9 @@ def days_before(conn: sqlite3.Connection, survey_id: int, day: str) -> list[sqli
 
 def scores_before(conn: sqlite3.Connection, survey_id: int, day: str) -> list[sqlite3.Row]:
     """Per interviewer and score question, summed over the days before ``day``: user_id,
-    question_id, n, total, total_sq."""
+    question_id, n, total."""
     return conn.execute(
-        "SELECT user_id, question_id, sum(n) AS n, sum(total) AS total,"
-        " sum(total_sq) AS total_sq FROM interviewer_scores"
+        "SELECT user_id, question_id, sum(n) AS n, sum(total) AS total FROM interviewer_scores"
         " WHERE survey_id = ? AND day < ? GROUP BY user_id, question_id",
         (survey_id, day),
     ).fetchall()

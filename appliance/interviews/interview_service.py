@@ -16,9 +16,10 @@ Contracts:
   ``calls_service.completed`` and ``figures.count_interview``.
 - A form key sent again stores nothing new and counts nothing again (the outcome, the figures):
   whether the key is new is decided in the writer's transaction itself.
-- Duration: an interview's length is stored (``started``). The speeder flag is that of the
-  absolute floor only (seconds per answer): the survey's median mixes self-completed responses,
-  whose pace says nothing of an interview's.
+- Duration: an interview's length is counted in the interviewer's figures only, never stored
+  on its response (the two side by side would pair each response with its interviewer). The
+  speeder flag is that of the absolute floor only (seconds per answer): the survey's median
+  mixes self-completed responses, whose pace says nothing of an interview's.
 - A broken-off interview is kept as a partial response (flag ``partial``, call outcome
   ``partial``) when the survey's rule keeps it (``setup_service.keeps_partial``); else nothing
   is stored and the call's outcome is ``break_off``.
@@ -37,6 +38,7 @@ from typing import Any
 from appliance.interviews import calls_service, figures, interview_store, setup_service
 from appliance.interviews.calls_service import InHand
 from appliance.paper import entry_keys
+from appliance.responses import quality
 from appliance.responses import service as responses_service
 from appliance.responses.flow import Channel
 from appliance.responses.segments import LANGUAGE
@@ -141,10 +143,16 @@ def _store(
     beside: Callable[[sqlite3.Connection, dict[str, Any], int | None], None],
 ) -> str:
     """Store through ``submit_answers``; ``beside(conn, answers, seconds)`` runs in the same
-    transaction, only when the form key is new."""
+    transaction, only when the form key is new. The response keeps no length: the interviewer's
+    figures keep it per interviewer and day, and the two side by side would name the
+    interviewer of every response (the speeder flag is decided here, from the floor alone)."""
     writer = _FirstTime(writing.writer, writing.keys.hasher().digest("form-key", form_key))
     seconds = None if started is None else max(0, int(time.time()) - int(started))
     kept = dict(answers)
+    if seconds is not None and seconds < writing.speeder_floor * quality.answered(
+        definition, _named_out(definition, answers)
+    ):
+        flags = [*flags, "speeder"]
 
     def also(conn: sqlite3.Connection) -> None:
         if writer.fresh:
@@ -160,7 +168,7 @@ def _store(
         language=language,
         answers=answers,
         form_key=form_key,
-        started=started,
+        started=None,
         today=today,
         speeder_floor=writing.speeder_floor,
         k=writing.k,

@@ -25,6 +25,7 @@ from appliance.auth.guard import requires
 from appliance.i18n import N_
 from appliance.interviews import calls_service, interview_service, setup_service
 from appliance.interviews.blueprint import bp
+from appliance.interviews.forms import NextCallForm
 from appliance.paper import entry_keys
 from appliance.responses.public_views import OPTIN_EXPLANATION
 from appliance.surveys import service as surveys_service
@@ -103,14 +104,17 @@ def _carried(call_id: int) -> dict:
     return carried
 
 
-def _done(language: str, closing: str, outcome: str, status: int = 200):
+def _done(language: str, closing: str, outcome: str, campaign_id: int | None = None):
+    """The closing page; with ``campaign_id``, its button asks for the campaign's next call."""
     return render_template(
         "interviews/interview_done.html",
         closing=closing,
         outcome=outcome,
         language=language,
         back=url_for("interviews.home"),
-    ), status
+        campaign_id=campaign_id,
+        next_form=NextCallForm(),
+    )
 
 
 @bp.route(f"/calls/<{ID}:call_id>/interview", methods=["GET", "POST"])
@@ -172,7 +176,7 @@ def interview(call_id: int):
         )
     except interview_service.AlreadyAnswered:
         return _form(page, carried, values, {}, status=409, message=_(USED))
-    return _done(language, script.closing, "complete")
+    return _done(language, script.closing, "complete", call.campaign_id)
 
 
 def _form(page, carried, values, errors, *, status=200, first=False, message=""):
@@ -224,4 +228,4 @@ def _break_off(page, definition, carried, values, answers, step):
         )
     except interview_service.AlreadyAnswered:
         return _form(page, carried, values, {}, status=409, message=_(USED))
-    return _done(page["language"], page["closing"], outcome)
+    return _done(page["language"], page["closing"], outcome, call.campaign_id)

@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from appliance.auth.guard import requires
 from appliance.contacts import fields
 from appliance.contacts import service as contacts_service
-from appliance.mailing import compose, jobs, problems, service, transport
+from appliance.mailing import compose, jobs, problems, template_service, transport
 from appliance.mailing.blueprint import bp
 from appliance.mailing.forms import TemplateForm, TestMailForm
 from appliance.mailing.render import CampaignMail
@@ -34,11 +34,13 @@ from appliance.web import ID, actor, get_db, state
 @bp.route("/templates/")
 @requires("mailings.manage")
 def list_templates():
-    return render_template("mailing/templates.html", templates=service.list_templates(get_db()))
+    return render_template(
+        "mailing/templates.html", templates=template_service.list_templates(get_db())
+    )
 
 
 def _template_or_404(template_id: int) -> sqlite3.Row:
-    row = service.get_template(get_db(), template_id)
+    row = template_service.get_template(get_db(), template_id)
     if row is None:
         abort(404)
     return row
@@ -79,7 +81,7 @@ def edit_template(template_id: int | None = None):
         problems = _problems(parts)
         if not problems:
             try:
-                saved = service.save_template(
+                saved = template_service.save_template(
                     get_db(),
                     actor(),
                     template_id,
@@ -101,7 +103,7 @@ def edit_template(template_id: int | None = None):
 
 def _form_data(row: sqlite3.Row) -> dict[str, str]:
     data = {"name": row["name"], "style": row["style"], "fallback": row["fallback"]}
-    for lang, part in service.template_parts(row).items():
+    for lang, part in template_service.template_parts(row).items():
         for name, value in part.items():
             data[f"{lang}_{name}"] = value
     return data
@@ -148,7 +150,7 @@ def _preview(row) -> dict | None:
         return None
     mail, contact, _values = found
     try:
-        return service.preview(mail, contact)
+        return template_service.preview(mail, contact)
     except compose.TemplateProblem as problem:
         return {"error": f"{_(problem.reason)} {problem.detail}"}
 
@@ -193,7 +195,7 @@ def send_test(template_id: int):
         return _page(row, TemplateForm(data=_form_data(row)), 400, test_form)
     mail, contact, values = found
     try:
-        service.send_test(
+        template_service.send_test(
             get_db(), actor(), state().keys.hasher(), template_id, mail, contact, values, to
         )
     except compose.TemplateProblem as problem:

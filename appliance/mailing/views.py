@@ -13,7 +13,15 @@ from appliance import formats
 from appliance.auth.guard import requires
 from appliance.contacts import service as contacts_service
 from appliance.interviews import calls_service, phone_campaign
-from appliance.mailing import build, post_build, post_service, problems, send_service, service
+from appliance.mailing import (
+    build,
+    post_build,
+    post_service,
+    problems,
+    send_service,
+    service,
+    template_service,
+)
 from appliance.mailing.blueprint import bp
 from appliance.mailing.forms import CampaignForm
 from appliance.planes import open_contact_field
@@ -105,7 +113,7 @@ def _choices(form: CampaignForm) -> None:
         (r["id"], _list_label(r["name"], r["contacts"]))
         for r in contacts_service.lists_with_counts(conn)
     ]
-    templates = [(r["id"], r["name"]) for r in service.list_templates(conn)]
+    templates = [(r["id"], r["name"]) for r in template_service.list_templates(conn)]
     form.template_id.choices = templates
     form.reminder_template_id.choices = [(0, _("the invitation template"))] + templates
     if not form.is_submitted():
