@@ -108,7 +108,13 @@ def dutch_catalogue() -> dict[str, str]:
     """msgid -> Dutch, for every message whose Dutch differs from its English."""
     with PO.open("rb") as fh:
         catalogue = read_po(fh)
-    return {m.id: m.string for m in catalogue if m.id and m.string and m.string != m.id}
+    found = {}
+    for m in catalogue:
+        # A plural entry holds (singular, plural) on both sides: each form is a message.
+        ids = m.id if isinstance(m.id, tuple) else (m.id,)
+        strings = m.string if isinstance(m.string, tuple) else (m.string,)
+        found.update((i, s) for i, s in zip(ids, strings, strict=False) if i and s and s != i)
+    return found
 
 
 def english_patterns(catalogue: dict[str, str]) -> list[tuple[str, re.Pattern]]:
