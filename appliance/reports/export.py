@@ -202,9 +202,9 @@ def _cells(n, share, summary: Summary | None) -> list:
 
 
 def rows(report: Report, language: str) -> Iterator[list]:
-    """One flat table: respondents, breakdown groups and trend, waves, then per question its
-    total, bars, groups and trend. Labels come from the survey, groups are named as on the page;
-    cells are made formula-safe later."""
+    """One flat table: respondents, breakdown groups and trend, waves, response rates, then per
+    question its total, bars, groups and trend. Labels come from the survey, groups are named as
+    on the page; cells are made formula-safe later."""
     names = Labels(report, language)
     yield list(HEADER)
     yield ["respondents", "", "", "", *_cells(report.respondents, None, None)]
@@ -218,8 +218,29 @@ def rows(report: Report, language: str) -> Iterator[list]:
         label = wave_label(c, report.campaigns)
         yield ["campaign invited", "", label, "", *_cells(c["recipients"], None, None)]
         yield ["campaign responses", "", label, "", *_cells(c["responses"], c["rate"], None)]
+    for r in report.rates:
+        yield from _rate_rows(r)
     for q in report.questions:
         yield from _question_rows(q, names)
+
+
+def _rate_rows(row: RateRow) -> Iterator[list]:
+    """A sampled mode's cases per AAPOR code and its rates (as shares), or one row saying the
+    mode's rates are hidden; ``mode`` "all" holds the modes together."""
+    blank = [""] * 7
+    if row.hidden or row.rates is None:
+        yield ["response rates hidden", "", row.mode, "", "", "", *blank]
+        return
+    for outcome, n in row.counts:
+        yield ["cases", "", row.mode, f"{outcome.aapor} {outcome.code}", n, "", *blank]
+    for group, n in row.groups:
+        yield ["cases by group", "", row.mode, group, n, "", *blank]
+    for name, value in row.rates.named():
+        share = "" if value is None else round(value, 3)
+        yield ["response rate", "", row.mode, name.upper(), "", share, *blank]
+    e = "" if row.rates.e is None else round(row.rates.e, 3)
+    fixed = "fixed" if row.rates.e_fixed else ""
+    yield ["eligibility estimate e", "", row.mode, fixed, "", e, *blank]
 
 
 def _question_rows(q: QuestionReport, names: Labels) -> Iterator[list]:

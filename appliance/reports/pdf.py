@@ -9,6 +9,7 @@ from datetime import date
 from flask_babel import format_date
 from flask_babel import gettext as _
 
+from appliance.interviews import rates
 from appliance.pdfdoc import Document, svg_for_pdf
 from appliance.reports import charts
 from appliance.reports.labels import Labels
@@ -67,6 +68,8 @@ def render(report: Report, names: Labels, organisation: str) -> bytes:
                 rate=rate,
             ),
         )
+    for row in report.rates:
+        _line(doc, _mode_rates_label(row), _rates_text(row, names))
     doc.ln(2)
     if report.trend:
         _chart(doc, charts.trend(names.periods(report.trend), None, _("Responses over time")))
@@ -100,3 +103,19 @@ def render(report: Report, names: Labels, organisation: str) -> bytes:
             _chart(doc, charts.trend(points, q.scale, q.id, nps=q.type == "nps"))
         doc.ln(3)
     return bytes(doc.output())
+
+
+def _mode_rates_label(row) -> str:
+    mode = _("All modes") if row.mode == "all" else _(rates.MODE_LABELS[row.mode])
+    return _("Response rates: %(mode)s", mode=mode)
+
+
+def _rates_text(row, names: Labels) -> str:
+    """The seven AAPOR rates of a mode on one line, or why they are not shown."""
+    if row.hidden or row.rates is None:
+        return _("hidden (fewer than %(k)d responses behind them)", k=names.report.k)
+    # One decimal, as on the page: rates near each other must not look the same.
+    return ", ".join(
+        f"{name.upper()} " + ("\u2013" if value is None else f"{names.plain(value * 100, 1)}%")
+        for name, value in row.rates.named()
+    )

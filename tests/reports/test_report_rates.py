@@ -4,13 +4,17 @@ completes of a mode would give away a small group of responses."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 
 import pytest
+from openpyxl import load_workbook
 
 from appliance.reports import release_service
 from tests.factories import grant, open_survey, submit_response
 from tests.interviews.dispositions_world import Sample
+from tests.pdftext import pdf_text
 
 K = 5
 
@@ -157,3 +161,25 @@ def test_the_json_export_carries_the_same_rates_and_hides_the_same(
     phone = rows["phone"]
     assert phone["rates"]["rr1"] == round(6 / 11, 4)
     assert {"code": "complete", "aapor": "1.1", "group": "I", "n": 6} in phone["cases"]
+
+
+def test_the_csv_xlsx_and_pdf_carry_the_rates_the_page_shows(as_role, fieldwork):
+    """The researcher's files hold the rates of the page: the telephone's cases and RR1, and
+    the e-mail campaign's rates hidden as on the page."""
+    survey_id = fieldwork.survey_id
+    browser = as_role("researcher")
+    lines = browser.get(f"/reports/{survey_id}/report.csv").get_data(as_text=True).splitlines()
+    rows = list(csv.reader(lines))
+    assert rows_like(rows, "RR1", "phone") == ["response rate", "", "phone", "RR1", "", "0.545"]
+    assert rows_like(rows, "1.1 complete") == ["cases", "", "phone", "1.1 complete", "6", ""]
+    book = load_workbook(io.BytesIO(browser.get(f"/reports/{survey_id}/report.xlsx").data))
+    cells = [[c for c in r] for r in book.active.iter_rows(values_only=True)]
+    (rr1,) = [r for r in cells if r[0] == "response rate" and r[2] == "phone" and r[3] == "RR1"]
+    assert rr1[5] == pytest.approx(0.545)
+    text = pdf_text(browser.get(f"/reports/{survey_id}/report.pdf").data)
+    assert "RR1 54.5%" in text.replace("\xa0", " ")
+
+
+def rows_like(rows: list[list[str]], answer: str, mode: str = "phone") -> list[str]:
+    (row,) = [r for r in rows if r[3] == answer and r[2] == mode]
+    return row[:6]
