@@ -14,9 +14,7 @@ addresses are at example domains; the demo never sends through an SMTP relay.
 
 from __future__ import annotations
 
-import csv
 import email
-import io
 import json
 import random
 import re
@@ -32,15 +30,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from appliance import db, demo_interviews, keys, schema
+from appliance import db, demo_import, demo_interviews, keys, schema
 from appliance.admin import store as admin_store
 from appliance.auth import passwords
 from appliance.auth import service as auth_service
 from appliance.auth import store as auth_store
 from appliance.auth.service import CLI
-from appliance.contacts import import_service, reader, uploads
 from appliance.contacts import store as contacts_store
-from appliance.contacts.mapping import Mapping, targets_for
 from appliance.db import transaction
 from appliance.mailing import jobs, links, transport
 from appliance.mailing import service as mailing_service
@@ -243,7 +239,15 @@ def fill(values: dict[str, Any], seed: int = 2026) -> Summary:
         survey_id = service.create_from_template(conn, CLI, TEMPLATE)
         _ask_to_publish(conn, survey_id)
         service.change_status(conn, CLI, survey_id, "open")
-        list_id, counts = _import_contacts(conn, values, secret, rng)
+        list_id, counts = demo_import.import_rows(
+            conn,
+            values,
+            secret,
+            contact_rows(rng),
+            list_name=LIST_NAME,
+            purpose=PURPOSE,
+            segments=SEGMENTS,
+        )
         # Reportable before the invitations are made: they fix what a response may carry.
         with transaction(conn):
             report_store.set_reportable(conn, survey_id, SEGMENTS)
@@ -380,27 +384,6 @@ def contact_rows(rng: random.Random, count: int = CONTACTS) -> list[list[str]]:
     for n, row in enumerate(broken[:INVALID]):
         rows.insert(1 + (n + 1) * count // (INVALID + 1) + n, row)
     return rows
-
-
-def _import_contacts(conn, values, secret: keys.Keys, rng: random.Random):
-    """The same way as `appliance import-contacts`: an upload file, the suggested mapping with
-    the segment columns mapped, a batch that becomes visible at the end."""
-    text = io.StringIO()
-    csv.writer(text, delimiter=";").writerows(contact_rows(rng))
-    token = uploads.store_stream(
-        values["data_dir"], io.BytesIO(text.getvalue().encode("utf-8")), 1 << 30
-    )
-    try:
-        with reader.open_table(uploads.path_for(values["data_dir"], token)) as table:
-            overrides = tuple(f"{name}=segment:{name}" for name in SEGMENTS)
-            mapping = Mapping.build(table.headers, targets_for(table.headers, None, overrides))
-            import_id = import_service.begin(
-                conn, CLI, LIST_NAME, "legitimate_interest", PURPOSE, mapping
-            )
-            counts = import_service.run_import(conn, secret, CLI, import_id, table, mapping)
-    finally:
-        uploads.remove(values["data_dir"], token)
-    return contacts_store.get_import(conn, import_id)["list_id"], counts
 
 
 # ---- the campaign -------------------------------------------------------------------------------

@@ -12,8 +12,6 @@ block of Dutch mobile numbers (06-1234 5xxx), and the appliance never dials: an 
 
 from __future__ import annotations
 
-import csv
-import io
 import random
 import sqlite3
 import time
@@ -21,11 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from appliance import keys
+from appliance import demo_import, keys
 from appliance.auth.service import CLI
-from appliance.contacts import import_service, reader, uploads
-from appliance.contacts import store as contacts_store
-from appliance.contacts.mapping import Mapping, targets_for
 from appliance.interviews import setup_service
 from appliance.mailing import service as mailing_service
 from appliance.mailing import store as mailing_store
@@ -70,7 +65,15 @@ def fill(
     """The interviewer, assigned to ``survey_id``, and a telephone campaign of that survey over
     a call list of its own, calling from now on in every part of the day."""
     interviewer = account(conn, *INTERVIEWER, role="interviewer", survey_ids={survey_id})
-    list_id = _import_call_list(conn, values, secret, random.Random(seed))
+    list_id, _ = demo_import.import_rows(
+        conn,
+        values,
+        secret,
+        call_list_rows(random.Random(seed)),
+        list_name=CALL_LIST,
+        purpose=PURPOSE,
+        segments=SEGMENTS,
+    )
     template_id = next(
         row["id"] for row in mailing_store.list_templates(conn) if row["name"] == TEMPLATE
     )
@@ -141,24 +144,3 @@ def call_list_rows(rng: random.Random, count: int = CALLS) -> list[list[str]]:
             ]
         )
     return rows
-
-
-def _import_call_list(conn, values, secret: keys.Keys, rng: random.Random) -> int:
-    """As the demo's main list is imported: an upload, the suggested mapping with the segment
-    columns mapped, a batch made visible at the end."""
-    text = io.StringIO()
-    csv.writer(text, delimiter=";").writerows(call_list_rows(rng))
-    token = uploads.store_stream(
-        values["data_dir"], io.BytesIO(text.getvalue().encode("utf-8")), 1 << 30
-    )
-    try:
-        with reader.open_table(uploads.path_for(values["data_dir"], token)) as table:
-            overrides = tuple(f"{name}=segment:{name}" for name in SEGMENTS)
-            mapping = Mapping.build(table.headers, targets_for(table.headers, None, overrides))
-            import_id = import_service.begin(
-                conn, CLI, CALL_LIST, "legitimate_interest", PURPOSE, mapping
-            )
-            import_service.run_import(conn, secret, CLI, import_id, table, mapping)
-    finally:
-        uploads.remove(values["data_dir"], token)
-    return contacts_store.get_import(conn, import_id)["list_id"]
