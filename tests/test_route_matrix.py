@@ -244,20 +244,21 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("compliance.register_page", "GET"): STAFF,
     ("compliance.register_page", "POST"): STAFF,
     ("compliance.close_request", "POST"): {**STAFF, "staff": GONE},
-    # The interview screen (interviews.conduct): there is no call 1 in the interviewer's hands
-    # and survey 1 is not assigned to them, so those do not exist for them. Staff set up the
-    # scripts and locations of survey 1; it has no location 1.
-    ("interviews.interview", "GET"): {**only("interviewer"), "interviewer": GONE},
-    ("interviews.interview", "POST"): {**only("interviewer"), "interviewer": GONE},
+    # The interview screen (interviews.conduct): the interviewer holds no call, so it sends them
+    # to their start page; survey 1 is not assigned to them, so its face-to-face pages do not
+    # exist for them. Staff set up the scripts and locations of survey 1; it has no location 1.
+    ("interviews.interview", "GET"): only("interviewer"),
+    ("interviews.interview", "POST"): only("interviewer"),
     ("interviews.onsite_start", "GET"): {**only("interviewer"), "interviewer": GONE},
     ("interviews.onsite_token", "GET"): {**only("interviewer"), "interviewer": GONE},
     ("interviews.onsite_submit", "POST"): {**only("interviewer"), "interviewer": GONE},
     # Telephone calling (interviews.conduct): the interviewer's start page; there is no
-    # campaign 1 assigned to them and no call 1 in their hands, so those are not found.
+    # campaign 1 assigned to them (not found), and the call screen, holding no call, sends them
+    # to their start page.
     ("interviews.home", "GET"): only("interviewer"),
     ("interviews.next_call", "POST"): {**only("interviewer"), "interviewer": GONE},
-    ("interviews.call", "GET"): {**only("interviewer"), "interviewer": GONE},
-    ("interviews.call", "POST"): {**only("interviewer"), "interviewer": GONE},
+    ("interviews.call", "GET"): only("interviewer"),
+    ("interviews.call", "POST"): only("interviewer"),
     ("interviews.setup", "GET"): STAFF,
     ("interviews.setup", "POST"): STAFF,
     ("interviews.add_location", "POST"): STAFF,

@@ -208,6 +208,14 @@ def _person(fields: dict[str, str], language: str) -> tuple[str, str]:
     return salutation, name
 
 
+def held_call(conn: sqlite3.Connection, user_id: int) -> int | None:
+    """The id of the open call ``user_id`` holds (the first, should there be more), or None.
+    The pages find the call this way, never from their address: a proxy's access log would
+    otherwise keep when each call's interview was confirmed, beside the call."""
+    rows = calls_store.held(conn, user_id)
+    return rows[0]["id"] if rows else None
+
+
 def in_hand(conn: sqlite3.Connection, keys, user_id: int, call_id: int) -> InHand | None:
     """The call ``call_id`` when ``user_id`` holds it and it is still open; else None."""
     row = calls_store.in_hand(conn, call_id, user_id)

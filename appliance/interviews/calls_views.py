@@ -58,7 +58,7 @@ def _hand_out(campaign_id: int):
     except calls_service.NotYours:
         abort(404)
     if call_id is not None:
-        return redirect(url_for("interviews.call", call_id=call_id))
+        return redirect(url_for("interviews.call"))
     upcoming = calls_service.next_appointment(conn, campaign_id)
     if upcoming is not None:
         flash(
@@ -93,17 +93,27 @@ def _appointment(form: OutcomeForm) -> float | None:
     return moment.replace(tzinfo=state().tz).timestamp()
 
 
-@bp.route(f"/calls/<{ID}:call_id>", methods=["GET", "POST"])
+def not_in_hand():
+    """Back to the start page: the call on the screen is no longer the interviewer's."""
+    flash(_("You hold no call now: ask for the next one."), "warning")
+    return redirect(url_for("interviews.home"))
+
+
+@bp.route("/call", methods=["GET", "POST"])
 @requires(ACTION)
-def call(call_id: int):
+def call():
     """The call in hand: who to call, and the outcome form ("Save" goes home, "Save and next
-    call" straight to the next one)."""
+    call" straight to the next one). The form names its call, so an outcome is never recorded
+    for another call than the one on the screen."""
     conn, me = get_db(), actor().id
-    in_hand = calls_service.in_hand(conn, state().keys, me, call_id)
+    call_id = calls_service.held_call(conn, me)
+    in_hand = None if call_id is None else calls_service.in_hand(conn, state().keys, me, call_id)
     if in_hand is None:
-        abort(404)
-    form = OutcomeForm()
+        return not_in_hand()
+    form = OutcomeForm(call=call_id)
     _outcome_choices(form)
+    if form.is_submitted() and form.call.data != call_id:
+        return not_in_hand()
     if form.validate_on_submit():
         try:
             calls_service.record(
@@ -132,7 +142,7 @@ def call(call_id: int):
         "interviews/call.html",
         call=in_hand,
         form=form,
-        interview_url=url_for("interviews.interview", call_id=call_id)
+        interview_url=url_for("interviews.interview")
         if _endpoint("interviews.interview")
         else None,
         number=format_decimal,

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, RadioField, TimeField
+from wtforms import BooleanField, DateField, IntegerField, RadioField, TimeField
 from wtforms.validators import InputRequired, Optional
+from wtforms.widgets import HiddenInput
 
 
 class OutcomeForm(FlaskForm):
+    # The call on the screen, in the body (never in the address): the outcome is refused when
+    # the call in hand is another by now.
+    call = IntegerField(widget=HiddenInput(), validators=[Optional()])
     outcome = RadioField(
         _l("Outcome of this call"), validators=[InputRequired(_l("Choose the outcome."))]
     )

@@ -2,7 +2,8 @@
 by keyboard (as in paper entry, with the text to read out), a summary to confirm, the closing
 text; or a break-off.
 
-One page, ``/interviews/calls/<call>/interview``: GET starts the interview, each POST carries the
+One page, ``/interviews/call/interview`` (the call in hand, found by the hold and never named in
+the address, see ``calls_service.held_call``): GET starts the interview, each POST carries the
 step (``check``, ``change``, ``confirm``, ``break_off``, ``break_off_confirm``) and a signed state
 (call, interviewer, form key, start time), never anything of the contact. Only the interviewer
 who holds the call may open it (``calls_service.in_hand``); any other call is a 404. What was
@@ -25,11 +26,12 @@ from appliance.auth.guard import requires
 from appliance.i18n import N_
 from appliance.interviews import calls_service, interview_service, setup_service
 from appliance.interviews.blueprint import bp
+from appliance.interviews.calls_views import not_in_hand
 from appliance.interviews.forms import NextCallForm
 from appliance.paper import entry_keys
 from appliance.responses.public_views import OPTIN_EXPLANATION
 from appliance.surveys import service as surveys_service
-from appliance.web import ID, actor, get_db, setting, state
+from appliance.web import actor, get_db, setting, state
 
 ACTION = "interviews.conduct"
 STATE_MAX_AGE = 8 * 3600
@@ -94,12 +96,13 @@ def summary_rows(fields, answers) -> list[dict]:
     ]
 
 
-def _carried(call_id: int) -> dict:
+def _carried(call_id: int | None) -> dict:
+    """The signed state of the form: the interviewer's, and of ``call_id`` unless None."""
     try:
         carried = _signer().loads(request.form.get("state", ""), max_age=STATE_MAX_AGE)
     except BadSignature:
         abort(400)
-    if carried.get("c") != call_id or carried.get("u") != actor().id:
+    if carried.get("u") != actor().id or (call_id is not None and carried.get("c") != call_id):
         abort(400)
     return carried
 
@@ -117,20 +120,23 @@ def _done(language: str, closing: str, outcome: str, campaign_id: int | None = N
     )
 
 
-@bp.route(f"/calls/<{ID}:call_id>/interview", methods=["GET", "POST"])
+@bp.route("/call/interview", methods=["GET", "POST"])
 @requires(ACTION)
-def interview(call_id: int):
+def interview():
     """The interview of the call in hand (see the module docstring)."""
     conn, keys, me = get_db(), state().keys, actor().id
-    call = calls_service.in_hand(conn, keys, me, call_id)
+    call_id = calls_service.held_call(conn, me)
+    call = None if call_id is None else calls_service.in_hand(conn, keys, me, call_id)
     step = request.form.get("step", "") if request.method == "POST" else ""
     if call is None:
         if step == "confirm" and interview_service.already_stored(
-            conn, keys, _carried(call_id).get("key", "")
+            conn, keys, _carried(None).get("key", "")
         ):
             # Confirmed twice (a double click, a reload): the first stored it and let go.
             return _done("", "", "complete")
-        abort(404)
+        return not_in_hand()
+    if request.method == "POST" and _carried(None).get("c") != call_id:
+        return not_in_hand()  # the hold moved on to another call: never store it there
     carried = _carried(call_id) if request.method == "POST" else None
     # Each step renews the hold: an interview may run longer than a hold lasts.
     calls_service.keep(conn, me, call_id)

@@ -69,7 +69,7 @@ def call_id(world, cast):
 
 
 def _url(call_id):
-    return f"/interviews/calls/{call_id}/interview"
+    return "/interviews/call/interview"  # the call in hand: never named in the address
 
 
 def _state(page: str) -> str:
@@ -129,8 +129,8 @@ def test_a_confirmed_interview_is_one_phone_response_linked_to_nobody(
         "SELECT used FROM invitations WHERE id = ?", (call["invitation_id"],)
     ).fetchone()
     assert invitation["used"] == 1
-    # The call is let go: the page is gone for its interviewer too.
-    assert ivo.get(_url(call_id)).status_code == 404
+    # The call is let go: its interviewer holds no call, and the page sends them home.
+    assert ivo.get(_url(call_id)).headers["Location"] == "/interviews/"
 
 
 def test_a_wrong_key_comes_back_marked_and_nothing_is_stored(as_role, world, call_id, conn):
@@ -178,11 +178,24 @@ def test_too_little_for_the_rule_keeps_nothing(as_role, world, call_id, conn):
     assert _call(conn, call_id)["last_outcome"] == "break_off"
 
 
-def test_a_call_not_in_hand_does_not_exist(app, as_role, world, call_id):
-    assert as_role("interviewer").get(_url(call_id + 1000)).status_code == 404
+def test_only_the_call_in_hand_is_interviewed(app, as_role, world, call_id, conn):
+    """Olga holds no call: the interview page sends her to her start page. Ivo's page of a call
+    he no longer holds (its hold moved on to another call) stores nothing for the new one."""
     olga = Browser(app)
     olga.sign_in(Member("olga", "interviewer", world.interviewer("olga"), None))
-    assert olga.get(_url(call_id)).status_code == 404
+    assert olga.get(_url(call_id)).headers["Location"] == "/interviews/"
+    ivo = as_role("interviewer")
+    state = _state(ivo.get(_url(call_id)).get_data(as_text=True))
+    calls_service.record(
+        conn, world.keys, world.cast["interviewer"].id, call_id, "busy", now=local(10, 5), tz=TZ
+    )
+    later = calls_service.next_call(
+        conn, world.keys, world.cast["interviewer"].id, world.campaign_id, local(10, 6), tz=TZ
+    )
+    assert later not in (None, call_id)
+    moved = _post(ivo, call_id, state, "confirm", nps="9", why="Goed")
+    assert moved.headers["Location"] == "/interviews/"
+    assert _responses(conn, world.survey_id) == []
 
 
 @pytest.mark.parametrize("role", ["staff", "researcher", "admin"])
