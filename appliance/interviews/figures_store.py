@@ -30,9 +30,8 @@ def add_interview(
     scores: Iterable[tuple[str, float]],
 ) -> None:
     """One stored interview of ``day``, its length (None: unknown) and its (question, score)
-    pairs. Only the count and the sum of the scores are kept (``total_sq`` stays 0): the page
-    needs no more, and a sum of squares beside the sum would give the scores of a day with two
-    interviews."""
+    pairs. Only the count and the sum of the scores are kept: the page needs no more, and a sum
+    of squares beside the sum would give the scores of a day with two interviews."""
     timed = 0 if seconds is None else 1
     conn.execute(
         "INSERT INTO interviewer_days (survey_id, user_id, day, interviews, interview_seconds,"

@@ -43,7 +43,6 @@ def m0030_interviewer_figures(db: Database) -> None:
             question_id TEXT NOT NULL,
             n INTEGER NOT NULL DEFAULT 0,
             total REAL NOT NULL DEFAULT 0,
-            total_sq REAL NOT NULL DEFAULT 0,
             PRIMARY KEY (survey_id, user_id, day, question_id)
         ) WITHOUT ROWID""",
         """CREATE TABLE survey_rate_settings (
