@@ -271,7 +271,7 @@ def fill(values: dict[str, Any], seed: int = 2026) -> Summary:
             valid_until=valid_until,
             survey_ids={survey_id},
         )
-        interviewing = demo_interviews.fill(conn, values, secret, survey_id, _account)
+        interviewing = demo_interviews.fill(conn, values, secret, survey_id, _account, answers_for)
     finally:
         conn.close()
     return Summary(
@@ -621,8 +621,7 @@ def report(summary: Summary, echo: Callable[[str], None]) -> None:
         f"               (access until {summary.valid_until})\n"
         f"  interviewer: {summary.interviewing.interviewer[0]}  "
         f"password {summary.interviewing.interviewer[1]}\n"
-        f"               (assigned the survey; telephone campaign "
-        f"#{summary.interviewing.campaign_id}: {summary.interviewing.calls} calls)\n"
+        f"{demo_interviews.describe(summary.interviewing)}\n"
         "Each sets up two-factor login with an authenticator app at the first sign-in (staff "
         "unless staff_totp_required is off).\n"
         "The passwords are shown only now. No admin exists yet: `appliance setup-code` prints a "

@@ -14,18 +14,23 @@ from __future__ import annotations
 
 import random
 import sqlite3
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from datetime import time as clock
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from appliance import demo_import, keys
+from appliance import demo_fieldwork, demo_import, keys
+from appliance.auth import store as auth_store
 from appliance.auth.service import CLI
 from appliance.interviews import setup_service
 from appliance.mailing import service as mailing_service
 from appliance.mailing import store as mailing_store
 
 INTERVIEWER = ("demo.interviewer", "Iris Bakker (demo)")
+# Works the evenings; signs in with a password staff set (none is printed).
+SECOND_INTERVIEWER = ("demo.interviewer2", "Daan Jansen (demo)")
 CALL_LIST = "Bellijst (demo)"
 PHONE_CAMPAIGN = "Telefonische enquête (demo)"
 PURPOSE = "Telefonisch klanttevredenheidsonderzoek (demo-gegevens)"
@@ -52,6 +57,7 @@ class Interviewing:
     interviewer: tuple[str, str]  # username, password
     campaign_id: int
     calls: int
+    fieldwork: demo_fieldwork.Fieldwork
 
 
 def fill(
@@ -60,11 +66,17 @@ def fill(
     secret: keys.Keys,
     survey_id: int,
     account: Account,
+    answers: demo_fieldwork.Answers,
     seed: int = 2026,
 ) -> Interviewing:
-    """The interviewer, assigned to ``survey_id``, and a telephone campaign of that survey over
-    a call list of its own, calling from now on in every part of the day."""
+    """Two interviewers, assigned to ``survey_id``; a telephone campaign of that survey over a
+    call list of its own, calling in every part of the day since ten days ago; locations for
+    face-to-face interviews; and the fieldwork of those ten days (:mod:`appliance.demo_fieldwork`,
+    with ``answers`` as the respondents' answers)."""
     interviewer = account(conn, *INTERVIEWER, role="interviewer", survey_ids={survey_id})
+    account(conn, *SECOND_INTERVIEWER, role="interviewer", survey_ids={survey_id})
+    tz = ZoneInfo(values["timezone"])
+    start = datetime.now(tz).date() - timedelta(days=demo_fieldwork.DAYS)
     list_id, _ = demo_import.import_rows(
         conn,
         values,
@@ -86,7 +98,7 @@ def fill(
             list_id=list_id,
             template_id=template_id,
             reminder_template_id=None,
-            send_at=time.time(),
+            send_at=datetime.combine(start, clock(9), tz).timestamp(),
             reminders=0,
             reminder_days=7,
             segment_filter={},
@@ -96,7 +108,26 @@ def fill(
         secret,
     )
     _face_to_face(conn, survey_id)
-    return Interviewing(interviewer, campaign_id, len(selection.contact_ids))
+    ids = tuple(
+        auth_store.user_by_name(conn, name).id for name in (INTERVIEWER[0], SECOND_INTERVIEWER[0])
+    )
+    fieldwork = demo_fieldwork.fill(
+        conn, values, secret, survey_id, campaign_id, ids, answers, seed
+    )
+    return Interviewing(interviewer, campaign_id, len(selection.contact_ids), fieldwork)
+
+
+def describe(made: Interviewing) -> str:
+    """The lines under the interviewer's sign-in in the demo's summary."""
+    work, pad = made.fieldwork, " " * 15
+    return (
+        f"{pad}(assigned the survey, as is {SECOND_INTERVIEWER[0]}; telephone campaign "
+        f"#{made.campaign_id}: {made.calls} calls,\n"
+        f"{pad} {work.open_calls} still open; in the last {demo_fieldwork.DAYS} days "
+        f"{work.attempts + work.phone} attempts,\n"
+        f"{pad} {work.phone} telephone interviews, {work.broken_off} broken off, "
+        f"{work.onsite} face to face)"
+    )
 
 
 def _face_to_face(conn: sqlite3.Connection, survey_id: int) -> None:

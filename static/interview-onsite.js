@@ -13,7 +13,9 @@
   var form = document.getElementById("pe-form");
   if (!app || !form) { return; }
   var text = app.dataset;
-  var STORE = "interviews-pending:" + text.survey;
+  // One entry per waiting interview (two tabs never overwrite each other's), per survey and
+  // interviewer: on a shared tablet, the next interviewer never sends someone else's.
+  var STORE = "interviews-pending:" + text.survey + ":" + text.user + ":";
   var LAST = "interviews-location:" + text.survey;
   var STEPS = ["location", "consent", "questions", "summary", "closing"];
   var SEPARATORS = /[\s,;]+/;
@@ -36,14 +38,23 @@
 
   // ---- the device's store ----
   function pending() {
-    try { return JSON.parse(localStorage.getItem(STORE) || "[]"); } catch (e) { return []; }
+    var list = [];
+    for (var i = 0; i < localStorage.length; i++) {
+      var name = localStorage.key(i);
+      if (name && name.indexOf(STORE) === 0) {
+        try { list.push(JSON.parse(localStorage.getItem(name))); } catch (e) { /* not ours */ }
+      }
+    }
+    return list.sort(function (a, b) { return (a.queued || 0) - (b.queued || 0); });
   }
-  function save(list) {
-    if (list.length) { localStorage.setItem(STORE, JSON.stringify(list)); }
-    else { localStorage.removeItem(STORE); }
+  function put(item) {
+    localStorage.setItem(STORE + item.key, JSON.stringify(item));
     showPending();
   }
-  function drop(key) { save(pending().filter(function (p) { return p.key !== key; })); }
+  function drop(key) {
+    localStorage.removeItem(STORE + key);
+    showPending();
+  }
 
   function showPending(note) {
     var list = pending();
@@ -107,9 +118,7 @@
         if (response.ok && answer && answer.stored) { drop(item.key); return; }
         if ((response.status === 400 || response.status === 409) && answer && answer.error) {
           // Refused for what it is, not for the connection: sending it again would not help.
-          save(pending().map(function (p) {
-            return p.key === item.key ? Object.assign({}, p, { refused: answer.error }) : p;
-          }));
+          put(Object.assign({}, item, { refused: answer.error }));
           return;
         }
         throw new Error(response.type === "opaqueredirect" ? "sign-in" : "later");
@@ -254,9 +263,9 @@
     var item = {
       key: current.key, location: current.location, language: text.language,
       seconds: Math.max(0, Math.round((Date.now() - current.started) / 1000)),
-      answers: current.answers
+      answers: current.answers, queued: Date.now()
     };
-    save(pending().concat([item]));  // on the device before anything goes over the network
+    put(item);  // on the device before anything goes over the network
     reset();
     $("iv-sent-state").textContent = "";
     show("closing");

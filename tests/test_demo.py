@@ -102,7 +102,8 @@ def test_the_campaign_went_out_to_files(demo, conn):
 def test_responses_look_like_a_real_study(demo, conn):
     rows = conn.execute("SELECT mode, submitted_on, segments, answers FROM responses").fetchall()
     modes = {r["mode"] for r in rows}
-    assert modes == {"invitation", "link", "kiosk"}
+    # With the interviews of the last ten days (appliance/demo_fieldwork.py).
+    assert modes == {"invitation", "link", "kiosk", "phone", "onsite"}
     invited = [r for r in rows if r["mode"] == "invitation"]
     assert len(invited) > len(rows) / 2
     carried = [set(json.loads(r["segments"])) for r in invited]
@@ -164,9 +165,70 @@ def test_the_demo_interviewer_is_assigned_the_survey_and_enrols_first(demo, conn
     ).fetchone()
     assert (campaign["status"], campaign["survey_id"]) == ("active", survey["id"])
     calls = conn.execute(
-        "SELECT count(*) FROM calls WHERE campaign_id = ? AND status = 'open'", (campaign["id"],)
+        "SELECT count(*) FROM calls WHERE campaign_id = ?", (campaign["id"],)
     ).fetchone()[0]
     assert calls == 40 and f"#{campaign['id']}: 40 calls" in output
+
+
+def test_ten_days_of_interviewing_went_before(demo, conn):
+    """Two interviewers worked most of the call list and interviewed at both locations on the
+    days before today: the rates and interviewer pages have figures, and calls are left."""
+    today = conn.execute("SELECT date('now', 'localtime')").fetchone()[0]
+    modes = dict(
+        conn.execute(
+            "SELECT mode, count(*) FROM responses WHERE mode IN ('phone', 'onsite') GROUP BY mode"
+        ).fetchall()
+    )
+    assert modes["phone"] >= 15 and modes["onsite"] >= 12
+    days = conn.execute(
+        "SELECT min(submitted_on), max(submitted_on) FROM responses"
+        " WHERE mode IN ('phone', 'onsite')"
+    ).fetchone()
+    assert days[1] < today
+    locations = {
+        json.loads(r[0]).get("location")
+        for r in conn.execute("SELECT segments FROM responses WHERE mode = 'onsite'")
+    }
+    assert locations == {"Winkel Zwolle", "Station Deventer"}
+    calls = {
+        (r["status"], r["last_outcome"]): r["n"]
+        for r in conn.execute("SELECT status, last_outcome, count(*) AS n FROM calls GROUP BY 1, 2")
+    }
+    closed = {outcome for status, outcome in calls if status == "closed"}
+    assert {"complete", "break_off", "refusal", "wrong_number"} <= closed
+    assert sum(n for (status, _), n in calls.items() if status == "closed") >= 25
+    still = {outcome: n for (status, outcome), n in calls.items() if status == "open"}
+    assert sum(still.values()) >= 5 and still.get("appointment")
+    # An appointment to come, and retries due: the interviewer who signs in has calls to make.
+    assert conn.execute(
+        "SELECT count(*) FROM calls WHERE status = 'open' AND appointment_at > strftime('%s')"
+    ).fetchone()[0]
+    assert conn.execute(
+        "SELECT count(*) FROM calls WHERE status = 'open' AND appointment_at IS NULL"
+        " AND next_at <= strftime('%s') + 86400"
+    ).fetchone()[0]
+    # One refusal asked not to be called again: the number is on the "do not call" list.
+    assert conn.execute("SELECT count(*) FROM suppressions").fetchone()[0] >= 1
+    # Interviewer figures of both, over days before today, each over at least k interviews.
+    figures = conn.execute(
+        "SELECT u.username, sum(d.interviews) AS n, sum(d.attempts) AS attempts"
+        " FROM interviewer_days d JOIN users u ON u.id = d.user_id WHERE d.day < ?"
+        " GROUP BY u.username",
+        (today,),
+    ).fetchall()
+    assert {r["username"] for r in figures} == {"demo.interviewer", "demo.interviewer2"}
+    assert all(r["n"] >= 5 and r["attempts"] >= 10 for r in figures)
+    assert (
+        conn.execute(
+            "SELECT count(DISTINCT user_id) FROM interviewer_scores WHERE day < ?", (today,)
+        ).fetchone()[0]
+        == 2
+    )
+    # The report's response rates: the release after the fieldwork copied the calls' outcomes.
+    released = dict(
+        conn.execute("SELECT code, n FROM report_dispositions WHERE mode = 'phone'").fetchall()
+    )
+    assert released["complete"] == calls[("closed", "complete")] and sum(released.values()) == 40
 
 
 def test_a_second_run_refuses_and_changes_nothing(demo, conn):

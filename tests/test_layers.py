@@ -37,6 +37,7 @@ WRITES_ELSEWHERE = {
     "audit.py": "the audit log itself",
     "groupcommit.py": "commits the submissions' batches",
     "demo.py": "fills a fresh data directory as staff and respondents would",
+    "demo_fieldwork.py": "makes the demo's calls due at one time, for the same order every run",
     "auth/refusals.py": "logs refused requests for the guard, which stays as it is",
 }
 

@@ -125,11 +125,14 @@ def next_call(
     now: float,
     *,
     tz: tzinfo | None = None,
+    draw: random.Random | None = None,
 ) -> int | None:
     """The id of the call handed to ``user_id`` (see the module's contract), or None when
     nobody can be called now. Raises NotYours for a campaign that is not a telephone campaign
-    of a survey assigned to them."""
+    of a survey assigned to them. ``draw``: where the pick among the due calls is drawn
+    (default: the system's randomness; the demo passes a seeded one, to be the same each run)."""
     tz = tz or default_tz()
+    draw = draw or _DRAW
     hasher, cipher = keys.hasher(), keys.cipher()
     with transaction(conn):
         campaign = _campaign_for(conn, user_id, campaign_id)
@@ -153,7 +156,7 @@ def next_call(
                 part,
                 campaign["grace_minutes"] * 60,
                 campaign["max_attempts"],
-                _DRAW.random(),
+                draw.random(),
             )
             if claimed is None:
                 return None
@@ -217,8 +220,10 @@ def held_call(conn: sqlite3.Connection, user_id: int) -> int | None:
 
 
 def in_hand(conn: sqlite3.Connection, keys, user_id: int, call_id: int) -> InHand | None:
-    """The call ``call_id`` when ``user_id`` holds it and it is still open; else None."""
-    row = calls_store.in_hand(conn, call_id, user_id)
+    """The call ``call_id`` when ``user_id`` holds it, it is still open and its survey is
+    still assigned to them (removing an assignment takes effect on the next request); else
+    None."""
+    row = _held_and_assigned(conn, user_id, call_id)
     if row is None:
         return None
     cipher = keys.cipher()
@@ -242,6 +247,13 @@ def in_hand(conn: sqlite3.Connection, keys, user_id: int, call_id: int) -> InHan
         attempt=row["attempts"] + 1,
         appointment_at=row["appointment_at"],
     )
+
+
+def _held_and_assigned(conn: sqlite3.Connection, user_id: int, call_id: int) -> sqlite3.Row | None:
+    row = calls_store.in_hand(conn, call_id, user_id)
+    if row is None or row["survey_id"] not in auth_service.granted_survey_ids(conn, user_id):
+        return None
+    return row
 
 
 # ---- outcomes --------------------------------------------------------------------------------
@@ -277,7 +289,7 @@ def record(
     if outcome == "appointment" and (appointment_at is None or appointment_at <= now):
         raise CallError([N_("An appointment needs a date and time in the future.")])
     with transaction(conn):
-        call = calls_store.in_hand(conn, call_id, user_id)
+        call = _held_and_assigned(conn, user_id, call_id)
         if call is None:
             raise NotYours(call_id)
         code, status, next_at = _after(call, outcome, do_not_call, now, tz)

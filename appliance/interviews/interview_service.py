@@ -32,7 +32,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, tzinfo
 from typing import Any
 
 from appliance.interviews import calls_service, figures, interview_store, setup_service
@@ -260,10 +260,14 @@ def break_off(
     form_key: str,
     started: int | None,
     today: date,
+    tz: tzinfo | None = None,
+    now: float | None = None,
 ) -> str:
     """The respondent stopped: keep what was validly ``answers`` when the survey's rule keeps
     it (returns ``partial``), else store nothing and record the outcome ``break_off``
-    (returns ``break_off``). Raises AlreadyAnswered as :func:`store_phone`."""
+    (returns ``break_off``; ``tz``: the appliance's time zone, for the parts of the day, as on
+    the call screen; ``now``: the attempt's time, default the clock). Raises AlreadyAnswered
+    as :func:`store_phone`."""
     numbers = asked(definition, invited=True)
     rule = setup_service.partial_rule(conn, call.survey_id)
     if setup_service.keeps_partial(rule, len(answers), applicable(definition, answers, numbers)):
@@ -282,7 +286,7 @@ def break_off(
         return "partial"
     # The outcome of a call without an interview is the calls part's to record (and to
     # count as an attempt): its ``record``.
-    calls_service.record(conn, writing.keys, user_id, call.call_id, "break_off")
+    calls_service.record(conn, writing.keys, user_id, call.call_id, "break_off", tz=tz, now=now)
     return "break_off"
 
 
@@ -302,15 +306,20 @@ def store_onsite(
     form_key: str,
     seconds: int | None,
     today: date,
+    now: float | None = None,
 ) -> str:
     """Store a face-to-face interview at ``location`` (its name): mode ``onsite``, no
     invitation, the segment ``location``; the interviewer's figures in the same transaction.
-    ``seconds``: the interview's length as the device measured it (None: unknown); returns the
-    response id (the first one for a form key sent again)."""
+    ``seconds``: the interview's length as the device measured it (None: unknown); ``now``:
+    when it ended, for the interviewer's working time (default: the clock; the demo's interviews
+    took place on days before today); returns the response id (the first one for a form key
+    sent again)."""
     started = None
     if seconds is not None and 0 <= seconds <= MAX_SECONDS:
         started = int(time.time()) - seconds
-    started_at = time.time() - (seconds or 0)
+    # A length out of bounds is ignored for the start (the working time) as for the length.
+    ended = time.time() if now is None else now
+    started_at = ended - (seconds if started is not None and seconds else 0)
 
     def beside(writer_conn: sqlite3.Connection, kept: dict[str, Any], taken: int | None):
         figures.count_attempt(writer_conn, survey_id, user_id, started_at)

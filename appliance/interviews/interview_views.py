@@ -231,6 +231,7 @@ def _break_off(page, definition, carried, values, answers, step):
             form_key=carried["key"],
             started=carried["t"],
             today=_today(),
+            tz=state().tz,
         )
     except interview_service.AlreadyAnswered:
         return _form(page, carried, values, {}, status=409, message=_(USED))

@@ -4,8 +4,9 @@ checking and storing one interview as the device sends it.
 Contracts:
 
 - An interviewer interviews face to face only for a survey assigned to them (a survey grant)
-  that has a location in use; for any other survey :func:`survey_for` is None (a 404: whether
-  it exists is not theirs to know).
+  that has a location (a new interview needs one in use; interviews waiting on a tablet are
+  still confirmed or refused when all are retired); for any other survey :func:`survey_for` is
+  None (a 404: whether it exists is not theirs to know).
 - The device sends one interview as JSON (:func:`submit`): a random ``key`` of at least 128
   bits (the form key: sent again, it stores nothing new), the ``location`` id, the ``language``,
   the ``seconds`` it took and the ``answers`` as raw values (question id, or ``question.item``
@@ -52,10 +53,12 @@ def assigned(conn: sqlite3.Connection, user_id: int) -> list[sqlite3.Row]:
 
 
 def survey_for(conn: sqlite3.Connection, user_id: int, survey_id: int) -> sqlite3.Row | None:
-    """The survey when the interviewer may interview for it face to face (see above)."""
+    """The survey when the interviewer may interview for it face to face (see above). A survey
+    whose locations are all retired is still found: interviews waiting on a tablet must still
+    be confirmed or refused (a new one there is refused by :func:`submit`)."""
     if survey_id not in granted_survey_ids(conn, user_id):
         return None
-    if not setup_service.open_locations(conn, survey_id):
+    if not setup_service.locations(conn, survey_id):
         return None
     return surveys_service.get_survey(conn, survey_id)
 
@@ -87,9 +90,11 @@ def submit(
     row: sqlite3.Row,
     payload: Any,
     today: date,
+    now: float | None = None,
 ) -> str:
     """Check and store one interview sent by the device; returns the response id (the first
-    one for a key sent again). Raises :class:`Refused`."""
+    one for a key sent again). Raises :class:`Refused`. ``now``: when it ended (see
+    ``interview_service.store_onsite``)."""
     if not isinstance(payload, dict) or not set(payload) <= FIELDS:
         raise Refused(400, N_("The interview is not in the expected form."))
     key = payload.get("key")
@@ -144,4 +149,5 @@ def submit(
         form_key=key,
         seconds=seconds,
         today=today,
+        now=now,
     )

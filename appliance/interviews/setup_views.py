@@ -37,7 +37,8 @@ def setup(survey_id: int):
             )
             for lang in definition.languages
         }
-        percent = request.form.get("partial_percent", 50, type=int)
+        typed = request.form.get("partial_percent", "50").strip()
+        percent = int(typed) if typed.isdigit() else None  # "abc" is refused, not read as 50
         if percent is None or not 1 <= percent <= 100:
             flash(_("Give a percentage from 1 to 100."), "error")
             return _back(survey_id, "partial")

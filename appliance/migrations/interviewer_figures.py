@@ -3,10 +3,12 @@ and the response-rate figures of a survey.
 
 ``interviewer_days`` holds per survey, interviewer and day (ISO date) the first and last moment
 of activity (epoch seconds of call attempts and interview starts), the number of attempts, of
-stored interviews, and their total length (``timed`` of them had a length). ``interviewer_scores``
-holds per survey, interviewer, day and score question the number of scores, their sum and sum of
-squares. Neither names a response or a contact: they are the only place where an interviewer and
-answers meet, as sums, and are for staff only (system plane, out of the gate's reach).
+stored interviews, and their total length (``timed`` of them had a length).
+``interviewer_scores`` holds per survey, interviewer, day and score question the number of
+scores and their sum (no sum of squares: beside the sum it gives both scores of a day of two
+interviews). Neither names a response or a contact: they are the only place where an
+interviewer and answers meet, as sums, and are for staff only (system plane, out of the gate's
+reach).
 
 ``survey_rate_settings`` holds the eligibility estimate e staff chose for a survey's response
 rates (NULL: the proportional estimate). ``report_dispositions`` holds, per survey, the

@@ -222,3 +222,22 @@ def test_the_list_of_campaigns_shows_a_telephone_campaign_as_running(world, as_r
     page = as_role("staff").get("/mailing/").get_data(as_text=True)
     row = page[page.index("Bellen december") :].split("</tr>")[0]
     assert "running" in row and "3 to call" in row and "all sent" not in row
+
+
+def test_a_call_held_when_the_assignment_is_removed_is_no_longer_shown(world, ivo):
+    """Removing an assignment takes effect on the next request: the call still held for that
+    survey shows no contact, and takes no outcome."""
+    campaign_id = world.campaign()
+    call_id = _taken(world, _next(ivo, campaign_id))
+    held = calls_service.in_hand(world.conn, world.keys, world.cast["interviewer"].id, call_id)
+    world.conn.execute(
+        "DELETE FROM researcher_grants WHERE user_id = ?", (world.cast["interviewer"].id,)
+    )
+    page = ivo.get("/interviews/call")
+    assert page.status_code == 302 and page.headers["Location"] == "/interviews/"
+    assert held.name not in page.get_data(as_text=True)
+    interview = ivo.get("/interviews/call/interview")
+    assert interview.status_code == 302 and held.name not in interview.get_data(as_text=True)
+    posted = ivo.post("/interviews/call", {"call": call_id, "outcome": "refusal"})
+    assert posted.headers["Location"] == "/interviews/"
+    assert world.calls(campaign_id)[0]["last_outcome"] == "not_attempted"

@@ -109,6 +109,20 @@ def test_scripts_and_the_partial_rule_are_saved(as_role, conn):
     assert "Dank u wel." in page
 
 
+def test_a_percentage_that_is_not_a_number_is_refused_not_read_as_the_default(as_role, conn):
+    survey_id = open_survey(conn)
+    staff = as_role("staff")
+    form = {"intro_nl": "Goedemiddag {salutation}", "keep_partial": "1", "partial_percent": "80"}
+    staff.post(f"/interviews/surveys/{survey_id}/setup", form)
+    refused = staff.post(
+        f"/interviews/surveys/{survey_id}/setup", {**form, "partial_percent": "abc"}
+    )
+    assert refused.status_code == 302
+    page = staff.get(refused.headers["Location"]).get_data(as_text=True)
+    assert "Give a percentage from 1 to 100." in page
+    assert setup_service.partial_rule(conn, survey_id) == (True, 80)
+
+
 def test_locations_are_added_renamed_retired_and_offered_to_the_reports(as_role, conn):
     survey_id = open_survey(conn)
     staff = as_role("staff")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
 
 import pytest
 
@@ -205,3 +206,35 @@ def test_a_resent_interview_counts_once_in_the_interviewers_figures(
         (survey_id, cast["interviewer"].id),
     ).fetchall()
     assert [tuple(r) for r in days] == [(1, 95)]
+
+
+def test_a_length_beyond_the_limit_moves_no_working_time(as_role, conn, cast, survey_id, station):
+    """A tablet left on overnight says the interview took 20 hours: the length is ignored, and
+    so is the start it would give (no activity put on the day before)."""
+    before = time.time()
+    sent = _send(as_role("interviewer"), survey_id, {**_interview(station), "seconds": 72000})
+    assert sent.status_code == 200
+    first_at, timed = conn.execute(
+        "SELECT min(first_at), sum(timed) FROM interviewer_days"
+        " WHERE survey_id = ? AND user_id = ?",
+        (survey_id, cast["interviewer"].id),
+    ).fetchone()
+    assert timed == 0
+    assert first_at >= before - 1
+
+
+def test_a_stored_interview_is_confirmed_after_the_last_location_is_retired(
+    as_role, conn, survey_id
+):
+    """The answer to the first send was lost; meanwhile the survey's only location was retired.
+    Sent again, it is confirmed (not "not found", which would leave it waiting on the tablet
+    for ever, and not discardable); a new interview there is refused for what it is."""
+    only = setup_service.add_location(conn, CLI, survey_id, "Station Zwolle")
+    tablet = as_role("interviewer")
+    stored = _interview(only)
+    assert _send(tablet, survey_id, stored).status_code == 200
+    setup_service.retire_location(conn, CLI, survey_id, only, True)
+    assert tablet.get(f"/interviews/onsite/{survey_id}/token").status_code == 200
+    assert _send(tablet, survey_id, stored).status_code == 200
+    assert _send(tablet, survey_id, _interview(only)).status_code == 409
+    assert len(_responses(conn, survey_id)) == 1

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -201,3 +204,19 @@ def test_only_the_call_in_hand_is_interviewed(app, as_role, world, call_id, conn
 @pytest.mark.parametrize("role", ["staff", "researcher", "admin"])
 def test_other_roles_cannot_interview(as_role, call_id, role):
     assert as_role(role).get(_url(call_id)).status_code == 403
+
+
+def test_a_break_off_is_tried_in_the_part_of_the_day_of_the_appliances_time_zone(
+    app, as_role, world, call_id, conn, monkeypatch
+):
+    """The appliance runs on New York time: a break-off at 10:00 there (16:00 in Amsterdam) is
+    an attempt in the morning, as any other outcome recorded on the call screen."""
+    monkeypatch.setitem(app.extensions["appliance"].settings, "timezone", "America/New_York")
+    at = datetime(2026, 12, 2, 10, 0, tzinfo=ZoneInfo("America/New_York")).timestamp()
+    monkeypatch.setattr(calls_service, "time", SimpleNamespace(time=lambda: at))
+    ivo = as_role("interviewer")
+    state = _state(ivo.get(_url(call_id)).get_data(as_text=True))
+    _post(ivo, call_id, state, "break_off_confirm", nps="9")
+    call = _call(conn, call_id)
+    assert call["last_outcome"] == "break_off"
+    assert call["tried_parts"] == 1  # morning (9-12), not the afternoon of Amsterdam
