@@ -50,6 +50,8 @@ from appliance.privacy import suppression
 from appliance.settings import BY_NAME
 
 LEASE_SECONDS = 30 * 60
+# How long an interview under way holds its call from its last step (no interview lasts this).
+INTERVIEW_SECONDS = 3 * 3600
 # Calls taken off the list at hand-out (number now on the "do not call" list, or gone) before
 # one that can be called; past this many, the interviewer is told to try again.
 _SKIPS = 50
@@ -178,12 +180,20 @@ def _may_call(conn: sqlite3.Connection, cipher, hasher, call_id: int) -> bool:
     return not suppression.suppressed(conn, [suppression.phone_hash(hasher, number)])
 
 
-def keep(conn: sqlite3.Connection, user_id: int, call_id: int, now: float | None = None) -> bool:
-    """Hold the call ``user_id`` holds for another :data:`LEASE_SECONDS` (an interview that
-    runs long); False when they no longer hold it."""
+def keep(
+    conn: sqlite3.Connection,
+    user_id: int,
+    call_id: int,
+    now: float | None = None,
+    seconds: float = LEASE_SECONDS,
+) -> bool:
+    """Hold the call ``user_id`` holds for another ``seconds`` (an interview holds it for
+    :data:`INTERVIEW_SECONDS` from each of its steps: its answers are typed on one page, and a
+    hold running out under it would hand the person to a second interviewer and lose the
+    interview); False when they no longer hold it."""
     now = time.time() if now is None else now
     with transaction(conn):
-        return calls_store.set_hold(conn, call_id, user_id, now + LEASE_SECONDS)
+        return calls_store.set_hold(conn, call_id, user_id, now + seconds)
 
 
 def next_appointment(conn: sqlite3.Connection, campaign_id: int) -> float | None:

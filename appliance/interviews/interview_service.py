@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from datetime import date, tzinfo
 from typing import Any
 
+from appliance.auth.service import Actor
 from appliance.interviews import calls_service, figures, interview_store, setup_service
 from appliance.interviews.calls_service import InHand
 from appliance.paper import entry_keys
@@ -262,6 +263,7 @@ def break_off(
     today: date,
     tz: tzinfo | None = None,
     now: float | None = None,
+    actor: Actor | None = None,
 ) -> str:
     """The respondent stopped: keep what was validly ``answers`` when the survey's rule keeps
     it (returns ``partial``), else store nothing and record the outcome ``break_off``
@@ -286,7 +288,9 @@ def break_off(
         return "partial"
     # The outcome of a call without an interview is the calls part's to record (and to
     # count as an attempt): its ``record``.
-    calls_service.record(conn, writing.keys, user_id, call.call_id, "break_off", tz=tz, now=now)
+    calls_service.record(
+        conn, writing.keys, user_id, call.call_id, "break_off", actor=actor, tz=tz, now=now
+    )
     return "break_off"
 
 

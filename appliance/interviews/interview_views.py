@@ -139,7 +139,7 @@ def interview():
         return not_in_hand()  # the hold moved on to another call: never store it there
     carried = _carried(call_id) if request.method == "POST" else None
     # Each step renews the hold: an interview may run longer than a hold lasts.
-    calls_service.keep(conn, me, call_id)
+    calls_service.keep(conn, me, call_id, seconds=calls_service.INTERVIEW_SECONDS)
     row = surveys_service.get_survey(conn, call.survey_id)
     if row is None:
         abort(404)
@@ -232,6 +232,7 @@ def _break_off(page, definition, carried, values, answers, step):
             started=carried["t"],
             today=_today(),
             tz=state().tz,
+            actor=actor(),
         )
     except interview_service.AlreadyAnswered:
         return _form(page, carried, values, {}, status=409, message=_(USED))

@@ -101,6 +101,23 @@ def submit(
     if not isinstance(key, str) or not KEY.match(key):
         raise Refused(400, N_("The interview has no valid key."))
     definition = surveys_service.definition_of(row)
+    if interview_service.already_stored(conn, writing.keys, key):
+        # Sent again after the first was stored (the answer was lost on the way): confirm it
+        # before checking anything that may have changed since (the questionnaire, the
+        # location, whether the survey is open): the first was checked when it was stored.
+        return interview_service.store_onsite(
+            conn,
+            writing,
+            user_id,
+            row["id"],
+            definition,
+            location="",
+            language=definition.languages[0],
+            answers={},
+            form_key=key,
+            seconds=None,
+            today=today,
+        )
     language = payload.get("language")
     if language not in definition.languages:
         raise Refused(400, N_("The survey has no such language."))
@@ -116,22 +133,6 @@ def submit(
     if result.errors:
         qid, reason = next(iter(result.errors.items()))
         raise Refused(400, reason, qid)
-    if interview_service.already_stored(conn, writing.keys, key):
-        # Sent again after the first was stored (the answer was lost on the way): confirm it,
-        # even if the location was retired or the survey closed since.
-        return interview_service.store_onsite(
-            conn,
-            writing,
-            user_id,
-            row["id"],
-            definition,
-            location="",
-            language=language,
-            answers=result.answers,
-            form_key=key,
-            seconds=None,
-            today=today,
-        )
     location = setup_service.open_location(conn, row["id"], location_id)
     if location is None:
         raise Refused(409, N_("This location is retired: it takes no new interviews."))

@@ -12,6 +12,7 @@ import pytest
 
 from appliance.auth.service import CLI
 from appliance.interviews import setup_service
+from appliance.surveys import service as surveys_service
 from tests.factories import grant, nps_with_follow_up, open_survey
 
 DEFINITION = {
@@ -237,4 +238,29 @@ def test_a_stored_interview_is_confirmed_after_the_last_location_is_retired(
     assert tablet.get(f"/interviews/onsite/{survey_id}/token").status_code == 200
     assert _send(tablet, survey_id, stored).status_code == 200
     assert _send(tablet, survey_id, _interview(only)).status_code == 409
+    assert len(_responses(conn, survey_id)) == 1
+
+
+def test_a_stored_interview_is_confirmed_after_the_questionnaire_changed(
+    as_role, conn, survey_id, station
+):
+    """The answer to the first send was lost; meanwhile staff added a required question. Sent
+    again, the stored interview is confirmed, not refused against today's questionnaire (which
+    would invite the interviewer to discard what is already stored)."""
+    tablet = as_role("interviewer")
+    stored = _interview(station)
+    assert _send(tablet, survey_id, stored).status_code == 200
+    row = surveys_service.get_survey(conn, survey_id)
+    data = surveys_service.definition_of(row).to_json()
+    data["pages"][0]["questions"].append(
+        {
+            "id": "staff",
+            "type": "grade",
+            "required": True,
+            "text": {"nl": "Cijfer?", "en": "Grade?"},
+        }
+    )
+    surveys_service.update_definition(conn, CLI, survey_id, data)
+    again = _send(tablet, survey_id, stored)
+    assert again.status_code == 200, again.get_data(as_text=True)
     assert len(_responses(conn, survey_id)) == 1

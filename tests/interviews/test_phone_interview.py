@@ -220,3 +220,23 @@ def test_a_break_off_is_tried_in_the_part_of_the_day_of_the_appliances_time_zone
     call = _call(conn, call_id)
     assert call["last_outcome"] == "break_off"
     assert call["tried_parts"] == 1  # morning (9-12), not the afternoon of Amsterdam
+
+
+def test_an_interview_under_way_keeps_its_call_from_other_interviewers(
+    as_role, world, call_id, conn, monkeypatch
+):
+    """A telephone interview is typed on one page, so the hold is renewed only when it posts.
+    Opened at 10:01, it holds the call for hours, not the half hour of a call screen: a second
+    interviewer asking for calls at 10:41 is never handed the person being interviewed."""
+    monkeypatch.setattr(calls_service.time, "time", lambda: local(10, 1))
+    as_role("interviewer").get(_url(call_id))
+    monkeypatch.undo()
+    olga = world.interviewer("olga")
+    handed = []
+    while taken := calls_service.next_call(
+        conn, world.keys, olga, world.campaign_id, local(10, 41), tz=TZ
+    ):
+        handed.append(taken)
+        calls_service.record(conn, world.keys, olga, taken, "busy", now=local(10, 42), tz=TZ)
+    assert handed and call_id not in handed
+    assert _call(conn, call_id)["held_by"] == world.cast["interviewer"].id
