@@ -78,6 +78,13 @@ class InHand:
     # for it (epoch), if any.
     attempt: int = 1
     appointment_at: float | None = None
+    # The salutation in each language the appliance speaks, for an interview held in another
+    # language than the contact's ("Good afternoon Mr Jansen", not "... meneer Jansen").
+    salutations: tuple[tuple[str, str], ...] = ()
+
+    def salutation_in(self, language: str) -> str:
+        """The salutation for an interview in ``language`` (the contact's own by default)."""
+        return dict(self.salutations).get(language, self.salutation)
 
     @property
     def spoken_phone(self) -> str:
@@ -251,6 +258,7 @@ def in_hand(conn: sqlite3.Connection, keys, user_id: int, call_id: int) -> InHan
         survey_id=row["survey_id"],
         invitation_id=row["invitation_id"],
         salutation=salutation,
+        salutations=tuple((code, _person(fields, code)[0]) for code in _TITLES),
         name=name,
         phone=phone,
         language=language,

@@ -153,7 +153,7 @@ def interview():
         "call": call,
         "language": language,
         "fields": fields,
-        "intro": setup_service.intro_for(script, call.salutation),
+        "intro": setup_service.intro_for(script, call.salutation_in(language)),
         "closing": script.closing,
         "accepting": surveys_service.accepting(row, _today()),
     }

@@ -240,3 +240,14 @@ def test_an_interview_under_way_keeps_its_call_from_other_interviewers(
         calls_service.record(conn, world.keys, olga, taken, "busy", now=local(10, 42), tz=TZ)
     assert handed and call_id not in handed
     assert _call(conn, call_id)["held_by"] == world.cast["interviewer"].id
+
+
+def test_the_salutation_is_in_the_language_of_the_interview(world, call_id, conn):
+    """A Dutch contact interviewed in English is "Mr Jansen" in the introduction, not "meneer
+    Jansen"; in Dutch the salutation stays the contact's own."""
+    call = calls_service.in_hand(conn, world.keys, world.cast["interviewer"].id, call_id)
+    titles = {"man": ("meneer", "Mr"), "woman": ("mevrouw", "Ms")}
+    dutch, english = call.salutation.split(" ", 1), call.salutation_in("en").split(" ", 1)
+    assert call.salutation_in("nl") == call.salutation
+    assert dutch[1] == english[1]  # the same surname
+    assert (dutch[0], english[0]) in titles.values()
