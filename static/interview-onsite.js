@@ -18,7 +18,6 @@
   var STORE = "interviews-pending:" + text.survey + ":" + text.user + ":";
   var LAST = "interviews-location:" + text.survey;
   var STEPS = ["location", "consent", "questions", "summary", "closing"];
-  var SEPARATORS = /[\s,;]+/;
   var items = Array.prototype.slice.call(form.querySelectorAll("li[data-field]"));
   var select = document.getElementById("iv-location");
   var current = null;
@@ -135,21 +134,8 @@
   function open() {
     return items.filter(function (item) { return !item.hidden && inputOf(item) && !inputOf(item).disabled; });
   }
-  function valuesOf(field, typedText) {
-    var typed = typedText.trim().toLowerCase();
-    if (!typed) { return []; }
-    if (field.kind === "text" || field.kind === "long") { return [typedText.trim()]; }
-    if (field.kind === "yesno" && (typed === "j" || typed === "y")) { return ["yes"]; }
-    var keys = field.keys;
-    if (field.kind === "multiple") {
-      var parts = typed.split(SEPARATORS).filter(Boolean);
-      var single = Object.keys(keys).every(function (k) { return k.length === 1; });
-      if (parts.length === 1 && !(typed in keys) && single) { parts = typed.split(""); }
-      if (!parts.length || parts.some(function (p) { return !(p in keys); })) { return null; }
-      return parts.map(function (p) { return keys[p]; });
-    }
-    return (typed in keys) ? [keys[typed]] : null;
-  }
+  // What a typed text stands for: as in paper entry (static/paper-entry.js, loaded first).
+  var valuesOf = window.paperEntry.valuesOf;
 
   function mark(item, message) {
     var old = item.querySelector(".iv-error");

@@ -16,6 +16,8 @@
   var items = Array.prototype.slice.call(form.querySelectorAll("li[data-field]"));
   var button = document.getElementById("pe-check");
   var SEPARATORS = /[\s,;]+/;
+  // The face-to-face interview page (interview-onsite.js) reads keys the same way.
+  window.paperEntry = { valuesOf: valuesOf };
 
   function data(item) {
     if (!item._field) { item._field = JSON.parse(item.getAttribute("data-field") || "{}"); }
