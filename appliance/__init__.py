@@ -121,7 +121,13 @@ def _locale() -> str:
 
 def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from appliance import home_views
-    from appliance.admin import audit_views, backup_views, settings_views, users_views
+    from appliance.admin import (
+        audit_views,
+        backup_views,
+        licence_views,
+        settings_views,
+        users_views,
+    )
     from appliance.api import views as api_views
     from appliance.auth import account_views, views
     from appliance.contacts import views as contact_views
@@ -157,6 +163,7 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
         settings_views,
         audit_views,
         backup_views,
+        licence_views,
         contact_views,
         survey_views,
         builder_views,

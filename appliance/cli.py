@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from appliance import audit, db, keys, locks, schema, settings
+from appliance import audit, db, keys, locks, scheduler, schema, settings
 from appliance import demo as demo_data
 from appliance import workers as serve_workers
 from appliance.auth import service as auth_service
@@ -25,6 +25,7 @@ from appliance.backup.commands import backup, backup_key, restore, rotate_keys
 from appliance.clictx import Context, pass_ctx
 from appliance.contacts import import_service, uploads
 from appliance.contacts.commands import import_contacts, suppress_group
+from appliance.licence import commands as licence_commands
 from appliance.mailing.commands import mail_group
 from appliance.privacy.commands import purge
 from appliance.publication.commands import publication_export
@@ -123,6 +124,11 @@ def recover(conn, values: dict) -> None:
 def problems(values: dict) -> list[str]:
     """Everything `check` refuses to serve with."""
     found = keys.check_permissions(values["data_dir"])
+    if values["licence_test_key"]:
+        found.append(
+            "licence_test_key is set: it is for the test suite only, and would let anyone who "
+            "can edit the config sign licences; remove it"
+        )
     path = db.db_path(values["data_dir"])
     if not path.exists():
         found.append(f"{path} is missing; run `appliance init`")
@@ -219,6 +225,7 @@ def serve(
     with ctx.database(values) as conn:
         recover(conn, values)
         announce_setup_code(conn, values)
+    click.echo(licence_commands.describe(scheduler.licence_check(values)))
     pool = None
     if serve_workers.worker_count(values) > 1:
         # Bound here, before anything says "serving": a port in use stops the start.
@@ -399,6 +406,7 @@ main.add_command(mail_group)
 main.add_command(purge)
 main.add_command(publication_export)
 main.add_command(backup)
+main.add_command(licence_commands.licence_group)
 main.add_command(backup_key)
 main.add_command(restore)
 main.add_command(rotate_keys)

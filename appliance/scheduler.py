@@ -12,6 +12,7 @@ import threading
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -20,6 +21,7 @@ from appliance.admin import store as admin_store
 from appliance.backup import jobs as backup_jobs
 from appliance.keys import Keys
 from appliance.keys import load as load_keys
+from appliance.licence import service as licence_service
 from appliance.mailing import jobs as mail_jobs
 from appliance.privacy import retention, retention_service
 from appliance.publication import service as publication_service
@@ -89,6 +91,19 @@ def recount_queued(settings: Mapping[str, Any]) -> list[int]:
         conn.close()
 
 
+def licence_check(settings: Mapping[str, Any]) -> licence_service.Status:
+    """Re-check the installed licence's signature and record its state (audited on change)."""
+    conn = db.connect(db.db_path(settings["data_dir"]))
+    try:
+        return licence_service.check(
+            conn,
+            licence_service.trusted_key(settings),
+            licence_service.local_today(ZoneInfo(settings["timezone"])),
+        )
+    finally:
+        conn.close()
+
+
 def fold_round(conn) -> fold_service.Folded:
     """One round of the fold: every response waiting is added to the counters."""
     return fold_service.fold_pending(conn)
@@ -144,6 +159,8 @@ class Jobs:
         if self.settings["rebuild_time"]:
             hour, minute = self.settings["rebuild_time"].split(":")
             self.scheduler.add_job(self.rebuild, "cron", hour=hour, minute=minute, id="rebuild")
+        # Just after midnight: the day a licence, grace or trial ends counts in full.
+        self.scheduler.add_job(self.check_licence, "cron", hour=0, minute=5, id="licence")
         if self.settings["backup_time"] and nightly_backups_configured(self.settings):
             hour, minute = self.settings["backup_time"].split(":")
             self.scheduler.add_job(self.backup, "cron", hour=hour, minute=minute, id="backup")
@@ -234,6 +251,15 @@ class Jobs:
         log.info(
             "nightly backup %s written; %d old ones removed", outcome.name, len(outcome.removed)
         )
+
+    def check_licence(self) -> None:
+        """The daily licence check: never stops anything, only records the state."""
+        try:
+            current = licence_check(self.settings)
+        except Exception:  # noqa: BLE001 - tomorrow tries again
+            log.exception("licence check failed")
+            return
+        log.info("licence: %s, %d days left", current.state, current.days_left)
 
     def deliver_mail(self) -> None:
         try:

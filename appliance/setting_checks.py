@@ -9,6 +9,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from appliance.licence.document import public_key_from_text
+
 
 def check_base_url(value: str) -> str | None:
     if value == "":
@@ -26,6 +28,16 @@ def check_timezone(value: str) -> str | None:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
         return "is not a known IANA time zone, e.g. Europe/Amsterdam"
+    return None
+
+
+def check_licence_key(value: str) -> str | None:
+    if value == "":
+        return None
+    try:
+        public_key_from_text(value)
+    except ValueError as exc:
+        return f"is {exc}"
     return None
 
 

@@ -482,6 +482,16 @@ SETTINGS: tuple[Setting, ...] = (
         ),
         secret=True,
     ),
+    Setting(
+        "licence_test_key",
+        "",
+        N_(
+            "For the test suite only: a throw-away Ed25519 public key (PEM or base64) that "
+            "licences are checked against instead of the vendor's key. `serve` and `check` "
+            "refuse to run while it is set."
+        ),
+        check=checks.check_licence_key,
+    ),
 )
 
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}

@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
-# Production install (or upgrade) of the appliance from the source tree this script sits in.
+# Production install (or upgrade) of the appliance, from the source tree this script sits in
+# (pip downloads the dependencies) or from a signed offline bundle (no network at all).
 #
 #   sudo installer/install.sh [--base-url https://survey.example.nl] [--allow-http]
-#   sudo installer/install.sh --upgrade
+#   sudo installer/install.sh --bundle appliance-0.21.0.tar.gz [--base-url ...]
+#   sudo installer/install.sh --upgrade [--bundle appliance-0.21.0.tar.gz]
 #
 # Run as root on Debian 12+ or Ubuntu 24.04+. Safe to run again: existing keys, database and
-# /etc/appliance/config.toml are kept. See docs/operations.md.
+# /etc/appliance/config.toml are kept. Each version goes into /opt/appliance/releases/<stamp>/
+# {src,venv}; /opt/appliance/current points at the one in use, and /opt/appliance/src and
+# /opt/appliance/venv point through it, so one rename switches both. An upgrade backs the data
+# up first and puts the old version and its data back when any step fails. See
+# docs/operations.md.
 
 set -Eeuo pipefail
 
@@ -14,10 +20,19 @@ readonly APP_USER=appliance
 readonly PREFIX=/opt/appliance
 readonly DEST="$PREFIX/src"
 readonly VENV="$PREFIX/venv"
+readonly RELEASES="$PREFIX/releases"
+readonly CURRENT="$PREFIX/current"
 readonly CONFIG_DIR=/etc/appliance
 readonly CONFIG="$CONFIG_DIR/config.toml"
 readonly HOME_DIR=/var/lib/appliance
 readonly DATA_DIR="$HOME_DIR/data"
+# Pre-upgrade backups (service user, 0700) and, when the config names no backup key, the key
+# they are encrypted with (root:appliance 0640, outside the data directory).
+readonly UPGRADE_BACKUPS="$HOME_DIR/upgrade-backups"
+readonly UPGRADE_KEY="$CONFIG_DIR/upgrade-backup.key"
+readonly KEEP_UPGRADE_BACKUPS=2
+readonly BUNDLE_FORMAT="appliance-bundle/1"
+readonly KEY_IN_TREE="appliance/licence/vendor_key.pem"
 readonly UNIT_NAME=appliance.service
 readonly UNIT_PATH="/etc/systemd/system/$UNIT_NAME"
 readonly MIN_PYTHON=(3 11)
@@ -30,16 +45,35 @@ readonly OPTIONAL_ITEMS=(README.md installer docs)
 BASE_URL=""
 ALLOW_HTTP=0
 UPGRADE=0
+BUNDLE=""
+HEALTH_TIMEOUT=60
 # The system interpreter by default: a python under /root (pyenv, conda) is not readable by the
 # service user, so the venv would not work for it.
 PYTHON=/usr/bin/python3
 
 STEP="starting"
+# Upgrade state, read by rollback(): what has been changed so far.
+ARMED=0            # 1 from the first change of an upgrade until it has succeeded
+ROLLING_BACK=0
+OLD_RELEASE=""     # releases/<stamp> that served before the upgrade
+NEW_RELEASE=""     # releases/<stamp> being installed
+SWITCHED=0         # current points at NEW_RELEASE
+DATA_TOUCHED=0     # migrations (or the new version) may have changed the database
+BACKUP_FILE=""
+BACKUP_KEY=""
+WORK=""            # private temp dir holding the extracted bundle
+WHEELS=""
+VERSION=""
+EXISTING=0
 
-say() { printf '==> %s\n' "$*"; }
+# The seconds since the start show which step takes the time.
+say() { printf '==> [%3ds] %s\n' "$SECONDS" "$*"; }
 warn() { printf 'warning: %s\n' "$*" >&2; }
 die() {
     printf 'error: %s\n' "$*" >&2
+    if [[ "$BASHPID" == "$$" ]] && ((ARMED && !ROLLING_BACK)); then
+        rollback 1
+    fi
     exit 1
 }
 
@@ -48,16 +82,23 @@ usage() {
 Usage: $0 [options]
 
 Installs the appliance as a systemd service:
-  source $DEST, virtualenv $VENV, config $CONFIG,
-  data $DATA_DIR (owned by the '$APP_USER' system user).
+  release $RELEASES/<stamp>/{src,venv}, reached as $DEST and $VENV,
+  config $CONFIG, data $DATA_DIR (owned by the '$APP_USER' system user).
 
 Options:
+  --bundle FILE    install from a signed offline bundle (FILE and FILE.sig, made by
+                   installer/build_bundle.py): verified before anything changes, installed
+                   without any network access
   --base-url URL   public address, e.g. https://survey.example.nl (written into a new config
                    only; an existing $CONFIG is never changed)
   --allow-http     accept an http:// base URL (trials without TLS; cookies then lose the
                    Secure flag)
-  --upgrade        upgrade an existing installation: stop, copy, reinstall, migrate, check, start
+  --upgrade        upgrade an existing installation: back up, stop, install beside the old
+                   version, migrate, start, check /healthz; on any failure the old version and
+                   its data are put back
   --python PATH    Python 3.11+ interpreter for the virtualenv (default $PYTHON)
+  --health-timeout SECONDS
+                   how long to wait for /healthz after starting (default $HEALTH_TIMEOUT)
   -h, --help       this text
 EOF
 }
@@ -82,6 +123,20 @@ parse_args() {
                 UPGRADE=1
                 shift
                 ;;
+            --bundle)
+                (($# >= 2)) || die "--bundle needs a file, e.g. --bundle appliance-0.21.0.tar.gz"
+                BUNDLE="$2"
+                shift 2
+                ;;
+            --bundle=*)
+                BUNDLE="${1#*=}"
+                shift
+                ;;
+            --health-timeout)
+                (($# >= 2)) || die "--health-timeout needs a number of seconds"
+                HEALTH_TIMEOUT="$2"
+                shift 2
+                ;;
             --python)
                 (($# >= 2)) || die "--python needs a path"
                 PYTHON="$2"
@@ -101,6 +156,7 @@ parse_args() {
                 ;;
         esac
     done
+    [[ "$HEALTH_TIMEOUT" =~ ^[0-9]+$ ]] || die "--health-timeout must be a whole number of seconds"
     if [[ -n "$BASE_URL" ]]; then
         BASE_URL="${BASE_URL%/}"
         # Host, optional port and path; no query, fragment, quotes or spaces (it goes into TOML).
@@ -122,12 +178,21 @@ on_error() {
         exit "$status"
     fi
     printf '\nerror: install failed while %s (exit status %s).\n' "$STEP" "$status" >&2
+    if ((ARMED && !ROLLING_BACK)); then
+        rollback "$status"
+    fi
     if ((UPGRADE)); then
         printf 'The service may be stopped. Fix the cause and run %s --upgrade again.\n' "$0" >&2
     else
         printf 'Fix the cause and run %s again; it is safe to repeat.\n' "$0" >&2
     fi
     exit "$status"
+}
+
+cleanup() {
+    if [[ "$BASHPID" == "$$" && -n "$WORK" && -d "$WORK" ]]; then
+        rm -rf "$WORK"
+    fi
 }
 
 systemd_running() {
@@ -160,14 +225,19 @@ python_version() {
     "$1" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null
 }
 
-# The venv works and was made by the same Python version as $PYTHON (a distribution upgrade that
-# replaces python3.11 with 3.12 leaves a venv whose site-packages the new interpreter ignores).
-venv_ok() {
-    "$VENV/bin/python" -c "import pip" >/dev/null 2>&1 &&
-        [[ "$(python_version "$VENV/bin/python")" == "$(python_version "$PYTHON")" ]]
+# An installation exists when its appliance command and config do (either layout).
+installed() {
+    [[ -x "$VENV/bin/appliance" && -f "$CONFIG" ]]
 }
 
-# --- Steps -----------------------------------------------------------------------------------------
+# The bundle check, and the releases with their upgrade and rollback, live beside this script.
+INSTALLER_LIB="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)/lib"
+# shellcheck source=installer/lib/bundle.sh
+source "$INSTALLER_LIB/bundle.sh"
+# shellcheck source=installer/lib/releases.sh
+source "$INSTALLER_LIB/releases.sh"
+
+# --- Checks (nothing on the system changes here) ---------------------------------------------------
 
 check_prerequisites() {
     STEP="checking prerequisites"
@@ -177,13 +247,30 @@ check_prerequisites() {
     python_ok "$PYTHON" ||
         die "$PYTHON is Python $(python_version "$PYTHON") but" \
             "${MIN_PYTHON[0]}.${MIN_PYTHON[1]} or newer is required"
-    [[ -f "$SRC/pyproject.toml" && -f "$SRC/appliance/cli.py" ]] ||
-        die "$SRC does not look like the appliance source tree (no pyproject.toml, appliance/cli.py)"
-    if ((UPGRADE)); then
-        [[ -x "$VENV/bin/appliance" && -f "$CONFIG" ]] ||
-            die "no existing installation ($VENV, $CONFIG); run without --upgrade first"
+    if installed; then
+        EXISTING=1
+    fi
+    if ((UPGRADE && !EXISTING)); then
+        die "no existing installation ($VENV, $CONFIG); run without --upgrade first"
+    fi
+    if ((EXISTING && !UPGRADE)); then
+        say "an installation exists; upgrading it (as with --upgrade)"
+        UPGRADE=1
     fi
 }
+
+check_source() {
+    [[ -f "$SRC/pyproject.toml" && -f "$SRC/appliance/cli.py" ]] ||
+        die "$SRC does not look like the appliance source tree (no pyproject.toml, appliance/cli.py)"
+    if [[ -z "$VERSION" ]]; then
+        VERSION="$("$PYTHON" -c 'import sys, tomllib
+print(tomllib.load(open(sys.argv[1], "rb"))["project"]["version"])' "$SRC/pyproject.toml")" ||
+            die "cannot read the version from $SRC/pyproject.toml"
+    fi
+    [[ "$VERSION" =~ ^[A-Za-z0-9._+-]+$ ]] || die "unusable version '$VERSION' in the source tree"
+}
+
+# --- Steps -----------------------------------------------------------------------------------------
 
 ensure_venv_module() {
     STEP="checking the Python venv module"
@@ -191,10 +278,14 @@ ensure_venv_module() {
     if "$PYTHON" -c "import venv, ensurepip" >/dev/null 2>&1; then
         return
     fi
-    command -v apt-get >/dev/null 2>&1 ||
-        die "$PYTHON lacks the venv module and apt-get is not available; install python3-venv"
     local version
     version="$(python_version "$PYTHON")"
+    if [[ -n "$BUNDLE" ]]; then
+        die "$PYTHON lacks the venv module: install python${version}-venv (package" \
+            "python3-venv) first; an install from a bundle never uses apt or the network"
+    fi
+    command -v apt-get >/dev/null 2>&1 ||
+        die "$PYTHON lacks the venv module and apt-get is not available; install python3-venv"
     say "installing python${version}-venv"
     export DEBIAN_FRONTEND=noninteractive
     if ! apt-get install -y "python${version}-venv" python3-venv; then
@@ -220,6 +311,10 @@ ensure_user() {
     install -d -m 0700 -o "$APP_USER" -g "$APP_USER" "$HOME_DIR"
 }
 
+service_active() {
+    systemd_running && systemctl is-active --quiet "$UNIT_NAME"
+}
+
 stop_service() {
     STEP="stopping the service"
     if systemd_running; then
@@ -232,64 +327,10 @@ stop_service() {
     fi
 }
 
-copy_source() {
-    STEP="copying the source to $DEST"
-    if [[ "$SRC" == "$(cd "$DEST" 2>/dev/null && pwd -P)" ]]; then
-        say "running from $DEST itself; source not copied"
-        return
-    fi
-    say "copying source $SRC -> $DEST"
-    install -d -m 0755 -o root -g root "$PREFIX"
-    local stage="$PREFIX/src.new" item
-    rm -rf "$stage" "$PREFIX/src.old"
-    install -d -m 0755 "$stage"
-    for item in "${REQUIRED_ITEMS[@]}"; do
-        [[ -e "$SRC/$item" ]] || die "$SRC/$item is missing from the source tree"
-        cp -a "$SRC/$item" "$stage/"
-    done
-    for item in "${OPTIONAL_ITEMS[@]}"; do
-        if [[ -e "$SRC/$item" ]]; then
-            cp -a "$SRC/$item" "$stage/"
-        fi
-    done
-    # Only the items above are copied, so top-level .venv, data and .git never arrive; drop caches
-    # and build leftovers inside them.
-    find "$stage" \( -name __pycache__ -o -name '*.egg-info' -o -name .git \) -prune \
-        -exec rm -rf {} +
-    find "$stage" -name '*.pyc' -delete
-    chown -R root:root "$stage"
-    chmod -R u=rwX,go=rX "$stage"
-    # Swap in one step, so an interrupted copy never leaves a half-old, half-new tree.
-    if [[ -e "$DEST" ]]; then
-        mv "$DEST" "$PREFIX/src.old"
-    fi
-    mv "$stage" "$DEST"
-    rm -rf "$PREFIX/src.old"
-}
-
-install_venv() {
-    STEP="installing into the virtualenv $VENV"
-    if [[ -e "$VENV" ]] && ! venv_ok; then
-        say "existing virtualenv $VENV is broken or from another Python version; recreating it"
-        rm -rf "$VENV"
-    fi
-    if [[ ! -e "$VENV" ]]; then
-        say "creating virtualenv $VENV"
-        "$PYTHON" -m venv "$VENV"
-    fi
-    # EDITABLE install on purpose: create_app() and `appliance check` find templates/ and static/
-    # next to the package directory (appliance/__init__.py: ROOT = parent of the package), and
-    # `init` finds config.example.toml there too. A regular install would put the package in
-    # site-packages without those directories. The editable install makes the venv import the
-    # package from $DEST/appliance, so ROOT is $DEST.
-    say "installing the appliance and its dependencies (needs access to PyPI or PIP_INDEX_URL)"
-    "$VENV/bin/python" -m pip install --disable-pip-version-check --quiet -e "$DEST"
-    # Byte-compile as root: the service user cannot write __pycache__ below $DEST.
-    "$VENV/bin/python" -m compileall -q "$DEST/appliance" >/dev/null
-    chmod -R u=rwX,go=rX "$VENV"
-    # The service user must be able to run the interpreter the venv points at.
-    as_app_user "$VENV/bin/python" -c "import appliance.cli" ||
-        die "user $APP_USER cannot run $VENV/bin/python (is $PYTHON under /root?); use --python"
+# The setting `name` of the config, as the installed version resolves it ("" when unset).
+setting() {
+    as_app_user "$VENV/bin/python" -c 'import sys; from appliance import settings
+print(settings.load(config_file=sys.argv[1])[sys.argv[2]] or "")' "$CONFIG" "$1"
 }
 
 write_config() {
@@ -353,17 +394,18 @@ PY
 }
 
 init_data() {
-    STEP="initialising $DATA_DIR"
+    STEP="initialising $DATA_DIR (appliance init: keys, database, migrations)"
     install -d -m 0700 -o "$APP_USER" -g "$APP_USER" "$DATA_DIR"
     say "appliance init (keys, database, migrations)"
     local output
+    DATA_TOUCHED=1
     output="$(appliance_cmd init)"
     if [[ "$output" == *"No admin account exists yet"* ]]; then
         NEEDS_ADMIN=1
     fi
     if systemd_running; then
         # The service prints a fresh setup code when it starts, and a new code cancels this one:
-        # do not show a code here that stops working a moment later.
+        # do not show a code here that stops working a moment later (summary prints one).
         printf '%s\n' "$output" | sed '/No admin account exists yet/,/setup-code/d'
     else
         printf '%s\n' "$output"
@@ -386,6 +428,35 @@ install_unit() {
     systemctl daemon-reload
 }
 
+# /healthz answers 200 on the configured address, within HEALTH_TIMEOUT seconds, while the
+# service stays active. Returns non-zero otherwise (no exit: rollback() uses it too).
+healthy() {
+    local deadline=$((SECONDS + HEALTH_TIMEOUT))
+    while ((SECONDS < deadline)); do
+        if ! systemctl is-active --quiet "$UNIT_NAME"; then
+            sleep 1
+            systemctl is-active --quiet "$UNIT_NAME" || return 1
+        fi
+        if as_app_user "$VENV/bin/python" - "$CONFIG" <<'PY' >/dev/null 2>&1; then
+import sys
+import urllib.request
+
+from appliance import settings
+
+values = settings.load(config_file=sys.argv[1])
+host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(values["host"], values["host"])
+host = f"[{host}]" if ":" in host else host
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+with opener.open(f"http://{host}:{values['port']}/healthz", timeout=3) as response:
+    sys.exit(0 if response.status == 200 else 1)
+PY
+            return 0
+        fi
+        sleep 0.5
+    done
+    return 1
+}
+
 start_service() {
     STEP="starting the service"
     if ! systemd_running; then
@@ -396,11 +467,12 @@ start_service() {
     fi
     say "enabling and starting $UNIT_NAME"
     systemctl enable --now "$UNIT_NAME"
-    sleep 2
-    if ! systemctl is-active --quiet "$UNIT_NAME"; then
+    STEP="checking /healthz"
+    if ! healthy; then
         systemctl status --no-pager "$UNIT_NAME" >&2 || true
-        die "$UNIT_NAME did not start; see journalctl -u appliance"
+        die "$UNIT_NAME did not answer /healthz within $HEALTH_TIMEOUT s; see journalctl -u appliance"
     fi
+    say "/healthz answers"
 }
 
 summary() {
@@ -409,12 +481,11 @@ summary() {
         what=upgraded
     fi
     # The public address exactly as the appliance resolves it from the config.
-    url="$(as_app_user "$VENV/bin/python" -c 'import sys; from appliance import settings
-print(settings.load(config_file=sys.argv[1])["base_url"])' "$CONFIG" 2>/dev/null)" ||
-        url="<base_url>"
+    url="$(setting base_url 2>/dev/null)" || url="<base_url>"
     printf '\n'
-    say "done: appliance $what"
+    say "done: appliance $VERSION $what"
     cat <<EOF
+    release  $PREFIX/$(current_release)
     source   $DEST
     venv     $VENV
     config   $CONFIG
@@ -423,37 +494,74 @@ print(settings.load(config_file=sys.argv[1])["base_url"])' "$CONFIG" 2>/dev/null
     proxy    put nginx or another TLS proxy in front, e.g. $DEST/installer/nginx-appliance.conf
     address  $url
 EOF
+    if [[ -n "$BACKUP_FILE" ]]; then
+        printf '    backup   %s (before the upgrade; key %s)\n' "$BACKUP_FILE" "$BACKUP_KEY"
+    fi
     if ((NEEDS_ADMIN)); then
-        printf '\nNo admin account exists yet. Create the first one at %s/setup\n' "$url"
-        printf 'with the one-time setup code.\n'
         if systemd_running; then
-            printf 'The service printed it when it started:\n    journalctl -u appliance -n 20 --no-pager\n'
+            # Printed after the start: a new code cancels the one the service logged.
+            appliance_cmd setup-code
         else
-            printf 'It is printed above by init, and again each time "appliance serve" starts.\n'
+            printf '\nNo admin account exists yet. Create the first one at %s/setup\n' "$url"
+            printf 'with the one-time code printed above by init (and by each start of serve).\n'
         fi
         printf 'To print a new code (earlier codes then stop working):\n    %s setup-code\n' "$cmd"
     fi
     printf '\nRun other commands as the %s user, e.g.:\n    %s user list\n' "$APP_USER" "$cmd"
 }
 
-main() {
-    parse_args "$@"
-    SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
-    NEEDS_ADMIN=0
-    umask 022
-    trap on_error ERR
-    check_prerequisites "$@"
-    ensure_venv_module
-    ensure_user
-    # Also on a plain re-run: never replace the code under a running service.
-    stop_service
-    copy_source
-    install_venv
+install_fresh() {
+    new_release
+    activate_new_release
     write_config
     init_data
     run_check
     install_unit
     start_service
+    prune_releases
+}
+
+# Everything from here changes the installation: any failure rolls back (rollback()).
+upgrade() {
+    ARMED=1
+    OLD_RELEASE="$(current_release)"
+    stop_service
+    # After the stop: a backup taken while serving would miss what is written until the stop,
+    # and a rollback would lose it.
+    backup_data
+    new_release
+    adopt_old_layout
+    activate_new_release
+    install_unit
+    init_data
+    run_check
+    start_service
+    ARMED=0
+    prune_releases
+    prune_upgrade_backups
+}
+
+main() {
+    parse_args "$@"
+    SCRIPT_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
+    SRC="$SCRIPT_SRC"
+    NEEDS_ADMIN=0
+    umask 022
+    trap on_error ERR
+    trap cleanup EXIT
+    check_prerequisites "$@"
+    # Nothing on the system changes before the bundle is verified.
+    if [[ -n "$BUNDLE" ]]; then
+        verify_bundle
+    fi
+    check_source
+    ensure_venv_module
+    ensure_user
+    if ((UPGRADE)); then
+        upgrade
+    else
+        install_fresh
+    fi
     summary
 }
 

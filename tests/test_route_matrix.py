@@ -98,6 +98,8 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("settings.send_test_mail", "POST"): ADMIN,
     ("settings.save_relay", "POST"): ADMIN,
     ("backups.show_backups", "GET"): ADMIN,
+    ("licence.show", "GET"): ADMIN,
+    ("licence.upload", "POST"): ADMIN,
     ("audit.show_log", "GET"): ADMIN,
     ("audit.export_log", "GET"): ADMIN,
     ("reports.index", "GET"): STAFF_AND_RESEARCHER,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -185,3 +186,7 @@ class AuditFilterForm(FlaskForm):
     actor = StringField(_l("Actor"), validators=[Optional(), Length(max=64)])
     date_from = DateField(_l("From"), validators=[Optional()])
     date_until = DateField(_l("Until"), validators=[Optional()])
+
+
+class LicenceForm(FlaskForm):
+    file = FileField(_l("Licence file (.licence)"), validators=[FileRequired()])

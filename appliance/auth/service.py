@@ -26,6 +26,7 @@ from appliance.auth.roles import ROLES
 from appliance.auth.throttle import Throttle
 from appliance.db import transaction
 from appliance.i18n import N_
+from appliance.licence import limits
 
 CLAIM_REFUSED = N_(
     "The setup code is wrong or has expired. "
@@ -114,6 +115,10 @@ def create(
 
     ``claim``, when given, runs inside the same transaction before the insert (the first-admin
     setup consumes its one-time code there); when it returns False nothing is written.
+
+    The licence (:mod:`appliance.licence.limits`) may refuse a new account, and a researcher or
+    interviewer beyond its limit; never the first admin (``claim``) nor an admin made from the
+    console (:data:`CLI`), the operator's way back in.
     """
     username = username.strip()
     reasons = []
@@ -136,6 +141,10 @@ def create(
         with transaction(conn):
             if claim is not None and not claim(conn):
                 raise AccountError([CLAIM_REFUSED])
+            if claim is None and not _recovery(actor, role):
+                refused = limits.account_refusals(conn, role)
+                if refused:
+                    raise AccountError(refused)
             user_id = store.create_user(
                 conn,
                 username=username,
@@ -194,6 +203,9 @@ def update(
         if user.role == "admin" and role != "admin" and _last_admin(conn, user):
             raise AccountError([N_("The last active admin cannot lose the admin role.")])
         changed = {k: (getattr(user, k), v) for k, v in fields.items() if getattr(user, k) != v}
+        refused = _returning(conn, user, role, fields.get("valid_until", user.valid_until))
+        if refused:
+            raise AccountError(refused)
         if changed:
             store.update_user(conn, user.id, **{k: new for k, (_, new) in changed.items()})
             if "role" in changed:
@@ -207,6 +219,34 @@ def update(
         if survey_ids is not None:
             _write_grants(conn, actor, user.id, survey_ids)
     return changed
+
+
+def _recovery(actor: Actor, role: str) -> bool:
+    """An admin account made or re-enabled from the server's console: how the operator gets
+    back in, which the licence never refuses."""
+    return actor == CLI and role == "admin"
+
+
+def _counts(role: str, disabled: bool, valid_until: str | None, today: str) -> bool:
+    """Whether an account is an active one of ``role`` as the licence counts them."""
+    return not disabled and (valid_until is None or valid_until >= today)
+
+
+def _returning(
+    conn: sqlite3.Connection, user: store.User, role: str, valid_until: str | None
+) -> list[str]:
+    """Inside the transaction of an update: the licence's refusals when the change makes the
+    account count again, as a new one (an ended access period extended), or moves it into a
+    role the licence limits."""
+    today = limits.today()
+    iso_today = today.isoformat()
+    if not _counts(role, user.disabled, valid_until, iso_today):
+        return []
+    if role == user.role:
+        if _counts(role, user.disabled, user.valid_until, iso_today):
+            return []
+        return limits.account_refusals(conn, role, today)
+    return limits.limit_refusals(conn, role, today)
 
 
 def _last_admin(conn: sqlite3.Connection, user: store.User) -> bool:
@@ -250,7 +290,9 @@ def _first(temporary: bool, user: store.User) -> dict[str, bool]:
 
 
 def set_disabled(conn: sqlite3.Connection, actor: Actor, user: store.User, disabled: bool):
-    """Disable (ending every session at once) or re-enable an account; no-op when unchanged."""
+    """Disable (ending every session at once) or re-enable an account; no-op when unchanged.
+    Re-enabling is a new account to the licence (refused while it refuses new work, and beyond
+    a role's limit), except for an admin re-enabled from the console."""
     if disabled and actor.id == user.id:
         raise AccountError([N_("You cannot disable your own account.")])
     with transaction(conn):
@@ -259,6 +301,12 @@ def set_disabled(conn: sqlite3.Connection, actor: Actor, user: store.User, disab
             return
         if disabled and _last_admin(conn, user):
             raise AccountError([N_("The last active admin cannot be disabled.")])
+        if not disabled and not _recovery(actor, user.role):
+            refused = limits.creation_refusals(conn)
+            if _counts(user.role, False, user.valid_until, limits.today().isoformat()):
+                refused = refused or limits.limit_refusals(conn, user.role)
+            if refused:
+                raise AccountError(refused)
         store.set_disabled(conn, user.id, disabled)
         ended = store.end_user_sessions(conn, user.id) if disabled else 0
         actor.log(

@@ -5,4 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from appliance.licence import gate as licence_gate
+
 bp = Blueprint("interviews", __name__, url_prefix="/interviews")
+licence_gate.guard(bp, "interviews")

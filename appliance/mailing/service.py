@@ -24,6 +24,7 @@ from appliance.db import transaction
 from appliance.i18n import N_
 from appliance.interviews import phone_campaign
 from appliance.keys import Keys
+from appliance.licence import limits
 from appliance.mailing import (
     build,
     outbox_store,
@@ -115,11 +116,12 @@ def create(
     conn: sqlite3.Connection, actor: Actor, plan: Plan, keys: Keys | None = None
 ) -> tuple[int, build.Selection]:
     """Create a scheduled campaign. Refused for a closed survey, an unknown list or template,
-    or when nobody would be invited now (an empty list, or everyone skipped). A post
+    or when nobody would be invited now (an empty list, or everyone skipped), and while the
+    licence refuses new work or the channel's module (:mod:`appliance.licence.limits`). A post
     campaign (``keys`` needed) waits for staff to download its letters; a phone campaign
     (``keys`` needed) has its call list built at once and is active (see
     ``interviews.phone_campaign``)."""
-    problems = []
+    problems = _licence_refusals(conn, plan)
     survey = surveys_store.get_survey(conn, plan.survey_id)
     if survey is None:
         problems.append(N_("Choose a survey."))
@@ -168,6 +170,11 @@ def create(
             recipients_now=len(selection.contact_ids),
         )
     return campaign_id, selection
+
+
+def _licence_refusals(conn: sqlite3.Connection, plan: Plan) -> list[str]:
+    """A new campaign is new work, and a campaign by post or telephone needs its module."""
+    return limits.creation_refusals(conn) + limits.channel_refusals(conn, plan.channel)
 
 
 def _call_list(conn: sqlite3.Connection, keys: Keys, campaign_id: int, plan: Plan):
@@ -220,7 +227,7 @@ def remind_now(conn: sqlite3.Connection, actor: Actor, campaign_id: int) -> None
 def check(conn: sqlite3.Connection, plan: Plan, keys: Keys | None = None) -> build.Selection:
     """Who the plan would invite now, without creating anything (the confirmation step);
     CampaignError when :func:`create` would refuse it."""
-    problems = []
+    problems = _licence_refusals(conn, plan)
     if surveys_store.get_survey(conn, plan.survey_id) is None:
         problems.append(N_("Choose a survey."))
     if contacts_store.get_list(conn, plan.list_id) is None:

@@ -13,6 +13,7 @@ from appliance import formats
 from appliance.auth.guard import requires
 from appliance.contacts import service as contacts_service
 from appliance.interviews import calls_service, phone_campaign
+from appliance.licence import gate as licence_gate
 from appliance.mailing import (
     build,
     post_build,
@@ -115,6 +116,10 @@ def _choices(form: CampaignForm) -> None:
     ]
     templates = [(r["id"], r["name"]) for r in template_service.list_templates(conn)]
     form.template_id.choices = templates
+    # Post and telephone are offered only with their module (the service refuses them too).
+    form.channel.choices = [
+        c for c in form.channel.choices if licence_gate.channel_offered(c.value)
+    ]
     form.reminder_template_id.choices = [(0, _("the invitation template"))] + templates
     if not form.is_submitted():
         by_name = {name: i for i, name in templates}

@@ -31,6 +31,7 @@ from appliance.migrations import (
     interviewer_figures,
     interviewing,
     interviews,
+    licence,
     mailing,
     paper_entry,
     paper_layouts,
@@ -75,6 +76,7 @@ STEPS: tuple[tuple[str, Callable[[Database], None]], ...] = (
     ("0028_calls", calls.m0028_calls),
     ("0029_interviews", interviews.m0029_interviews),
     ("0030_interviewer_figures", interviewer_figures.m0030_interviewer_figures),
+    ("0031_licence", licence.m0031_licence),
 )
 NAMES: tuple[str, ...] = tuple(name for name, _ in STEPS)
 

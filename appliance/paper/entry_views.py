@@ -22,6 +22,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from appliance.auth.guard import requires
 from appliance.db import parse_iso
 from appliance.i18n import N_
+from appliance.licence import gate as licence_gate
 from appliance.paper import entry_keys, entry_service, layout
 from appliance.paper.entry_service import Form, Refused
 from appliance.responses.public_views import OPTIN_EXPLANATION
@@ -32,6 +33,7 @@ from appliance.surveys.views import survey_or_404
 from appliance.web import ID, actor, get_db, setting, state
 
 bp = Blueprint("paper_entry", __name__, url_prefix="/surveys")
+licence_gate.guard(bp, "paper")
 ACTION = "surveys.manage"  # the staff role's action for changing a survey's responses
 STATE_MAX_AGE = 12 * 3600
 REFUSALS = {

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 
 from appliance.auth.guard import requires
 from appliance.i18n import N_
+from appliance.licence import gate as licence_gate
 from appliance.paper import scan_service
 from appliance.paper import scan_verify_service as scan_verify
 from appliance.paper.entry_service import Refused, Writing
@@ -27,6 +28,7 @@ from appliance.surveys.views import survey_or_404
 from appliance.web import ID, actor, get_db, setting, state
 
 bp = Blueprint("paper_scans", __name__, url_prefix="/surveys")
+licence_gate.guard(bp, "paper")
 UNDECIDED = N_("Choose what the form says, or “no answer”.")
 ACTION = "surveys.manage"  # as the keyboard entry of paper forms
 # The reader's refusals (``appliance.paper.scan``), named here for the catalogues.

@@ -76,6 +76,12 @@ def printed_layout(
     return store.printed_layout(conn, survey_id, digest)
 
 
+def forms_out(conn: sqlite3.Connection, survey_id: int) -> bool:
+    """Whether forms of the survey went out on paper (printed blank or after letters): then
+    returned forms may come back to be entered or scanned, whatever the licence says now."""
+    return store.any_printed(conn, survey_id)
+
+
 def letter_forms(
     conn: sqlite3.Connection, survey_id: int, facts: Facts
 ) -> Callable[[Document, Letter], None] | None:

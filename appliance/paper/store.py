@@ -40,3 +40,13 @@ def printed_layout(
     if row is None:
         return None
     return Geometry.from_json(row[0]), frozenset(json.loads(row[1]))
+
+
+def any_printed(conn: sqlite3.Connection, survey_id: int) -> bool:
+    """Whether any form of the survey was ever printed (blank, or after a letter)."""
+    return (
+        conn.execute(
+            "SELECT 1 FROM paper_layouts WHERE survey_id = ? LIMIT 1", (survey_id,)
+        ).fetchone()
+        is not None
+    )

@@ -6,11 +6,13 @@ from flask import Blueprint, Response, abort, request
 from flask_babel import gettext as _
 
 from appliance.auth.guard import requires
+from appliance.licence import gate as licence_gate
 from appliance.paper import service
 from appliance.paper.texts import Facts
 from appliance.web import ID, get_db
 
 bp = Blueprint("paper", __name__, url_prefix="/surveys")
+licence_gate.guard(bp, "paper")
 
 
 @bp.route(f"/<{ID}:survey_id>/paper/form.pdf")

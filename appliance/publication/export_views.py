@@ -13,11 +13,13 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, url_f
 from flask_babel import gettext as _
 
 from appliance.auth.guard import requires
+from appliance.licence import gate as licence_gate
 from appliance.publication import export, service
 from appliance.publication import moderation_service as moderation
 from appliance.web import ID, actor, get_db
 
 bp = Blueprint("publication_export", __name__, url_prefix="/surveys")
+licence_gate.guard(bp, "publication")
 # Where the files will be served, for the feed's absolute links: http(s), no spaces or quotes.
 SITE_URL = re.compile(r"^https?://[^\s\"'<>]{1,300}$")
 

@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 
 from appliance.auth.guard import requires
 from appliance.i18n import N_
+from appliance.licence import gate as licence_gate
 from appliance.publication import moderation_service as moderation
 from appliance.publication import service
 from appliance.publication.forms import PublicationForm, suggest_slug
@@ -29,6 +30,7 @@ from appliance.surveys.views import survey_or_404
 from appliance.web import ID, actor, flash_reasons, get_db, setting, state
 
 bp = Blueprint("publication", __name__, url_prefix="/surveys")
+licence_gate.guard(bp, "publication")
 PER_PAGE = 20
 TABS = ("shown", "withheld")
 REASON_LABELS = {

@@ -15,6 +15,7 @@ from appliance.auth.service import Actor
 from appliance.crypto import KeyedHasher
 from appliance.db import transaction
 from appliance.i18n import N_
+from appliance.licence import limits
 from appliance.surveys import store
 from appliance.surveys.definition import Definition, breaking_changes
 from appliance.surveys.templates import TEMPLATES
@@ -29,10 +30,15 @@ class SurveyError(ValueError):
 
 
 def create_from_template(conn: sqlite3.Connection, actor: Actor, template: str) -> int:
+    """The one way a survey is made: a draft from one of the templates. Refused while the
+    licence refuses new work (:mod:`appliance.licence.limits`)."""
     if template not in TEMPLATES:
         raise SurveyError([N_("Choose one of the templates.")])
     definition = Definition.parse(copy.deepcopy(TEMPLATES[template]))
     with transaction(conn):
+        refused = limits.creation_refusals(conn)
+        if refused:
+            raise SurveyError(refused)
         survey_id = store.create_survey(conn, definition)
         actor.log(conn, "survey.created", f"survey:{survey_id}", template=template)
     return survey_id

@@ -49,7 +49,11 @@ def create_survey():
     form = NewSurveyForm()
     if not form.validate_on_submit():
         return render_template("surveys/new.html", form=form)
-    survey_id = service.create_from_template(get_db(), actor(), form.template.data)
+    try:
+        survey_id = service.create_from_template(get_db(), actor(), form.template.data)
+    except service.SurveyError as exc:
+        flash_reasons(exc.reasons)
+        return render_template("surveys/new.html", form=form), 403
     flash(_("Survey created as a draft. Check the questions, then open it."), "success")
     return redirect(url_for("surveys.edit_survey", survey_id=survey_id))
 
