@@ -283,8 +283,10 @@ NOT_KEYED = (
     ("sessions", "id_hash"),
     ("setup_codes", "code_hash"),
     ("api_tokens", "token_hash"),
+    ("licence_state", "body"),
 )
-"""BLOB columns that do not depend on the keys: unkeyed SHA-256 of high-entropy secrets."""
+"""BLOB columns that do not depend on the keys: unkeyed SHA-256 of high-entropy secrets, and the
+licence file as the vendor signed it."""
 
 
 def seal_contact_field(cipher: FieldCipher, field: str, value: str, contact_id: int) -> bytes:

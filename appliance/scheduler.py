@@ -12,7 +12,6 @@ import threading
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -98,7 +97,7 @@ def licence_check(settings: Mapping[str, Any]) -> licence_service.Status:
         return licence_service.check(
             conn,
             licence_service.trusted_key(settings),
-            licence_service.local_today(ZoneInfo(settings["timezone"])),
+            licence_service.today(),
         )
     finally:
         conn.close()

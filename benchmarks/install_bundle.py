@@ -11,7 +11,10 @@ second bundle. Measures:
 - ``install_to_serving_s``: install.sh --bundle until /healthz answers (it returns then);
 - ``seed_s``: importing the contacts (not part of the upgrade);
 - ``upgrade_s``: install.sh --upgrade --bundle (stop, backup, new release, migrate, start,
-  /healthz) with the contacts in place; ``backup_mb`` the pre-upgrade backup's size.
+  /healthz) with the contacts in place; ``backup_mb`` the pre-upgrade backup's size;
+- ``floor_s``: the part no installer can skip, measured in the same run: a virtualenv made with
+  the system Python and ``pip install --no-index`` of the bundle's wheels into it, outside the
+  sandbox; ``install_ratio`` and ``upgrade_ratio`` are the two times over it.
 
 Prints one JSON object as its last line.
 
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 import tempfile
 import time
@@ -42,6 +46,7 @@ def main() -> None:
 
     from tests.installer.conftest import (
         HARMLESS,
+        SYSTEM_PYTHON,
         Bundle,
         _repacker,
         append_migration,
@@ -75,6 +80,18 @@ def main() -> None:
         tree = next((work / "unpacked").iterdir())
         base = Bundle(archive, tree / "src")
         upgrade = _repacker(work, tree, key)("upgrade", append_migration(HARMLESS))
+
+        began = time.perf_counter()
+        floor_venv = work / "floor-venv"
+        subprocess.run([SYSTEM_PYTHON, "-m", "venv", str(floor_venv)], check=True)
+        requirements = next(tree.glob("requirements-cp*.txt"))
+        subprocess.run(
+            [str(floor_venv / "bin/python"), "-m", "pip", "install", "--quiet", "--no-index"]
+            + ["--find-links", str(tree / "wheels"), "-r", str(requirements)],
+            check=True,
+            env={"PATH": "/usr/bin:/bin", "PIP_CONFIG_FILE": "/dev/null"},
+        )
+        floor_s = time.perf_counter() - began
 
         box = Sandbox(work / "sandbox")
         try:
@@ -118,6 +135,9 @@ def main() -> None:
         "seed_s": round(seed_s, 1),
         "upgrade_s": round(upgrade_s, 1),
         "backup_mb": round(backup_bytes / 1e6, 1),
+        "floor_s": round(floor_s, 1),
+        "install_ratio": round(install_s / floor_s, 2),
+        "upgrade_ratio": round(upgrade_s / floor_s, 2),
     }
     print(json.dumps(result))
 

@@ -22,6 +22,7 @@ readonly DEST="$PREFIX/src"
 readonly VENV="$PREFIX/venv"
 readonly RELEASES="$PREFIX/releases"
 readonly CURRENT="$PREFIX/current"
+readonly LAST_GOOD="$PREFIX/last-good"
 readonly CONFIG_DIR=/etc/appliance
 readonly CONFIG="$CONFIG_DIR/config.toml"
 readonly HOME_DIR=/var/lib/appliance
@@ -46,6 +47,8 @@ BASE_URL=""
 ALLOW_HTTP=0
 UPGRADE=0
 BUNDLE=""
+VENDOR_KEY=""
+LICENCE_FILE=""
 HEALTH_TIMEOUT=60
 # The system interpreter by default: a python under /root (pyenv, conda) is not readable by the
 # service user, so the venv would not work for it.
@@ -96,6 +99,11 @@ Options:
   --upgrade        upgrade an existing installation: back up, stop, install beside the old
                    version, migrate, start, check /healthz; on any failure the old version and
                    its data are put back
+  --vendor-key FILE
+                   check the bundle against this vendor public key (PEM), received from the
+                   vendor apart from the bundle: needed to upgrade an installation older than
+                   signed bundles, and after the vendor rotated its key
+  --licence FILE   install this licence file (from the vendor) once the appliance is set up
   --python PATH    Python 3.11+ interpreter for the virtualenv (default $PYTHON)
   --health-timeout SECONDS
                    how long to wait for /healthz after starting (default $HEALTH_TIMEOUT)
@@ -131,6 +139,16 @@ parse_args() {
             --bundle=*)
                 BUNDLE="${1#*=}"
                 shift
+                ;;
+            --vendor-key)
+                (($# >= 2)) || die "--vendor-key needs a PEM file"
+                VENDOR_KEY="$2"
+                shift 2
+                ;;
+            --licence)
+                (($# >= 2)) || die "--licence needs a file, e.g. --licence LIC-2027-014.licence"
+                LICENCE_FILE="$2"
+                shift 2
                 ;;
             --health-timeout)
                 (($# >= 2)) || die "--health-timeout needs a number of seconds"
@@ -189,6 +207,17 @@ on_error() {
     exit "$status"
 }
 
+# Ctrl+C, a closed terminal or a kill during an upgrade rolls it back like any failure (bash runs
+# no ERR trap for a signal).
+on_signal() {
+    trap - INT TERM HUP
+    printf '\ninterrupted while %s\n' "$STEP" >&2
+    if ((ARMED && !ROLLING_BACK)); then
+        rollback 130
+    fi
+    exit 130
+}
+
 cleanup() {
     if [[ "$BASHPID" == "$$" && -n "$WORK" && -d "$WORK" ]]; then
         rm -rf "$WORK"
@@ -225,9 +254,10 @@ python_version() {
     "$1" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null
 }
 
-# An installation exists when its appliance command and config do (either layout).
+# An installation exists when its config does and its appliance command or its database (a
+# broken virtualenv must not turn an upgrade into a fresh install without a backup).
 installed() {
-    [[ -x "$VENV/bin/appliance" && -f "$CONFIG" ]]
+    [[ -f "$CONFIG" ]] && [[ -x "$VENV/bin/appliance" || -f "$DATA_DIR/appliance.db" ]]
 }
 
 # The bundle check, and the releases with their upgrade and rollback, live beside this script.
@@ -247,6 +277,13 @@ check_prerequisites() {
     python_ok "$PYTHON" ||
         die "$PYTHON is Python $(python_version "$PYTHON") but" \
             "${MIN_PYTHON[0]}.${MIN_PYTHON[1]} or newer is required"
+    if [[ -n "$VENDOR_KEY" ]]; then
+        [[ -f "$VENDOR_KEY" ]] || die "--vendor-key $VENDOR_KEY does not exist"
+        VENDOR_KEY="$(cd "$(dirname "$VENDOR_KEY")" && pwd -P)/$(basename "$VENDOR_KEY")"
+    fi
+    if [[ -n "$LICENCE_FILE" ]]; then
+        [[ -f "$LICENCE_FILE" ]] || die "--licence $LICENCE_FILE does not exist"
+    fi
     if installed; then
         EXISTING=1
     fi
@@ -418,6 +455,21 @@ run_check() {
     appliance_cmd check
 }
 
+# A licence given with --licence, installed as the service user. A refused file is reported, not
+# fatal: the trial (or the licence installed before) goes on, and the admin can install one later.
+install_licence() {
+    [[ -n "$LICENCE_FILE" ]] || return 0
+    STEP="installing the licence"
+    # In the service user's home: a root-only TMPDIR would hide it from that user.
+    local copy="$HOME_DIR/.licence-to-install"
+    install -m 0600 -o "$APP_USER" -g "$APP_USER" "$LICENCE_FILE" "$copy"
+    if ! appliance_cmd licence install "$copy"; then
+        warn "the licence $LICENCE_FILE was not installed (the reason is above); install it" \
+            "later in the browser (Licence) or with: appliance licence install FILE"
+    fi
+    rm -f "$copy"
+}
+
 install_unit() {
     STEP="installing the systemd unit"
     install -m 0644 -o root -g root "$DEST/installer/appliance.service" "$UNIT_PATH"
@@ -497,6 +549,11 @@ EOF
     if [[ -n "$BACKUP_FILE" ]]; then
         printf '    backup   %s (before the upgrade; key %s)\n' "$BACKUP_FILE" "$BACKUP_KEY"
     fi
+    local licence
+    licence="$(appliance_cmd licence show 2>/dev/null | sed -n 1p)" || licence=""
+    if [[ -n "$licence" ]]; then
+        printf '    %s\n' "$licence"
+    fi
     if ((NEEDS_ADMIN)); then
         if systemd_running; then
             # Printed after the start: a new code cancels the one the service logged.
@@ -516,13 +573,23 @@ install_fresh() {
     write_config
     init_data
     run_check
+    install_licence
     install_unit
     start_service
+    mark_good
     prune_releases
 }
 
 # Everything from here changes the installation: any failure rolls back (rollback()).
 upgrade() {
+    local good
+    good="$(last_good)"
+    if [[ -n "$good" && "$(current_release)" != "$good" ]]; then
+        die "an earlier upgrade did not finish: $CURRENT points at $(current_release), but" \
+            "$good served last. Put it back first: stop the service, point $CURRENT at" \
+            "$good (ln -sfn $good $CURRENT), restore the newest backup in $UPGRADE_BACKUPS with" \
+            "its appliance restore (see docs/operations.md, Upgrading), start, then upgrade again"
+    fi
     ARMED=1
     OLD_RELEASE="$(current_release)"
     stop_service
@@ -535,8 +602,10 @@ upgrade() {
     install_unit
     init_data
     run_check
+    install_licence
     start_service
     ARMED=0
+    mark_good
     prune_releases
     prune_upgrade_backups
 }
@@ -549,6 +618,7 @@ main() {
     umask 022
     trap on_error ERR
     trap cleanup EXIT
+    trap on_signal INT TERM HUP
     check_prerequisites "$@"
     # Nothing on the system changes before the bundle is verified.
     if [[ -n "$BUNDLE" ]]; then

@@ -360,15 +360,6 @@ def crypto():
     assert aead.decrypt(b"0" * 12, aead.encrypt(b"0" * 12, b"probe", None), None) == b"probe"
 
 
-def blocked(address):
-    """The IP filter drops the SYN: connect() times out (a datagram would get EPERM at once)."""
-    try:
-        relay(address, timeout=3)
-    except (TimeoutError, PermissionError) as exc:
-        return type(exc).__name__
-    raise AssertionError("connected")
-
-
 def relay(address, timeout=5):
     """A minimal SMTP relay on ADDRESS (this process serves it), reached with smtplib."""
     server = socket.create_server(("0.0.0.0", 0))
@@ -401,7 +392,7 @@ probe("ctypes callback (libffi closure) from C", ctypes_callback)
 probe("numpy linear algebra", numeric)
 probe("argon2, Ed25519, AES-GCM", crypto)
 probe("SMTP to a relay on the LAN (10.77.0.1)", lambda: relay("10.77.0.1"))
-probe("SMTP to an internet address (192.0.2.10) blocked", lambda: blocked("192.0.2.10"))
+probe("SMTP to a relay on the internet (192.0.2.10)", lambda: relay("192.0.2.10"))
 probe(
     "no writable+executable memory",
     lambda: refused(lambda: mmap.mmap(-1, 4096, prot=mmap.PROT_WRITE | mmap.PROT_EXEC)),

@@ -20,7 +20,7 @@ bp = Blueprint("licence", __name__, url_prefix="/admin/licence")
 
 def _page(form: LicenceForm, status=None, code: int = 200):
     conn = get_db()
-    today = licence_service.local_today(state().tz)
+    today = licence_service.today()
     status = status or licence_service.status(conn, today)
     return (
         render_template(
@@ -79,7 +79,7 @@ def upload():
             get_db(),
             data,
             licence_service.trusted_key(state().settings),
-            licence_service.local_today(state().tz),
+            licence_service.today(),
             actor_id=who.id,
             actor=who.name,
             address=who.address,

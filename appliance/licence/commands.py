@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import click
 
@@ -30,10 +29,6 @@ def describe(status: service.Status) -> str:
     return line
 
 
-def _today(values: dict):
-    return service.local_today(ZoneInfo(values["timezone"]))
-
-
 @click.group("licence")
 def licence_group() -> None:
     """Show or install the appliance's licence (checked offline, never phoned home)."""
@@ -45,7 +40,7 @@ def show(ctx: Context) -> None:
     """What is licensed, until when, and the accounts in use."""
     values = ctx.settings()
     with ctx.database(values) as conn:
-        status = service.check(conn, service.trusted_key(values), _today(values))
+        status = service.check(conn, service.trusted_key(values), service.today())
         usage = service.usage(conn, status)
     click.echo(describe(status))
     if status.licence is not None:
@@ -70,10 +65,10 @@ def install(ctx: Context, file: Path) -> None:
     with ctx.database(values) as conn:
         try:
             licence = service.install(
-                conn, data, service.trusted_key(values), _today(values), actor_id=None, actor="cli"
+                conn, data, service.trusted_key(values), service.today(), actor_id=None, actor="cli"
             )
         except LicenceError as exc:
             raise click.ClickException(f"not installed: {exc}") from None
-        status = service.status(conn, _today(values))
+        status = service.status(conn, service.today())
     click.echo(f"installed licence {licence.licence_id} for {licence.licensee}")
     click.echo(describe(status))

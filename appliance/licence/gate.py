@@ -12,9 +12,12 @@ what people are in the middle of (:data:`KEPT`):
 - publication: the public pages are not guarded at all (results already published stay up),
   and what takes something off them stays possible: withdrawing, and withholding or redacting
   a review (a review may name someone who asks for it to go);
-- paper: entering and scanning returned forms of a survey whose forms went out on paper;
-- interviews: the figures of the interviews made (reports of existing data), and saving an
-  interview under way or sent later by a tablet (answers given are never lost).
+- paper: entering and scanning returned forms of a survey whose forms went out on paper (and
+  the letters of a post campaign made before are not guarded at all: only making a new post
+  campaign needs the module, and the campaign service refuses that);
+- interviews: the figures of the interviews made (reports of existing data), recording the
+  outcome of the call in hand (an objection among them), and saving an interview under way or
+  sent later by a tablet (answers given are never lost). No new call is handed out.
 
 New surveys, campaigns and accounts are refused in the services, not here
 (:mod:`appliance.licence.limits`), so the API and the console obey too.
@@ -40,7 +43,7 @@ from appliance.licence import service as licence_service
 from appliance.licence.labels import MODULE_LABELS
 from appliance.paper import service as paper_service
 from appliance.publication import service as publication_service
-from appliance.web import get_db, state
+from appliance.web import get_db
 
 # The roles that see the banner: the people who run the appliance (and can act on it).
 BANNER_ROLES = frozenset({"admin", "staff"})
@@ -69,6 +72,8 @@ KEPT: dict[str, Callable[[dict[str, Any]], bool]] = {
     "interviews.interviewers": _always,
     "interviews.choose_e": _always,
     "interviews.interview": _always,
+    # The call in hand: its outcome, and an objection ("do not call"), must be recordable.
+    "interviews.call": _always,
     "interviews.onsite_submit": _always,
     "interviews.onsite_token": _always,
 }
@@ -78,7 +83,7 @@ def current():
     """The licence's status for this request (read once per request)."""
     found = g.get("_licence_status")
     if found is None:
-        today = licence_service.local_today(state().tz)
+        today = licence_service.today()
         found = g._licence_status = licence_service.status(get_db(), today)
     return found
 

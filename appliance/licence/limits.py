@@ -17,8 +17,7 @@ retention, backups and reports never ask. The first admin (``/setup``) and admin
 or re-enabled from the server's console (the operator's way back in) are not new work; the
 callers decide that, see ``appliance.auth.service``.
 
-"Today" is the server's local date: a few hours around midnight do not matter for periods of
-30 days and more.
+"Today" is :func:`appliance.licence.service.today`, the same day the pages count in.
 """
 
 from __future__ import annotations
@@ -63,7 +62,7 @@ CHANNEL_REFUSED = {
 
 
 def today() -> date:
-    return date.today()
+    return service.today()
 
 
 def creation_refusals(conn: sqlite3.Connection, on: date | None = None) -> list[str]:

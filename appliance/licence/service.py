@@ -23,7 +23,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -36,6 +36,7 @@ TRIAL_DAYS = 30
 GRACE_DAYS = 30
 LIMITED_ROLES = ("researcher", "interviewer")
 CREATE_BLOCKED = ("trial_over", "expired")
+LICENCE_STATES = ("licensed", "grace", "expired")
 
 
 @dataclass(frozen=True)
@@ -52,12 +53,16 @@ class Status:
         return max(0, (self.last_day - self.today).days + 1)
 
     @property
+    def counts(self) -> bool:
+        """The licence is in force (in its period, its grace or after it), not one that has not
+        started yet beside a trial."""
+        return self.licence is not None and self.state in LICENCE_STATES
+
+    @property
     def modules(self) -> frozenset[str]:
         if self.state == "trial":
             return frozenset(MODULES)
-        if self.licence is None:
-            return frozenset()
-        return self.licence.modules
+        return self.licence.modules if self.counts else frozenset()
 
     def allows(self, module: str) -> bool:
         return module in self.modules
@@ -73,8 +78,10 @@ class Status:
 
     def limit(self, role: str) -> int | None:
         """How many active accounts of ``role`` the licence allows; None: no limit."""
-        if role not in LIMITED_ROLES or self.licence is None or self.state == "trial":
+        if role not in LIMITED_ROLES or self.state == "trial":
             return None
+        if not self.counts:
+            return 0
         return getattr(self.licence, f"{role}s")
 
 
@@ -107,9 +114,12 @@ def account_room(conn: sqlite3.Connection, role: str, today: date) -> bool:
     return limit is None or store.active_accounts(conn, role, today.isoformat()) < limit
 
 
-def local_today(tz: tzinfo) -> date:
-    """Today in the appliance's time zone: the day licence periods are counted in."""
-    return datetime.now(tz).date()
+def today() -> date:
+    """The day licence periods are counted in: the server's local date, as for the trial's
+    start (written by SQLite's ``localtime``), so the pages, the services and the daily check
+    always agree on it; a few hours against the appliance's ``timezone`` do not matter for
+    periods of 30 days and more."""
+    return date.today()
 
 
 def usage(conn: sqlite3.Connection, current: Status) -> dict[str, tuple[int, int | None]]:
@@ -142,7 +152,24 @@ def install(
 ) -> Licence:
     """Check ``data`` against ``key`` and make it the installed licence (audited
     ``licence.installed``). Raises LicenceError: a bad file, one that has already ended, or one
-    that starts later while the installed licence still runs (it would cut that one short)."""
+    that starts later while the installed licence still runs (it would cut that one short);
+    a refusal is audited too (``licence.refused``, with its reason's code: a forged file is
+    worth knowing about)."""
+    try:
+        return _install(conn, data, key, today, actor_id, actor, address)
+    except LicenceError as exc:
+        audit.record(
+            conn,
+            "licence.refused",
+            actor_id=actor_id,
+            actor=actor,
+            details={"reason": exc.code, "bytes": len(data)},
+            address=address,
+        )
+        raise
+
+
+def _install(conn, data, key, today, actor_id, actor, address) -> Licence:
     licence = document.read(data, key)
     if licence.valid_until < today:
         raise LicenceError(
@@ -153,12 +180,7 @@ def install(
     now = int(time.time())
     with db.transaction(conn):
         current = status(conn, today)
-        if (
-            licence.valid_from > today
-            and current.state == "licensed"
-            and current.licence is not None
-            and current.licence.licence_id != licence.licence_id
-        ):
+        if licence.valid_from > today and current.state in ("licensed", "grace"):
             raise LicenceError(
                 "starts_later",
                 f"this licence starts on {licence.valid_from.isoformat()}, while the installed "

@@ -12,7 +12,6 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from appliance.auth.guard import requires
-from appliance.licence import gate as licence_gate
 from appliance.mailing import post_service, service
 from appliance.mailing.blueprint import bp
 from appliance.mailing.service import CampaignError
@@ -22,7 +21,6 @@ from appliance.paper.texts import Facts
 from appliance.web import ID, actor, flash_reasons, get_db, setting, state
 
 # A post campaign's letters are the paper module's; the rest of the mailing pages are not.
-licence_gate.guard(bp, "paper", endpoints={"mailing.download_letters"})
 
 
 def letter_texts(language: str) -> letters.LetterTexts:

@@ -3,19 +3,28 @@
 # (Ed25519, checked with openssl against the trust anchor); SHA256SUMS inside covers every file.
 # shellcheck shell=bash disable=SC2034  # its globals are install.sh's (STEP, SRC, ...)
 
-# The public key bundles are checked against. First install: the key in the source tree this
-# script sits in (compare its fingerprint with the vendor's). Upgrade: the key of the INSTALLED
-# version, so a bundle cannot bring its own.
+# The public key bundles are checked against: --vendor-key when given (received from the
+# vendor apart from the bundle). Upgrade: the key of the INSTALLED version, so a bundle cannot
+# bring its own; an installation older than signed bundles has none, and then only --vendor-key
+# will do. First install: the key in the source tree this script sits in (compare its
+# fingerprint with the vendor's, or check the bundle by hand first: docs/operations.md).
 trust_anchor() {
-    if ((EXISTING)); then
-        if [[ -f "$DEST/$KEY_IN_TREE" ]]; then
-            printf '%s\n' "$DEST/$KEY_IN_TREE"
-            return
-        fi
-        warn "the installed version has no vendor key ($DEST/$KEY_IN_TREE); checking against" \
-            "the key beside this script instead: compare its fingerprint with the vendor's"
+    if [[ -n "$VENDOR_KEY" ]]; then
+        printf '%s\n' "$VENDOR_KEY"
+    elif ((EXISTING)); then
+        [[ -f "$DEST/$KEY_IN_TREE" ]] ||
+            die "the installed version predates signed bundles (no $DEST/$KEY_IN_TREE): pass" \
+                "the vendor's public key, received apart from the bundle, with --vendor-key FILE"
+        printf '%s\n' "$DEST/$KEY_IN_TREE"
+    else
+        printf '%s\n' "$SCRIPT_SRC/$KEY_IN_TREE"
     fi
-    printf '%s\n' "$SCRIPT_SRC/$KEY_IN_TREE"
+}
+
+# The SHA-256 of the key's DER form in groups of four, as the vendor's tool prints it.
+fingerprint_of() {
+    openssl pkey -pubin -in "$1" -outform DER 2>/dev/null | sha256sum | cut -d' ' -f1 |
+        sed 's/..../& /g; s/ $//'
 }
 
 verify_bundle() {
@@ -28,8 +37,7 @@ verify_bundle() {
     command -v openssl >/dev/null 2>&1 || die "openssl is required to verify the bundle"
     key="$(trust_anchor)"
     [[ -f "$key" ]] || die "no vendor key at $key to verify the bundle against"
-    fingerprint="$(openssl pkey -pubin -in "$key" -outform DER 2>/dev/null | sha256sum |
-        cut -d' ' -f1)"
+    fingerprint="$(fingerprint_of "$key")"
     say "vendor key $key"
     say "  SHA-256 fingerprint $fingerprint (compare it with the vendor's published one)"
     WORK="$(mktemp -d "${TMPDIR:-/tmp}/appliance-bundle.XXXXXX")"
@@ -52,6 +60,10 @@ verify_bundle() {
     tar -xzf "$WORK/bundle.tar.gz" -C "$WORK/x" --no-same-owner --no-same-permissions ||
         die "cannot unpack $BUNDLE"
     rm -f "$WORK/bundle.tar.gz"
+    # Plain files and directories only: no link may point out of the unpacked tree.
+    if [[ -n "$(find "$WORK/x" ! -type f ! -type d -print -quit)" ]]; then
+        die "$BUNDLE holds links or special files; an appliance bundle holds none"
+    fi
     top="$(find "$WORK/x" -mindepth 2 -maxdepth 2 -name BUNDLE.json -printf '%h\n')"
     [[ -n "$top" && "$(printf '%s\n' "$top" | wc -l)" -eq 1 && -f "$top/SHA256SUMS" ]] ||
         die "$BUNDLE is not an appliance bundle (no single directory with BUNDLE.json, SHA256SUMS)"

@@ -147,6 +147,17 @@ activate_new_release() {
     say "$CURRENT -> $NEW_RELEASE"
 }
 
+# The release that last served after a finished install or upgrade: an upgrade that was cut off
+# (power, SIGKILL) leaves `current` elsewhere, and the next run then refuses (see upgrade()).
+mark_good() {
+    current_release >"$PREFIX/last-good.new"
+    mv -f "$PREFIX/last-good.new" "$LAST_GOOD"
+}
+
+last_good() {
+    cat "$LAST_GOOD" 2>/dev/null || true
+}
+
 # Keep the release in use and, after an upgrade, the one before it (the last good one).
 prune_releases() {
     STEP="removing old releases"
@@ -156,7 +167,7 @@ prune_releases() {
     for entry in "$RELEASES"/*; do
         [[ -e "$entry" ]] || continue
         case "$(basename "$entry")" in
-            "$keep_current" | "$keep_old") ;;
+            "$keep_current" | "$keep_old" | "$(basename "$(last_good)")") ;;
             *)
                 say "removing old release $entry"
                 rm -rf "$entry"
@@ -178,8 +189,10 @@ prune_upgrade_backups() {
 # Put the old version and its data back after a failed upgrade, then exit. Each part is tried
 # even when an earlier one failed; what could not be done is said at the end.
 rollback() {
-    local status="${1:-1}" failed_step="$STEP" problems=()
+    local status="${1:-1}" failed_step="$STEP" problems=() restored=1
     ROLLING_BACK=1
+    # A second Ctrl+C must not stop the rollback half-way.
+    trap '' INT TERM HUP
     trap - ERR
     set +e
     printf '\n==> upgrade failed while %s; rolling back to %s\n' "$failed_step" \
@@ -188,16 +201,21 @@ rollback() {
         systemctl stop "$UNIT_NAME" || problems+=("stopping the new version")
     fi
     if ((SWITCHED)) && [[ -n "$OLD_RELEASE" ]]; then
-        (switch_to "$OLD_RELEASE") || problems+=("switching $CURRENT back to $OLD_RELEASE")
+        (switch_to "$OLD_RELEASE")
+        if [[ "$(current_release)" != "$OLD_RELEASE" ]]; then
+            problems+=("switching $CURRENT back to $OLD_RELEASE")
+        fi
         (install_unit) || problems+=("reinstalling the old systemd unit")
     fi
     if ((DATA_TOUCHED)) && [[ -n "$BACKUP_FILE" ]]; then
         say "restoring $BACKUP_FILE with the old version's appliance restore"
         if ! appliance_cmd restore "$BACKUP_FILE" --key-file "$BACKUP_KEY"; then
             problems+=("restoring the backup $BACKUP_FILE")
+            restored=0
         fi
     fi
-    if systemd_running; then
+    # Never start the old code on data the new version may have migrated.
+    if systemd_running && ((restored)) && [[ "$(current_release)" == "${OLD_RELEASE:-}" ]]; then
         if ! systemctl start "$UNIT_NAME"; then
             problems+=("starting the old version")
         elif ! healthy; then

@@ -10,18 +10,35 @@ from __future__ import annotations
 import re
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 
 from tests.installer.conftest import install
 from tests.installer.probes import digest_inside, http_inside, seed_inside
 from tests.installer.sandbox import Sandbox
+from tests.licensing import issue
 from tests.serving import SETUP_CODE
 
 
 @pytest.fixture(scope="module")
 def installed(bundles, tmp_path_factory):
-    box = Sandbox(tmp_path_factory.mktemp("installed") / "sandbox")
+    work = tmp_path_factory.mktemp("installed")
+    # A licence signed with the bundle's vendor key: the installed appliance checks it against
+    # the key built into its package, as in production (no test setting involved).
+    vendor = serialization.load_pem_private_key(bundles.key.read_bytes(), password=None)
+    licence = work / "LIC-TEST-1.licence"
+    licence.write_bytes(issue(vendor, licence_id="LIC-TEST-1", modules=("paper",)))
+    licence.chmod(0o644)
+    box = Sandbox(work / "sandbox")
     try:
-        done = install(box, bundles.base, "--base-url", "http://127.0.0.1:8080", "--allow-http")
+        done = install(
+            box,
+            bundles.base,
+            "--base-url",
+            "http://127.0.0.1:8080",
+            "--allow-http",
+            "--licence",
+            str(licence),
+        )
         assert done.returncode == 0, done.stdout + done.stderr
         yield box, done
     finally:
@@ -41,6 +58,8 @@ def test_it_installs_without_network_serves_and_the_printed_setup_code_works(ins
     assert box.run("ip", "route").stdout.strip() == ""  # nothing to reach but lo
     assert "signature ok" in done.stdout and "checksums ok" in done.stdout
     assert "/healthz answers" in done.stdout
+    assert "installed licence LIC-TEST-1 for Voorbeeld B.V." in done.stdout
+    assert "licence: licensed; last day" in done.stdout  # the summary's licence line
     assert re.match(r"releases/0\.\d+\.\d+-\d{8}T\d{6}Z$", current(box))
     for link in ("src", "venv"):
         assert box.run("readlink", f"/opt/appliance/{link}").stdout.strip() == f"current/{link}"

@@ -7,7 +7,6 @@ starts, serves and restarts is checked by tools/systemd_check.sh in a booted con
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import shutil
 import subprocess
@@ -19,7 +18,7 @@ UNIT = Path(__file__).resolve().parents[2] / "installer" / "appliance.service"
 ANALYZE = shutil.which("systemd-analyze")
 # The exposure this unit reaches (0.0 best, 10.0 worst). Loosening a hardening option raises it;
 # if that is intended, raise this and say why in the unit's comments. "OK" ends at 4.9.
-MAX_EXPOSURE = 1.0
+MAX_EXPOSURE = 1.1
 GOOD_RATINGS = ("PERFECT", "SAFE", "OK")
 
 pytestmark = pytest.mark.skipif(ANALYZE is None, reason="systemd-analyze is not installed")
@@ -67,27 +66,9 @@ def test_systemd_loads_the_unit_without_warnings(tmp_path):
     )
 
 
-def test_ip_allow_list_keeps_proxy_and_lan_relay_reachable_and_the_internet_out():
+def test_no_ip_filter_can_cut_off_mail_or_the_proxy():
+    """A relay set in the browser after installation may be a hosted service, and the resolver
+    may be public: an address filter would stop invitations while /healthz still answered."""
     assert unit_values("PrivateNetwork") in ([], ["no"]), "the proxy could not reach the service"
-    assert unit_values("IPAddressDeny") == ["any"]
-    named = {
-        "localhost": ["127.0.0.0/8", "::1/128"],
-        "link-local": ["169.254.0.0/16", "fe80::/64"],
-    }
-    allowed = [
-        ipaddress.ip_network(net)
-        for value in unit_values("IPAddressAllow")
-        for word in value.split()
-        for net in named.get(word, [word])
-    ]
-
-    def reachable(address: str) -> bool:
-        ip = ipaddress.ip_address(address)
-        return any(ip.version == net.version and ip in net for net in allowed)
-
-    # The proxy on this host or the LAN, a relay on the LAN, the LAN's DNS server.
-    for address in ("127.0.0.1", "::1", "10.1.2.3", "172.20.0.25", "192.168.1.25", "fd12::25"):
-        assert reachable(address), address
-    # A hosted relay must be allowed by the operator, deliberately (see the unit's comment).
-    for address in ("203.0.113.25", "8.8.8.8", "2001:db8::25", "172.32.0.1"):
-        assert not reachable(address), address
+    assert unit_values("IPAddressDeny") == [] and unit_values("IPAddressAllow") == []
+    assert unit_values("RestrictAddressFamilies") == ["AF_UNIX AF_INET AF_INET6"]

@@ -185,3 +185,30 @@ def test_published_results_stay_up_and_can_be_withdrawn(as_role, app, conn, data
     assert conn.execute("SELECT action FROM audit_log ORDER BY id DESC").fetchone()[0] == (
         "publication.withdrawn"
     )
+
+
+def test_an_interviewer_records_the_call_in_hand_and_an_objection(
+    app, conn, data_dir, tmp_path, cast, ended
+):
+    from appliance.interviews import calls_service
+    from appliance.privacy import suppression as suppressions
+    from tests.conftest import Browser
+    from tests.interviews.calls_world import CallWorld
+
+    world = CallWorld(conn, data_dir, tmp_path, cast)
+    campaign_id = world.campaign()
+    ivo = Browser(app)
+    ivo.sign_in(cast["interviewer"])
+    assert ivo.post(f"/interviews/campaigns/{campaign_id}/next").status_code == 302
+    call_id = calls_service.held_call(conn, cast["interviewer"].id)
+    number = calls_service.in_hand(conn, world.keys, cast["interviewer"].id, call_id).phone
+    ended()
+    # No new call is handed out, but the one in hand is finished, objection and all.
+    assert ivo.post(f"/interviews/campaigns/{campaign_id}/next").status_code == 403
+    saved = ivo.post(
+        "/interviews/call",
+        {"call": call_id, "outcome": "refusal", "do_not_call": "y", "then": "home"},
+    )
+    assert saved.status_code == 302, saved.get_data(as_text=True)[:500]
+    hashed = suppressions.phone_hash(world.keys.hasher(), number)
+    assert suppressions.suppressed(conn, [hashed]) == {hashed}

@@ -137,3 +137,31 @@ def test_the_built_in_vendor_key_is_a_real_ed25519_key_and_refuses_test_licences
     with pytest.raises(LicenceError) as refused:
         document.read(issue(KEY), document.vendor_key())
     assert refused.value.code == "bad_signature"
+
+
+def test_a_renewal_installed_in_grace_that_starts_later_is_refused(conn):
+    install(
+        conn,
+        issue(KEY, licence_id="A", valid_until=TODAY - timedelta(days=1)),
+        TODAY - timedelta(days=3),
+    )
+    assert service.status(conn, TODAY).state == "grace"
+    with pytest.raises(LicenceError) as refused:
+        install(conn, issue(KEY, licence_id="B", valid_from=TODAY + timedelta(days=5)))
+    assert refused.value.code == "starts_later"
+    assert service.status(conn, TODAY).state == "grace"
+
+
+def test_a_licence_not_yet_started_gives_nothing_after_the_trial(conn):
+    started(conn, TODAY - timedelta(days=60))
+    install(conn, issue(KEY, valid_from=TODAY + timedelta(days=5), researchers=9))
+    status = service.status(conn, TODAY)
+    assert status.state == "trial_over" and status.modules == frozenset()
+    assert status.limit("researcher") == 0 and not status.may_create
+
+
+def test_a_refused_licence_is_audited_with_its_reason(conn):
+    with pytest.raises(LicenceError):
+        install(conn, issue(new_key()))
+    row = conn.execute("SELECT action, details FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    assert row[0] == "licence.refused" and '"reason": "bad_signature"' in row[1]
