@@ -199,7 +199,9 @@ on_error() {
     if ((ARMED && !ROLLING_BACK)); then
         rollback "$status"
     fi
-    if ((UPGRADE)); then
+    if ((UPGRADE)) && [[ -z "$OLD_RELEASE$NEW_RELEASE" ]] && ((!ARMED)); then
+        printf 'Nothing was changed. Fix the cause and run %s --upgrade again.\n' "$0" >&2
+    elif ((UPGRADE)); then
         printf 'The service may be stopped. Fix the cause and run %s --upgrade again.\n' "$0" >&2
     else
         printf 'Fix the cause and run %s again; it is safe to repeat.\n' "$0" >&2
@@ -604,8 +606,10 @@ upgrade() {
     run_check
     install_licence
     start_service
+    trap '' INT TERM HUP
     ARMED=0
     mark_good
+    trap on_signal INT TERM HUP
     prune_releases
     prune_upgrade_backups
 }

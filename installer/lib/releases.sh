@@ -111,6 +111,8 @@ adopt_old_layout() {
     local stamp
     stamp="legacy-$(date -u +%Y%m%dT%H%M%SZ)"
     install -d -m 0755 "$RELEASES/$stamp"
+    # No signal between a move and its link: the old version must stay reachable.
+    trap '' INT TERM HUP
     OLD_RELEASE="releases/$stamp"
     ln -sfn "$OLD_RELEASE" "$CURRENT"
     mv "$DEST" "$RELEASES/$stamp/src"
@@ -119,6 +121,7 @@ adopt_old_layout() {
         mv "$VENV" "$RELEASES/$stamp/venv"
     fi
     ln -sfn current/venv "$VENV"
+    trap on_signal INT TERM HUP
     say "moved the installed version to $PREFIX/$OLD_RELEASE"
 }
 
@@ -243,5 +246,6 @@ rollback() {
         printf ' with its data restored from %s' "$BACKUP_FILE" >&2
     fi
     printf '.\nFix the cause and run the upgrade again.\n' >&2
-    exit 1
+    # 130 after Ctrl+C, as for any interrupted command; 1 after a failed step.
+    exit $((status == 130 ? 130 : 1))
 }

@@ -126,7 +126,7 @@ def _repacker(workdir: Path, tree: Path, key: Path) -> Callable[..., Bundle]:
     ) -> Bundle:
         out = workdir / f"{name}-{next(counter)}"
         top = out / tree.name
-        shutil.copytree(tree, top, copy_function=_link)
+        shutil.copytree(tree, top, copy_function=_link_wheels)
         # The source is copied (not linked): changes must not reach the other variants.
         shutil.rmtree(top / "src")
         shutil.copytree(tree / "src", top / "src")
@@ -139,6 +139,14 @@ def _repacker(workdir: Path, tree: Path, key: Path) -> Callable[..., Bundle]:
         return Bundle(archive, top / "src")
 
     return repack
+
+
+def _link_wheels(src, dst):
+    """Wheels are linked (large, never changed); every other file is copied, so a variant that
+    changes one (BUNDLE.json, SHA256SUMS) cannot change it for the others."""
+    if "/wheels/" in str(src):
+        return _link(src, dst)
+    return shutil.copy2(src, dst)
 
 
 def _link(src, dst):
