@@ -15,6 +15,7 @@ import shutil
 import sqlite3
 import struct
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,7 +27,10 @@ INTERIOR_INDEX = 0x02
 
 
 def steal(data_dir: Path, into: Path) -> sqlite3.Connection:
-    """What a copy of the data directory holds, opened: the database file and its WAL."""
+    """What a copy of the data directory holds, opened: the database file and its WAL, copied
+    once the writer's truncation of the log after its last commit is done (a copy taken during
+    that checkpoint would tear the two files apart, and lose a commit in neither)."""
+    settle(data_dir)
     target = into / "stolen" / "appliance.db"
     target.parent.mkdir()
     for suffix in ("", "-wal"):
@@ -183,3 +187,17 @@ def lowest_cell_lateness(cells: list[tuple[int, int, str]], rank: dict[str, int]
         lowest = min(pairs)[1]
         scores.append(sorted(r for _, r in pairs).index(lowest) / (len(pairs) - 1))
     return sum(scores) / len(scores)
+
+
+def settle(data_dir: Path, seconds: float = 5.0) -> bool:
+    """Wait until the log holds nothing but the page of ``wal_pad`` (or is gone): the files at
+    rest between two commits. Returns whether they came to rest within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        main, log = data_dir / "appliance.db", data_dir / "appliance.db-wal"
+        wal = log.read_bytes() if log.exists() else b""
+        if not wal or wal_pages(wal) <= {pad_page(main.read_bytes())}:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)

@@ -190,7 +190,7 @@ def test_responses_answered_through_the_server_leave_no_log(tmp_path):
             _answer(server.base_url, token, f"m{n}")
             # Acknowledged, then truncated: nothing of the commit is left in the log, which
             # holds at most the page of wal_pad, written to start a new one.
-            deadline = time.monotonic() + 2
+            deadline = time.monotonic() + 5
             while not _settled(server.data_dir) and time.monotonic() < deadline:
                 time.sleep(0.01)
             assert _settled(server.data_dir)
