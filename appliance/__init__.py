@@ -216,7 +216,10 @@ def _register_template_helpers(app: Flask) -> None:
     from appliance.admin.forms import ROLE_LABELS
     from appliance.auth.roles import allows
     from appliance.db import parse_iso
+    from appliance.licence import gate as licence_gate
     from appliance.web import setting, state
+
+    licence_gate.install(app)
 
     for shown in (formats.moment, formats.clock, formats.isoday, formats.filesize):
         app.add_template_filter(shown)

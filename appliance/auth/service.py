@@ -227,7 +227,7 @@ def _recovery(actor: Actor, role: str) -> bool:
     return actor == CLI and role == "admin"
 
 
-def _counts(role: str, disabled: bool, valid_until: str | None, today: str) -> bool:
+def _counts(disabled: bool, valid_until: str | None, today: str) -> bool:
     """Whether an account is an active one of ``role`` as the licence counts them."""
     return not disabled and (valid_until is None or valid_until >= today)
 
@@ -240,10 +240,10 @@ def _returning(
     role the licence limits."""
     today = limits.today()
     iso_today = today.isoformat()
-    if not _counts(role, user.disabled, valid_until, iso_today):
+    if not _counts(user.disabled, valid_until, iso_today):
         return []
     if role == user.role:
-        if _counts(role, user.disabled, user.valid_until, iso_today):
+        if _counts(user.disabled, user.valid_until, iso_today):
             return []
         return limits.account_refusals(conn, role, today)
     return limits.limit_refusals(conn, role, today)
@@ -303,7 +303,7 @@ def set_disabled(conn: sqlite3.Connection, actor: Actor, user: store.User, disab
             raise AccountError([N_("The last active admin cannot be disabled.")])
         if not disabled and not _recovery(actor, user.role):
             refused = limits.creation_refusals(conn)
-            if _counts(user.role, False, user.valid_until, limits.today().isoformat()):
+            if _counts(False, user.valid_until, limits.today().isoformat()):
                 refused = refused or limits.limit_refusals(conn, user.role)
             if refused:
                 raise AccountError(refused)

@@ -22,7 +22,7 @@ what people are in the middle of (:data:`KEPT`):
 New surveys, campaigns and accounts are refused in the services, not here
 (:mod:`appliance.licence.limits`), so the API and the console obey too.
 
-:func:`guard` also installs, once per app, the template helpers of ``base.html``: the banner
+:func:`install` adds the template helpers of ``base.html`` to the app: the banner
 for admins and staff while :attr:`Status.banner`, whether a module is licensed (to hide its
 links), why new work is refused (to disable the "New" buttons), and the licence page's address
 (None while no such page is registered).
@@ -34,7 +34,6 @@ from collections.abc import Callable, Collection
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, g, render_template, request, url_for
-from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext
 from flask_login import current_user
 
@@ -107,7 +106,6 @@ def guard(bp: Blueprint, module: str, endpoints: Collection[str] | None = None) 
         return None
 
     bp.before_request(check)
-    bp.record_once(_install_helpers)
 
 
 def endpoint_refused(
@@ -131,10 +129,7 @@ def refusal(module: str):
     now, the button that withdraws it)."""
     args = request.view_args or {}
     survey_id = args.get("survey_id")
-    published = False
-    if module == "publication" and isinstance(survey_id, int):
-        pub = publication_service.publication(get_db(), survey_id)
-        published = pub is not None and bool(pub["published"])
+    published = module == "publication" and isinstance(survey_id, int) and _live(survey_id)
     return render_template(
         "licence/refused.html",
         module=module,
@@ -144,11 +139,14 @@ def refusal(module: str):
     ), 403
 
 
-def _install_helpers(setup: BlueprintSetupState) -> None:
-    app: Flask = setup.app
-    if app.extensions.get("licence_gate"):
-        return
-    app.extensions["licence_gate"] = True
+def _live(survey_id: int) -> bool:
+    """Whether the survey's results are on the public pages now."""
+    pub = publication_service.publication(get_db(), survey_id)
+    return pub is not None and bool(pub["published"])
+
+
+def install(app: Flask) -> None:
+    """The template helpers of ``base.html`` (see the module's docstring)."""
     app.context_processor(_helpers)
 
 
@@ -177,14 +175,10 @@ def _helpers() -> dict[str, Any]:
     def paper_forms_out(survey_id: int) -> bool:
         return paper_service.forms_out(get_db(), survey_id)
 
-    def publication_live(survey_id: int) -> bool:
-        pub = publication_service.publication(get_db(), survey_id)
-        return pub is not None and bool(pub["published"])
-
     return {
         "licence_banner": licence_banner,
         "paper_forms_out": paper_forms_out,
-        "publication_live": publication_live,
+        "publication_live": _live,
         "licensed": licensed,
         "new_work_refused": new_work_refused,
         "licence_page": licence_page,

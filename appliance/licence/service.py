@@ -86,11 +86,15 @@ class Status:
 
 
 def status(conn: sqlite3.Connection, today: date) -> Status:
-    """The licence's state on ``today`` (the appliance's local date). Reads one row; the
-    signature was checked at installation and is re-checked by :func:`check`."""
+    """The licence's state on ``today`` (:func:`today`). Reads one row; the signature was
+    checked at installation and is re-checked by :func:`check`."""
     row = store.load(conn)
+    return _state(row, row.problem, today)
+
+
+def _state(row: store.Row, problem: str | None, today: date) -> Status:
+    """The state ``row`` gives on ``today`` when the last check found ``problem``."""
     licence = None
-    problem = row.problem
     if row.body is not None and problem is None:
         try:
             licence = document.read_checked_before(row.body)
@@ -224,9 +228,8 @@ def check(conn: sqlite3.Connection, key: Ed25519PublicKey, today: date) -> Statu
             document.read(row.body, key)
         except LicenceError as exc:
             problem = exc.code
+    current = _state(row, problem, today)
     with db.transaction(conn):
-        store.save_check(conn, int(time.time()), problem, row.state or "")
-        current = status(conn, today)
         store.save_check(conn, int(time.time()), problem, current.state)
         if current.state != row.state or problem != row.problem:
             audit.record(

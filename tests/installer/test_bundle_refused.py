@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 
 import pytest
 
-from tests.installer.conftest import SYSTEM_PYTHON, builder, install, new_key
+from tests.installer.conftest import builder, install, new_key, system_python
 
 # The variants leave the wheels out: they are refused before pip would need them (and
 # small archives keep these tests fast).
@@ -50,12 +49,7 @@ def changed_after_checksums(bundles, tmp_path):
 
 
 def other_python(bundles, tmp_path):
-    mine = subprocess.run(
-        [SYSTEM_PYTHON, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
+    mine = system_python()
 
     def change(top):
         manifest = json.loads((top / "BUNDLE.json").read_text())

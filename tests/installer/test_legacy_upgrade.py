@@ -216,7 +216,17 @@ def test_with_vendor_key_the_old_installation_upgrades_keeping_its_data(legacy, 
     assert before == legacy.before and after["contacts"][0] >= 200
     assert after["migrations"] == [*NAMES, "9001_installer_check"]
     backups = box.run("ls", "/var/lib/appliance/upgrade-backups").stdout.split()
-    assert any(name.endswith(".backup") for name in backups)
+    made = [f"/var/lib/appliance/upgrade-backups/{n}" for n in backups if n.endswith(".backup")]
+    assert made
+
+    # Whoever copies the backups without the key in /etc/appliance reads nothing: the schema
+    # text every SQLite file carries is in the database, and in no backup.
+    def schema_in(path: str) -> bool:
+        return box.run("grep", "-a", "-q", "CREATE TABLE", path).returncode == 0
+
+    assert schema_in("/var/lib/appliance/data/appliance.db")
+    assert not any(schema_in(path) for path in made)
+    assert box.run("test", "-e", "/var/lib/appliance/upgrade-backups/upgrade-backup.key").returncode
     assert serving(box)
 
 
