@@ -33,9 +33,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     Raises SettingsError for bad settings and NotInitialised when the data directory is not ready.
     """
     from appliance import db, keys, schema, security, settings
+    from appliance.api import calls as api_calls
     from appliance.auth import guard, sessions
     from appliance.groupcommit import GroupCommit
-    from appliance.web import State, close_db
+    from appliance.web import ID, IdConverter, State, close_db
 
     values = settings.load(config)
     data_dir = Path(values["data_dir"])
@@ -74,12 +75,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # come from base_url only, so both paths simply match instead of redirecting.
     app.url_map.strict_slashes = False
     app.url_map.merge_slashes = False
+    app.url_map.converters[ID] = IdConverter
     logging.getLogger("appliance").setLevel(values["log_level"])
 
     csrf = CSRFProtect(app)
     Babel(app, locale_selector=_locale)
     sessions.init_login(app)
     guard.install(app)
+    api_calls.install(app)
     security.install(app)
     if values["trusted_proxies"]:
         n = values["trusted_proxies"]
@@ -128,6 +131,11 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
         settings_views,
         users_views,
     )
+    from appliance.api import audit_views as api_audit_views
+    from appliance.api import campaign_views as api_campaign_views
+    from appliance.api import response_views as api_response_views
+    from appliance.api import subject_views as api_subject_views
+    from appliance.api import survey_views as api_survey_views
     from appliance.api import views as api_views
     from appliance.auth import account_views, views
     from appliance.contacts import views as contact_views
@@ -149,6 +157,7 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from appliance.publication import public_views as publication_public
     from appliance.publication import views as publication_views
     from appliance.reports import activity_views, manage_views
+    from appliance.reports import api_views as report_api_views
     from appliance.reports import views as report_views
     from appliance.responses import public_views as respondent_pages
     from appliance.responses import views as response_views
@@ -187,14 +196,22 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
         interview_views,
         onsite_views,
         setup_views,
+        api_views,
+        api_survey_views,
+        api_campaign_views,
+        api_response_views,
+        api_subject_views,
+        api_audit_views,
+        report_api_views,
     )
     # Several view modules add their pages to one blueprint (compliance, surveys, reports,
     # mailing): register each blueprint once (Flask refuses a second registration under the
     # same name).
     for blueprint in dict.fromkeys(module.bp for module in modules):
         app.register_blueprint(blueprint)
-    # Bearer tokens only, never the cookie (see appliance.api.views): no CSRF to forge.
+    # Bearer tokens only, never the cookie (see appliance.auth.guard): no CSRF to forge.
     csrf.exempt(api_views.bp)
+    csrf.exempt(report_api_views.bp)
     # Respondents have no session at all; their forms carry a signed state instead.
     csrf.exempt(respondent_pages.bp)
     # The token is the authority, and RFC 8058 one-click POSTs come from mail programs.
@@ -208,7 +225,6 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     app.register_blueprint(respondent_pages.bp)
     app.register_blueprint(unsubscribe_views.bp)
     app.register_blueprint(code_views.bp)
-    app.register_blueprint(api_views.bp)
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -236,3 +236,9 @@ def by_actors(
 ) -> list[sqlite3.Row]:
     """Everything the given accounts did, newest first."""
     return audit_store.by_actors(conn, actor_ids, limit=limit)
+
+
+def after(conn: sqlite3.Connection, flt: Filter, after_id: int, limit: int) -> list[sqlite3.Row]:
+    """Oldest first from the entry after ``after_id``: a reader that keeps the last id it saw
+    reads every new entry once, in order."""
+    return audit_store.after(conn, flt, after_id, limit)

@@ -164,3 +164,13 @@ def by_actors(
         f"SELECT * FROM audit_log WHERE actor_id IN ({marks}) ORDER BY id DESC LIMIT ?",  # noqa: S608
         [*ids, limit],
     ).fetchall()
+
+
+def after(conn: sqlite3.Connection, flt: Filter, after_id: int, limit: int) -> list[sqlite3.Row]:
+    """Up to ``limit`` entries ``flt`` selects with an id above ``after_id``, oldest first."""
+    where, params = flt.where()
+    where += (" AND " if where else " WHERE ") + "id > ?"
+    return conn.execute(
+        f"SELECT * FROM audit_log{where} ORDER BY id LIMIT ?",  # noqa: S608 - clauses are fixed
+        [*params, after_id, limit],
+    ).fetchall()

@@ -11,6 +11,9 @@ running process of an older version must agree on them, so they never change.
 - ``mail-sender.lock`` (:data:`MAIL_SENDER_LOCK`): held by the one mail sender working on the data
   directory (``appliance.mailing.jobs``); a key rotation takes it too, so no mailing builds links
   while the keys change.
+- ``bounce-reader.lock`` (:data:`BOUNCE_READER_LOCK`): held by the one reader of the return mailbox
+  (``appliance.mailing.bounce_jobs``), so a scheduled reading and an admin's "check now" never
+  settle the same message twice.
 - ``write.lock`` (:data:`WRITE_LOCK`): held by whoever writes to the database, for one transaction
   (``appliance.db.transaction``): writers of every process (each ``serve`` worker, the CLI) take
   turns on it and wake the moment the holder lets go, instead of polling in SQLite's busy handler.
@@ -31,6 +34,7 @@ from pathlib import Path
 SERVE_LOCK = "serve.lock"
 ROTATION_LOCK = "rotation.lock"
 MAIL_SENDER_LOCK = "mail-sender.lock"
+BOUNCE_READER_LOCK = "bounce-reader.lock"
 WRITE_LOCK = "write.lock"
 WRITE_QUEUE_LOCK = "write-queue.lock"
 
@@ -61,6 +65,21 @@ def held(path: Path, message: str, *, shared: bool = False, wait: float = 0.0) -
     fd = take(path, message, shared=shared, wait=wait)
     try:
         yield
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def attempt(path: Path) -> Iterator[bool]:
+    """Exclusive, without waiting: True while this caller holds ``path``, False (at once) when
+    someone else does. For jobs that simply skip a turn when another one runs."""
+    try:
+        fd = take(path, "")
+    except Busy:
+        yield False
+        return
+    try:
+        yield True
     finally:
         os.close(fd)
 

@@ -65,6 +65,10 @@ IDENTITY_TABLES = frozenset(
         # outcome, appointments (the number and name stay sealed in ``contacts``).
         "calls",
         "call_attempts",
+        # Hard bounces per keyed address hash and campaign (two campaigns: undeliverable), and
+        # the automatic replies counted per campaign (no message, no address is kept).
+        "bounce_marks",
+        "bounce_counts",
     }
 )
 SYSTEM_TABLES = frozenset(
@@ -98,6 +102,8 @@ SYSTEM_TABLES = frozenset(
         "interviewer_scores",
         # The licence file as installed and the trial's start: no personal data.
         "licence_state",
+        # When the return mailbox was last read and what it found (counts), or why it failed.
+        "bounce_checks",
     }
 )
 # Names typed into a name field live beside the responses but are personal data.
@@ -262,6 +268,7 @@ data."""
 HASHED = (
     ("contacts", "email_hash"),
     ("suppressions", "email_hash"),
+    ("bounce_marks", "email_hash"),
     ("privacy_erasures", "digest"),
     ("invitations", "token_hash"),
     ("invitations", "code_hash"),
@@ -284,6 +291,9 @@ NOT_KEYED = (
     ("setup_codes", "code_hash"),
     ("api_tokens", "token_hash"),
     ("licence_state", "body"),
+    # A random token naming an outbox message in its return path (checked by a tag under the
+    # session key, which no rotation replaces).
+    ("outbox", "return_token"),
 )
 """BLOB columns that do not depend on the keys: unkeyed SHA-256 of high-entropy secrets, and the
 licence file as the vendor signed it."""

@@ -21,6 +21,7 @@ from appliance.backup import jobs as backup_jobs
 from appliance.keys import Keys
 from appliance.keys import load as load_keys
 from appliance.licence import service as licence_service
+from appliance.mailing import bounce_jobs
 from appliance.mailing import jobs as mail_jobs
 from appliance.privacy import retention, retention_service
 from appliance.publication import service as publication_service
@@ -111,6 +112,7 @@ def fold_round(conn) -> fold_service.Folded:
 
 
 MAIL_SECONDS = 5
+BOUNCE_SECONDS = 60
 RECOUNT_SECONDS = 5
 # The fold runs at most this often, however often the group commit wakes it.
 FOLD_GAP_SECONDS = 0.25
@@ -160,6 +162,9 @@ class Jobs:
         if self.settings["rebuild_time"]:
             hour, minute = self.settings["rebuild_time"].split(":")
             self.scheduler.add_job(self.rebuild, "cron", hour=hour, minute=minute, id="rebuild")
+        # Every minute; the job itself reads the mailbox when bounce_check_minutes have passed
+        # (the admin changes that under Settings, without a restart).
+        self.scheduler.add_job(self.read_bounces, "interval", seconds=BOUNCE_SECONDS, id="bounces")
         # Just after midnight: the day a licence, grace or trial ends counts in full.
         self.scheduler.add_job(self.check_licence, "cron", hour=0, minute=5, id="licence")
         if self.settings["backup_time"] and nightly_backups_configured(self.settings):
@@ -261,6 +266,18 @@ class Jobs:
             log.exception("licence check failed")
             return
         log.info("licence: %s, %d days left", current.state, current.days_left)
+
+    def read_bounces(self) -> None:
+        """Read the return mailbox when it is due (counts in the log, never an address)."""
+        try:
+            reading = bounce_jobs.read_if_due(self.settings, self.keys)
+        except Exception:  # noqa: BLE001 - keep the scheduler alive; the next round tries again
+            log.exception("reading the return mailbox failed")
+            return
+        if reading.problem:
+            log.warning("return mailbox: %s", reading.problem)
+        elif reading.ran and reading.tally.deleted + reading.tally.left:
+            log.info("return mailbox: %s", reading.tally.as_dict())
 
     def deliver_mail(self) -> None:
         try:

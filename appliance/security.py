@@ -84,9 +84,20 @@ class SecurityHeaders:
         return self.app(environ, start)
 
 
+# API clients are programs: their errors are in English whatever the account's language.
+API_ERRORS = {
+    400: "the request was refused: a form token is missing or expired",
+    401: "an API token is required: Authorization: Bearer <token>",
+    403: "your role, or this token's scopes, do not allow this",
+    404: "nothing with that address that you may see",
+    405: "this address does not accept that method",
+    413: "the body is larger than this operation accepts",
+}
+
+
 def _error(status: int, title: str, message: str):
     if request.path.startswith("/api/"):
-        response = jsonify({"error": message})
+        response = jsonify({"error": API_ERRORS.get(status, message)})
         response.status_code = status
         return response
     return render_template("error.html", title=title, message=message), status

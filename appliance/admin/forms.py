@@ -172,6 +172,66 @@ class RelayForm(FlaskForm):
             raise ValidationError(gettext("A host name has no spaces."))
 
 
+class ReturnMailboxForm(FlaskForm):
+    """The return address and the mailbox bounces are read from; applied at the next reading.
+    The password is never shown: left empty it stays as it is."""
+
+    bounce_address = StringField(
+        _l("Return address for bounces (empty: off)"),
+        validators=[Length(max=200)],
+        render_kw={"autocomplete": "off"},
+    )
+    bounce_mailbox = SelectField(
+        _l("Read bounces from"),
+        choices=[
+            SelectChoice("off", _l("nowhere (bounces are known only when the relay refuses)")),
+            SelectChoice("imap", _l("the IMAP mailbox below (IMAPS)")),
+            SelectChoice("maildir", _l("the Maildir on this server (set in the config file)")),
+        ],
+    )
+    bounce_imap_host = StringField(_l("IMAP server"), validators=[Length(max=253)])
+    bounce_imap_port = IntegerField(
+        _l("Port"),
+        validators=[DataRequired(), NumberRange(min=1, max=65535)],
+        render_kw={"inputmode": "numeric"},
+    )
+    bounce_imap_username = StringField(
+        _l("Login name"), validators=[Length(max=254)], render_kw={"autocomplete": "off"}
+    )
+    bounce_imap_password = PasswordField(
+        _l("New password (empty: keep the present one)"),
+        validators=[Length(max=1024)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    clear_password = BooleanField(_l("Remove the stored password"))
+    bounce_imap_folder = StringField(_l("Folder"), validators=[Length(max=200)])
+    bounce_imap_verify_certificate = BooleanField(_l("Check the server's certificate"))
+    bounce_check_minutes = IntegerField(
+        _l("Read every (minutes)"),
+        validators=[DataRequired(), NumberRange(min=1, max=1440)],
+        render_kw={"inputmode": "numeric"},
+    )
+
+    def validate_bounce_address(self, field):
+        try:
+            coerce(BY_NAME["bounce_address"], field.data or "", "settings page")
+        except SettingsError:
+            raise ValidationError(
+                gettext('Give one bare address, such as bounces@voorbeeld.nl, without a "+".')
+            ) from None
+
+    def validate_bounce_imap_host(self, field):
+        host = (field.data or "").strip()
+        if self.bounce_mailbox.data == "imap" and not host:
+            raise ValidationError(gettext("Give the IMAP server's host name to read from it."))
+        if any(c.isspace() or ord(c) < 32 for c in host):
+            raise ValidationError(gettext("A host name has no spaces."))
+
+    def validate_bounce_imap_folder(self, field):
+        if any(ord(c) < 32 for c in field.data or ""):
+            raise ValidationError(gettext("A folder name has no control characters."))
+
+
 class TestMailForm(FlaskForm):
     recipient = EmailField(
         _l("Send a test message to"), validators=[DataRequired(), Length(max=254)]

@@ -18,7 +18,8 @@ from appliance.auth.service import Actor
 from appliance.contacts import fields
 from appliance.crypto import FieldCipher
 from appliance.db import transaction
-from appliance.mailing import testmail, transport
+from appliance.keys import Keys
+from appliance.mailing import bounce_jobs, bounce_service, testmail, transport
 
 PASSWORD = "smtp_password"  # noqa: S105 - the name of the setting
 
@@ -29,10 +30,11 @@ def change_relay(
     cipher: FieldCipher,
     changes: Mapping[str, tuple[Any, Any]],
     password: str | None,
+    password_name: str = PASSWORD,
 ) -> None:
     """Store the changed relay settings (name -> (old, new)) and, unless ``password`` is None,
-    the password sealed ("" clears it). The audit entry names the password's change, never
-    the password."""
+    the password (the setting ``password_name``: the relay's, or the return mailbox's) sealed
+    ("" clears it). The audit entry names the password's change, never the password."""
     if not changes and password is None:
         return
     details: dict[str, Any] = {k: [old, new] for k, (old, new) in changes.items()}
@@ -40,9 +42,20 @@ def change_relay(
         for name, (_old, new) in changes.items():
             store.set_override(conn, name, new, actor.id)
         if password is not None:
-            store.set_secret(conn, cipher, PASSWORD, password, actor.id)
-            details[PASSWORD] = "set" if password else "cleared"
+            store.set_secret(conn, cipher, password_name, password, actor.id)
+            details[password_name] = "set" if password else "cleared"
         actor.log(conn, "settings.changed", "settings", changes=details)
+
+
+def check_return_mailbox(settings: Mapping[str, Any], keys: Keys, actor: Actor):
+    """Read the return mailbox now (the admin's "check now"), audited with the admin as actor;
+    returns the reading (``bounce_jobs.Reading``)."""
+    return bounce_jobs.read_now(settings, keys, actor)
+
+
+def last_mailbox_check(conn: sqlite3.Connection) -> dict | None:
+    """When the return mailbox was last read, what it found and why it failed, if it did."""
+    return bounce_service.last_check(conn)
 
 
 def change_settings(

@@ -3,11 +3,19 @@ The mail relay has its own form: its settings apply to the next message sent, no
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
+from appliance import formats
 from appliance.admin import service
-from appliance.admin.forms import SENDER_EXAMPLE, RelayForm, SettingsForm, TestMailForm
+from appliance.admin.forms import (
+    SENDER_EXAMPLE,
+    ActionForm,
+    RelayForm,
+    ReturnMailboxForm,
+    SettingsForm,
+    TestMailForm,
+)
 from appliance.auth.guard import requires
 from appliance.contacts import fields
 from appliance.mailing import problems, transport
@@ -16,7 +24,22 @@ from appliance.web import actor, get_db, setting, state
 
 bp = Blueprint("settings", __name__, url_prefix="/admin/settings")
 RELAY = ("mail_transport", "smtp_host", "smtp_port", "smtp_security", "smtp_username")
-EDITABLE = [s.name for s in SETTINGS if s.editable and s.name not in RELAY and not s.secret]
+RETURN_MAILBOX = (
+    "bounce_address",
+    "bounce_mailbox",
+    "bounce_imap_host",
+    "bounce_imap_port",
+    "bounce_imap_username",
+    "bounce_imap_folder",
+    "bounce_imap_verify_certificate",
+    "bounce_check_minutes",
+)
+MAILBOX_PASSWORD = "bounce_imap_password"  # noqa: S105 - the name of the setting
+EDITABLE = [
+    s.name
+    for s in SETTINGS
+    if s.editable and s.name not in RELAY and s.name not in RETURN_MAILBOX and not s.secret
+]
 
 
 def _mail_settings() -> dict:
@@ -28,14 +51,20 @@ def _relay_form() -> RelayForm:
     return RelayForm(data={name: setting(name) for name in RELAY})
 
 
+def _mailbox_form() -> ReturnMailboxForm:
+    return ReturnMailboxForm(data={name: setting(name) for name in RETURN_MAILBOX})
+
+
 def _page(
     form: SettingsForm,
     status: int = 200,
     mail_form: TestMailForm | None = None,
     relay_form: RelayForm | None = None,
+    mailbox_form: ReturnMailboxForm | None = None,
 ):
     fixed = [(s, state().settings[s.name]) for s in SETTINGS if not s.editable]
     values = _mail_settings()
+    last = service.last_mailbox_check(get_db())
     return render_template(
         "admin/settings.html",
         form=form,
@@ -43,9 +72,22 @@ def _page(
         mail_form=mail_form or TestMailForm(),
         relay_form=relay_form or _relay_form(),
         password_set=bool(values["smtp_password"]),
+        mailbox_form=mailbox_form or _mailbox_form(),
+        mailbox_password_set=bool(values[MAILBOX_PASSWORD]),
+        maildir=values["bounce_maildir"],
+        last_check_at=formats.epoch(last["at"]) if last else "",
+        last_check_problem=problems.explain(last["problem"]) if last else "",
         transport=transport.from_settings(values).describe(),
         sender_example=SENDER_EXAMPLE,
     ), status
+
+
+def _password_change(new: str | None, clear: bool, present: str) -> str | None:
+    """What a form's password fields ask for: the new password, '' to clear the stored one,
+    or None to keep it as it is (nothing typed, or "clear" with nothing stored)."""
+    if clear:
+        return "" if present else None
+    return new or None
 
 
 def _settings_form() -> SettingsForm:
@@ -92,13 +134,9 @@ def save_relay():
     if not form.validate_on_submit():
         return _page(_settings_form(), 400, relay_form=form)
     present = _mail_settings()
-    new_password = form.smtp_password.data or ""
-    if form.clear_password.data:
-        password = "" if present["smtp_password"] else None
-    elif new_password:
-        password = new_password
-    else:
-        password = None  # kept as it is
+    password = _password_change(
+        form.smtp_password.data, form.clear_password.data, present["smtp_password"]
+    )
     username = (form.smtp_username.data or "").strip()
     resulting = present["smtp_password"] if password is None else password
     if username and not resulting:
@@ -119,6 +157,70 @@ def save_relay():
         service.change_relay(get_db(), actor(), state().keys.cipher(), changes, password)
         flash(_("Mail settings saved; they apply to the next message."), "success")
     return redirect(url_for("settings.edit_settings") + "#mail-relay")
+
+
+@bp.route("/return-mailbox", methods=["POST"])
+@requires("settings.manage")
+def save_return_mailbox():
+    """The return address and the mailbox bounces are read from (the password stored sealed)."""
+    form = ReturnMailboxForm()
+    if not form.validate_on_submit():
+        return _page(_settings_form(), 400, mailbox_form=form)
+    password = _password_change(
+        form.bounce_imap_password.data,
+        form.clear_password.data,
+        _mail_settings()[MAILBOX_PASSWORD],
+    )
+    changes = {}
+    for name in RETURN_MAILBOX:
+        new = coerce(BY_NAME[name], getattr(form, name).data, "settings page")
+        old = setting(name)
+        if new != old:
+            changes[name] = (old, new)
+    if not changes and password is None:
+        flash(_("Nothing changed."), "success")
+    else:
+        service.change_relay(
+            get_db(), actor(), state().keys.cipher(), changes, password, MAILBOX_PASSWORD
+        )
+        flash(_("Return mailbox settings saved; they apply at the next reading."), "success")
+    return redirect(url_for("settings.edit_settings") + "#return-mailbox")
+
+
+@bp.route("/return-mailbox/check", methods=["POST"])
+@requires("settings.manage")
+def check_return_mailbox():
+    """Read the return mailbox now and say what was found, or what failed."""
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    reading = service.check_return_mailbox(state().settings, state().keys, actor())
+    if reading.busy:
+        flash(_("The return mailbox is being read right now; look again in a minute."), "warning")
+    elif reading.error is not None:
+        flash(
+            _(
+                "The return mailbox could not be read: %(reason)s",
+                reason=problems.explain(reading.error),
+            ),
+            "error",
+        )
+    elif not reading.ran:
+        flash(_("Reading the return mailbox is off."), "warning")
+    else:
+        t = reading.tally
+        flash(
+            _(
+                "Return mailbox read: %(hard)s hard and %(soft)s soft bounces, %(auto)s automatic"
+                " replies ignored, %(left)s messages left (not ours or not recognised).",
+                hard=t.hard,
+                soft=t.soft + t.delayed,
+                auto=t.auto_replies + t.challenges,
+                left=t.left,
+            ),
+            "success",
+        )
+    return redirect(url_for("settings.edit_settings") + "#return-mailbox")
 
 
 @bp.route("/", methods=["GET", "POST"])

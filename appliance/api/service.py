@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 
+from appliance.auth import token_store
 from appliance.auth.service import Actor
 from appliance.crypto import KeyedHasher
 from appliance.db import transaction
@@ -22,3 +23,15 @@ def add_suppressions(
             conn, "suppression.added", "suppressions", added=added, invalid=invalid, via="api"
         )
     return added, already, invalid
+
+
+def record_call(
+    conn: sqlite3.Connection, actor: Actor, token_id: int, method: str, path: str, status: int
+) -> None:
+    """One audit entry per API call: which token, what (``path`` as the route shows it, see
+    ``appliance.api.calls``) and how it ended; the token's last use in the same write."""
+    with transaction(conn):
+        token_store.touch_api_token(conn, token_id)
+        actor.log(
+            conn, "api.called", f"api_token:{token_id}", method=method, path=path, status=status
+        )

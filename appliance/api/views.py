@@ -1,17 +1,18 @@
-"""The HTTP API of the identity plane, for IT jobs that push CRM exports without a browser.
+"""Contact lists, imports and suppressions through the API, for IT jobs that push CRM exports
+without a browser; and the API's own document.
 
-Authentication is by per-user token only (``Authorization: Bearer apl_...``), never by the
-session cookie: a browser session cannot reach these routes, so they need no CSRF token. Every
-route still declares its action for the deny-by-default guard; the token's owner must hold it.
-The routes are described in ``appliance/api/openapi.py`` (served at ``/api/openapi.json``).
+Authentication is by per-user token only (``Authorization: Bearer apl_...``, see
+``appliance.api.blueprint``). Every route declares its action for the deny-by-default guard and
+its operation (``appliance.api.declare``), from which ``/api/openapi.json`` is built.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, request, url_for
-from flask_login import current_user
+from flask import abort, current_app, jsonify, request, url_for
 
 from appliance.api import service
+from appliance.api.blueprint import bp
+from appliance.api.declare import ERROR, Operation, Param, Schema, body, operation, problem, query
 from appliance.api.openapi import spec
 from appliance.auth.guard import public, requires
 from appliance.contacts import identifiers, import_service, jobs, reader, uploads
@@ -20,35 +21,51 @@ from appliance.contacts.mapping import Mapping, targets_for
 from appliance.contacts.preview import PREVIEW_ROWS
 from appliance.web import ID, actor, get_db, state
 
-bp = Blueprint("api", __name__, url_prefix="/api")
-MAX_JSON_BYTES = 8 * 1024 * 1024  # JSON is parsed whole: keep its memory bounded
-
-
-def problem(status: int, message: str):
-    response = jsonify({"error": message})
-    response.status_code = status
-    return response
-
-
-@bp.before_request
-def tokens_only():
-    if request.endpoint == "api.openapi":
-        return None
-    if not getattr(current_user, "via_token", False):
-        response = problem(401, "an API token is required: Authorization: Bearer <token>")
-        response.headers["WWW-Authenticate"] = 'Bearer realm="appliance"'
-        return response
-    return None
-
 
 @bp.route("/openapi.json")
 @public
 def openapi():
-    return jsonify(spec(state().settings["base_url"]))
+    return jsonify(spec(current_app, state().settings["base_url"]))
+
+
+COUNTS = ("rows_seen", "added", "updated", "duplicate", "invalid", "suppressed")
+IMPORT = Schema(
+    "Import",
+    {
+        "type": "object",
+        "required": ["id", "list_id", "status", "basis", *COUNTS, "dropped_columns", "url"],
+        "properties": {
+            "id": {"type": "integer"},
+            "list_id": {"type": "integer"},
+            "status": {"enum": ["running", "done", "failed", "cancelled", "undone"]},
+            "basis": {"enum": ["consent", "legitimate_interest"]},
+            **{name: {"type": "integer"} for name in COUNTS},
+            "dropped_columns": {"type": "array", "items": {"type": "string"}},
+            "message": {"type": "string"},
+            "url": {"type": "string"},
+        },
+    },
+)
+LISTS = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["id", "name", "contacts"],
+        "properties": {
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+            "contacts": {"type": "integer"},
+        },
+    },
+}
+TAG = "Contacts"
 
 
 @bp.route("/v1/lists")
 @requires("contacts.manage")
+@operation(
+    Operation("Contact lists with their number of contacts", {200: ("The lists", LISTS)}, TAG)
+)
 def list_lists():
     return jsonify(
         [
@@ -74,15 +91,51 @@ def _import_json(batch) -> dict:
 
 @bp.route("/v1/imports", methods=["POST"])
 @requires("contacts.manage")
+@operation(
+    Operation(
+        "Import a CSV or XLSX export into a contact list (runs in the background)",
+        {
+            202: ("Import started; poll its url", IMPORT),
+            422: ("The file, the mapping or the lawful basis cannot be used", ERROR),
+        },
+        TAG,
+        description="The request body is the file itself. Columns are mapped from Dutch "
+        "and English headers; override with map=HEADER=TARGET (field:email, "
+        "field:first_name, field:infix, field:last_name, field:full_name, field:gender, "
+        "field:street, field:house_number, field:postcode, field:town, field:country, "
+        "field:phone, field:language, segment:NAME, drop). Columns that look like special "
+        "categories of personal data are always dropped. A segment must be a category: a "
+        "column that identifies people (its header names an identifier or contact detail, "
+        "its values look like e-mail addresses, phone numbers, postcodes, IBANs or customer "
+        "numbers, or nearly every row has a value of its own) is refused with 422 when the "
+        "first 20,000 rows show it, else the import fails before writing anything, with the "
+        "reason in its message.",
+        params=(
+            Param(
+                "list",
+                "Contact list; created when new",
+                {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "\\S"},
+                True,
+            ),
+            Param("basis", "Lawful basis", {"enum": ["consent", "legitimate_interest"]}, True),
+            Param("purpose", "The legitimate interest, in words (required with it)"),
+            Param("map", "HEADER=TARGET, repeatable", many=True),
+            Param("preset", "A saved mapping preset"),
+            Param("encoding", "Override the detected encoding, e.g. cp1252"),
+            Param("delimiter", "Override the detected separator", {"enum": [",", ";", "tab", "|"]}),
+            Param("sheet", "XLSX: the sheet to read"),
+        ),
+        upload=("text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    )
+)
 def create_import():
     """The request body is the file itself (CSV or XLSX); options are query parameters."""
-    args = request.args
-    list_name, basis = args.get("list", "").strip(), args.get("basis", "")
+    args = query()
+    list_name, basis = args["list"].strip(), args["basis"]
+    # The purpose a legitimate interest needs is a rule across parameters: 422, not 400.
     problems = import_service.basis_problems(basis, args.get("purpose", ""))
-    if not list_name or len(list_name) > 100:
-        problems.append("'list' names the contact list (1-100 characters)")
     if problems:
-        return problem(400, "; ".join(problems))
+        return problem(422, "; ".join(problems))
     data_dir = state().settings["data_dir"]
     try:
         token = uploads.store_stream(
@@ -104,7 +157,7 @@ def create_import():
     return _start(table, token, list_name, basis, args)
 
 
-def _start(table: reader.Table, token: str, list_name: str, basis: str, args):
+def _start(table: reader.Table, token: str, list_name: str, basis: str, args: dict):
     conn, data_dir = get_db(), state().settings["data_dir"]
     try:
         preset = None
@@ -113,7 +166,7 @@ def _start(table: reader.Table, token: str, list_name: str, basis: str, args):
             if preset is None:
                 raise ValueError(f"no mapping preset named {args['preset']!r}")
         mapping = Mapping.build(
-            table.headers, targets_for(table.headers, preset, tuple(args.getlist("map")))
+            table.headers, targets_for(table.headers, preset, tuple(args.get("map", ())))
         )
         if not mapping.fields():
             raise ValueError("no column maps to a contact field; use map=HEADER=field:email")
@@ -135,6 +188,7 @@ def _start(table: reader.Table, token: str, list_name: str, basis: str, args):
 
 @bp.route(f"/v1/imports/<{ID}:import_id>")
 @requires("contacts.manage")
+@operation(Operation("Status and counts of an import", {200: ("The import", IMPORT)}, TAG))
 def show_import(import_id: int):
     batch = contacts_service.get_import(get_db(), import_id)
     if batch is None:
@@ -142,16 +196,33 @@ def show_import(import_id: int):
     return jsonify(_import_json(batch))
 
 
+SUPPRESSION_COUNTS = {
+    "type": "object",
+    "required": ["added", "already_listed", "invalid"],
+    "properties": {
+        "added": {"type": "integer"},
+        "already_listed": {"type": "integer"},
+        "invalid": {"type": "integer"},
+    },
+}
+
+
 @bp.route("/v1/suppressions", methods=["POST"])
 @requires("contacts.manage")
+@operation(
+    Operation(
+        "Add addresses to the organisation's suppression list",
+        {200: ("Counts", SUPPRESSION_COUNTS)},
+        "Suppressions",
+        body={
+            "type": "object",
+            "required": ["addresses"],
+            "properties": {"addresses": {"type": "array", "items": {"type": "string"}}},
+        },
+    )
+)
 def add_suppressions():
-    if (request.content_length or 0) > MAX_JSON_BYTES:
-        return problem(413, "send at most 8 MB of addresses per request")
-    body = request.get_json(silent=True) or {}
-    addresses = body.get("addresses") if isinstance(body, dict) else None
-    if not isinstance(addresses, list) or not all(isinstance(a, str) for a in addresses):
-        return problem(400, 'expected JSON {"addresses": ["name@example.nl", ...]}')
     added, already, invalid = service.add_suppressions(
-        get_db(), actor(), state().keys.hasher(), addresses
+        get_db(), actor(), state().keys.hasher(), body()["addresses"]
     )
     return jsonify({"added": added, "already_listed": already, "invalid": invalid})

@@ -7,22 +7,33 @@ throttled the session ends, so a stolen session cannot be used to guess the pass
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
-from appliance.auth import credential_service, passwords, service, sessions
+from appliance.auth import credential_service, passwords, service, sessions, tokens
 from appliance.auth.forms import (
+    SCOPE_LABELS,
     AccountEnrolForm,
     ChangePasswordForm,
     ConfirmPasswordForm,
     LanguageForm,
     TokenForm,
 )
-from appliance.auth.guard import requires
+from appliance.auth.guard import api_actions, requires
 from appliance.auth.roles import totp_required
 from appliance.auth.service import AccountError
 from appliance.auth.views import confirm_enrolment, throttle
+from appliance.db import iso, utcnow
 from appliance.web import ID, actor, flash_reasons, get_db, setting, state
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -38,13 +49,15 @@ def _page(status: int = 200, **forms):
         "language_form", LanguageForm(prefix="lang", language=current_user.language or None)
     )
     forms.setdefault("confirm_form", ConfirmPasswordForm(prefix="2fa"))
-    forms.setdefault("token_form", TokenForm())
+    forms.setdefault("token_form", _token_form())
     return render_template(
         "account/index.html",
         recovery_left=credential_service.unused_recovery_codes(get_db(), current_user.id),
         totp_required=_totp_required(),
         sessions=sessions.live_count(current_user.id),
         api_tokens=credential_service.api_tokens(get_db(), current_user.id),
+        scope_labels=SCOPE_LABELS,
+        now_iso=iso(utcnow()),
         **forms,
     ), status
 
@@ -180,20 +193,40 @@ def new_recovery_codes():
     )
 
 
+def _token_form() -> TokenForm:
+    """The token form offering what the signed-in account's role can do through the API."""
+    offered = tokens.grantable(current_user.role) & api_actions(current_app)
+    return TokenForm().offer(offered)
+
+
 @bp.route("/tokens", methods=["POST"])
-@requires("contacts.manage")
+@requires("account.self")
 def create_token():
-    """API tokens are for staff integrations (the API reaches the identity plane only)."""
-    form = TokenForm()
+    """A token for a program: the scopes chosen (within the role) for the days chosen."""
+    form = _token_form()
+    if not form.scopes.choices:
+        abort(403)  # the API offers this role nothing
     if not form.validate_on_submit():
-        flash(_("Give the token a name, e.g. the job that uses it."), "error")
-        return redirect(url_for("account.show"))
-    raw = credential_service.create_api_token(get_db(), actor(), current_user.id, form.name.data)
-    return render_template("account/token.html", token=raw, name=form.name.data)
+        return _page(400, token_form=form)
+    try:
+        raw, expires_at = credential_service.create_api_token(
+            get_db(),
+            actor(),
+            current_user.user,
+            form.name.data,
+            frozenset(form.scopes.data),
+            form.days.data,
+            state().tz,
+        )
+    except ValueError:
+        abort(400)  # only a forged form gets here: the choices are the role's own
+    return render_template(
+        "account/token.html", token=raw, name=form.name.data, expires_at=iso(expires_at)
+    )
 
 
 @bp.route(f"/tokens/<{ID}:token_id>/revoke", methods=["POST"])
-@requires("contacts.manage")
+@requires("account.self")
 def revoke_token(token_id: int):
     if credential_service.revoke_api_token(get_db(), actor(), current_user.id, token_id):
         flash(_("Token revoked."), "success")

@@ -5,11 +5,14 @@ the account page needs pass through here, so views never depend on SQL."""
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from appliance.auth import store, token_store, tokens, totp
 from appliance.auth.service import Actor
+from appliance.auth.store import User
 from appliance.crypto import FieldCipher, KeyedHasher
-from appliance.db import transaction
+from appliance.db import iso, transaction, utcnow
 
 
 def pending_totp_secret(conn: sqlite3.Connection, cipher: FieldCipher, user_id: int) -> str:
@@ -61,12 +64,30 @@ def renew_recovery_codes(
     return codes
 
 
-def create_api_token(conn: sqlite3.Connection, actor: Actor, user_id: int, name: str) -> str:
-    """A new API token of ``user_id``, audited by name; returns the token (shown once)."""
+def create_api_token(
+    conn: sqlite3.Connection,
+    actor: Actor,
+    user: User,
+    name: str,
+    scopes: frozenset[str],
+    days: int,
+    tz: ZoneInfo,
+) -> tuple[str, datetime]:
+    """A new API token of ``user`` for ``scopes`` lasting ``days`` (a researcher's ends with her
+    access), audited with its name, scopes and end; returns the token (shown once) and its end.
+    Raises ValueError for scopes the account cannot give or a bad number of days."""
+    expires_at = tokens.ends(user, days, utcnow(), tz)
     with transaction(conn):
-        token_id, raw = tokens.create_api_token(conn, user_id, name)
-        actor.log(conn, "api_token.created", f"api_token:{token_id}", name=name)
-    return raw
+        token_id, raw = tokens.create_api_token(conn, user, name, scopes, expires_at)
+        actor.log(
+            conn,
+            "api_token.created",
+            f"api_token:{token_id}",
+            name=name,
+            scopes=sorted(scopes),
+            expires_at=iso(expires_at),
+        )
+    return raw, expires_at
 
 
 def revoke_api_token(conn: sqlite3.Connection, actor: Actor, user_id: int, token_id: int) -> bool:

@@ -4,10 +4,25 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField
+from wtforms import (
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    widgets,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    ValidationError,
+)
 
+from appliance.auth.tokens import MAX_DAYS
 from appliance.settings import LANGUAGES
 
 LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}
@@ -90,10 +105,49 @@ class AccountEnrolForm(EnrolForm):
     current_password = ConfirmPasswordForm.current_password
 
 
+# What each scope a token can carry lets a program do through the API.
+SCOPE_LABELS = {
+    "contacts.manage": _l("Contacts: contact lists, imports and suppressions"),
+    "surveys.manage": _l("Surveys: create, questionnaires, status, open link, excluding responses"),
+    "mailings.manage": _l("Campaigns: create, schedule, start, pause, resume, cancel, progress"),
+    "responses.read": _l("Responses: read them with their quality flags"),
+    "privacy.requests": _l("Data-subject requests: look up, export and erase a person"),
+    "reports.read": _l("Reports: aggregated results, as on the report pages"),
+    "audit.read": _l("Audit log: read it"),
+}
+
+
+def _at_least_one(_form, field) -> None:
+    # Not DataRequired: it would mark every checkbox "required", asking for all of them.
+    if not field.data:
+        raise ValidationError(_l("Choose at least one thing the token may do."))
+
+
+class CheckboxList(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
 class TokenForm(FlaskForm):
     name = StringField(
         _l("Name of the new token (what uses it)"), validators=[DataRequired(), Length(max=80)]
     )
+    scopes = CheckboxList(
+        _l("What the token may do (never more than your role)"),
+        validators=[_at_least_one],
+    )
+    days = IntegerField(
+        _l("Valid for (days, at most 365)"),
+        default=90,
+        validators=[InputRequired(), NumberRange(1, MAX_DAYS)],
+    )
+
+    def offer(self, actions) -> TokenForm:
+        """Offer the scopes ``actions`` (those of the owner's role the API knows)."""
+        order = list(SCOPE_LABELS)
+        ranked = sorted(actions, key=lambda a: (order.index(a) if a in order else len(order), a))
+        self.scopes.choices = [(a, SCOPE_LABELS.get(a, a)) for a in ranked]
+        return self
 
 
 class LanguageForm(FlaskForm):

@@ -24,7 +24,7 @@ from appliance.auth.roles import (
     ACTIONS,
     AUTHENTICATED,
     GATE_ACTION,
-    GATE_BLUEPRINT,
+    GATE_BLUEPRINTS,
     PUBLIC,
     WATCHED_ROLES,
     allows,
@@ -39,6 +39,8 @@ _FRAMEWORK_PUBLIC = frozenset({"static"})
 # that replaces it, and signing out. Every other page leads there.
 FIRST_PASSWORD_PAGE = "account.first_password"  # noqa: S105 - an endpoint
 _FIRST_PASSWORD_OPEN = frozenset({FIRST_PASSWORD_PAGE, "auth.logout"})
+# Bearer tokens are taken here and only here (``appliance.auth.sessions.load_token_user``).
+API_PATHS = "/api/"
 
 
 def requires(action: str) -> Callable[[F], F]:
@@ -63,8 +65,18 @@ def required_action(app: Flask, endpoint: str) -> str | None:
     return getattr(view, "required_action", None)
 
 
+def api_actions(app: Flask) -> frozenset[str]:
+    """The actions the API's operations need: the scopes a token can usefully carry."""
+    return frozenset(
+        required_action(app, rule.endpoint) or ""
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith(API_PATHS + "v1/")
+    ) - {""}
+
+
 def check_request():
-    """before_request hook: 403 for undeclared views and wrong roles, login redirect for guests."""
+    """before_request hook: 403 for undeclared views, wrong roles and tokens without the scope,
+    login redirect for guests, 401 on the API for anything but a live token."""
     if request.endpoint is None:
         return None  # no route matched: Flask answers 404/405 itself
     action = required_action(current_app, request.endpoint)
@@ -73,9 +85,13 @@ def check_request():
         abort(403)
     if action == PUBLIC:
         return None
-    if not current_user.is_authenticated:
-        if request.path.startswith("/api/"):
-            abort(401)  # a program, not a person: no login page
+    via_token = getattr(current_user, "via_token", False)
+    if request.path.startswith(API_PATHS):
+        # A program, not a person: no login page, and never the session cookie (a page of
+        # another site could make the browser send it; a bearer token it cannot).
+        if not via_token:
+            abort(401)
+    elif not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=safe_next(request.full_path)))
     if (
         current_user.must_change_password
@@ -85,6 +101,8 @@ def check_request():
         return redirect(url_for(FIRST_PASSWORD_PAGE))
     if not allows(current_user.role, action):
         abort(403)
+    if via_token and action not in current_user.scopes and action != AUTHENTICATED:
+        abort(403)  # a token narrows its owner's role to the scopes it was given
     return None
 
 
@@ -119,14 +137,15 @@ def install(app: Flask) -> None:
 
 
 def check_gate_routes(app: Flask) -> None:
-    """Refuse to start when a route outside the reports blueprint needs the researcher's
+    """Refuse to start when a route outside the report blueprints needs the researcher's
     report action: a new route cannot open a way around the aggregate gate."""
     for endpoint in app.view_functions:
-        if required_action(app, endpoint) == GATE_ACTION and not endpoint.startswith(
-            GATE_BLUEPRINT + "."
+        if required_action(app, endpoint) == GATE_ACTION and (
+            endpoint.partition(".")[0] not in GATE_BLUEPRINTS
         ):
             raise RuntimeError(
-                f"route {endpoint} needs {GATE_ACTION} outside the {GATE_BLUEPRINT} blueprint"
+                f"route {endpoint} needs {GATE_ACTION} outside the blueprints "
+                f"{', '.join(GATE_BLUEPRINTS)}"
             )
 
 

@@ -66,8 +66,9 @@ TOTP_BY_SETTING = frozenset({"staff"})
 # what they viewed (see ``guard.record_refusal``).
 WATCHED_ROLES = frozenset({"researcher"})
 # The researcher's only way to data is the aggregate gate: routes needing this action must live
-# in the blueprint whose views read through the gate alone (checked when the app is created).
-GATE_ACTION, GATE_BLUEPRINT = "reports.read", "reports"
+# in the blueprints whose views read through the gate alone, the report pages and their JSON
+# twins in the API (checked when the app is created).
+GATE_ACTION, GATE_BLUEPRINTS = "reports.read", ("reports", "reports_api")
 
 
 def allows(role: str, action: str) -> bool:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from appliance import audit
-from appliance.auth import passwords, store
+from appliance.auth import passwords, store, token_store
 from appliance.auth.roles import ROLES
 from appliance.auth.throttle import Throttle
 from appliance.db import transaction
@@ -208,13 +208,16 @@ def update(
             raise AccountError(refused)
         if changed:
             store.update_user(conn, user.id, **{k: new for k, (_, new) in changed.items()})
+            revoked = {}
             if "role" in changed:
                 store.end_user_sessions(conn, user.id)
+                revoked = _revoke_tokens(conn, user.id)
             actor.log(
                 conn,
                 "user.changed",
                 f"user:{user.id}",
                 changes={k: [old, new] for k, (old, new) in changed.items()},
+                **revoked,
             )
         if survey_ids is not None:
             _write_grants(conn, actor, user.id, survey_ids)
@@ -277,8 +280,18 @@ def set_password(
     with transaction(conn):
         store.set_password_hash(conn, user.id, password_hash, must_change=temporary)
         ended = store.end_user_sessions(conn, user.id, keep_raw=keep_session)
+        # A reset by someone else answers a lost or stolen account: its tokens go too. The
+        # owner changing their own password keeps the tokens they made.
+        revoked = _revoke_tokens(conn, user.id) if actor.id != user.id else {}
         action = "password.changed" if actor.id == user.id else "password.reset"
-        actor.log(conn, action, f"user:{user.id}", sessions_ended=ended, **_first(temporary, user))
+        actor.log(
+            conn,
+            action,
+            f"user:{user.id}",
+            sessions_ended=ended,
+            **_first(temporary, user),
+            **revoked,
+        )
     return ended
 
 
@@ -314,6 +327,7 @@ def set_disabled(conn: sqlite3.Connection, actor: Actor, user: store.User, disab
             "user.disabled" if disabled else "user.enabled",
             f"user:{user.id}",
             sessions_ended=ended,
+            **(_revoke_tokens(conn, user.id) if disabled else {}),
         )
 
 
@@ -322,7 +336,15 @@ def reset_two_factor(conn: sqlite3.Connection, actor: Actor, user: store.User) -
     with transaction(conn):
         store.clear_totp(conn, user.id)
         ended = store.end_user_sessions(conn, user.id)
-        actor.log(conn, "2fa.reset", f"user:{user.id}", sessions_ended=ended)
+        revoked = _revoke_tokens(conn, user.id)
+        actor.log(conn, "2fa.reset", f"user:{user.id}", sessions_ended=ended, **revoked)
+
+
+def _revoke_tokens(conn: sqlite3.Connection, user_id: int) -> dict[str, int]:
+    """Inside a transaction: revoke the account's API tokens, where its sessions end for a
+    change made by someone else (a role, a reset, disabling); the audit detail, if any went."""
+    revoked = token_store.revoke_all(conn, user_id)
+    return {"tokens_revoked": revoked} if revoked else {}
 
 
 def _write_grants(conn: sqlite3.Connection, actor: Actor, user_id: int, survey_ids: set[int]):

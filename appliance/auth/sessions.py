@@ -14,7 +14,7 @@ from flask import current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import LoginManager, UserMixin, current_user, login_user
 
-from appliance.auth import signin_service, store, token_store, tokens
+from appliance.auth import signin_service, store, tokens
 from appliance.auth.guard import required_action
 from appliance.auth.roles import PUBLIC
 from appliance.db import utcnow
@@ -76,23 +76,23 @@ class TokenUser(WebUser):
 
     via_token = True
 
-    def __init__(self, user: store.User, token_id: int):
+    def __init__(self, user: store.User, token_id: int, scopes: frozenset[str]):
         super().__init__(user, "")
         self.token_id = token_id
+        self.scopes = scopes
 
 
 def load_token_user(req) -> TokenUser | None:
-    """Flask-Login request_loader: a bearer token, accepted only on the API's paths."""
+    """Flask-Login request_loader: a bearer token, accepted only on the API's paths. Reads only:
+    the call's audit entry records the token's last use (``appliance.api.calls``)."""
     header = req.headers.get("Authorization", "")
     if not req.path.startswith("/api/") or not header.startswith("Bearer "):
         return None
     conn = get_db()
-    found = tokens.user_for_api_token(conn, header[7:].strip())
+    found = tokens.present(conn, header[7:].strip(), utcnow(), state().tz)
     if found is None:
         return None
-    token_id, user = found
-    token_store.touch_api_token(conn, token_id)
-    return TokenUser(user, token_id)
+    return TokenUser(found.user, found.token_id, found.scopes)
 
 
 def init_login(app) -> None:

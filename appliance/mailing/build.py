@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from appliance.crypto import KeyedHasher
-from appliance.mailing import build_store, codes, links
+from appliance.mailing import bounce_store, build_store, codes, links
 from appliance.privacy import suppression
 from appliance.reports import service as reports_service
 from appliance.responses.segments import (
@@ -49,6 +49,20 @@ class Selection:
         }
 
 
+@dataclass(frozen=True)
+class MailSelection(Selection):
+    """An e-mail wave's selection. Each skipped contact is counted once: ``suppressed`` (on the
+    suppression list for any reason but a bounce: unsubscribed, added by staff or by upload)
+    and ``undeliverable`` (on it because the address bounced hard, see ``bounce_service``)
+    are apart, so no reader subtracts one from the other."""
+
+    undeliverable: int = 0
+
+    @property
+    def skipped(self) -> dict[str, int]:
+        return {**super().skipped, "undeliverable": self.undeliverable}
+
+
 class EmptyCampaign(ValueError):
     """Nobody to write to; ``selection`` says why."""
 
@@ -64,7 +78,7 @@ def matches(segments: Mapping[str, str], wanted: Mapping[str, list[str]]) -> boo
 
 def select(
     conn: sqlite3.Connection, list_id: int, survey_id: int, wanted: Mapping[str, list[str]]
-) -> Selection:
+) -> MailSelection:
     """The contacts an invitation wave would go to now, and how many were skipped and why."""
     invited = build_store.invited_hashes(conn, survey_id)
     rows = [
@@ -74,12 +88,15 @@ def select(
     ]
     # The suppression list decides who may be contacted, here as at send time.
     blocked = suppression.suppressed(conn, [h for _, h in rows if h is not None])
+    bounced = bounce_store.undeliverable(conn, list(blocked)) if blocked else set()
     ids: list[int] = []
     seen: set[bytes] = set()
-    no_address = suppressed = already = 0
+    no_address = suppressed = undeliverable = already = 0
     for contact_id, key in rows:
         if key is None:
             no_address += 1
+        elif key in bounced:
+            undeliverable += 1
         elif key in blocked:
             suppressed += 1
         elif key in invited or key in seen:
@@ -87,7 +104,7 @@ def select(
         else:
             seen.add(key)
             ids.append(contact_id)
-    return Selection(ids, no_address, suppressed, already)
+    return MailSelection(ids, no_address, suppressed, already, undeliverable)
 
 
 def segment_values(conn: sqlite3.Connection, list_id: int, limit: int = 50) -> dict[str, list]:

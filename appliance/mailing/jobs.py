@@ -1,9 +1,10 @@
 """One unit of mail work: deliver whatever is due now, then return.
 
 Called by the scheduler that ``serve`` starts (every few seconds) and by ``appliance mail send``.
-Only one sender works on a data directory at a time: an exclusive lock on a file, which the
-kernel releases when its holder dies. So whoever takes the lock knows that any message still
-``claimed`` belongs to a sender that died, and recovers it from the journal first.
+Only one sender works on a data directory at a time: an exclusive lock on a file
+(``locks.MAIL_SENDER_LOCK``), which the kernel releases when its holder dies. So whoever takes
+the lock knows that any message still ``claimed`` belongs to a sender that died, and recovers it
+from the journal first.
 
 For each due campaign :func:`deliver`:
 - builds the invitation wave when its time has come (or finishes an empty campaign);
@@ -20,30 +21,25 @@ entry, is one transaction of :mod:`~appliance.mailing.send_service`.
 
 from __future__ import annotations
 
-import fcntl
-import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from appliance import db
+from appliance import db, locks
 from appliance.admin.store import effective
 from appliance.keys import Keys
-from appliance.locks import MAIL_SENDER_LOCK
 from appliance.mailing import errors, send_service, store, transport
 from appliance.mailing.render import CampaignMail
+from appliance.mailing.return_path import ReturnPath
 from appliance.mailing.sender import Journal, Sender
 from appliance.surveys import store as surveys_store
 from appliance.surveys.service import accepting
-
-LOCK = MAIL_SENDER_LOCK
 
 
 @dataclass
@@ -54,21 +50,6 @@ class Report:
     recovered: tuple[int, int] = (0, 0)
     sent: int = 0
     problems: list[str] = field(default_factory=list)
-
-
-@contextmanager
-def sender_lock(data_dir: str | Path) -> Iterator[bool]:
-    """True when this caller is now the only sender; False when another one runs."""
-    fd = os.open(Path(data_dir) / LOCK, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        yield True
-    finally:
-        os.close(fd)  # releases the lock
 
 
 def recover(conn: sqlite3.Connection, data_dir: str | Path) -> tuple[int, int]:
@@ -88,7 +69,7 @@ def deliver(
 ) -> Report:
     data_dir = settings["data_dir"]
     report = Report()
-    with sender_lock(data_dir) as mine:
+    with locks.attempt(Path(data_dir) / locks.MAIL_SENDER_LOCK) as mine:
         if not mine:
             report.busy = True
             return report
@@ -138,12 +119,19 @@ def _campaign(conn, values, keys: Keys, campaign_id: int, report: Report, stop, 
         retry_seconds=values["mail_retry_seconds"],
         max_attempts=values["mail_max_attempts"],
         clock=clock,
+        return_path=_return_path(values, keys),
     )
     outcome = sender.send_campaign(campaign_id, stop)
     report.sent += outcome.sent
     send_service.after_round(conn, campaign_id, outcome, clock)
     if outcome.problem:
         report.problems.append(errors.plain(outcome.problem))
+
+
+def _return_path(values: Mapping[str, Any], keys: Keys):
+    """Token -> envelope sender when ``bounce_address`` is set, else None (mail_from's)."""
+    path = ReturnPath.of(values["bounce_address"], keys.session)
+    return None if path is None else path.address
 
 
 def _reminders_due(campaign, now: float) -> bool:

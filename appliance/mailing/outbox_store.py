@@ -66,6 +66,21 @@ def mark_final(conn: sqlite3.Connection, state: str, results: Sequence[tuple[int
     )
 
 
+def answered(conn: sqlite3.Connection, ids: Sequence[int]) -> list[int]:
+    """Of the messages ``ids``, those whose invitation was used (its survey answered)."""
+    if not ids:
+        return []
+    marks = ",".join("?" * len(ids))
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT o.id FROM outbox o JOIN invitations i ON i.id = o.invitation_id"  # noqa: S608
+            f" WHERE o.id IN ({marks}) AND i.used = 1",
+            list(ids),
+        )
+    ]
+
+
 def retry_later(conn: sqlite3.Connection, results: Sequence[tuple[int, float, str]]) -> None:
     """Back to the queue after a temporary failure: (id, when, reason); counts an attempt."""
     conn.executemany(

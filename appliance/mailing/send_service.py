@@ -21,7 +21,15 @@ from appliance import audit
 from appliance.db import transaction
 from appliance.i18n import N_
 from appliance.keys import Keys
-from appliance.mailing import build, outbox, outbox_store, store
+from appliance.mailing import (
+    bounce_service,
+    bounce_store,
+    build,
+    outbox,
+    outbox_store,
+    return_path,
+    store,
+)
 from appliance.mailing.outbox import Claimed
 from appliance.privacy import suppression
 
@@ -36,6 +44,8 @@ WAITING = N_("Waiting: the survey does not accept answers now.")
 NOBODY = N_("Nobody left to invite: everyone was skipped.")
 CLOSED = N_("The survey is closed: messages not yet sent were withdrawn.")
 NO_SENDER = N_("Waiting: set the sender address (mail_from) under Settings.")
+# Why a claimed message was withdrawn (shown to staff like the relay's reasons).
+ANSWERED = "not sent: the invitation was answered meanwhile"
 
 
 def recover(conn: sqlite3.Connection, handed_over: set[tuple[int, int]]) -> tuple[int, int]:
@@ -103,24 +113,26 @@ def start(conn: sqlite3.Connection, keys: Keys, campaign: sqlite3.Row, now: floa
         try:
             selection = build.invitation_wave(conn, keys.hasher(), campaign, k)
         except build.EmptyCampaign as empty:
+            skipped = empty.selection.skipped
             store.set_status(conn, campaign["id"], "done", ("scheduled",))
             store.set_message(conn, campaign["id"], NOBODY)
-            store.set_skipped(conn, campaign["id"], empty.selection.skipped)
+            store.set_skipped(conn, campaign["id"], skipped)
             audit.record(
                 conn,
                 "mailing.campaign_empty",
                 target=f"campaign:{campaign['id']}",
-                details=empty.selection.skipped,
+                details=skipped,
             )
             return False
-        store.started(conn, campaign["id"], len(selection.contact_ids), selection.skipped)
+        skipped = selection.skipped
+        store.started(conn, campaign["id"], len(selection.contact_ids), skipped)
         if campaign["reminders"]:
             store.wave_built(conn, campaign["id"], 1, now + campaign["reminder_days"] * DAY)
         audit.record(
             conn,
             "mailing.campaign_started",
             target=f"campaign:{campaign['id']}",
-            details={"recipients": len(selection.contact_ids), **selection.skipped},
+            details={"recipients": len(selection.contact_ids), **skipped},
         )
     return True
 
@@ -201,22 +213,37 @@ def summary(conn: sqlite3.Connection, campaign_id: int) -> dict[str, int]:
 
 def claim_batch(
     conn: sqlite3.Connection, campaign_id: int, size: int, clock: Callable[[], float]
-) -> tuple[list[Claimed], set[int]]:
-    """Claim up to ``size`` due messages (due as of ``clock()``, read inside the transaction)
-    and mark those whose address is on the suppression list now ``suppressed``. Returns the
-    claimed messages and the ids of the suppressed ones among them."""
+) -> tuple[list[Claimed], set[int], dict[int, bytes]]:
+    """Claim up to ``size`` due messages (due as of ``clock()``, read inside the transaction),
+    mark those whose address is on the suppression list now ``suppressed`` (those
+    undeliverable say so) and withdraw those whose invitation was answered meanwhile (a
+    reminder, or a message queued again after a temporary failure or a soft bounce), as
+    reminder waves leave answered invitations out. Returns the claimed messages, the ids of
+    those not to send, and each message's return-path token (drawn on its first claim, kept
+    for retries)."""
     with transaction(conn):
         claimed = outbox.claim(conn, campaign_id, size, clock())
         blocked = _suppressed(conn, claimed)
         if blocked:
             outbox_store.mark_final(conn, "suppressed", [(i, "") for i in blocked])
-    return claimed, blocked
+            gone = bounce_service.undeliverable(conn, [c.email_hash for c in blocked.values()])
+            if gone:
+                bounce_service.note_undeliverable(
+                    conn, [i for i, c in blocked.items() if c.email_hash in gone]
+                )
+        done = outbox_store.answered(conn, [c.id for c in claimed if c.id not in blocked])
+        if done:
+            outbox_store.mark_final(conn, "cancelled", [(i, ANSWERED) for i in done])
+        skip = set(blocked) | set(done)
+        ids = [c.id for c in claimed if c.id not in skip]
+        tokens = bounce_store.draw_tokens(conn, ids, (return_path.new_token() for _ in ids))
+    return claimed, skip, tokens
 
 
-def _suppressed(conn: sqlite3.Connection, claimed: list[Claimed]) -> set[int]:
+def _suppressed(conn: sqlite3.Connection, claimed: list[Claimed]) -> dict[int, Claimed]:
     hashes = [c.email_hash for c in claimed if c.email_hash]
     blocked = suppression.suppressed(conn, hashes)
-    return {c.id for c in claimed if c.email_hash in blocked}
+    return {c.id: c for c in claimed if c.email_hash in blocked}
 
 
 def record_results(
@@ -229,13 +256,17 @@ def record_results(
 ) -> None:
     """Record a batch of sending results in one transaction: sent, sent but unconfirmed (the
     connection dropped after the end of data), queued again for (id, when, why), final states
-    (bounced, failed) with their reasons, and handed back untouched."""
+    (bounced, failed) with their reasons, and handed back untouched. Bounced ones count as
+    hard bounces of their addresses (``bounce_service.relay_refused``)."""
     with transaction(conn):
         outbox_store.mark_sent(conn, sent)
         outbox_store.mark_sent(conn, unconfirmed, unconfirmed=True)
         outbox_store.retry_later(conn, retry)
         for state, rows in final.items():
             outbox_store.mark_final(conn, state, rows)
+        if final.get("bounced"):
+            # A relay's 5xx is a hard bounce of the address, as a bounce message would be.
+            bounce_service.relay_refused(conn, [i for i, _reason in final["bounced"]])
         outbox_store.release(conn, release)
 
 

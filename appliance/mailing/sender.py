@@ -6,10 +6,20 @@ Contract of :meth:`Sender.send_campaign`:
   :mod:`~appliance.mailing.send_service`); ``connections`` worker threads each hold one
   connection to the relay and send many messages over it, no faster together than
   ``per_minute``;
+- each message goes out with its own return path (VERP, ``return_path``) when one is given,
+  so a bounce arriving later names its message;
 - every message's id is appended to the journal just before the relay can accept it (see
   ``outbox``), so a crash at any point neither repeats nor loses a message;
 - a temporary failure (4xx, dropped connection) goes back to the queue with exponential backoff,
-  until ``max_attempts``; a permanent failure (5xx) marks the message bounced;
+  until ``max_attempts``; the relay refusing the recipient's address (``RecipientRefused``)
+  marks the message bounced (a hard bounce of the address); any other permanent failure (5xx
+  at DATA, a policy denial, an address refused before the relay was asked) fails it;
+- a breaker (:mod:`~appliance.mailing.breaker`): when the relay refuses (5xx) more than
+  :data:`BREAKER_SHARE` of a run of at least :data:`BREAKER_MIN` results (counted in runs of
+  :data:`BREAKER_RUN`), the relay itself is the likely cause (a blocked account, a wrong
+  setting): sending stops, the campaign pauses with a problem that says so, and the refused
+  messages of that run go back to the queue untouched, no address marked. Refusals are held,
+  not recorded, until their run is judged;
 - when no connection can be opened, or the relay refuses the sender address, sending stops and
   the unsent rows go back to the queue untouched; the result says why;
 - it returns when nothing more is due now, the campaign is paused or cancelled, or ``stop`` is set.
@@ -25,18 +35,21 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from appliance.crypto import DecryptionError
 from appliance.mailing import errors, send_service, store
+from appliance.mailing.breaker import REFUSALS, Breaker
 from appliance.mailing.compose import TemplateProblem
 from appliance.mailing.outbox import Claimed
 from appliance.mailing.render import CampaignMail, Message, NoAddress
 from appliance.mailing.transport import (
     Connection,
     ConnectionLost,
+    NotSendable,
     PermanentFailure,
+    RecipientRefused,
     SenderRefused,
     TemporaryFailure,
 )
@@ -47,6 +60,10 @@ JOURNAL = "mail-journal"
 BATCH = 200
 CHUNK = 8  # messages handed to a worker at a time
 COMMIT_SECONDS = 0.25
+# The breaker's tuning, read when a round starts (tests lower them).
+BREAKER_RUN = 50  # results judged together
+BREAKER_MIN = 10  # fewer results than this (a small campaign's last run) never trip it
+BREAKER_SHARE = 0.2
 
 
 class Journal:
@@ -148,8 +165,11 @@ class Sender:
         retry_seconds: float = 60.0,
         max_attempts: int = 8,
         clock: Callable[[], float] = time.time,
+        return_path: Callable[[bytes], str] | None = None,
     ):
         self.conn, self.data_dir, self.connect, self.mail_for = conn, data_dir, connect, mail_for
+        # Token -> the message's own envelope sender (``return_path``); None: mail_from's.
+        self.return_path = return_path
         self.connections, self.per_minute = connections, per_minute
         self.retry_seconds, self.max_attempts = retry_seconds, max_attempts
         self.clock = clock
@@ -164,6 +184,8 @@ class Sender:
         halt = threading.Event()  # set by a worker when the relay cannot be used
         journal = Journal(self.data_dir)
         limit = RateLimit(self.per_minute)
+        self._breaker = Breaker(BREAKER_RUN, BREAKER_MIN, BREAKER_SHARE)
+        self._halt = halt
         workers = [
             threading.Thread(
                 target=self._work,
@@ -193,7 +215,7 @@ class Sender:
                     break
                 if busy:
                     continue
-                claimed, blocked = send_service.claim_batch(
+                claimed, blocked, tokens = send_service.claim_batch(
                     self.conn, campaign_id, BATCH, self.clock
                 )
                 outcome.suppressed += len(blocked)
@@ -218,6 +240,8 @@ class Sender:
                         halt.set()
                         pending.release.extend(c.id for c in claimed[index:] if c.id not in blocked)
                         break
+                    if self.return_path is not None and item.id in tokens:
+                        message = replace(message, sender=self.return_path(tokens[item.id]))
                     chunk.append((item, message))
                     if len(chunk) == CHUNK:
                         jobs.put(chunk)  # never blocks long: the backlog is bounded
@@ -280,6 +304,8 @@ class Sender:
                 break
             for kind, item, detail in done:
                 self._sort(kind, item, detail, pending, outcome)
+        if final:
+            self._judge(pending, outcome, final=True)
         if not pending or (not final and time.monotonic() - last < COMMIT_SECONDS):
             return last
         send_service.record_results(
@@ -294,15 +320,22 @@ class Sender:
         return time.monotonic()
 
     def _sort(self, kind: str, item: Claimed, detail: str, pending: _Results, outcome: Outcome):
+        if self._breaker.hands_back(kind):
+            pending.release.append(item.id)
+            return
+        if self._breaker.count(kind, item, detail):
+            self._judge(pending, outcome)
+        if kind in REFUSALS:
+            return  # held by the breaker until its run is judged
         if kind == "sent":
             pending.sent.append(item.id)
             outcome.sent += 1
         elif kind == "unconfirmed":
             pending.unconfirmed.append(item.id)
             outcome.sent += 1
-        elif kind == "bounced":
-            pending.final.setdefault("bounced", []).append((item.id, detail))
-            outcome.bounced += 1
+        elif kind == "unsendable":
+            pending.final.setdefault("failed", []).append((item.id, detail))
+            outcome.failed += 1
         elif kind == "release":
             pending.release.append(item.id)
         elif item.attempts + 1 >= self.max_attempts:
@@ -312,6 +345,25 @@ class Sender:
             delay = self.retry_seconds * 2**item.attempts
             pending.retry.append((item.id, self.clock() + delay, detail))
             outcome.retried += 1
+
+    def _judge(self, pending: _Results, outcome: Outcome, final: bool = False) -> None:
+        """Have the breaker judge the run of results so far: record its held refusals, or
+        hand them back and stop sending when it trips."""
+        verdict = self._breaker.judge(final)
+        if verdict is None:
+            return
+        if verdict.problem:
+            pending.release.extend(item.id for _kind, item, _detail in verdict.held)
+            outcome.problem, outcome.pause = verdict.problem, True
+            self._halt.set()
+            return
+        for kind, item, detail in verdict.held:
+            state = "bounced" if kind == "bounced" else "failed"
+            pending.final.setdefault(state, []).append((item.id, detail))
+            if kind == "bounced":
+                outcome.bounced += 1
+            else:
+                outcome.failed += 1
 
     # ---- worker threads ------------------------------------------------------------------------
 
@@ -369,8 +421,12 @@ class Sender:
             connection.send(message.sender, message.recipient, message.data, handover)
         except SenderRefused as exc:
             return "refused", errors.storable(exc), True
-        except PermanentFailure as exc:
+        except RecipientRefused as exc:
             return "bounced", str(exc), False
+        except NotSendable as exc:
+            return "unsendable", str(exc), False
+        except PermanentFailure as exc:
+            return "rejected", str(exc), False
         except ConnectionLost as exc:
             # Dropped after the end of data: the relay may well have it; do not send it again.
             return ("unconfirmed" if exc.maybe_delivered else "retry"), str(exc), True

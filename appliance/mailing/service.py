@@ -26,6 +26,7 @@ from appliance.interviews import phone_campaign
 from appliance.keys import Keys
 from appliance.licence import limits
 from appliance.mailing import (
+    bounce_service,
     build,
     outbox_store,
     post_build,
@@ -194,6 +195,13 @@ ACTIONS = {
 }
 
 
+CHANGE_ACTIONS = {
+    "pause": "mailing.paused",
+    "resume": "mailing.resumed",
+    "cancel": "mailing.cancelled",
+}
+
+
 def change(conn: sqlite3.Connection, actor: Actor, campaign_id: int, action: str) -> None:
     """Pause, resume or cancel. Cancelling withdraws every queued message (those on their way
     to the relay at that moment still go)."""
@@ -206,7 +214,7 @@ def change(conn: sqlite3.Connection, actor: Actor, campaign_id: int, action: str
             raise CampaignError([N_("The campaign cannot do that in its present state.")])
         withdrawn = outbox_store.cancel_queued(conn, campaign_id) if action == "cancel" else 0
         store.set_message(conn, campaign_id, "")
-        actor.log(conn, f"mailing.{action}d", f"campaign:{campaign_id}", withdrawn=withdrawn)
+        actor.log(conn, CHANGE_ACTIONS[action], f"campaign:{campaign_id}", withdrawn=withdrawn)
 
 
 def remind_now(conn: sqlite3.Connection, actor: Actor, campaign_id: int) -> None:
@@ -348,7 +356,31 @@ def wave_counts(conn: sqlite3.Connection, campaign_id: int) -> dict[int, dict[st
     return outbox_store.counts(conn, campaign_id)
 
 
+def bounce_counts(conn: sqlite3.Connection, campaign: sqlite3.Row) -> dict[str, int]:
+    """The campaign's bounces by kind: hard, soft, undeliverable (skipped or not sent as
+    undeliverable) and auto_replies (automatic replies and challenges, ignored)."""
+    return bounce_service.campaign_counts(conn, campaign["id"], store.skipped(campaign))
+
+
 def failed_messages(conn: sqlite3.Connection, campaign_id: int) -> list[sqlite3.Row]:
     """The campaign's bounced and failed messages with their contact's id and sealed address
     (at most 500). Staff only: this is the identity plane."""
     return outbox_store.problems(conn, campaign_id)
+
+
+def reschedule(conn: sqlite3.Connection, actor: Actor, campaign_id: int, send_at: float) -> None:
+    """Move an e-mail campaign that has not started to ``send_at`` (now or earlier: the sender
+    starts it on its next round). Audited as ``mailing.rescheduled``. Raises CampaignError for
+    any other campaign: a started one has its waves planned, a post campaign waits for its
+    letters, a telephone campaign is under way from its creation."""
+    with transaction(conn):
+        row = store.get_campaign(conn, campaign_id)
+        if (
+            row is None
+            or row["channel"] != "email"
+            or not store.reschedule(conn, campaign_id, send_at)
+        ):
+            raise CampaignError(
+                [N_("Only an e-mail campaign that has not started can be rescheduled.")]
+            )
+        actor.log(conn, "mailing.rescheduled", f"campaign:{campaign_id}", send_at=int(send_at))

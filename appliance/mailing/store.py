@@ -190,3 +190,13 @@ def due(conn: sqlite3.Connection, now: float | None = None) -> list[sqlite3.Row]
         " OR status = 'active') AND not_before <= ? AND channel = 'email' ORDER BY send_at, id",
         (now, now),
     ).fetchall()
+
+
+def reschedule(conn: sqlite3.Connection, campaign_id: int, send_at: float) -> bool:
+    """Move a campaign that has not started to ``send_at``; False when it is not scheduled
+    (started, paused, or final meanwhile)."""
+    cur = conn.execute(
+        "UPDATE campaigns SET send_at = ? WHERE id = ? AND status = 'scheduled'",
+        (send_at, campaign_id),
+    )
+    return cur.rowcount == 1

@@ -4,10 +4,16 @@ A transport opens connections; a connection sends many messages (SMTP connection
 and says how each one went:
 - it returns normally when the relay accepted the message (or the file was written);
 - :class:`TemporaryFailure` for what may work later (4xx replies, a dropped connection): retry;
-- :class:`PermanentFailure` for what will not (5xx replies): do not retry, the address bounced.
+- :class:`PermanentFailure` for what will not (5xx replies): do not retry. Only its subclass
+  :class:`RecipientRefused` (the relay refused the recipient at RCPT, by the rule of
+  ``bounce_status.address_failure``) says the address is bad; a refusal at DATA or at the end
+  of data, a 5.7.x policy denial and :class:`NotSendable` (refused here, before the relay was
+  asked) fail the message only.
 :class:`MailError` (the base) is also raised when a connection cannot be set up at all, with a
 message an admin can act on: unreachable host, failed TLS, refused login. No message names a
-recipient, so errors can be logged and shown as they are. The errors are defined in ``errors``.
+recipient, so errors can be logged and shown as they are: a reply to a message is kept as its
+code and the meaning of its status (``bounce_status.describe``), never the relay's words, which
+may quote the recipient. The errors are defined in ``errors``.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from appliance.i18n import N_
+from appliance.mailing import bounce_status
 from appliance.mailing.errors import (
     ConnectionLost,
     MailError,
@@ -35,6 +42,14 @@ from appliance.mailing.errors import (
 )
 
 MAIL_DIR = "mail"
+
+
+class RecipientRefused(PermanentFailure):
+    """The relay refused the recipient's address itself: a hard bounce of the address."""
+
+
+class NotSendable(PermanentFailure):
+    """Refused here, before the relay was asked (an address the relay cannot take)."""
 
 
 def _problem(cls: type[MailError], text: str, reason: str, detail: str = "", **params: str):
@@ -76,6 +91,11 @@ class FileTransport:
         return FileConnection(self.directory)
 
 
+def _envelope(sender: str) -> str:
+    """An envelope sender fit for a header line: nothing that could end or break it."""
+    return "".join(c for c in sender if c.isprintable() and c not in "<>\r\n ")
+
+
 class FileConnection:
     def __init__(self, directory: Path):
         self.directory = directory
@@ -89,6 +109,8 @@ class FileConnection:
             name = f"{time.strftime('%H%M%S')}-{uuid.uuid4().hex}.eml"
             partial = day / f".{name}.tmp"
             with partial.open("wb") as fh:
+                # What a delivering server adds: the envelope sender, where bounces would go.
+                fh.write(b"Return-Path: <%s>\r\n" % _envelope(sender).encode())
                 fh.write(message)
                 fh.flush()
                 os.fsync(fh.fileno())
@@ -225,7 +247,7 @@ class SmtpConnection:
         try:
             if not (sender + recipient).isascii():
                 if not self.utf8:
-                    raise PermanentFailure("the relay does not accept non-ASCII addresses", 553)
+                    raise NotSendable("the relay does not accept non-ASCII addresses", 553)
                 mail = f"FROM:<{sender}> SMTPUTF8"
             else:
                 mail = f"FROM:<{sender}>"
@@ -298,7 +320,7 @@ class SmtpConnection:
                     N_("The mail server refuses the sender address (Settings)."),
                     f"{code} {_text(reply)}",
                 )
-            raise _by_code(code, reply)
+            raise _by_code(code, reply, recipient_step=step == 1)
 
     def _reset(self) -> None:
         # If this fails, the next message finds the connection dropped and reconnects.
@@ -314,9 +336,35 @@ _MAX_LINE = 8193
 _DOT = re.compile(rb"(?m)^\.")
 
 
-def _by_code(code: int, text: bytes | str) -> MailError:
-    reason = f"{code} {_text(text)}"
+# What a reply code says when the reply gives no enhanced status (RFC 5321 4.2.3).
+_REPLY_MEANING = {
+    421: "service not available",
+    450: "mailbox unavailable",
+    451: "local error in processing",
+    452: "insufficient system storage",
+    550: "mailbox unavailable",
+    551: "user not local",
+    552: "exceeded storage allocation",
+    553: "mailbox name not allowed",
+    554: "transaction failed",
+}
+
+
+def reply_reason(code: int, text: bytes | str) -> str:
+    """A relay's reply as kept: its code and the meaning of its enhanced status (or of the
+    code), without the relay's own words."""
+    status = bounce_status.find(_text(text))
+    if status and status[0] == str(code)[:1]:
+        return f"{code} {bounce_status.describe(status)}"
+    return f"{code} {_REPLY_MEANING.get(code, 'refused' if code >= 500 else 'not accepted')}"
+
+
+def _by_code(code: int, text: bytes | str, recipient_step: bool = False) -> MailError:
+    reason = reply_reason(code, text)
     if 500 <= code < 600:
+        status = bounce_status.find(_text(text))
+        if recipient_step and bounce_status.address_failure(status, code):
+            return RecipientRefused(f"recipient refused: {reason}", code)
         return PermanentFailure(f"refused: {reason}", code)
     if code == 421 or code < 0:  # closing, or smtplib's -1 for a connection that went away
         return ConnectionLost(f"the relay closed the connection: {reason}")

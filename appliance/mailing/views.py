@@ -278,6 +278,7 @@ def show_campaign(campaign_id: int):
         fraction=service.handled_fraction(done),
         waves=service.wave_counts(conn, campaign_id),
         skipped=service.skipped(row),
+        bounces=service.bounce_counts(conn, row) if row["channel"] == "email" else None,
         segment_filter=service.segment_filter(row),
         problems=_problems(campaign_id),
         actions=[a for a, (_s, allowed) in service.ACTIONS.items() if row["status"] in allowed],

@@ -24,6 +24,8 @@ from sqlite_utils import Database, Migrations
 from appliance.migrations import (
     accounts,
     anonymity,
+    api_tokens,
+    bounces,
     calls,
     contacts,
     folding,
@@ -77,6 +79,8 @@ STEPS: tuple[tuple[str, Callable[[Database], None]], ...] = (
     ("0029_interviews", interviews.m0029_interviews),
     ("0030_interviewer_figures", interviewer_figures.m0030_interviewer_figures),
     ("0031_licence", licence.m0031_licence),
+    ("0032_api_tokens", api_tokens.m0032_api_tokens),
+    ("0033_bounces", bounces.m0033_bounces),
 )
 NAMES: tuple[str, ...] = tuple(name for name, _ in STEPS)
 

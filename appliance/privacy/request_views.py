@@ -64,15 +64,17 @@ def labels():
     }
 
 
-def _today() -> date:
+def local_today() -> date:
+    """The organisation's today."""
     return datetime.now(state().tz).date()
 
 
-def _desk() -> request_service.Desk:
+def make_desk() -> request_service.Desk:
+    """The signed-in member of staff's desk for a request (the API's operations use it too)."""
     keys = state().keys
     folder = Path(state().settings["data_dir"]) / MAIL_DIR
     return request_service.Desk(
-        get_db(), actor(), keys.cipher(), keys.hasher(), _today(), folder, _
+        get_db(), actor(), keys.cipher(), keys.hasher(), local_today(), folder, _
     )
 
 
@@ -147,7 +149,7 @@ def lookup():
             form.identifier.errors = [_(exc.reason)]
         else:
             entry = _linked_request(form.request_id.data)
-            dossier = request_service.look_up(_desk(), query, entry)
+            dossier = request_service.look_up(make_desk(), query, entry)
             return _person(query, [], dossier, entry)
     return render_template("privacy/lookup.html", form=form), 400 if form.errors else 200
 
@@ -161,14 +163,14 @@ def export():
     query, also = _load(form)
     entry = _linked_request(form.request_id.data)
     kind = form.format.data
-    dossier = request_service.export(_desk(), query, also, entry, kind)
+    dossier = request_service.export(make_desk(), query, also, entry, kind)
     organisation = setting("organisation_name")
     if kind == "json":
         body, mimetype = subject_export.to_json(dossier, organisation), "application/json"
     else:
         body = subject_export.to_pdf(dossier, organisation, state().tz)
         mimetype = "application/pdf"
-    name = f"personal-data-{_today().isoformat()}.{kind}"
+    name = f"personal-data-{local_today().isoformat()}.{kind}"
     return Response(
         body,
         mimetype=mimetype,
@@ -182,7 +184,7 @@ def export():
 def _contact_of(form: ContactForm) -> tuple[subjects.Query, list[int], int]:
     query, also = _load(form)
     contact_id = form.contact_id.data
-    if not request_service.is_theirs(_desk(), query, also, contact_id):
+    if not request_service.is_theirs(make_desk(), query, also, contact_id):
         abort(404)
     return query, also, contact_id
 
@@ -207,7 +209,7 @@ def rectify():
     if not form.validate_on_submit():
         return render_template("privacy/rectify.html", form=form), 400
     query, also, contact_id = _contact_of(form)
-    desk = _desk()
+    desk = make_desk()
     submitted = {n: form[n].data for n in fields.FIELDS}
     changed, problems = request_service.check_rectification(desk, contact_id, submitted)
     if problems:
@@ -231,7 +233,7 @@ def confirm_erasure():
     if not form.validate_on_submit():
         abort(400)
     query, also = _load(form)
-    dossier = request_service.dossier(_desk(), query, also)
+    dossier = request_service.dossier(make_desk(), query, also)
     erase_form = EraseForm(formdata=None, data={"token": form.token.data})
     ids = [contact["id"] for contact in dossier["contacts"]]
     return render_template(
@@ -253,7 +255,7 @@ def erase():
         abort(400)
     query, also = _load(form)
     entry = _linked_request(form.request_id.data)
-    n = request_service.erase(_desk(), query, also, entry, suppress=form.suppress.data)
+    n = request_service.erase(make_desk(), query, also, entry, suppress=form.suppress.data)
     return render_template("privacy/erased.html", counts=n, entry=entry)
 
 
@@ -271,7 +273,7 @@ def register_page():
         )
         flash(_("The request was added to the register."), "success")
         return redirect(url_for("compliance.register_page"))
-    today = _today()
+    today = local_today()
     if not form.is_submitted():
         form.received_on.data = today
     rows = register.all_requests(conn)
@@ -298,7 +300,7 @@ def close_request(request_id: int):
                 flash(str(error), "error")
         return redirect(url_for("compliance.register_page"))
     closed = request_service.close_request(
-        conn, actor(), request_id, form.status.data, form.outcome.data or "", _today()
+        conn, actor(), request_id, form.status.data, form.outcome.data or "", local_today()
     )
     flash(
         _("The request was closed.") if closed else _("The request was closed already."),

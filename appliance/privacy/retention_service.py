@@ -23,7 +23,8 @@ from typing import Any
 
 from appliance import audit, keys
 from appliance.auth.service import Actor
-from appliance.db import transaction, turn_size
+from appliance.db import transaction, turn_size, utcnow
+from appliance.mailing import bounce_service
 from appliance.privacy import erasure, erasure_store, retention_store, suppression_store
 from appliance.privacy.reapply import Carried
 from appliance.privacy.retention import (
@@ -149,6 +150,9 @@ def apply(
     )
     counts["mail_files"] = len(files)
     with transaction(conn):
+        # Hard-bounce marks lapse after a year, whether or not mail still bounces. They are
+        # keyed hashes that stop counting, not a person's data falling due: not in the receipt.
+        bounce_service.prune_lapsed(conn, now or utcnow())
         last_id = retention_store.last_audit_id_due(conn, rules.audit_months, today)
         counts["audit_entries"] = audit.summarise(conn, signer, last_id) if last_id else 0
         receipt_id = audit.record(

@@ -137,6 +137,7 @@ def erase(
         ledger.add(("phone", digest(hasher, query)))
     result = erasure.erase_contacts(conn, [r["id"] for r in rows], person=True, hasher=hasher)
     result["rejected_rows"] = erasure.erase_rejects(conn, reject_ids)
+    subject_store.delete_bounce_marks(conn, sorted(emails))
     erasure.remember(conn, sorted(ledger))
     result["ledger"] = len(ledger)
     result["unsubscribed"] = suppression.add(conn, sorted(emails), "staff") if suppress else 0

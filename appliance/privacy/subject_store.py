@@ -173,3 +173,13 @@ def hashes_and_phones(conn: sqlite3.Connection, contact_ids: Sequence[int]) -> l
     return _rows_in(
         conn, "SELECT id, email_hash, phone FROM contacts WHERE id IN ({marks})", contact_ids
     )
+
+
+def delete_bounce_marks(conn: sqlite3.Connection, email_hashes: Sequence[bytes]) -> int:
+    """Forget the hard bounces counted against these addresses (keyed hashes, each beside the
+    campaign it bounced in): an erased person's address is no longer tied to those campaigns.
+    An address already made undeliverable stays on the suppression list, like an unsubscribe."""
+    return sum(
+        conn.execute("DELETE FROM bounce_marks WHERE email_hash = ?", (h,)).rowcount
+        for h in email_hashes
+    )

@@ -29,12 +29,20 @@ class SurveyError(ValueError):
         self.reasons = reasons
 
 
-def create_from_template(conn: sqlite3.Connection, actor: Actor, template: str) -> int:
-    """The one way a survey is made: a draft from one of the templates. Refused while the
-    licence refuses new work (:mod:`appliance.licence.limits`)."""
+def create_from_template(
+    conn: sqlite3.Connection, actor: Actor, template: str, title: dict[str, str] | None = None
+) -> int:
+    """The one way a survey is made: a draft from one of the templates, its title replaced
+    for the languages ``title`` names (the others keep the template's; a language the template
+    does not have is ignored). Refused while the licence refuses new work
+    (:mod:`appliance.licence.limits`); raises DefinitionError for a title the questionnaire
+    cannot take (blank, too long)."""
     if template not in TEMPLATES:
         raise SurveyError([N_("Choose one of the templates.")])
-    definition = Definition.parse(copy.deepcopy(TEMPLATES[template]))
+    data = copy.deepcopy(TEMPLATES[template])
+    if title:
+        data["title"] = {**data["title"], **title}
+    definition = Definition.parse(data)
     with transaction(conn):
         refused = limits.creation_refusals(conn)
         if refused:

@@ -150,8 +150,8 @@ def pages(app: Flask, role: str, demo: Demo) -> list[Page]:
     found = []
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         endpoint = rule.endpoint
-        if "GET" not in rule.methods or endpoint in NOT_PAGES or endpoint.startswith("api."):
-            continue
+        if "GET" not in rule.methods or endpoint in NOT_PAGES or rule.rule.startswith("/api/"):
+            continue  # the API answers programs with a token, not browsers
         if rule.rule.endswith(DOWNLOAD_SUFFIXES):
             continue  # a file download, not a page
         action = required_action(app, endpoint)

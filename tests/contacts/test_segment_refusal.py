@@ -14,7 +14,6 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from appliance.auth import tokens
 from appliance.auth.service import CLI
 from appliance.cli import main
 from appliance.contacts import identifiers, import_service, reader, store
@@ -22,6 +21,7 @@ from appliance.contacts.identifiers import NotACategory
 from appliance.contacts.mapping import Mapping
 from appliance.contacts.preview import PREVIEW_ROWS
 from appliance.db import transaction
+from tests.api.helpers import token_for
 from tests.conftest import audit_actions
 from tests.contacts.test_pages import OPTIONS
 
@@ -256,8 +256,7 @@ def test_the_cli_imports_a_real_category(data_dir, conn):
 
 
 def api_post(app, conn, member, query, content):
-    with transaction(conn):
-        token = tokens.create_api_token(conn, member.id, "nightly CRM job")[1]
+    token = token_for(conn, member, scopes={"contacts.manage"})
     return app.test_client().post(
         f"/api/v1/imports?list=CRM&basis=consent&{query}",
         headers={"Authorization": f"Bearer {token}"},

@@ -20,6 +20,7 @@ from appliance.licence import store as licence_store
 from appliance.mailing import service as mailing_service
 from appliance.mailing import store as mail_store
 from appliance.surveys import service as surveys_service
+from tests.api.helpers import call, token_for
 from tests.conftest import PASSWORD, app_settings
 from tests.contacts.conftest import Importer
 from tests.factories import open_survey
@@ -259,19 +260,14 @@ def test_no_new_work_from_the_console_either(state, conn, cast):
     assert not auth_store.get_user(conn, admin_id).disabled
 
 
-def test_the_api_has_no_way_to_make_new_work(app):
-    """The API imports contacts and suppressions only: nothing to refuse there. Should it
-    ever create surveys, campaigns or accounts, it must go through the services above."""
-    rules = [r.rule for r in app.url_map.iter_rules() if r.rule.startswith("/api/")]
-    assert sorted(rules) == sorted(
-        [
-            "/api/openapi.json",
-            "/api/v1/imports",
-            "/api/v1/imports/<int(max=9223372036854775807):import_id>",
-            "/api/v1/lists",
-            "/api/v1/suppressions",
-        ]
-    )
+def test_the_api_makes_no_new_work_past_the_licence_either(app, cast, conn):
+    """The API creates surveys through the same service as the page, so the same refusal
+    holds (campaigns: tests/api/test_campaigns.py)."""
+    put(conn, "trial_over")
+    token = token_for(conn, cast["staff"], scopes={"surveys.manage"})
+    r = call(app, "post", "/api/v1/surveys", token, json={"template": "nps"})
+    assert r.status_code == 409 and "licen" in r.get_json()["error"]
+    assert conn.execute("SELECT count(*) FROM surveys").fetchone()[0] == 0
 
 
 def test_the_grace_period_still_allows_new_work(as_role, conn):

@@ -30,6 +30,8 @@ class Handler:
     refuse_sender: str = ""
     # recipient -> how many more times the end of data gets "421" (not accepted)
     closing_after_data: dict[str, int] = field(default_factory=dict)
+    # recipient -> the reply its end of data gets instead of acceptance
+    refuse_data: dict[str, str] = field(default_factory=dict)
     pipelining: bool = False  # advertise RFC 2920 PIPELINING (aiosmtpd reads line by line)
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802
@@ -59,6 +61,8 @@ class Handler:
         if self.closing_after_data.get(first, 0) > 0:
             self.closing_after_data[first] -= 1
             return "421 4.3.0 shutting down, message not accepted"
+        if first in self.refuse_data:
+            return self.refuse_data[first]
         self.messages.append(
             Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content)
         )
