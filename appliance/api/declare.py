@@ -65,6 +65,10 @@ class Operation:
     upload: tuple[str, ...] = ()
 
 
+# Something besides white space, alike in the document's regular expressions (ECMA-262) and in
+# Python's, which also counts U+0085 and U+001C-U+001F as space (and ECMA U+FEFF): a pattern
+# for text that ``str.strip()`` must not leave empty.
+NOT_BLANK = "[^\\s\\u0085\\u001c-\\u001f\\ufeff]"
 # An id in a body or a query: bounded like the URL converter's ids, so no number reaches SQLite
 # that its integers cannot hold.
 ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": 10**18 - 1}

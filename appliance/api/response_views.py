@@ -19,6 +19,7 @@ from flask import jsonify
 
 from appliance.api.blueprint import bp
 from appliance.api.declare import (
+    NOT_BLANK,
     PAGING,
     Operation,
     Param,
@@ -110,7 +111,7 @@ EXCLUSION = {
             "type": "string",
             "minLength": 1,
             "maxLength": 200,
-            "pattern": r"\S",
+            "pattern": NOT_BLANK,
             "description": "Why it leaves every figure (unreliable, test, duplicate...); "
             "required to exclude",
         },

@@ -12,7 +12,17 @@ from flask import abort, current_app, jsonify, request, url_for
 
 from appliance.api import service
 from appliance.api.blueprint import bp
-from appliance.api.declare import ERROR, Operation, Param, Schema, body, operation, problem, query
+from appliance.api.declare import (
+    ERROR,
+    NOT_BLANK,
+    Operation,
+    Param,
+    Schema,
+    body,
+    operation,
+    problem,
+    query,
+)
 from appliance.api.openapi import spec
 from appliance.auth.guard import public, requires
 from appliance.contacts import identifiers, import_service, jobs, reader, uploads
@@ -114,7 +124,7 @@ def _import_json(batch) -> dict:
             Param(
                 "list",
                 "Contact list; created when new",
-                {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "\\S"},
+                {"type": "string", "minLength": 1, "maxLength": 100, "pattern": NOT_BLANK},
                 True,
             ),
             Param("basis", "Lawful basis", {"enum": ["consent", "legitimate_interest"]}, True),
