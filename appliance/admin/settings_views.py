@@ -126,6 +126,17 @@ def send_test_mail():
     return redirect(url_for("settings.edit_settings") + "#mail-test")
 
 
+def _changes(form, names) -> dict[str, tuple]:
+    """Setting -> (old, new) for the form's fields ``names`` whose value would change."""
+    changes = {}
+    for name in names:
+        new = coerce(BY_NAME[name], getattr(form, name).data, "settings page")
+        old = setting(name)
+        if new != old:
+            changes[name] = (old, new)
+    return changes
+
+
 @bp.route("/mail-relay", methods=["POST"])
 @requires("settings.manage")
 def save_relay():
@@ -145,12 +156,7 @@ def save_relay():
         form.smtp_username.errors = [_("A password needs a login name.")]
     if form.smtp_password.errors or form.smtp_username.errors:
         return _page(_settings_form(), 400, relay_form=form)
-    changes = {}
-    for name in RELAY:
-        new = coerce(BY_NAME[name], getattr(form, name).data, "settings page")
-        old = setting(name)
-        if new != old:
-            changes[name] = (old, new)
+    changes = _changes(form, RELAY)
     if not changes and password is None:
         flash(_("Nothing changed."), "success")
     else:
@@ -171,12 +177,7 @@ def save_return_mailbox():
         form.clear_password.data,
         _mail_settings()[MAILBOX_PASSWORD],
     )
-    changes = {}
-    for name in RETURN_MAILBOX:
-        new = coerce(BY_NAME[name], getattr(form, name).data, "settings page")
-        old = setting(name)
-        if new != old:
-            changes[name] = (old, new)
+    changes = _changes(form, RETURN_MAILBOX)
     if not changes and password is None:
         flash(_("Nothing changed."), "success")
     else:
@@ -231,12 +232,7 @@ def edit_settings():
         return _page(form)
     if not form.validate():
         return _page(form, 400)
-    changes = {}
-    for name in EDITABLE:
-        new = coerce(BY_NAME[name], getattr(form, name).data, "settings page")
-        old = setting(name)
-        if new != old:
-            changes[name] = (old, new)
+    changes = _changes(form, EDITABLE)
     if changes:
         service.change_settings(get_db(), actor(), changes)
         flash(_("Settings saved."), "success")

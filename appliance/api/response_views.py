@@ -33,7 +33,7 @@ from appliance.api.declare import (
     window,
 )
 from appliance.auth.guard import requires
-from appliance.responses import quality, service
+from appliance.responses import export, quality, service
 from appliance.surveys import service as surveys_service
 from appliance.surveys.definition import Definition
 from appliance.web import ID, actor, get_db
@@ -122,17 +122,18 @@ EXCLUSION = {
 
 
 def response_json(definition: Definition, row) -> dict:
-    """A stored response as the API shows it: the export's columns, nothing more."""
-    names = {qid for qid, q in definition.questions.items() if q.type == "name"}
+    """A stored response as the API shows it: the export's columns, nothing more (the export
+    decides which questions leave the appliance: never a name field)."""
+    shown = {qid for _header, qid, _item in export.columns(definition, []) if qid}
     return {
         "id": row["id"],
         "submitted_on": row["submitted_on"],
         "mode": row["mode"],
         "language": row["language"] or "",
         "segments": json.loads(row["segments"]),
-        # Names are stored apart and never in the answers; left out here all the same, so a
-        # future path that stored one there could not hand it out.
-        "answers": {k: v for k, v in json.loads(row["answers"]).items() if k not in names},
+        # Names are stored apart and never in the answers; only the export's questions are
+        # shown all the same, so a future path that stored one there could not hand it out.
+        "answers": {k: v for k, v in json.loads(row["answers"]).items() if k in shown},
         "flags": json.loads(row["flags"]),
         "excluded": row["excluded_on"] is not None,
         "excluded_on": row["excluded_on"],

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from appliance.i18n import N_
+from appliance.mailing import transport
 from appliance.mailing.errors import MailError
 
 
@@ -110,13 +111,7 @@ class ImapMailbox:
         return f"{self.uidvalidity}:{self.last_uid}{flagged}"
 
     def _context(self) -> ssl.SSLContext:
-        if self.context is not None:
-            return self.context
-        context = ssl.create_default_context()
-        if not self.verify:
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
-        return context
+        return transport.client_context(self.context, self.verify)
 
     def open(self) -> ImapMailbox:
         where = self.where

@@ -140,13 +140,7 @@ class SmtpTransport:
         return f"SMTP relay {self.host}:{self.port} ({self.security})"
 
     def _context(self) -> ssl.SSLContext:
-        if self.context is not None:
-            return self.context
-        context = ssl.create_default_context()
-        if not self.verify:
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
-        return context
+        return client_context(self.context, self.verify)
 
     def connect(self) -> SmtpConnection:
         """An open, secured and logged-in connection, or MailError saying what failed."""
@@ -409,6 +403,18 @@ def _quietly_close(smtp: smtplib.SMTP) -> None:
         smtp.quit()
     except (OSError, smtplib.SMTPException):
         smtp.close()
+
+
+def client_context(given: ssl.SSLContext | None, verify: bool) -> ssl.SSLContext:
+    """The TLS context of a connection to a mail server: ``given`` (tests, private CAs), else
+    the system's trust store, checking certificate and host name unless ``verify`` is off."""
+    if given is not None:
+        return given
+    context = ssl.create_default_context()
+    if not verify:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
 
 
 def from_settings(values: Mapping[str, Any]) -> FileTransport | SmtpTransport:
