@@ -121,11 +121,13 @@ def claim(
     caller's write transaction: an appointment of theirs that is due, else anyone's appointment
     more than ``grace_seconds`` overdue, else (when ``part`` is one of :data:`PART_BITS`) a due
     call not tried in that part of the day first, then with the fewest attempts (below
-    ``max_attempts``). Within that group the call is drawn at random: the first due after a
-    point at fraction ``pick`` (0 <= pick < 1, drawn by the caller) of the way from the earliest
-    to the latest due time, so that the order calls are handed out in is not the order of
-    anything stored. A call is free when nobody holds it or its holder's time ran out. Returns
-    (id, contact_id) or None."""
+    ``max_attempts``). Within that group the call is drawn at random from ``pick`` (0 <= pick <
+    1, drawn by the caller): its first half takes the first call due at or after a point that
+    far along from the earliest to the latest due time, its second half the last call due
+    before such a point (the first when none is), so that the order calls are handed out in is
+    not the order of anything stored. One direction alone would sweep: the call after one
+    handed out inherits its gap, and so its chance. A call is free when nobody holds it or its
+    holder's time ran out. Returns (id, contact_id) or None."""
     free = "(held_until IS NULL OR held_until <= :now)"
     params = {
         "user": user_id,
@@ -164,21 +166,24 @@ def claim(
             ).fetchone()
             if first is None:
                 continue
+            after, point = (True, 2 * pick) if pick < 0.5 else (False, 2 * pick - 1)
             taken = conn.execute(
-                _TAKE.format(
-                    free=free,
-                    probe=f"coalesce((SELECT id FROM calls WHERE {group} AND next_at >= :at"  # noqa: S608
-                    " ORDER BY next_at LIMIT 1),"
-                    f" (SELECT id FROM calls WHERE {group} AND next_at < :at"
-                    " ORDER BY next_at DESC LIMIT 1))",
-                ),
-                {**params, "at": first + pick * (last - first)},
+                _TAKE.format(free=free, probe=(_AFTER if after else _BEFORE).format(group=group)),
+                {**params, "at": first + point * (last - first)},
             ).fetchone()
             if taken is not None:
                 return taken
     return None
 
 
+_AFTER = (
+    "coalesce((SELECT id FROM calls WHERE {group} AND next_at >= :at ORDER BY next_at LIMIT 1),"
+    " (SELECT id FROM calls WHERE {group} AND next_at < :at ORDER BY next_at DESC LIMIT 1))"
+)
+_BEFORE = (
+    "coalesce((SELECT id FROM calls WHERE {group} AND next_at < :at ORDER BY next_at DESC"
+    " LIMIT 1), (SELECT id FROM calls WHERE {group} AND next_at >= :at ORDER BY next_at LIMIT 1))"
+)
 _TAKE = (
     "UPDATE calls SET held_by = :user, held_until = :until WHERE id = {probe}"
     " AND status = 'open' AND {free} RETURNING id, contact_id"

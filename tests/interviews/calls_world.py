@@ -5,6 +5,7 @@ created through the mailing service as the staff page does."""
 from __future__ import annotations
 
 from datetime import datetime
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from appliance.auth import store as auth_store
@@ -33,6 +34,16 @@ CALLABLE = 3  # Jan, Els and Sam; Kim has no number, Piet's is not a possible on
 def local(hour: int, minute: int = 0, day: int = 1) -> float:
     """An epoch in the appliance's time zone: 2 December 2026 + ``day`` - 1 at ``hour``."""
     return datetime(2026, 12, day + 1, hour, minute, tzinfo=TZ).timestamp()
+
+
+def calling_hours(monkeypatch, at: float | None = None) -> SimpleNamespace:
+    """Fix the clock the calling pages read at ``at`` (default: 10:00 local on day 1, inside
+    the calling hours), whatever the hour the tests run at; returns it, its ``now`` settable."""
+    from appliance.interviews import calls_views
+
+    clock = SimpleNamespace(now=local(10) if at is None else at)
+    monkeypatch.setattr(calls_views, "time", SimpleNamespace(time=lambda: clock.now))
+    return clock
 
 
 class CallWorld:

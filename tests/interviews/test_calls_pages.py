@@ -3,22 +3,19 @@ outcome form; who may open them; staff creating a telephone campaign and seeing 
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 
-from appliance.interviews import calls_service, calls_views
+from appliance.interviews import calls_service
 from appliance.mailing import service as mailing_service
 from tests.conftest import Browser, Member
-from tests.interviews.calls_world import TZ, CallWorld, local
+from tests.interviews.calls_world import TZ, CallWorld, calling_hours, local
 
 NOW = local(10)
 
 
 @pytest.fixture
 def world(conn, data_dir, tmp_path, cast, monkeypatch):
-    clock = SimpleNamespace(now=NOW)
-    monkeypatch.setattr(calls_views, "time", SimpleNamespace(time=lambda: clock.now))
+    clock = calling_hours(monkeypatch, NOW)
     built = CallWorld(conn, data_dir, tmp_path, cast)
     built.clock = clock
     return built

@@ -188,13 +188,14 @@ def test_published_results_stay_up_and_can_be_withdrawn(as_role, app, conn, data
 
 
 def test_an_interviewer_records_the_call_in_hand_and_an_objection(
-    app, conn, data_dir, tmp_path, cast, ended
+    app, conn, data_dir, tmp_path, cast, ended, monkeypatch
 ):
     from appliance.interviews import calls_service
     from appliance.privacy import suppression as suppressions
     from tests.conftest import Browser
-    from tests.interviews.calls_world import CallWorld
+    from tests.interviews.calls_world import CallWorld, calling_hours
 
+    calling_hours(monkeypatch)
     world = CallWorld(conn, data_dir, tmp_path, cast)
     campaign_id = world.campaign()
     ivo = Browser(app)
