@@ -153,37 +153,44 @@ def claim(
         return appointment
     # One group per (tried in this part of the day or not, attempts): equalities and a range
     # on next_at of the index ``calls_due_<part>``, so each look-up is a seek, never a walk.
+    # Each look-up names exactly one upper bound on next_at: given two (the point and now),
+    # the planner seeks on one and filters the other row by row, walking every call between.
     for tried in (0, part):
         for attempts in range(max_attempts):
             group = (
                 f"campaign_id = :campaign AND status = 'open' AND (tried_parts & {part})"
-                f" = {tried} AND attempts = {attempts} AND next_at <= :now AND {free}"
+                f" = {tried} AND attempts = {attempts} AND {free}"
             )
             first, last = conn.execute(
-                f"SELECT (SELECT next_at FROM calls WHERE {group} ORDER BY next_at LIMIT 1),"  # noqa: S608
-                f" (SELECT next_at FROM calls WHERE {group} ORDER BY next_at DESC LIMIT 1)",
+                f"SELECT (SELECT next_at FROM calls WHERE {group} AND next_at <= :now"  # noqa: S608
+                " ORDER BY next_at LIMIT 1),"
+                f" (SELECT next_at FROM calls WHERE {group} AND next_at <= :now"
+                " ORDER BY next_at DESC LIMIT 1)",
                 params,
             ).fetchone()
             if first is None:
                 continue
             after, point = (True, 2 * pick) if pick < 0.5 else (False, 2 * pick - 1)
+            # At or before the last due call, so "before the point" is due as well.
+            at = min(first + point * (last - first), last)
             taken = conn.execute(
                 _TAKE.format(free=free, probe=(_AFTER if after else _BEFORE).format(group=group)),
-                {**params, "at": first + point * (last - first)},
+                {**params, "at": at},
             ).fetchone()
             if taken is not None:
                 return taken
     return None
 
 
-_AFTER = (
-    "coalesce((SELECT id FROM calls WHERE {group} AND next_at >= :at ORDER BY next_at LIMIT 1),"
-    " (SELECT id FROM calls WHERE {group} AND next_at < :at ORDER BY next_at DESC LIMIT 1))"
+_AT_OR_AFTER = (
+    "(SELECT id FROM calls WHERE {group} AND next_at >= :at AND next_at <= :now"
+    " ORDER BY next_at LIMIT 1)"
 )
-_BEFORE = (
-    "coalesce((SELECT id FROM calls WHERE {group} AND next_at < :at ORDER BY next_at DESC"
-    " LIMIT 1), (SELECT id FROM calls WHERE {group} AND next_at >= :at ORDER BY next_at LIMIT 1))"
+_BEFORE_POINT = (
+    "(SELECT id FROM calls WHERE {group} AND next_at < :at ORDER BY next_at DESC LIMIT 1)"
 )
+_AFTER = f"coalesce({_AT_OR_AFTER}, {_BEFORE_POINT})"
+_BEFORE = f"coalesce({_BEFORE_POINT}, {_AT_OR_AFTER})"
 _TAKE = (
     "UPDATE calls SET held_by = :user, held_until = :until WHERE id = {probe}"
     " AND status = 'open' AND {free} RETURNING id, contact_id"
