@@ -39,6 +39,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from appliance.web import ID, IdConverter, State, close_db
 
     values = settings.load(config)
+    settings.adopt_timezone(values)
     data_dir = Path(values["data_dir"])
     if not db.db_path(data_dir).exists():
         raise NotInitialised(f"no database in {data_dir}; run `appliance init` first")

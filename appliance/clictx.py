@@ -22,11 +22,13 @@ class Context:
 
     def settings(self, **overrides) -> dict:
         try:
-            return settings.load(
+            values = settings.load(
                 {"data_dir": self.data_dir, "config_file": self.config, **overrides}
             )
         except SettingsError as exc:
             raise click.ClickException(f"configuration error: {exc}") from None
+        settings.adopt_timezone(values)
+        return values
 
     @contextmanager
     def database(self, values: dict | None = None) -> Iterator[sqlite3.Connection]:

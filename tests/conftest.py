@@ -23,6 +23,7 @@ from appliance.auth import store as auth_store
 from appliance.auth.service import CLI
 from appliance.cli import initialise
 from appliance.keys import load as load_keys
+from appliance.settings import BY_NAME, adopt_timezone
 from appliance.settings import load as load_settings
 
 PASSWORD = "Lange-zin-voor-de-tests-2026"
@@ -32,6 +33,13 @@ PASSWORD = "Lange-zin-voor-de-tests-2026"
 settings.register_profile("ci", derandomize=True, database=None)
 if os.environ.get("CI"):
     settings.load_profile("ci")
+
+
+def pytest_configure(config):
+    """Every app adopts its ``timezone`` setting as the process's zone; adopt the default one
+    before collection too, so a test module's ``date.today()`` counts the same day as the app
+    it tests, at any hour the suite runs."""
+    adopt_timezone({"timezone": BY_NAME["timezone"].default})
 
 
 @dataclass(frozen=True)

@@ -119,10 +119,9 @@ def account_room(conn: sqlite3.Connection, role: str, today: date) -> bool:
 
 
 def today() -> date:
-    """The day licence periods are counted in: the server's local date, as for the trial's
-    start (written by SQLite's ``localtime``), so the pages, the services and the daily check
-    always agree on it; a few hours against the appliance's ``timezone`` do not matter for
-    periods of 30 days and more."""
+    """The day licence periods are counted in: the local date, as for the trial's start
+    (written by SQLite's ``localtime``), so the pages, the services and the daily check always
+    agree on it. The local zone is the ``timezone`` setting (``settings.adopt_timezone``)."""
     return date.today()
 
 

@@ -20,6 +20,7 @@ joins them into :data:`SETTINGS` and loads the values.
 from __future__ import annotations
 
 import os
+import time
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -37,6 +38,7 @@ __all__ = [
     "SETTINGS",
     "Setting",
     "SettingsError",
+    "adopt_timezone",
     "coerce",
     "load",
     "plain_http_warning",
@@ -200,3 +202,16 @@ def plain_http_warning(values: Mapping[str, Any]) -> str | None:
         "WARNING: secure_cookies is off; session cookies travel over plain http. "
         "Use this only on this machine; put the appliance behind https for real use."
     )
+
+
+def adopt_timezone(values: Mapping[str, Any]) -> None:
+    """Make the ``timezone`` setting the process's local time zone.
+
+    ``date.today()``, ``datetime.now()`` and SQLite's ``'localtime'`` then all count the
+    organisation's day, whatever zone the server itself runs in (often UTC): a response given at
+    00:30 in Amsterdam is dated that day, a survey closing on a day closes at its midnight.
+    Called once by every entry point (the app factory and each command) before any work."""
+    name = values["timezone"]
+    if os.environ.get("TZ") != name:
+        os.environ["TZ"] = name
+        time.tzset()

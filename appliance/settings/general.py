@@ -128,7 +128,10 @@ GENERAL: tuple[Setting, ...] = (
     Setting(
         "timezone",
         "Europe/Amsterdam",
-        N_("Time zone for dates shown and access windows."),
+        N_(
+            "The organisation's time zone: every day is counted in it (responses, closing days, "
+            "access windows, exports, the licence), whatever the server's own zone."
+        ),
         check=checks.check_timezone,
     ),
     Setting(

@@ -1,0 +1,64 @@
+"""The organisation's day is the ``timezone`` setting's, whatever zone the server runs in: the
+pages, the jobs and the commands date responses, exclusions, closing days and reports by it."""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from click.testing import CliRunner
+
+from appliance import create_app, db
+from appliance.cli import main
+from tests.conftest import app_settings
+
+# Twenty-six hours apart: their dates always differ, so a day counted in the server's own zone
+# (UTC here) matches at most one of them at any hour the test runs.
+ZONES = ("Pacific/Kiritimati", "Etc/GMT+12")
+
+
+@pytest.fixture
+def server_in_utc():
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    yield
+    if before is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = before
+    time.tzset()
+
+
+def _days_agree(zone: str, data_dir) -> None:
+    theirs = datetime.now(ZoneInfo(zone)).date()
+    conn = db.connect(db.db_path(data_dir))
+    try:
+        sqlite_day = conn.execute("SELECT date('now', 'localtime')").fetchone()[0]
+    finally:
+        conn.close()
+    assert date.today() == theirs
+    assert sqlite_day == theirs.isoformat()
+    assert datetime.now().astimezone().utcoffset() == datetime.now(ZoneInfo(zone)).utcoffset()
+
+
+@pytest.mark.parametrize("zone", ZONES)
+def test_the_app_counts_the_days_of_its_timezone_setting(server_in_utc, data_dir, zone):
+    create_app({**app_settings(data_dir), "timezone": zone})
+    _days_agree(zone, data_dir)
+
+
+@pytest.mark.parametrize("zone", ZONES)
+def test_each_command_counts_the_days_of_its_timezone_setting(server_in_utc, data_dir, zone):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("APPLIANCE_")}
+    result = CliRunner().invoke(
+        main,
+        ["--data-dir", str(data_dir), "audit", "verify"],
+        env={**env, "APPLIANCE_TIMEZONE": zone},
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    _days_agree(zone, data_dir)
