@@ -25,9 +25,9 @@ class Context:
             values = settings.load(
                 {"data_dir": self.data_dir, "config_file": self.config, **overrides}
             )
+            settings.adopt_timezone(values)
         except SettingsError as exc:
             raise click.ClickException(f"configuration error: {exc}") from None
-        settings.adopt_timezone(values)
         return values
 
     @contextmanager

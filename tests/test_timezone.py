@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from appliance import create_app, db
 from appliance.cli import main
+from appliance.settings import SettingsError
 from tests.conftest import app_settings
 
 # Twenty-six hours apart: their dates always differ, so a day counted in the server's own zone
@@ -62,3 +63,25 @@ def test_each_command_counts_the_days_of_its_timezone_setting(server_in_utc, dat
     )
     assert result.exit_code == 0, result.output
     _days_agree(zone, data_dir)
+
+
+def test_a_zone_the_system_has_no_data_for_stops_with_a_clear_error(
+    server_in_utc, data_dir, tmp_path
+):
+    """Python knows the zone but the C library, which counts the local day, reads the system's
+    own zone files: without them it would count UTC's day without a word."""
+    os.environ["TZDIR"] = str(tmp_path)  # an empty zone directory
+    try:
+        with pytest.raises(SettingsError, match="no time zone data for 'Pacific/Kiritimati'"):
+            create_app({**app_settings(data_dir), "timezone": "Pacific/Kiritimati"})
+        env = {k: v for k, v in os.environ.items() if not k.startswith("APPLIANCE_")}
+        result = CliRunner().invoke(
+            main,
+            ["--data-dir", str(data_dir), "audit", "verify"],
+            env={**env, "APPLIANCE_TIMEZONE": "Pacific/Kiritimati"},
+        )
+        assert result.exit_code == 1 and "install the tzdata package" in result.output
+    finally:
+        del os.environ["TZDIR"]
+        os.environ.pop("TZ", None)
+        time.tzset()

@@ -23,8 +23,10 @@ import os
 import time
 import tomllib
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from appliance.settings.declaration import Setting, SettingsError
 from appliance.settings.general import GENERAL, LANGUAGES, TEST_ONLY
@@ -210,8 +212,16 @@ def adopt_timezone(values: Mapping[str, Any]) -> None:
     ``date.today()``, ``datetime.now()`` and SQLite's ``'localtime'`` then all count the
     organisation's day, whatever zone the server itself runs in (often UTC): a response given at
     00:30 in Amsterdam is dated that day, a survey closing on a day closes at its midnight.
-    Called once by every entry point (the app factory and each command) before any work."""
+    Called once by every entry point (the app factory and each command) before any work.
+    Raises SettingsError when the system's own zone data (which the C library reads, unlike
+    Python's ``zoneinfo``) does not know the zone: the day would silently be UTC's."""
     name = values["timezone"]
     if os.environ.get("TZ") != name:
         os.environ["TZ"] = name
         time.tzset()
+    now = datetime.now(UTC)
+    if now.astimezone().utcoffset() != now.astimezone(ZoneInfo(name)).utcoffset():
+        raise SettingsError(
+            f"setting 'timezone': this system has no time zone data for {name!r}; "
+            "install the tzdata package"
+        )
