@@ -106,7 +106,7 @@ def test_nobody_can_link_responses_to_invitations_by_order(conn, survey, keys):
     assert len(stored) == 300 and len(set(stored)) == 300
     for order in (by_id, stored):
         rho = spearman([completion_rank[r] for r in order], list(range(len(order))))
-        assert abs(rho) < 0.2, rho  # |rho| of ~0.06 expected by chance for n = 300
+        assert abs(rho) < 0.25, rho  # sd ~0.058 by chance for n = 300: 0.25 is over 4 of them
     days = {r[0] for r in conn.execute("SELECT submitted_on FROM responses")}
     assert days == {"2026-11-22"}
     assert conn.execute("SELECT count(*) FROM invitations WHERE used = 1").fetchone()[0] == 300
