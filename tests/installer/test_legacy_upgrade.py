@@ -28,6 +28,9 @@ from tests.installer.probes import BASE_URL, HTTP, KEY_TABLES, digest_inside, se
 from tests.installer.sandbox import Sandbox
 
 PREVIOUS = "v0.20.0"
+# The release's commit (as for tests/fixtures/data-v0.20.0.tar.gz): a clone of main always has
+# it, while tags do not always travel with a clone.
+PREVIOUS_COMMIT = "d4cb70b"
 KEY_IN_PACKAGE = "/opt/appliance/src/appliance/licence/vendor_key.pem"
 MARKER = "/var/lib/appliance/installer-test-migration-started"
 # A migration that announces itself and then takes long enough to be interrupted.
@@ -89,9 +92,13 @@ def vendor_pub(bundles) -> str:
 
 @pytest.fixture(scope="module")
 def legacy(bundles, tmp_path_factory) -> Legacy:
-    tagged = subprocess.run(["git", "-C", str(ROOT), "archive", PREVIOUS], capture_output=True)
-    if tagged.returncode != 0:
-        pytest.skip(f"no git tag {PREVIOUS} here: {tagged.stderr.decode().strip()}")
+    tagged = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", PREVIOUS_COMMIT], capture_output=True
+    )
+    if tagged.returncode != 0:  # a shallow clone
+        pytest.skip(
+            f"no commit {PREVIOUS_COMMIT} ({PREVIOUS}) here: {tagged.stderr.decode().strip()}"
+        )
     work = tmp_path_factory.mktemp("legacy")
     box = Sandbox(work / "sandbox")
     try:
