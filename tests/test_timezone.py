@@ -9,12 +9,11 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from click.testing import CliRunner
 
 from appliance import create_app, db
-from appliance.cli import main
 from appliance.settings import SettingsError
 from tests.conftest import app_settings
+from tests.test_cli import run
 
 # Twenty-six hours apart: their dates always differ, so a day counted in the server's own zone
 # (UTC here) matches at most one of them at any hour the test runs.
@@ -54,13 +53,7 @@ def test_the_app_counts_the_days_of_its_timezone_setting(server_in_utc, data_dir
 
 @pytest.mark.parametrize("zone", ZONES)
 def test_each_command_counts_the_days_of_its_timezone_setting(server_in_utc, data_dir, zone):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("APPLIANCE_")}
-    result = CliRunner().invoke(
-        main,
-        ["--data-dir", str(data_dir), "audit", "verify"],
-        env={**env, "APPLIANCE_TIMEZONE": zone},
-        catch_exceptions=False,
-    )
+    result = run("--data-dir", str(data_dir), "audit", "verify", env={"APPLIANCE_TIMEZONE": zone})
     assert result.exit_code == 0, result.output
     _days_agree(zone, data_dir)
 
@@ -74,11 +67,12 @@ def test_a_zone_the_system_has_no_data_for_stops_with_a_clear_error(
     try:
         with pytest.raises(SettingsError, match="no time zone data for 'Pacific/Kiritimati'"):
             create_app({**app_settings(data_dir), "timezone": "Pacific/Kiritimati"})
-        env = {k: v for k, v in os.environ.items() if not k.startswith("APPLIANCE_")}
-        result = CliRunner().invoke(
-            main,
-            ["--data-dir", str(data_dir), "audit", "verify"],
-            env={**env, "APPLIANCE_TIMEZONE": "Pacific/Kiritimati"},
+        result = run(
+            "--data-dir",
+            str(data_dir),
+            "audit",
+            "verify",
+            env={"APPLIANCE_TIMEZONE": "Pacific/Kiritimati"},
         )
         assert result.exit_code == 1 and "install the tzdata package" in result.output
     finally:

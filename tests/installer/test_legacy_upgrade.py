@@ -95,9 +95,10 @@ def legacy(bundles, tmp_path_factory) -> Legacy:
     tagged = subprocess.run(
         ["git", "-C", str(ROOT), "archive", PREVIOUS_COMMIT], capture_output=True
     )
-    if tagged.returncode != 0:  # a shallow clone
-        pytest.skip(
-            f"no commit {PREVIOUS_COMMIT} ({PREVIOUS}) here: {tagged.stderr.decode().strip()}"
+    if tagged.returncode != 0:
+        pytest.fail(
+            f"no commit {PREVIOUS_COMMIT} ({PREVIOUS}) here, so no upgrade from it can be "
+            f"tested; a shallow clone needs `git fetch --unshallow`: {tagged.stderr.decode()}"
         )
     work = tmp_path_factory.mktemp("legacy")
     box = Sandbox(work / "sandbox")

@@ -36,6 +36,12 @@ def local(hour: int, minute: int = 0, day: int = 1) -> float:
     return datetime(2026, 12, day + 1, hour, minute, tzinfo=TZ).timestamp()
 
 
+def callable_contacts(count: int) -> str:
+    """An import file of ``count`` contacts, each with a distinct Dutch mobile number."""
+    rows = "".join(f"Klant{i};Test;man;06 12{i:06d};nl\n" for i in range(count))
+    return "Voornaam;Achternaam;Geslacht;Telefoon;Taal\n" + rows
+
+
 def calling_hours(monkeypatch, at: float | None = None) -> SimpleNamespace:
     """Fix the clock the calling pages read at ``at`` (default: 10:00 local on day 1, inside
     the calling hours), whatever the hour the tests run at; returns it, its ``now`` settable."""

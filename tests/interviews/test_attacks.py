@@ -20,7 +20,7 @@ from appliance.interviews import (
 )
 from appliance.surveys import service as surveys_service
 from tests.factories import grant, open_survey
-from tests.interviews.calls_world import TZ, CallWorld, local
+from tests.interviews.calls_world import TZ, CallWorld, callable_contacts, local
 
 DEFINITION = {
     "languages": ["nl"],
@@ -131,14 +131,7 @@ def test_the_order_calls_are_handed_out_in_follows_nothing_stored(conn, data_dir
     order is unrelated to either: its rank correlation with each stays far from 1 (for two
     hundred calls, a random order's lies within 0.2 of 0 almost always; 0.4 is far beyond)."""
     count = 200
-    rows = "".join(f"Klant{i};Test;man;06 12{i:06d};nl\n" for i in range(count))
-    world = CallWorld(
-        conn,
-        data_dir,
-        tmp_path,
-        cast,
-        contacts="Voornaam;Achternaam;Geslacht;Telefoon;Taal\n" + rows,
-    )
+    world = CallWorld(conn, data_dir, tmp_path, cast, contacts=callable_contacts(count))
     ivo = cast["interviewer"].id
     campaign = world.campaign()
     due = {r["id"]: r["next_at"] for r in world.calls(campaign)}

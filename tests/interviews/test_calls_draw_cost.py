@@ -4,7 +4,7 @@ grow with the number of calls due, on either side of the point."""
 from __future__ import annotations
 
 from appliance.interviews import calls_store
-from tests.interviews.calls_world import CallWorld, local
+from tests.interviews.calls_world import CallWorld, callable_contacts, local
 
 COUNT = 600
 KEEP = 12
@@ -41,14 +41,7 @@ def _steps(conn, campaign: int, user: int, pick: float) -> int:
 
 
 def test_a_claim_costs_the_same_for_a_long_list_as_for_a_short_one(conn, data_dir, tmp_path, cast):
-    rows = "".join(f"Klant{i};Test;man;06 13{i:06d};nl\n" for i in range(COUNT))
-    world = CallWorld(
-        conn,
-        data_dir,
-        tmp_path,
-        cast,
-        contacts="Voornaam;Achternaam;Geslacht;Telefoon;Taal\n" + rows,
-    )
+    world = CallWorld(conn, data_dir, tmp_path, cast, contacts=callable_contacts(COUNT))
     campaign = world.campaign()
     user = cast["interviewer"].id
     picks = (0.0, 0.2, 0.4, 0.499, 0.5, 0.6, 0.8, 0.999)
